@@ -1,0 +1,152 @@
+package columns
+
+import (
+	"slices"
+)
+
+// Batch is a set of rows in columnar form. TS holds UTC microseconds; the
+// core string columns are nullable; Dynamic holds the other fields in order of
+// first sight. All columns have Len() rows.
+type Batch struct {
+	TS      []int64
+	Level   Strings
+	Service Strings
+	Host    Strings
+	TraceID Strings
+	Message Strings
+	Dynamic []*Dynamic
+
+	byName map[string]*Dynamic
+}
+
+// Len returns the number of rows.
+func (b *Batch) Len() int { return len(b.TS) }
+
+// Column returns the dynamic column called name, or nil.
+func (b *Batch) Column(name string) *Dynamic {
+	if b.byName == nil {
+		if len(b.Dynamic) == 0 {
+			return nil
+		}
+		b.byName = make(map[string]*Dynamic, len(b.Dynamic))
+		for _, d := range b.Dynamic {
+			b.byName[d.Name] = d
+		}
+	}
+	return b.byName[name]
+}
+
+// AddColumn returns the dynamic column called name, creating it with type t
+// and n NULL rows when it does not exist yet. n is the number of rows already
+// in the batch that lack the field; the caller passes it because rows under
+// construction may not be counted by Len yet.
+func (b *Batch) AddColumn(name string, t Type, n int) *Dynamic {
+	if d := b.Column(name); d != nil {
+		return d
+	}
+	d := NewDynamic(name, t)
+	d.AppendNulls(n)
+	b.Dynamic = append(b.Dynamic, d)
+	if b.byName == nil {
+		b.byName = make(map[string]*Dynamic)
+	}
+	b.byName[name] = d
+	return d
+}
+
+// PadDynamic appends NULLs to every dynamic column shorter than n rows; the
+// parser calls it after each row so that absent fields read as NULL.
+func (b *Batch) PadDynamic(n int) {
+	for _, d := range b.Dynamic {
+		if d.Len() < n {
+			d.AppendNulls(n - d.Len())
+		}
+	}
+}
+
+// Reset empties the batch, keeping the capacity of the core columns.
+func (b *Batch) Reset() {
+	b.TS = b.TS[:0]
+	b.Level.Reset()
+	b.Service.Reset()
+	b.Host.Reset()
+	b.TraceID.Reset()
+	b.Message.Reset()
+	b.Dynamic = nil
+	b.byName = nil
+}
+
+// Sorted reports whether TS is in non-decreasing order.
+func (b *Batch) Sorted() bool {
+	return slices.IsSorted(b.TS)
+}
+
+// SortIndex returns the permutation that orders the rows by ts, keeping rows
+// with equal ts in their current (arrival) order; nil when already sorted.
+func (b *Batch) SortIndex() []int32 {
+	if b.Sorted() {
+		return nil
+	}
+	idx := make([]int32, b.Len())
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	ts := b.TS
+	slices.SortStableFunc(idx, func(x, y int32) int {
+		switch a, c := ts[x], ts[y]; {
+		case a < c:
+			return -1
+		case a > c:
+			return 1
+		}
+		return 0
+	})
+	return idx
+}
+
+// Take returns a new batch holding the rows idx of b, in that order.
+func (b *Batch) Take(idx []int32) *Batch {
+	out := &Batch{TS: make([]int64, 0, len(idx))}
+	for _, d := range b.Dynamic {
+		out.AddColumn(d.Name, d.Type, 0)
+	}
+	for _, i := range idx {
+		out.appendRow(b, int(i))
+	}
+	return out
+}
+
+// Concat returns one batch holding the rows of all batches in order. Dynamic
+// columns are unioned by name, widening types where the batches disagree.
+func Concat(batches ...*Batch) *Batch {
+	n := 0
+	for _, b := range batches {
+		n += b.Len()
+	}
+	out := &Batch{TS: make([]int64, 0, n)}
+	for _, b := range batches {
+		base := out.Len()
+		for _, d := range b.Dynamic {
+			out.AddColumn(d.Name, d.Type, base).WidenTo(d.Type)
+		}
+		for i := 0; i < b.Len(); i++ {
+			out.appendRow(b, i)
+		}
+		out.PadDynamic(out.Len())
+	}
+	return out
+}
+
+// appendRow appends row i of src; out's dynamic columns must include src's.
+func (b *Batch) appendRow(src *Batch, i int) {
+	b.TS = append(b.TS, src.TS[i])
+	b.Level.appendFrom(&src.Level, i)
+	b.Service.appendFrom(&src.Service, i)
+	b.Host.appendFrom(&src.Host, i)
+	b.TraceID.appendFrom(&src.TraceID, i)
+	b.Message.appendFrom(&src.Message, i)
+	for _, d := range src.Dynamic {
+		b.Column(d.Name).appendFrom(d, i)
+	}
+	b.PadDynamic(b.Len())
+}

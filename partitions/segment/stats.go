@@ -1,0 +1,98 @@
+package segment
+
+import (
+	"slices"
+
+	"logq/partitions/columns"
+)
+
+// Stats describes one segment file: what the catalog keeps in memory to prune
+// without opening the file. It is read from the file's stats block, which is
+// checksummed separately from the Arrow data so that start-up never decodes data.
+type Stats struct {
+	Rows            int64
+	MinTS, MaxTS    int64 // UTC microseconds, inclusive
+	CompressedBytes int64 // bytes of the Arrow IPC section on disk
+	RawBytes        int64 // bytes of the decoded Arrow buffers
+	Columns         []ColumnInfo
+	Batches         []BatchStats
+}
+
+// ColumnInfo names a dynamic column present in the segment and the logical
+// type its values had when written (the catalog may since have widened it).
+type ColumnInfo struct {
+	Name string
+	Type columns.Type
+}
+
+// BatchStats describes record batch i of a segment.
+type BatchStats struct {
+	Rows            int
+	MinTS, MaxTS    int64 // UTC microseconds, inclusive
+	CompressedBytes int64 // body bytes of the batch in the file
+	RawBytes        int64 // decoded buffer bytes
+
+	// Levels counts rows per level value. LevelsOverflow is set when the batch
+	// has more distinct levels than maxExactValues: the counts are then empty
+	// and the batch can never be pruned by level. NULL levels are LevelNulls.
+	Levels         []ValueCount
+	LevelNulls     int
+	LevelsOverflow bool
+
+	Services ValueSet
+	Hosts    ValueSet
+	TraceIDs ValueSet
+
+	// Dynamic holds one entry per entry of Stats.Columns, same order.
+	Dynamic []ColumnStats
+}
+
+// ValueCount is one distinct value and its number of rows.
+type ValueCount struct {
+	Value string
+	Count int
+}
+
+// ColumnStats is the zone map of one dynamic column in one batch. Min and Max
+// are set for BIGINT (MinInt/MaxInt) and DOUBLE (MinFloat/MaxFloat) columns
+// when at least one value is not NULL; NaN never enters MinFloat/MaxFloat.
+type ColumnStats struct {
+	Nulls              int
+	HasMinMax          bool
+	MinInt, MaxInt     int64
+	MinFloat, MaxFloat float64
+}
+
+// ValueSet summarises the distinct non-NULL values of a string column in one
+// batch: the exact sorted set when small, otherwise a bloom filter.
+type ValueSet struct {
+	Values []string // sorted and distinct; valid when Bloom is nil
+	Bloom  *Bloom
+	Nulls  int
+}
+
+// MayContain reports whether v may occur in the batch. False is definite.
+func (s *ValueSet) MayContain(v string) bool {
+	if s.Bloom != nil {
+		return s.Bloom.MayContain(v)
+	}
+	_, ok := slices.BinarySearch(s.Values, v)
+	return ok
+}
+
+// Exact reports whether the set lists every distinct value.
+func (s *ValueSet) Exact() bool { return s.Bloom == nil }
+
+// LevelCount returns the number of rows whose level is v, and false when the
+// batch's level counts overflowed (the count is then unknown).
+func (b *BatchStats) LevelCount(v string) (int, bool) {
+	if b.LevelsOverflow {
+		return 0, false
+	}
+	for _, lc := range b.Levels {
+		if lc.Value == v {
+			return lc.Count, true
+		}
+	}
+	return 0, true
+}
