@@ -9,11 +9,12 @@ import (
 // Stats describes one segment file: what the catalog keeps in memory to prune
 // without opening the file. It is read from the file's stats block, which is
 // checksummed separately from the Arrow data so that start-up never decodes data.
+// Empty lists are nil. Stats shared by a Reader or the catalog are read-only.
 type Stats struct {
 	Rows            int64
 	MinTS, MaxTS    int64 // UTC microseconds, inclusive
 	CompressedBytes int64 // bytes of the Arrow IPC section on disk
-	RawBytes        int64 // bytes of the decoded Arrow buffers
+	RawBytes        int64 // bytes of the decoded Arrow buffers, dictionaries included
 	Columns         []ColumnInfo
 	Batches         []BatchStats
 }
@@ -29,12 +30,13 @@ type ColumnInfo struct {
 type BatchStats struct {
 	Rows            int
 	MinTS, MaxTS    int64 // UTC microseconds, inclusive
-	CompressedBytes int64 // body bytes of the batch in the file
-	RawBytes        int64 // decoded buffer bytes
+	CompressedBytes int64 // body bytes of the batch's Arrow message in the file
+	RawBytes        int64 // decoded buffer bytes, dictionaries excluded
 
-	// Levels counts rows per level value. LevelsOverflow is set when the batch
-	// has more distinct levels than maxExactValues: the counts are then empty
-	// and the batch can never be pruned by level. NULL levels are LevelNulls.
+	// Levels counts rows per level value, sorted by value. LevelsOverflow is
+	// set when the batch has more distinct levels than maxLevelCounts (256):
+	// the counts are then empty and the batch can never be pruned by level.
+	// NULL levels are LevelNulls.
 	Levels         []ValueCount
 	LevelNulls     int
 	LevelsOverflow bool
@@ -64,7 +66,8 @@ type ColumnStats struct {
 }
 
 // ValueSet summarises the distinct non-NULL values of a string column in one
-// batch: the exact sorted set when small, otherwise a bloom filter.
+// batch: the exact sorted set when small (at most 1,024 values for service
+// and host, 64 for trace_id), otherwise a bloom filter of the values.
 type ValueSet struct {
 	Values []string // sorted and distinct; valid when Bloom is nil
 	Bloom  *Bloom

@@ -1,0 +1,314 @@
+package segment
+
+import (
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"logq/partitions/columns"
+)
+
+// Batch returns record batch i with only the named columns (nil means all,
+// in schema order), in logical form: "ts" as Int64 absolute UTC microseconds;
+// level, service and host as dictionary arrays (utf8 when stored plain);
+// trace_id as utf8; message utf8; dynamic BIGINT as Int64, DOUBLE Float64,
+// BOOLEAN Boolean, VARCHAR utf8 or dictionary. Dictionaries are sorted by
+// value. The caller must Release the batch. Safe for concurrent use.
+func (r *Reader) Batch(i int, cols []string) (arrow.RecordBatch, error) {
+	idx, err := r.project(cols)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := r.readRecord(i)
+	if err != nil {
+		return nil, err
+	}
+	defer rec.Release()
+	bs := &r.stats.Batches[i]
+	fields := make([]arrow.Field, len(idx))
+	arrs := make([]arrow.Array, len(idx))
+	defer func() {
+		for _, a := range arrs {
+			a.Release()
+		}
+	}()
+	for k, j := range idx {
+		c := &r.cols[j]
+		fields[k] = arrow.Field{Name: c.name, Type: c.out, Nullable: j != 0}
+		arrs[k] = r.logical(c, rec.Column(j), bs)
+	}
+	return array.NewRecordBatch(arrow.NewSchema(fields, nil), arrs, rec.NumRows()), nil
+}
+
+// project maps column names to field indices.
+func (r *Reader) project(cols []string) ([]int, error) {
+	if cols == nil {
+		idx := make([]int, len(r.cols))
+		for i := range idx {
+			idx[i] = i
+		}
+		return idx, nil
+	}
+	idx := make([]int, len(cols))
+	for k, name := range cols {
+		j, ok := r.byName[name]
+		if !ok {
+			return nil, fmt.Errorf("segment %s: no column %q", r.path, name)
+		}
+		idx[k] = j
+	}
+	return idx, nil
+}
+
+// logical returns the logical form of a validated physical array. Arrays
+// already in logical form are returned with one more reference instead of
+// being copied; Arrow arrays are immutable, so sharing them is safe.
+func (r *Reader) logical(c *physCol, arr arrow.Array, bs *BatchStats) arrow.Array {
+	switch c.kind {
+	case kindTSU32, kindTSI64:
+		buf := newBuffer(r.mem, 8*arr.Len())
+		decodeTS(arrow.Int64Traits.CastFromBytes(buf.Bytes()), arr, bs.MinTS)
+		return makeArray(arrow.PrimitiveTypes.Int64, arr.Len(), []*memory.Buffer{nil, buf}, 0)
+	case kindHex8:
+		return hexToUTF8(r.mem, arr.(*array.FixedSizeBinary))
+	case kindInt:
+		if c.width < 8 {
+			return widenInts(r.mem, arr)
+		}
+	}
+	arr.Retain()
+	return arr
+}
+
+// decodeTS writes the absolute timestamps of a delta array into dst.
+func decodeTS(dst []int64, arr arrow.Array, base int64) {
+	ts := base
+	switch a := arr.(type) {
+	case *array.Uint32:
+		for i, d := range a.Uint32Values() {
+			ts += int64(d)
+			dst[i] = ts
+		}
+	case *array.Int64:
+		for i, d := range a.Int64Values() {
+			ts += d
+			dst[i] = ts
+		}
+	}
+}
+
+// validityBuffer returns a new reference to arr's validity bitmap, or nil.
+func validityBuffer(arr arrow.Array) *memory.Buffer {
+	if arr.NullN() == 0 {
+		return nil
+	}
+	b := arr.Data().Buffers()[0]
+	if b != nil {
+		b.Retain()
+	}
+	return b
+}
+
+// hexToUTF8 re-encodes binary trace IDs as 16 lower-case hex digits.
+func hexToUTF8(mem memory.Allocator, a *array.FixedSizeBinary) arrow.Array {
+	n := a.Len()
+	offs := newBuffer(mem, 4*(n+1))
+	o := arrow.Int32Traits.CastFromBytes(offs.Bytes())
+	vals := newBuffer(mem, 16*(n-a.NullN()))
+	v, raw := vals.Bytes(), fixedBytes(a)
+	pos := 0
+	for i := range n {
+		o[i] = int32(pos)
+		if a.NullN() == 0 || a.IsValid(i) {
+			hexEncode8(v[pos:pos+16], raw[8*i:8*i+8])
+			pos += 16
+		}
+	}
+	o[n] = int32(pos)
+	return makeArray(arrow.BinaryTypes.String, n, []*memory.Buffer{validityBuffer(a), offs, vals}, a.NullN())
+}
+
+// fixedBytes returns the values buffer of a validated fixed_size_binary
+// array, whose offset is 0.
+func fixedBytes(a arrow.Array) []byte { return a.Data().Buffers()[1].Bytes() }
+
+// hexPairs maps a byte to its two lower-case hex digits.
+var hexPairs = func() (t [256][2]byte) {
+	const digits = "0123456789abcdef"
+	for i := range t {
+		t[i] = [2]byte{digits[i>>4], digits[i&15]}
+	}
+	return t
+}()
+
+// hexEncode8 writes the 16 hex digits of the 8 bytes of src into dst.
+func hexEncode8(dst, src []byte) {
+	_, _ = dst[15], src[7]
+	for k := range 8 {
+		p := hexPairs[src[k]]
+		dst[2*k], dst[2*k+1] = p[0], p[1]
+	}
+}
+
+// widenInts returns a narrow signed integer array as Int64.
+func widenInts(mem memory.Allocator, arr arrow.Array) arrow.Array {
+	n := arr.Len()
+	buf := newBuffer(mem, 8*n)
+	intsInto(arrow.Int64Traits.CastFromBytes(buf.Bytes()), arr)
+	return makeArray(arrow.PrimitiveTypes.Int64, n, []*memory.Buffer{validityBuffer(arr), buf}, arr.NullN())
+}
+
+// intsInto widens the values of a signed integer array into dst.
+func intsInto(dst []int64, arr arrow.Array) {
+	switch a := arr.(type) {
+	case *array.Int8:
+		widenInto(dst, a.Int8Values())
+	case *array.Int16:
+		widenInto(dst, a.Int16Values())
+	case *array.Int32:
+		widenInto(dst, a.Int32Values())
+	case *array.Int64:
+		copy(dst, a.Int64Values())
+	}
+}
+
+// widenInto copies narrow signed integers into dst, sign-extending them.
+func widenInto[T int8 | int16 | int32](dst []int64, v []T) {
+	for i, x := range v {
+		dst[i] = int64(x)
+	}
+}
+
+// Rows decodes batch i into a columns.Batch, the form compaction works on.
+// Concatenating the rows of every batch reproduces the batch given to Encode
+// (NULL values read back as zero values). Safe for concurrent use.
+func (r *Reader) Rows(i int) (*columns.Batch, error) {
+	rec, err := r.readRecord(i)
+	if err != nil {
+		return nil, err
+	}
+	defer rec.Release()
+	n := int(rec.NumRows())
+	b := &columns.Batch{TS: make([]int64, n)}
+	decodeTS(b.TS, rec.Column(0), r.stats.Batches[i].MinTS)
+	core := []*columns.Strings{&b.Level, &b.Service, &b.Host, &b.TraceID, &b.Message}
+	for k, s := range core {
+		var valid []bool
+		*s, valid = stringsOf(rec.Column(k+1), r.cols[k+1].kind)
+		s.Valid = valid
+	}
+	for j := len(core) + 1; j < len(r.cols); j++ {
+		c := &r.cols[j]
+		d := b.AddColumn(c.name, c.typ, 0)
+		fillDynamic(d, c, rec.Column(j))
+	}
+	return b, nil
+}
+
+// fillDynamic decodes a dynamic column; NULL slots hold zero values.
+func fillDynamic(d *columns.Dynamic, c *physCol, arr arrow.Array) {
+	n := arr.Len()
+	d.Valid = validBools(arr)
+	switch c.kind {
+	case kindInt:
+		d.Ints = make([]int64, n)
+		intsInto(d.Ints, arr)
+		zeroNulls(d.Ints, d.Valid)
+	case kindFloat:
+		d.Floats = append([]float64(nil), arr.(*array.Float64).Float64Values()...)
+		zeroNulls(d.Floats, d.Valid)
+	case kindBool:
+		a := arr.(*array.Boolean)
+		d.Bools = make([]bool, n)
+		for i := range d.Bools {
+			d.Bools[i] = d.Valid[i] && a.Value(i)
+		}
+	default:
+		d.Strs, _ = stringsOf(arr, c.kind)
+	}
+}
+
+// zeroNulls sets the NULL slots of v to zero, the convention of columns.Dynamic.
+func zeroNulls[T int64 | float64](v []T, valid []bool) {
+	for i, ok := range valid {
+		if !ok {
+			v[i] = 0
+		}
+	}
+}
+
+// validBools returns the validity of every row of arr.
+func validBools(arr arrow.Array) []bool {
+	out := make([]bool, arr.Len())
+	for i := range out {
+		out[i] = arr.IsValid(i)
+	}
+	return out
+}
+
+// stringsOf decodes a utf8, dictionary or binary trace ID array into the
+// arena form of columns.Strings, with empty NULLs, and returns the validity
+// (nil when no NULLs) separately: core columns keep it in Strings.Valid,
+// dynamic ones in Dynamic.Valid. The bytes are copied out of the Arrow
+// buffers, so the result does not pin them.
+func stringsOf(arr arrow.Array, kind colKind) (columns.Strings, []bool) {
+	n := arr.Len()
+	var valid []bool
+	if arr.NullN() > 0 {
+		valid = validBools(arr)
+	}
+	s := columns.Strings{Ends: make([]uint32, 0, n)}
+	switch kind {
+	case kindUTF8:
+		a := arr.(*array.String)
+		if valid == nil {
+			return bulkStrings(a), nil
+		}
+		for i := range n {
+			s.Data = appendValid(s.Data, valid[i], a.Value(i))
+			s.Ends = append(s.Ends, uint32(len(s.Data)))
+		}
+	case kindDict:
+		d := arr.(*array.Dictionary)
+		dict := d.Dictionary().(*array.String)
+		for i, c := range dictCodes(d) {
+			if valid == nil || valid[i] {
+				s.Data = append(s.Data, dict.Value(int(c))...)
+			}
+			s.Ends = append(s.Ends, uint32(len(s.Data)))
+		}
+	case kindHex8:
+		raw := fixedBytes(arr)
+		s.Data = make([]byte, 16*(n-arr.NullN()))
+		pos := 0
+		for i := range n {
+			if valid == nil || valid[i] {
+				hexEncode8(s.Data[pos:pos+16], raw[8*i:8*i+8])
+				pos += 16
+			}
+			s.Ends = append(s.Ends, uint32(pos))
+		}
+	}
+	return s, valid
+}
+
+// appendValid appends v unless the row is NULL (an empty range).
+func appendValid(dst []byte, ok bool, v string) []byte {
+	if !ok {
+		return dst
+	}
+	return append(dst, v...)
+}
+
+// bulkStrings copies a utf8 array without NULLs in one piece.
+func bulkStrings(a *array.String) columns.Strings {
+	offs := a.ValueOffsets()
+	base := offs[0]
+	s := columns.Strings{Data: append([]byte(nil), a.ValueBytes()...), Ends: make([]uint32, a.Len())}
+	for i := range s.Ends {
+		s.Ends[i] = uint32(offs[i+1] - base)
+	}
+	return s
+}

@@ -1,0 +1,158 @@
+package segment
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"logq/partitions/columns"
+)
+
+// checkStats checks that decoded statistics are consistent with each other,
+// so that the reader and the catalog can rely on them: batch rows add up,
+// time ranges nest and follow each other, counts do not exceed rows, sets are
+// sorted. It returns a plain error; the caller adds the path and offset.
+func checkStats(st *Stats, blocks []blockInfo) error {
+	if len(st.Batches) == 0 {
+		return fmt.Errorf("no batches")
+	}
+	if err := checkColumns(st.Columns); err != nil {
+		return err
+	}
+	var rows, raw int64
+	for i := range st.Batches {
+		b := &st.Batches[i]
+		if err := checkBatch(st, b, blocks[i]); err != nil {
+			return fmt.Errorf("batch %d: %w", i, err)
+		}
+		if i > 0 && b.MinTS < st.Batches[i-1].MaxTS {
+			return fmt.Errorf("batch %d starts at %d, before batch %d ends at %d", i, b.MinTS, i-1, st.Batches[i-1].MaxTS)
+		}
+		rows += int64(b.Rows)
+		if raw += b.RawBytes; raw < 0 {
+			return fmt.Errorf("raw bytes overflow")
+		}
+	}
+	last := &st.Batches[len(st.Batches)-1]
+	switch {
+	case rows != st.Rows:
+		return fmt.Errorf("batches hold %d rows, segment says %d", rows, st.Rows)
+	case st.MinTS != st.Batches[0].MinTS || st.MaxTS != last.MaxTS || st.MaxTS < st.MinTS:
+		return fmt.Errorf("segment time range [%d, %d] does not match its batches", st.MinTS, st.MaxTS)
+	case raw > st.RawBytes:
+		return fmt.Errorf("batches hold %d raw bytes, segment says %d", raw, st.RawBytes)
+	}
+	return nil
+}
+
+// checkColumns checks the dynamic column list: valid types, unique names
+// that do not shadow core columns.
+func checkColumns(cols []ColumnInfo) error {
+	seen := make(map[string]bool, len(cols))
+	for _, c := range cols {
+		switch {
+		case !c.Type.Valid():
+			return fmt.Errorf("column %q has invalid type %d", c.Name, c.Type)
+		case columns.IsCore(c.Name):
+			return fmt.Errorf("dynamic column %q shadows a core column", c.Name)
+		case seen[c.Name]:
+			return fmt.Errorf("duplicate column %q", c.Name)
+		}
+		seen[c.Name] = true
+	}
+	return nil
+}
+
+// checkBatch checks the statistics of one batch and its block extents.
+func checkBatch(st *Stats, b *BatchStats, blk blockInfo) error {
+	switch {
+	case b.Rows < 1 || b.Rows > maxBatchRows:
+		return fmt.Errorf("%d rows", b.Rows)
+	case b.MaxTS < b.MinTS || b.MaxTS > st.MaxTS:
+		return fmt.Errorf("time range [%d, %d] outside the segment's", b.MinTS, b.MaxTS)
+	case blk.meta < 8 || blk.meta%8 != 0 || blk.meta > math.MaxInt32:
+		return fmt.Errorf("bad arrow metadata length %d", blk.meta)
+	case b.CompressedBytes%8 != 0:
+		return fmt.Errorf("bad arrow body length %d", b.CompressedBytes)
+	}
+	if err := checkLevels(b); err != nil {
+		return err
+	}
+	for _, vs := range []struct {
+		name string
+		s    *ValueSet
+	}{{"services", &b.Services}, {"hosts", &b.Hosts}, {"trace_ids", &b.TraceIDs}} {
+		if err := checkValueSet(vs.s, b.Rows); err != nil {
+			return fmt.Errorf("%s: %w", vs.name, err)
+		}
+	}
+	for j, c := range st.Columns {
+		if err := checkColumnStats(c.Type, &b.Dynamic[j], b.Rows); err != nil {
+			return fmt.Errorf("column %q: %w", c.Name, err)
+		}
+	}
+	return nil
+}
+
+// checkLevels checks that level counts are sorted, distinct, positive and
+// add up with the NULLs to the batch's rows, unless they overflowed.
+func checkLevels(b *BatchStats) error {
+	if b.LevelNulls > b.Rows {
+		return fmt.Errorf("%d level nulls in %d rows", b.LevelNulls, b.Rows)
+	}
+	if b.LevelsOverflow {
+		if len(b.Levels) != 0 {
+			return fmt.Errorf("level counts despite overflow")
+		}
+		return nil
+	}
+	sum := b.LevelNulls
+	for i, lc := range b.Levels {
+		if lc.Count < 1 || (i > 0 && strings.Compare(b.Levels[i-1].Value, lc.Value) >= 0) {
+			return fmt.Errorf("level counts not sorted, distinct and positive at %d", i)
+		}
+		sum += lc.Count
+	}
+	if sum != b.Rows || len(b.Levels) > maxLevelCounts {
+		return fmt.Errorf("level counts add up to %d in %d rows", sum, b.Rows)
+	}
+	return nil
+}
+
+// checkValueSet checks the NULL count and, for an exact set, that the values
+// are sorted, distinct and not more than the non-NULL rows.
+func checkValueSet(s *ValueSet, rows int) error {
+	if s.Nulls > rows {
+		return fmt.Errorf("%d nulls in %d rows", s.Nulls, rows)
+	}
+	if s.Bloom != nil {
+		return nil
+	}
+	if len(s.Values) > rows-s.Nulls {
+		return fmt.Errorf("%d distinct values in %d non-null rows", len(s.Values), rows-s.Nulls)
+	}
+	for i := 1; i < len(s.Values); i++ {
+		if s.Values[i-1] >= s.Values[i] {
+			return fmt.Errorf("values not sorted and distinct at %d", i)
+		}
+	}
+	return nil
+}
+
+// checkColumnStats checks a zone map: NULLs within the rows, and a min/max
+// only for a column with a non-NULL value, in order.
+func checkColumnStats(t columns.Type, c *ColumnStats, rows int) error {
+	switch {
+	case c.Nulls > rows:
+		return fmt.Errorf("%d nulls in %d rows", c.Nulls, rows)
+	case !c.HasMinMax:
+		return nil
+	case c.Nulls == rows:
+		return fmt.Errorf("min/max of an all-NULL column")
+	case t == columns.TypeInt64 && c.MaxInt < c.MinInt:
+		return fmt.Errorf("min %d > max %d", c.MinInt, c.MaxInt)
+	case t == columns.TypeFloat64 && !(c.MinFloat <= c.MaxFloat):
+		return fmt.Errorf("min %v > max %v", c.MinFloat, c.MaxFloat)
+	}
+	return nil
+}

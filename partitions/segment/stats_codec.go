@@ -1,0 +1,353 @@
+package segment
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+
+	"logq/partitions/columns"
+)
+
+// blockInfo is what the stats block records about the Arrow message of one
+// record batch besides BatchStats: the metadata length (the body length is
+// BatchStats.CompressedBytes) and the CRC32C of the whole message.
+type blockInfo struct {
+	meta int64
+	crc  uint32
+}
+
+// Kinds of a ValueSet on disk.
+const (
+	valueSetExact = 0
+	valueSetBloom = 1
+)
+
+// appendStats appends the stats block (FORMAT.md, "Stats block") for st,
+// whose batches are stored in the Arrow messages described by blocks.
+func appendStats(dst []byte, st *Stats, blocks []blockInfo) []byte {
+	if len(blocks) != len(st.Batches) {
+		panic("BUG: segment.appendStats: one blockInfo per batch expected")
+	}
+	dst = append(dst, statsVersion)
+	dst = binary.AppendUvarint(dst, uint64(st.Rows))
+	dst = binary.AppendVarint(dst, st.MinTS)
+	dst = binary.AppendUvarint(dst, uint64(st.MaxTS-st.MinTS))
+	dst = binary.AppendUvarint(dst, uint64(st.CompressedBytes))
+	dst = binary.AppendUvarint(dst, uint64(st.RawBytes))
+	dst = binary.AppendUvarint(dst, uint64(len(st.Columns)))
+	for _, c := range st.Columns {
+		dst = appendString(dst, c.Name)
+		dst = append(dst, byte(c.Type))
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(st.Batches)))
+	for i := range st.Batches {
+		dst = appendBatchStats(dst, st, &st.Batches[i], blocks[i])
+	}
+	return dst
+}
+
+// appendBatchStats appends one batch entry of the stats block.
+func appendBatchStats(dst []byte, st *Stats, b *BatchStats, blk blockInfo) []byte {
+	dst = binary.AppendUvarint(dst, uint64(b.Rows))
+	dst = binary.AppendUvarint(dst, uint64(b.MinTS-st.MinTS))
+	dst = binary.AppendUvarint(dst, uint64(b.MaxTS-b.MinTS))
+	dst = binary.AppendUvarint(dst, uint64(blk.meta))
+	dst = binary.AppendUvarint(dst, uint64(b.CompressedBytes))
+	dst = binary.LittleEndian.AppendUint32(dst, blk.crc)
+	dst = binary.AppendUvarint(dst, uint64(b.RawBytes))
+	dst = append(dst, boolByte(b.LevelsOverflow))
+	dst = binary.AppendUvarint(dst, uint64(b.LevelNulls))
+	dst = binary.AppendUvarint(dst, uint64(len(b.Levels)))
+	for _, lc := range b.Levels {
+		dst = appendString(dst, lc.Value)
+		dst = binary.AppendUvarint(dst, uint64(lc.Count))
+	}
+	dst = appendValueSet(dst, &b.Services)
+	dst = appendValueSet(dst, &b.Hosts)
+	dst = appendValueSet(dst, &b.TraceIDs)
+	for j, c := range st.Columns {
+		dst = appendColumnStats(dst, c.Type, &b.Dynamic[j])
+	}
+	return dst
+}
+
+// appendValueSet appends a value set: exact values or the bloom filter bits.
+func appendValueSet(dst []byte, s *ValueSet) []byte {
+	dst = binary.AppendUvarint(dst, uint64(s.Nulls))
+	if s.Bloom != nil {
+		dst = append(dst, valueSetBloom)
+		dst = binary.AppendUvarint(dst, uint64(len(s.Bloom.Blocks)))
+		for _, blk := range s.Bloom.Blocks {
+			for _, w := range blk {
+				dst = binary.LittleEndian.AppendUint32(dst, w)
+			}
+		}
+		return dst
+	}
+	dst = append(dst, valueSetExact)
+	dst = binary.AppendUvarint(dst, uint64(len(s.Values)))
+	for _, v := range s.Values {
+		dst = appendString(dst, v)
+	}
+	return dst
+}
+
+// appendColumnStats appends the zone map of a dynamic column of type t.
+func appendColumnStats(dst []byte, t columns.Type, c *ColumnStats) []byte {
+	dst = binary.AppendUvarint(dst, uint64(c.Nulls))
+	dst = append(dst, boolByte(c.HasMinMax))
+	if !c.HasMinMax {
+		return dst
+	}
+	switch t {
+	case columns.TypeInt64:
+		dst = binary.AppendVarint(dst, c.MinInt)
+		dst = binary.AppendUvarint(dst, uint64(c.MaxInt-c.MinInt))
+	case columns.TypeFloat64:
+		dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(c.MinFloat))
+		dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(c.MaxFloat))
+	default:
+		panic("BUG: segment: min/max on a non-numeric column")
+	}
+	return dst
+}
+
+// appendString appends a length-prefixed string.
+func appendString(dst []byte, s string) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(s)))
+	return append(dst, s...)
+}
+
+// boolByte encodes a boolean as 0 or 1.
+func boolByte(v bool) byte {
+	if v {
+		return 1
+	}
+	return 0
+}
+
+// decoder reads the stats block. The first error sticks: later reads return
+// zero values, and err says where decoding stopped. Every count it reads is
+// bounded by the bytes left (each element takes at least one byte), so a
+// damaged count fails instead of allocating without bound; checkStats then
+// checks what the values mean.
+type decoder struct {
+	b   []byte
+	off int
+	err error
+}
+
+// fail records the first error and stops decoding.
+func (d *decoder) fail(format string, args ...any) {
+	if d.err == nil {
+		d.err = fmt.Errorf("stats block byte %d: %s", d.off, fmt.Sprintf(format, args...))
+	}
+	d.off = len(d.b)
+}
+
+// uvarint reads an unsigned varint.
+func (d *decoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b[d.off:])
+	if n <= 0 {
+		d.fail("bad uvarint")
+		return 0
+	}
+	d.off += n
+	return v
+}
+
+// varint reads a zig-zag varint.
+func (d *decoder) varint() int64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(d.b[d.off:])
+	if n <= 0 {
+		d.fail("bad varint")
+		return 0
+	}
+	d.off += n
+	return v
+}
+
+// int returns a uvarint that must fit in [0, max].
+func (d *decoder) int(what string, max int64) int64 {
+	v := d.uvarint()
+	if v > uint64(max) {
+		d.fail("%s %d exceeds %d", what, v, max)
+		return 0
+	}
+	return int64(v)
+}
+
+// count returns a uvarint count of elements of at least elemSize bytes each,
+// bounded by the bytes left so that no allocation exceeds the input.
+func (d *decoder) count(what string, elemSize int) int {
+	return int(d.int(what, int64((len(d.b)-d.off)/elemSize)))
+}
+
+// byte reads one byte.
+func (d *decoder) byte() byte {
+	if d.err != nil {
+		return 0
+	}
+	if d.off >= len(d.b) {
+		d.fail("truncated")
+		return 0
+	}
+	d.off++
+	return d.b[d.off-1]
+}
+
+// bool reads a byte that must be 0 or 1.
+func (d *decoder) bool() bool {
+	switch v := d.byte(); v {
+	case 0:
+		return false
+	case 1:
+		return true
+	default:
+		d.fail("bad boolean %d", v)
+		return false
+	}
+}
+
+// fixed reads n bytes; the slice aliases the input.
+func (d *decoder) fixed(n int) []byte {
+	if d.err != nil {
+		return nil
+	}
+	if len(d.b)-d.off < n {
+		d.fail("truncated")
+		return nil
+	}
+	d.off += n
+	return d.b[d.off-n : d.off]
+}
+
+// string reads a length-prefixed string into a new string.
+func (d *decoder) string() string {
+	n := d.count("string length", 1)
+	return string(d.fixed(n))
+}
+
+// decodeStats parses a stats block. It checks the encoding only; checkStats
+// checks that the values are consistent.
+func decodeStats(b []byte) (*Stats, []blockInfo, error) {
+	d := &decoder{b: b}
+	if v := d.byte(); d.err == nil && v != statsVersion {
+		return nil, nil, fmt.Errorf("unsupported stats version %d", v)
+	}
+	st := &Stats{}
+	st.Rows = d.int("rows", math.MaxInt64)
+	st.MinTS = d.varint()
+	st.MaxTS = st.MinTS + int64(d.uvarint())
+	st.CompressedBytes = d.int("compressed bytes", math.MaxInt64)
+	st.RawBytes = d.int("raw bytes", math.MaxInt64)
+	if n := d.count("columns", 2); n > 0 {
+		st.Columns = make([]ColumnInfo, n)
+	}
+	for i := range st.Columns {
+		st.Columns[i].Name = d.string()
+		st.Columns[i].Type = columns.Type(d.byte())
+	}
+	st.Batches = make([]BatchStats, d.count("batches", 16))
+	blocks := make([]blockInfo, len(st.Batches))
+	for i := range st.Batches {
+		blocks[i] = d.batch(st, &st.Batches[i])
+	}
+	if d.err == nil && d.off != len(b) {
+		d.fail("%d trailing bytes", len(b)-d.off)
+	}
+	if d.err != nil {
+		return nil, nil, d.err
+	}
+	return st, blocks, nil
+}
+
+// batch reads one batch entry and returns its block information.
+func (d *decoder) batch(st *Stats, b *BatchStats) blockInfo {
+	b.Rows = int(d.int("batch rows", maxBatchRows))
+	b.MinTS = st.MinTS + int64(d.uvarint())
+	b.MaxTS = b.MinTS + int64(d.uvarint())
+	blk := blockInfo{meta: d.int("block metadata length", math.MaxInt64)}
+	b.CompressedBytes = d.int("block body length", math.MaxInt64)
+	if crc := d.fixed(4); crc != nil {
+		blk.crc = binary.LittleEndian.Uint32(crc)
+	}
+	b.RawBytes = d.int("raw bytes", math.MaxInt64)
+	b.LevelsOverflow = d.bool()
+	b.LevelNulls = int(d.int("level nulls", maxBatchRows))
+	if n := d.count("levels", 2); n > 0 {
+		b.Levels = make([]ValueCount, n)
+		for i := range b.Levels {
+			b.Levels[i] = ValueCount{Value: d.string(), Count: int(d.int("level count", maxBatchRows))}
+		}
+	}
+	d.valueSet(&b.Services)
+	d.valueSet(&b.Hosts)
+	d.valueSet(&b.TraceIDs)
+	if len(st.Columns) > 0 {
+		b.Dynamic = make([]ColumnStats, len(st.Columns))
+	}
+	for j, c := range st.Columns {
+		d.columnStats(c.Type, &b.Dynamic[j])
+	}
+	return blk
+}
+
+// valueSet reads a value set.
+func (d *decoder) valueSet(s *ValueSet) {
+	s.Nulls = int(d.int("nulls", maxBatchRows))
+	switch kind := d.byte(); kind {
+	case valueSetExact:
+		if n := d.count("values", 1); n > 0 {
+			s.Values = make([]string, n)
+			for i := range s.Values {
+				s.Values[i] = d.string()
+			}
+		}
+	case valueSetBloom:
+		n := d.count("bloom blocks", 32)
+		if n == 0 {
+			d.fail("empty bloom filter")
+			return
+		}
+		s.Bloom = &Bloom{Blocks: make([][8]uint32, n)}
+		raw := d.fixed(32 * n)
+		if raw == nil {
+			return
+		}
+		for i := range s.Bloom.Blocks {
+			for k := range s.Bloom.Blocks[i] {
+				s.Bloom.Blocks[i][k] = binary.LittleEndian.Uint32(raw[32*i+4*k:])
+			}
+		}
+	default:
+		d.fail("unknown value set kind %d", kind)
+	}
+}
+
+// columnStats reads the zone map of a dynamic column of type t.
+func (d *decoder) columnStats(t columns.Type, c *ColumnStats) {
+	c.Nulls = int(d.int("nulls", maxBatchRows))
+	c.HasMinMax = d.bool()
+	if !c.HasMinMax || d.err != nil {
+		return
+	}
+	switch t {
+	case columns.TypeInt64:
+		c.MinInt = d.varint()
+		c.MaxInt = c.MinInt + int64(d.uvarint())
+	case columns.TypeFloat64:
+		if raw := d.fixed(16); raw != nil {
+			c.MinFloat = math.Float64frombits(binary.LittleEndian.Uint64(raw))
+			c.MaxFloat = math.Float64frombits(binary.LittleEndian.Uint64(raw[8:]))
+		}
+	default:
+		d.fail("min/max on a %s column", t)
+	}
+}

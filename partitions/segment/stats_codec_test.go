@@ -1,0 +1,124 @@
+package segment
+
+import (
+	"bytes"
+	"encoding/binary"
+	"hash/crc32"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"logq/partitions/columns"
+)
+
+// decodedStats writes a small segment and returns its decoded stats block.
+func decodedStats(t *testing.T) (*Stats, []blockInfo, []byte) {
+	b := genRandom(rand.New(rand.NewPCG(8, 8)), randSpec{rows: 50, nullPct: 10, maxGapUS: 100, cards: [3]int{3, 3, 3}, traceHex: true, dynamic: true})
+	var buf bytes.Buffer
+	_, err := Encode(&buf, b, WriteOptions{BatchRows: 20})
+	require.NoError(t, err)
+	file := buf.Bytes()
+	tr := file[len(file)-trailerSize:]
+	arrowLen, statsLen := binary.LittleEndian.Uint64(tr[8:]), binary.LittleEndian.Uint64(tr[32:])
+	st, blocks, err := decodeStats(file[arrowLen : arrowLen+statsLen])
+	require.NoError(t, err)
+	require.NoError(t, checkStats(st, blocks))
+	return st, blocks, file
+}
+
+// TestStatsInconsistent checks that statistics which decode but contradict
+// each other are refused, both by checkStats and by the reader on a file
+// whose checksums were recomputed.
+func TestStatsInconsistent(t *testing.T) {
+	cases := []struct {
+		name   string
+		mutate func(st *Stats, blocks []blockInfo)
+	}{
+		{"rows do not add up", func(st *Stats, _ []blockInfo) { st.Rows++ }},
+		{"segment min after first batch", func(st *Stats, _ []blockInfo) { st.MinTS++ }},
+		{"batch overlaps the next", func(st *Stats, _ []blockInfo) { st.Batches[0].MaxTS = st.Batches[1].MinTS + 1 }},
+		{"batch too large", func(st *Stats, _ []blockInfo) { st.Batches[0].Rows = maxBatchRows + 1 }},
+		{"level counts do not add up", func(st *Stats, _ []blockInfo) { st.Batches[1].Levels[0].Count++ }},
+		{"level counts despite overflow", func(st *Stats, _ []blockInfo) { st.Batches[1].LevelsOverflow = true }},
+		{"values not sorted", func(st *Stats, _ []blockInfo) {
+			v := st.Batches[0].Services.Values
+			v[0], v[1] = v[1], v[0]
+		}},
+		{"more nulls than rows", func(st *Stats, _ []blockInfo) { st.Batches[2].TraceIDs.Nulls = 11 }},
+		{"invalid column type", func(st *Stats, _ []blockInfo) {
+			for j, c := range st.Columns {
+				if c.Type == columns.TypeBool { // no min/max to encode
+					st.Columns[j].Type = 7
+				}
+			}
+		}},
+		{"column shadows a core column", func(st *Stats, _ []blockInfo) { st.Columns[1].Name = columns.Message }},
+		{"duplicate column", func(st *Stats, _ []blockInfo) { st.Columns[1].Name = st.Columns[0].Name }},
+		{"min above max", func(st *Stats, _ []blockInfo) {
+			for j, c := range st.Columns {
+				if c.Type == columns.TypeFloat64 {
+					cs := &st.Batches[0].Dynamic[j]
+					cs.MinFloat = cs.MaxFloat + 1
+				}
+			}
+		}},
+		{"unaligned arrow metadata", func(_ *Stats, blocks []blockInfo) { blocks[0].meta += 4 }},
+		{"raw bytes below the batches'", func(st *Stats, _ []blockInfo) { st.RawBytes = 1 }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			st, blocks, file := decodedStats(t)
+			tc.mutate(st, blocks)
+			st2, blocks2, err := decodeStats(appendStats(nil, st, blocks))
+			if err == nil {
+				err = checkStats(st2, blocks2)
+			}
+			require.Error(t, err)
+
+			resealed := replaceStats(t, file, st, blocks)
+			path := filepath.Join(t.TempDir(), "seg")
+			require.NoError(t, os.WriteFile(path, resealed, 0o600))
+			_, err = ReadStats(path)
+			require.ErrorIs(t, err, ErrCorrupt)
+			_, err = Open(path)
+			require.ErrorIs(t, err, ErrCorrupt)
+		})
+	}
+}
+
+// replaceStats returns file with its stats block replaced and the trailer
+// updated to match, checksums included.
+func replaceStats(t *testing.T, file []byte, st *Stats, blocks []blockInfo) []byte {
+	tr, err := decodeTrailer("x", file[len(file)-trailerSize:], int64(len(file)))
+	require.NoError(t, err)
+	stats := appendStats(nil, st, blocks)
+	tr.statsLen, tr.statsCRC = uint64(len(stats)), crc32.Checksum(stats, castagnoli)
+	out := append(append([]byte(nil), file[:tr.arrowLen]...), stats...)
+	return append(out, tr.encode()...)
+}
+
+func TestStatsRoundTrip(t *testing.T) {
+	st, blocks, _ := decodedStats(t)
+	st2, blocks2, err := decodeStats(appendStats(nil, st, blocks))
+	require.NoError(t, err)
+	require.Equal(t, st, st2)
+	require.Equal(t, blocks, blocks2)
+}
+
+func TestStatsDecodeTruncated(t *testing.T) {
+	st, blocks, _ := decodedStats(t)
+	enc := appendStats(nil, st, blocks)
+	for n := range len(enc) {
+		_, _, err := decodeStats(enc[:n])
+		require.Error(t, err, "prefix of %d bytes", n)
+	}
+	_, _, err := decodeStats(append(enc, 0))
+	require.ErrorContains(t, err, "trailing")
+	bad := append([]byte(nil), enc...)
+	bad[0] = 2
+	_, _, err = decodeStats(bad)
+	require.ErrorContains(t, err, "version")
+}
