@@ -1,0 +1,58 @@
+package partitions
+
+import "time"
+
+const (
+	// defaultBucketWidth is a UTC day: log queries are mostly "the last hours"
+	// or "one day", and a day keeps the partition count of a year of logs in
+	// the hundreds.
+	defaultBucketWidth = 24 * time.Hour
+
+	// defaultShards spreads one day over 4 directories by service, so that a
+	// service predicate prunes three quarters of the files while a day of
+	// WORKLOAD data still makes segments of millions of rows.
+	defaultShards = 4
+
+	// defaultFlushBytes bounds the buffered (unflushed) rows. At ~100 B/row of
+	// buffer that is ~600k rows: large enough for segments that compress well,
+	// small enough to keep the ingest RSS far below 1 GiB with the next buffer
+	// filling while the previous one is written.
+	defaultFlushBytes = 64 << 20
+
+	// defaultFlushAge flushes a trickle of rows within a minute, bounding WAL
+	// replay time after a crash; compaction merges the small segments it makes.
+	defaultFlushAge = time.Minute
+
+	// maxBufferedFactor stalls Append once buffered rows reach this multiple of
+	// the flush size while a flush is still running (back-pressure instead of
+	// unbounded memory).
+	maxBufferedFactor = 3
+
+	// defaultBatchRows is the record batch size of segments (Arrow's sweet spot,
+	// and the unit of pruning).
+	defaultBatchRows = 1 << 16
+
+	// compactMinSegments is the number of small segments in one partition that
+	// triggers a merge; compactTargetRows is the size a merged segment grows to.
+	compactMinSegments = 4
+	compactTargetRows  = 4 << 20
+
+	// defaultCompactInterval is how often the background loop looks for work.
+	defaultCompactInterval = 10 * time.Second
+
+	// flushRetryDelay is the pause before retrying a flush that failed for a
+	// reason other than fsync (disk full, say); the WAL still holds the rows.
+	flushRetryDelay = 5 * time.Second
+)
+
+// File and directory names inside the data directory.
+const (
+	walDirName        = "wal"
+	partsDirName      = "parts"
+	quarantineDirName = "quarantine"
+	lockFileName      = "LOCK"
+	manifestFileName  = "MANIFEST"
+	droppedFileName   = "DROPPED"
+	segmentFileExt    = ".seg"
+	tempFileExt       = ".tmp"
+)

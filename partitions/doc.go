@@ -1,0 +1,23 @@
+// Package partitions owns logq's durable storage on one machine: the
+// write-ahead log, the in-memory buffers of rows not yet flushed, the
+// partition directories with their segment files and manifests, and the
+// background work on them (flush, compaction, retention, start-up recovery).
+//
+// The byte-level formats of every file it writes are specified in FORMAT.md
+// beside this file. Subpackages hold the codecs: columns (the in-memory batch
+// and its WAL encoding), jsonl (the ingest parser), wal (the log files) and
+// segment (the Arrow IPC segment files and their statistics).
+//
+// What it does not own: deciding which segments a query reads (catalog/), and
+// executing queries (engine/). The Store tells an Observer (the catalog) about
+// every segment it adds or retires, and hands out reference-counted segments
+// and immutable snapshots of its buffers.
+//
+// Write path: Append encodes a batch into the WAL, routes its rows into
+// per-partition buffers and returns once the WAL record is fsynced (group
+// commit). A flush rotates the WAL, freezes the buffers, writes one segment per
+// partition (temp file, fsync, rename, directory fsync), records it in the
+// partition's manifest together with the WAL generation it covers, and only
+// then deletes the WAL files. Replay skips WAL records a partition's manifest
+// already covers, so a crash at any point neither loses nor duplicates rows.
+package partitions

@@ -1,0 +1,16 @@
+package partitions
+
+import "errors"
+
+var (
+	// ErrClosed is returned by operations on a closed Store.
+	ErrClosed = errors.New("partitions: store closed")
+	// ErrCorrupt marks damaged files of the partitions package itself
+	// (manifests); segment and WAL damage wrap their own packages' ErrCorrupt.
+	ErrCorrupt = errors.New("partitions: corrupt")
+	// ErrFailed is returned once the store hit an error that makes further
+	// writes unsafe (an fsync failure): the process must exit.
+	ErrFailed = errors.New("partitions: store failed")
+	// ErrLocked means another process holds the data directory.
+	ErrLocked = errors.New("partitions: data directory in use")
+)

@@ -1,0 +1,158 @@
+package partitions
+
+import (
+	"log/slog"
+	"time"
+
+	"logq/partitions/segment"
+)
+
+// Observer learns about every change to the set of live segments and dynamic
+// columns. The catalog implements it. Methods are called from the store's
+// goroutines (start-up, flush, compaction, retention), never concurrently with
+// each other for the same partition; they must not call back into the Store.
+type Observer interface {
+	// SegmentsChanged reports one atomic change to a partition: added
+	// segments are live (the observer may take references), removed ones
+	// are retired (existing references stay valid until dropped).
+	SegmentsChanged(k Key, added, removed []*Segment)
+	// DropPartition reports that retention removed a whole partition.
+	DropPartition(k Key)
+	// ColumnsSeen reports dynamic columns of rows entering the store.
+	ColumnsSeen(cols []segment.ColumnInfo)
+}
+
+// Option configures a Store.
+type Option func(*config)
+
+type config struct {
+	bucketWidth     time.Duration
+	shards          int
+	flushBytes      int64
+	flushAge        time.Duration
+	batchRows       int
+	compactInterval time.Duration
+	retention       time.Duration
+	repairWAL       bool
+	observer        Observer
+	log             *slog.Logger
+	now             func() time.Time
+	onFatal         func(error)
+}
+
+func newConfig(opts []Option) config {
+	c := config{
+		bucketWidth:     defaultBucketWidth,
+		shards:          defaultShards,
+		flushBytes:      defaultFlushBytes,
+		flushAge:        defaultFlushAge,
+		batchRows:       defaultBatchRows,
+		compactInterval: defaultCompactInterval,
+		log:             slog.Default(),
+		now:             time.Now,
+	}
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}
+
+// WithBucketWidth sets the time bucket of new partitions (default a UTC day).
+// Partitions written with another width stay readable.
+func WithBucketWidth(d time.Duration) Option {
+	return func(c *config) {
+		if d >= time.Second {
+			c.bucketWidth = d.Truncate(time.Second)
+		}
+	}
+}
+
+// WithShards sets the number of service shards of new partitions (default 4).
+func WithShards(n int) Option {
+	return func(c *config) {
+		if n >= 1 {
+			c.shards = n
+		}
+	}
+}
+
+// WithFlushBytes sets the buffered size that triggers a flush.
+func WithFlushBytes(n int64) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.flushBytes = n
+		}
+	}
+}
+
+// WithFlushAge sets the age of the oldest buffered row that triggers a flush.
+func WithFlushAge(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.flushAge = d
+		}
+	}
+}
+
+// WithBatchRows sets the rows per record batch of new segments.
+func WithBatchRows(n int) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.batchRows = n
+		}
+	}
+}
+
+// WithCompactInterval sets how often compaction and retention run; zero or
+// negative disables the background loop (tests call Compact directly).
+func WithCompactInterval(d time.Duration) Option {
+	return func(c *config) { c.compactInterval = d }
+}
+
+// WithRetention drops partitions whose newest possible row is older than d;
+// zero (the default) keeps everything.
+func WithRetention(d time.Duration) Option {
+	return func(c *config) { c.retention = d }
+}
+
+// WithWALRepair makes start-up drop damaged WAL bytes before the tail instead
+// of refusing to start.
+func WithWALRepair(on bool) Option {
+	return func(c *config) { c.repairWAL = on }
+}
+
+// WithObserver sets the observer of segment changes (the catalog).
+func WithObserver(o Observer) Option {
+	return func(c *config) { c.observer = o }
+}
+
+// WithLogger sets the structured logger.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) {
+		if l != nil {
+			c.log = l
+		}
+	}
+}
+
+// WithClock sets the clock used for flush age and retention (tests).
+func WithClock(now func() time.Time) Option {
+	return func(c *config) {
+		if now != nil {
+			c.now = now
+		}
+	}
+}
+
+// WithFatalHandler sets what happens when the store fails in a way that makes
+// further writes unsafe (an fsync error). The server exits the process; the
+// default only logs, and every later Append returns ErrFailed.
+func WithFatalHandler(f func(error)) Option {
+	return func(c *config) { c.onFatal = f }
+}
+
+type nopObserver struct{}
+
+func (nopObserver) SegmentsChanged(Key, []*Segment, []*Segment) {}
+func (nopObserver) DropPartition(Key)                           {}
+func (nopObserver) ColumnsSeen([]segment.ColumnInfo)            {}

@@ -1,0 +1,98 @@
+package partitions
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"logq/partitions/segment"
+)
+
+// Segment is one immutable segment file of a partition as the rest of logq
+// sees it: its identity, its statistics, and a reference count that keeps the
+// file on disk while a query reads it.
+//
+// The store holds one reference while the segment is live. Compaction and
+// retention drop that reference when they retire the segment; the file is
+// deleted when the last reader lets go. Readers take references through
+// TryIncRef, which fails once the segment has been retired, so a plan never
+// starts reading a file that is about to disappear.
+type Segment struct {
+	Key   Key
+	ID    uint64 // unique within the partition, increasing in write order
+	Path  string
+	Stats *segment.Stats
+
+	refs    atomic.Int64
+	retired atomic.Bool    // set by compaction and retention before they drop the store's reference
+	release func(*Segment) // called once when refs drops to zero
+
+	mu     sync.Mutex
+	reader *segment.Reader // opened on first use, closed on release
+}
+
+// Reader returns the segment's reader, opening the file on first use. The
+// caller must hold a reference for as long as it uses the reader. Safe for
+// concurrent use.
+func (s *Segment) Reader() (*segment.Reader, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.reader == nil {
+		r, err := segment.Open(s.Path)
+		if err != nil {
+			return nil, err
+		}
+		s.reader = r
+	}
+	return s.reader, nil
+}
+
+// Retired reports whether compaction or retention has replaced the segment.
+func (s *Segment) Retired() bool { return s.retired.Load() }
+
+// closeReader closes the cached reader, if any.
+func (s *Segment) closeReader() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.reader == nil {
+		return nil
+	}
+	err := s.reader.Close()
+	s.reader = nil
+	return err
+}
+
+// NewSegment returns a live segment holding the store's one reference.
+// release, if not nil, runs once when the last reference is dropped.
+func NewSegment(k Key, id uint64, path string, st *segment.Stats, release func(*Segment)) *Segment {
+	s := &Segment{Key: k, ID: id, Path: path, Stats: st, release: release}
+	s.refs.Store(1)
+	return s
+}
+
+// TryIncRef takes a reference unless the segment has been retired.
+// Safe for concurrent use.
+func (s *Segment) TryIncRef() bool {
+	for {
+		n := s.refs.Load()
+		if n <= 0 {
+			return false
+		}
+		if s.refs.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+// DecRef drops a reference taken by TryIncRef (or the store's own). The last
+// one releases the segment: its reader is closed and, if it was retired, the
+// file is removed.
+func (s *Segment) DecRef() {
+	switch n := s.refs.Add(-1); {
+	case n == 0:
+		if s.release != nil {
+			s.release(s)
+		}
+	case n < 0:
+		panic("BUG: partitions.Segment reference count below zero")
+	}
+}

@@ -1,0 +1,485 @@
+package partitions
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"syscall"
+	"time"
+
+	"logq/partitions/columns"
+	"logq/partitions/segment"
+	"logq/partitions/wal"
+)
+
+// Store is the durable storage of one data directory. All methods are safe
+// for concurrent use.
+type Store struct {
+	cfg config
+	dir string
+	obs Observer
+
+	lock *os.File
+	wal  *wal.WAL
+
+	// flushMu serialises flushes (the flusher goroutine, Flush and Close).
+	flushMu sync.Mutex
+
+	mu struct {
+		sync.Mutex
+		// cond is signalled when buffered bytes drop or the store closes/fails.
+		cond *sync.Cond
+		// parts holds every partition, live on disk or only buffered.
+		parts map[Key]*partition
+		// bufBytes counts active and frozen buffered bytes.
+		bufBytes int64
+		// oldest is when the oldest active buffered row arrived.
+		oldest time.Time
+		closed bool
+		failed error
+	}
+
+	kick chan struct{} // wakes the flusher
+	stop chan struct{} // closed by Close
+	bg   sync.WaitGroup
+}
+
+// partition is one partition directory and its buffers.
+type partition struct {
+	key Key
+	dir string
+
+	// Guarded by Store.mu: the rows not yet in segments.
+	active      []*columns.Batch
+	activeBytes int64
+	frozen      []*columns.Batch // being flushed
+	frozenBytes int64
+
+	// fmu serialises changes to the files: flush, compaction, retention.
+	fmu     sync.Mutex
+	man     *manifest  // replaced with both fmu and Store.mu held; read with either
+	segs    []*Segment // REQUIRES: fmu held; live segments in ID order
+	dropped bool       // REQUIRES: fmu held
+}
+
+// Open opens (creating if needed) the data directory, recovers it (manifests,
+// quarantine, WAL replay) and starts the background flush, compaction and
+// retention loops.
+func Open(dir string, opts ...Option) (s *Store, err error) {
+	s = &Store{cfg: newConfig(opts), dir: dir, kick: make(chan struct{}, 1), stop: make(chan struct{})}
+	s.obs = s.cfg.observer
+	if s.obs == nil {
+		s.obs = nopObserver{}
+	}
+	s.mu.cond = sync.NewCond(&s.mu)
+	s.mu.parts = make(map[Key]*partition)
+	for _, d := range []string{dir, s.path(partsDirName), s.path(walDirName)} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.acquireLock(); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			s.lock.Close()
+		}
+	}()
+	if err := s.loadPartitions(); err != nil {
+		return nil, err
+	}
+	nextGen, err := s.replayWAL()
+	if err != nil {
+		return nil, err
+	}
+	if s.wal, err = wal.Open(s.path(walDirName), nextGen, wal.Options{Logger: s.cfg.log}); err != nil {
+		return nil, err
+	}
+	s.bg.Add(1)
+	go s.flushLoop()
+	if s.cfg.compactInterval > 0 {
+		s.bg.Add(1)
+		go s.maintenanceLoop()
+	}
+	return s, nil
+}
+
+func (s *Store) path(elem ...string) string {
+	return filepath.Join(append([]string{s.dir}, elem...)...)
+}
+
+// acquireLock takes an exclusive flock on DATA/LOCK so that two processes
+// never write one data directory.
+func (s *Store) acquireLock() error {
+	f, err := os.OpenFile(s.path(lockFileName), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return fmt.Errorf("%w: %s: %v", ErrLocked, s.dir, err)
+	}
+	s.lock = f
+	return nil
+}
+
+// Append makes the rows of b durable and visible to queries. It returns nil
+// only after the WAL record holding them has been fsynced; on error none of
+// b may be considered stored (though rows may still appear after a crash if
+// the record reached the disk). b must not be modified afterwards.
+func (s *Store) Append(ctx context.Context, b *columns.Batch) error {
+	if b.Len() == 0 {
+		return nil
+	}
+	lay := s.layout()
+	routed := route(b, lay)
+	rec := encodeRecord(lay, b)
+	cols := ColumnInfos(b)
+
+	s.mu.Lock()
+	for s.mu.bufBytes >= maxBufferedFactor*s.cfg.flushBytes && !s.mu.closed && s.mu.failed == nil {
+		s.mu.cond.Wait()
+	}
+	if err := s.usableLocked(); err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	ticket, err := s.wal.Append(rec)
+	if err != nil {
+		s.mu.Unlock()
+		return s.fail(err)
+	}
+	for _, r := range routed {
+		p := s.partitionLocked(r.key)
+		p.active = append(p.active, r.rows)
+		p.activeBytes += r.bytes
+		s.mu.bufBytes += r.bytes
+	}
+	if s.mu.oldest.IsZero() {
+		s.mu.oldest = s.cfg.now()
+	}
+	full := s.mu.bufBytes >= s.cfg.flushBytes
+	s.mu.Unlock()
+
+	s.obs.ColumnsSeen(cols)
+	if full {
+		s.kickFlush()
+	}
+	if err := s.wal.Wait(ctx, ticket); err != nil {
+		if errors.Is(err, wal.ErrFsync) {
+			return s.fail(err)
+		}
+		return err
+	}
+	return nil
+}
+
+// usableLocked returns why the store cannot take writes, if it cannot.
+// REQUIRES: mu held.
+func (s *Store) usableLocked() error {
+	switch {
+	case s.mu.failed != nil:
+		return fmt.Errorf("%w: %w", ErrFailed, s.mu.failed)
+	case s.mu.closed:
+		return ErrClosed
+	}
+	return nil
+}
+
+// fail records a fatal error (an fsync failure), wakes everyone waiting and
+// calls the fatal handler once. It returns the error to hand to the caller.
+func (s *Store) fail(err error) error {
+	s.mu.Lock()
+	first := s.mu.failed == nil
+	if first {
+		s.mu.failed = err
+		s.mu.cond.Broadcast()
+	}
+	s.mu.Unlock()
+	if first {
+		s.cfg.log.Error("storage failed; refusing further writes", "err", err)
+		if s.cfg.onFatal != nil {
+			s.cfg.onFatal(err)
+		}
+	}
+	return fmt.Errorf("%w: %w", ErrFailed, err)
+}
+
+// partitionLocked returns the partition of k, creating its in-memory entry
+// (its directory is created by the first flush). REQUIRES: mu held.
+func (s *Store) partitionLocked(k Key) *partition {
+	p := s.mu.parts[k]
+	if p == nil {
+		p = &partition{key: k, dir: s.path(partsDirName, k.DirName()), man: &manifest{NextID: 1}}
+		s.mu.parts[k] = p
+	}
+	return p
+}
+
+// routedRows is the part of an appended batch that goes to one partition.
+type routedRows struct {
+	key   Key
+	rows  *columns.Batch
+	bytes int64
+}
+
+// layout is how rows are routed to partitions: the bucket width and the
+// shard count. Every WAL record carries the layout it was routed with, so a
+// replay after a configuration change still routes each row to the partition
+// whose manifest knows whether it was flushed.
+type layout struct {
+	width  int64 // microseconds
+	shards int
+}
+
+func (s *Store) layout() layout {
+	return layout{width: s.cfg.bucketWidth.Microseconds(), shards: s.cfg.shards}
+}
+
+// route splits b by partition key. The common case of one key keeps b itself.
+func route(b *columns.Batch, lay layout) []routedRows {
+	keyOf := func(i int) Key {
+		return Key{Start: BucketStart(b.TS[i], lay.width), Width: lay.width,
+			Shard: ShardOf(b.Service.Value(i), lay.shards), Shards: lay.shards}
+	}
+	first := keyOf(0)
+	var idx map[Key][]int32
+	for i := 1; i < b.Len(); i++ {
+		k := keyOf(i)
+		if idx == nil && k == first {
+			continue
+		}
+		if idx == nil {
+			idx = map[Key][]int32{first: make([]int32, 0, b.Len())}
+			for j := 0; j < i; j++ {
+				idx[first] = append(idx[first], int32(j))
+			}
+		}
+		idx[k] = append(idx[k], int32(i))
+	}
+	if idx == nil {
+		return []routedRows{{key: first, rows: b, bytes: batchBytes(b)}}
+	}
+	out := make([]routedRows, 0, len(idx))
+	for k, rows := range idx {
+		sub := b.Take(rows)
+		out = append(out, routedRows{key: k, rows: sub, bytes: batchBytes(sub)})
+	}
+	return out
+}
+
+// recordHeaderSize is the layout prefix of a WAL record (FORMAT.md): the
+// bucket width in microseconds (int64 LE) and the shard count (uint32 LE).
+const recordHeaderSize = 12
+
+// encodeRecord renders the WAL record of b routed with lay.
+func encodeRecord(lay layout, b *columns.Batch) []byte {
+	rec := make([]byte, recordHeaderSize, recordHeaderSize+int(batchBytes(b))+256)
+	binary.LittleEndian.PutUint64(rec, uint64(lay.width))
+	binary.LittleEndian.PutUint32(rec[8:], uint32(lay.shards))
+	return columns.AppendBinary(rec, b)
+}
+
+// decodeRecord parses a WAL record written by encodeRecord.
+func decodeRecord(rec []byte) (layout, *columns.Batch, error) {
+	if len(rec) < recordHeaderSize {
+		return layout{}, nil, fmt.Errorf("%w: WAL record of %d bytes", ErrCorrupt, len(rec))
+	}
+	lay := layout{width: int64(binary.LittleEndian.Uint64(rec)), shards: int(binary.LittleEndian.Uint32(rec[8:]))}
+	if lay.width < 1e6 || lay.shards < 1 || lay.shards > 1<<16 {
+		return layout{}, nil, fmt.Errorf("%w: WAL record layout width=%d shards=%d", ErrCorrupt, lay.width, lay.shards)
+	}
+	b, err := columns.DecodeBatch(rec[recordHeaderSize:])
+	return lay, b, err
+}
+
+// batchBytes estimates the memory a buffered batch holds.
+func batchBytes(b *columns.Batch) int64 {
+	n := int64(len(b.TS)) * 8
+	for _, c := range []*columns.Strings{&b.Level, &b.Service, &b.Host, &b.TraceID, &b.Message} {
+		n += int64(len(c.Data) + 4*len(c.Ends) + len(c.Valid))
+	}
+	for _, d := range b.Dynamic {
+		n += int64(8*(len(d.Ints)+len(d.Floats)) + len(d.Bools) + len(d.Valid) + len(d.Strs.Data) + 4*len(d.Strs.Ends))
+	}
+	return n
+}
+
+// ColumnInfos lists the dynamic columns of b.
+func ColumnInfos(b *columns.Batch) []segment.ColumnInfo {
+	if len(b.Dynamic) == 0 {
+		return nil
+	}
+	out := make([]segment.ColumnInfo, len(b.Dynamic))
+	for i, d := range b.Dynamic {
+		out[i] = segment.ColumnInfo{Name: d.Name, Type: d.Type}
+	}
+	return out
+}
+
+// Buffered is an immutable view of the rows of one partition that are not
+// in segments yet, in arrival order. The batches must not be modified.
+type Buffered struct {
+	Key     Key
+	NextID  uint64 // the segment ID these rows will get: their place in the total order
+	Batches []*columns.Batch
+}
+
+// View calls fn with the buffered rows of every partition while holding the
+// store's lock, so that fn sees rows either buffered or published as segments
+// (to the Observer), never both and never neither. fn must be quick and must
+// not call back into the Store; it typically takes a catalog plan too.
+func (s *Store) View(fn func(buffered []Buffered)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Buffered
+	for k, p := range s.mu.parts {
+		if len(p.frozen)+len(p.active) == 0 {
+			continue
+		}
+		batches := make([]*columns.Batch, 0, len(p.frozen)+len(p.active))
+		batches = append(append(batches, p.frozen...), p.active...)
+		out = append(out, Buffered{Key: k, NextID: p.nextIDLocked(), Batches: batches})
+	}
+	slices.SortFunc(out, func(a, b Buffered) int { return compareKeys(a.Key, b.Key) })
+	fn(out)
+}
+
+// nextIDLocked is the ID the buffered rows will get. The manifest's NextID is
+// read under Store.mu: publish updates it while holding Store.mu.
+func (p *partition) nextIDLocked() uint64 { return p.man.NextID }
+
+// compareKeys orders partitions by time, then width, then shard.
+func compareKeys(a, b Key) int {
+	switch {
+	case a.Start != b.Start:
+		return cmpInt(a.Start, b.Start)
+	case a.Width != b.Width:
+		return cmpInt(a.Width, b.Width)
+	case a.Shards != b.Shards:
+		return cmpInt(int64(a.Shards), int64(b.Shards))
+	}
+	return cmpInt(int64(a.Shard), int64(b.Shard))
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// Close flushes every buffered row into segments, stops the background
+// loops and releases the data directory. It is idempotent.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.mu.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.mu.closed = true
+	s.mu.cond.Broadcast()
+	s.mu.Unlock()
+	close(s.stop)
+	s.bg.Wait()
+
+	var errs []error
+	if s.failedErr() == nil {
+		errs = append(errs, s.flush())
+	}
+	errs = append(errs, s.wal.Close())
+	for _, p := range s.partitions() {
+		p.fmu.Lock()
+		for _, seg := range p.segs {
+			seg.DecRef()
+		}
+		p.segs = nil
+		p.fmu.Unlock()
+	}
+	errs = append(errs, s.lock.Close())
+	return errors.Join(errs...)
+}
+
+func (s *Store) failedErr() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mu.failed
+}
+
+// Segments returns the live segments of every partition with a reference
+// taken on each; the caller must DecRef them. Used by tests and tools that
+// read everything; queries go through the catalog.
+func (s *Store) Segments() []*Segment {
+	var out []*Segment
+	for _, p := range s.partitions() {
+		p.fmu.Lock()
+		for _, seg := range p.segs {
+			if seg.TryIncRef() {
+				out = append(out, seg)
+			}
+		}
+		p.fmu.Unlock()
+	}
+	return out
+}
+
+// partitions returns every partition in key order. Lock order is p.fmu
+// before Store.mu, so callers that take fmu must not hold mu.
+func (s *Store) partitions() []*partition {
+	s.mu.Lock()
+	parts := make([]*partition, 0, len(s.mu.parts))
+	for _, p := range s.mu.parts {
+		parts = append(parts, p)
+	}
+	s.mu.Unlock()
+	slices.SortFunc(parts, func(a, b *partition) int { return compareKeys(a.key, b.key) })
+	return parts
+}
+
+// Stats is a point-in-time summary of the store for metrics.
+type Stats struct {
+	Partitions    int
+	Segments      int
+	SegmentRows   int64
+	SegmentBytes  int64 // compressed bytes of the Arrow data in segments
+	BufferedRows  int64
+	BufferedBytes int64
+}
+
+// Stats returns a summary of the store.
+func (s *Store) Stats() Stats {
+	var st Stats
+	s.mu.Lock()
+	st.BufferedBytes = s.mu.bufBytes
+	for _, p := range s.mu.parts {
+		for _, b := range p.frozen {
+			st.BufferedRows += int64(b.Len())
+		}
+		for _, b := range p.active {
+			st.BufferedRows += int64(b.Len())
+		}
+	}
+	s.mu.Unlock()
+	for _, p := range s.partitions() {
+		p.fmu.Lock()
+		if len(p.segs) > 0 {
+			st.Partitions++
+		}
+		for _, seg := range p.segs {
+			st.Segments++
+			st.SegmentRows += seg.Stats.Rows
+			st.SegmentBytes += seg.Stats.CompressedBytes
+		}
+		p.fmu.Unlock()
+	}
+	return st
+}
