@@ -40,6 +40,13 @@ const (
 	// defaultCompactInterval is how often the background loop looks for work.
 	defaultCompactInterval = 10 * time.Second
 
+	// defaultMaxColumns bounds the distinct dynamic columns of a store. Every
+	// buffered row pads every column of its batch and every query plans over
+	// the union, so a sender inventing field names (a request id used as a key)
+	// would otherwise grow memory and schema without bound. A thousand is far
+	// more than real log schemas use (tens to a few hundred).
+	defaultMaxColumns = 1000
+
 	// flushRetryDelay is the pause before retrying a flush that failed for a
 	// reason other than fsync (disk full, say); the WAL still holds the rows.
 	flushRetryDelay = 5 * time.Second

@@ -14,7 +14,10 @@ import (
 type Observer interface {
 	// SegmentsChanged reports one atomic change to a partition: added
 	// segments are live (the observer may take references), removed ones
-	// are retired (existing references stay valid until dropped).
+	// are retired (existing references stay valid until dropped). A call
+	// with neither announces a partition whose rows are only buffered so
+	// far. It may be called with the store's lock held: an observer must
+	// not call back into the Store.
 	SegmentsChanged(k Key, added, removed []*Segment)
 	// DropPartition reports that retention removed a whole partition.
 	DropPartition(k Key)
@@ -33,6 +36,7 @@ type config struct {
 	batchRows       int
 	compactInterval time.Duration
 	retention       time.Duration
+	maxColumns      int
 	repairWAL       bool
 	observer        Observer
 	log             *slog.Logger
@@ -48,6 +52,7 @@ func newConfig(opts []Option) config {
 		flushAge:        defaultFlushAge,
 		batchRows:       defaultBatchRows,
 		compactInterval: defaultCompactInterval,
+		maxColumns:      defaultMaxColumns,
 		log:             slog.Default(),
 		now:             time.Now,
 	}
@@ -101,6 +106,12 @@ func WithBatchRows(n int) Option {
 			c.batchRows = n
 		}
 	}
+}
+
+// WithMaxColumns bounds the distinct dynamic columns (name and type) the
+// store accepts; an Append that would pass it fails with ErrTooManyColumns.
+func WithMaxColumns(n int) Option {
+	return func(c *config) { c.maxColumns = n }
 }
 
 // WithCompactInterval sets how often compaction and retention run; zero or

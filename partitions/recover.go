@@ -48,6 +48,7 @@ func (s *Store) loadPartitions() error {
 		if len(p.segs) > 0 {
 			s.obs.SegmentsChanged(k, p.segs, nil)
 			for _, seg := range p.segs {
+				s.noteColumnsLocked(seg.Stats.Columns)
 				s.obs.ColumnsSeen(seg.Stats.Columns)
 			}
 		}
@@ -159,7 +160,9 @@ func (s *Store) replayWAL() (uint64, error) {
 // replayBatch buffers the rows of one WAL record, skipping partitions whose
 // manifest says generation gen is already in segments.
 func (s *Store) replayBatch(gen uint64, lay layout, b *columns.Batch) {
-	s.obs.ColumnsSeen(ColumnInfos(b))
+	cols := ColumnInfos(b)
+	s.noteColumnsLocked(cols)
+	s.obs.ColumnsSeen(cols)
 	for _, r := range route(b, lay) {
 		p := s.partitionLocked(r.key)
 		if p.man.FlushedGen >= gen {

@@ -40,8 +40,10 @@ type Store struct {
 		bufBytes int64
 		// oldest is when the oldest active buffered row arrived.
 		oldest time.Time
-		closed bool
-		failed error
+		// columns holds the names of the dynamic columns stored so far.
+		columns map[string]struct{}
+		closed  bool
+		failed  error
 	}
 
 	kick chan struct{} // wakes the flusher
@@ -78,6 +80,7 @@ func Open(dir string, opts ...Option) (s *Store, err error) {
 	}
 	s.mu.cond = sync.NewCond(&s.mu)
 	s.mu.parts = make(map[Key]*partition)
+	s.mu.columns = make(map[string]struct{})
 	for _, d := range []string{dir, s.path(partsDirName), s.path(walDirName)} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, err
@@ -150,10 +153,17 @@ func (s *Store) Append(ctx context.Context, b *columns.Batch) error {
 		s.mu.Unlock()
 		return err
 	}
+	if err := s.admitColumnsLocked(cols); err != nil {
+		s.mu.Unlock()
+		return err
+	}
 	ticket, err := s.wal.Append(rec)
 	if err != nil {
 		s.mu.Unlock()
-		return s.fail(err)
+		if errors.Is(err, wal.ErrFsync) {
+			return s.fail(err)
+		}
+		return err // e.g. a record above wal.MaxRecordBytes: this batch only
 	}
 	for _, r := range routed {
 		p := s.partitionLocked(r.key)
@@ -178,6 +188,34 @@ func (s *Store) Append(ctx context.Context, b *columns.Batch) error {
 		return err
 	}
 	return nil
+}
+
+// admitColumnsLocked records the dynamic columns of a batch, refusing it if
+// they would take the store past its column limit. REQUIRES: mu held.
+func (s *Store) admitColumnsLocked(cols []segment.ColumnInfo) error {
+	var added []string
+	for _, c := range cols {
+		if _, ok := s.mu.columns[c.Name]; !ok {
+			added = append(added, c.Name)
+		}
+	}
+	if len(added) == 0 {
+		return nil
+	}
+	if len(s.mu.columns)+len(added) > s.cfg.maxColumns {
+		return fmt.Errorf("%w: the batch adds %d new columns (first %q) to the %d stored, above the limit of %d",
+			ErrTooManyColumns, len(added), added[0], len(s.mu.columns), s.cfg.maxColumns)
+	}
+	s.noteColumnsLocked(cols)
+	return nil
+}
+
+// noteColumnsLocked records column names of stored rows. REQUIRES: mu held
+// (or recovery, which runs alone).
+func (s *Store) noteColumnsLocked(cols []segment.ColumnInfo) {
+	for _, c := range cols {
+		s.mu.columns[c.Name] = struct{}{}
+	}
 }
 
 // usableLocked returns why the store cannot take writes, if it cannot.
@@ -218,6 +256,9 @@ func (s *Store) partitionLocked(k Key) *partition {
 	if p == nil {
 		p = &partition{key: k, dir: s.path(partsDirName, k.DirName()), man: &manifest{NextID: 1}}
 		s.mu.parts[k] = p
+		// Announce the partition now so that plans list it while its rows
+		// are only buffered. The observer never calls back into the store.
+		s.obs.SegmentsChanged(k, nil, nil)
 	}
 	return p
 }
