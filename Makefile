@@ -1,0 +1,63 @@
+# logq: `make run` starts a server on ./data, `make test` runs every test.
+GO        ?= go
+BIN       := bin/logq
+DATA      ?= data
+PKGS      := ./...
+# Fuzz targets run briefly by `make test`; `make fuzz FUZZTIME=5m` digs deeper.
+FUZZTIME  ?= 5s
+FUZZ_TARGETS := \
+	./partitions/segment:FuzzSegmentRead \
+	./partitions/wal:FuzzReplay \
+	./partitions/columns:FuzzDecodeBatch \
+	./partitions/jsonl:FuzzParse \
+	./partitions/jsonl:FuzzParseTimestamp
+
+.PHONY: help build run test test-unit test-race fuzz vet fmt bench bench-quick clean
+
+help:
+	@echo "logq make targets:"
+	@echo "  make run          build and start 'logq serve' on ./$(DATA) (HTTP ingest on 127.0.0.1:8080)"
+	@echo "  make test         vet, gofmt check, unit + crash + corruption tests, race detector on storage, brief fuzzing"
+	@echo "  make test-race    all tests under the race detector"
+	@echo "  make fuzz         run every fuzz target for FUZZTIME (default $(FUZZTIME))"
+	@echo "  make bench        ingest benchmark: 10M WORKLOAD rows through 'logq ingest' (ROWS=... to scale)"
+	@echo "  make build        build $(BIN)"
+
+build:
+	$(GO) build -o $(BIN) .
+
+run: build
+	./$(BIN) serve --data $(DATA) --demo
+
+vet:
+	$(GO) vet $(PKGS)
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+test: vet
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	$(GO) test -count=1 -timeout 15m $(PKGS)
+	$(GO) test -count=1 -race -timeout 15m ./partitions/... ./catalog/...
+	@$(MAKE) --no-print-directory fuzz
+
+test-race:
+	$(GO) test -count=1 -race -timeout 30m $(PKGS)
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$pkg $$name ($(FUZZTIME))"; \
+		$(GO) test $$pkg -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME); \
+	done
+
+ROWS ?= 10000000
+bench: build
+	./$(BIN) bench --rows $(ROWS) --out bench/out/latest.json
+
+bench-quick: build
+	./$(BIN) bench --rows 1000000 --out bench/out/quick.json
+
+clean:
+	rm -rf bin

@@ -1,0 +1,109 @@
+package server
+
+import (
+	"time"
+
+	"logq/partitions/jsonl"
+)
+
+// Ingest handler limits and sizes. Each default can be overridden through
+// IngestConfig; the zero value of a field selects the default below.
+const (
+	// defaultMaxBodyBytes bounds the bytes read from one request, as sent
+	// (compressed when gzip). 256 MiB is 32 of the client's 8 MiB requests:
+	// generous for any batching client, yet one request cannot tie up a
+	// connection and a core for more than about a second of parsing.
+	defaultMaxBodyBytes = 256 << 20
+
+	// defaultMaxDecompressedBytes bounds the JSON bytes one request may expand
+	// to. gzip reaches about 1000:1, so without it a 256 MiB body could make
+	// the server inflate and parse 256 GiB. 1 GiB is 4 times the body limit,
+	// the most that logs compressed at a typical 4-10:1 need in one request.
+	defaultMaxDecompressedBytes = 1 << 30
+
+	// defaultMaxGzipRatio stops a gzip body whose output outgrows its input
+	// by more than this factor, so that a small bomb is refused after a few
+	// MiB of work instead of after the 1 GiB limit. JSON logs compress 4-20:1
+	// (random trace ids and numbers cap the ratio); 100:1 only happens with
+	// long runs of repeated bytes.
+	defaultMaxGzipRatio = 100
+
+	// gzipRatioFloorBytes is the decompressed size below which the ratio
+	// guard does not apply: a small body of identical lines legitimately
+	// compresses past 100:1, and inflating 16 MiB costs only milliseconds.
+	gzipRatioFloorBytes = 16 << 20
+
+	// defaultMaxLineBytes, defaultMaxFields and defaultMaxDepth are the
+	// parser's defaults (partitions/jsonl/consts.go says why each): one
+	// source of truth for what a line may hold. Bounding the line length also
+	// bounds the memory a request holds for a partial line.
+	defaultMaxLineBytes = jsonl.DefaultMaxLineBytes
+	defaultMaxFields    = jsonl.DefaultMaxFields
+	defaultMaxDepth     = jsonl.DefaultMaxDepth
+
+	// defaultAcceptFuture is how far past the server's clock a ts may lie.
+	// A day covers clock skew and time zone mistakes of senders while still
+	// refusing values that would sort after every real row for years.
+	defaultAcceptFuture = 24 * time.Hour
+
+	// defaultIngestChunkBytes is the target size of the chunks the handler
+	// parses and appends: large enough that the store's group commit writes
+	// well over 256 KiB per fsync (see MEASURED.md), small enough that the
+	// batch of one chunk (about 9k rows) stays a few MiB.
+	defaultIngestChunkBytes = 2 << 20
+
+	// defaultMaxReportedErrors bounds the per-line errors in one answer: a
+	// body of bad lines must not produce a response as large as itself.
+	defaultMaxReportedErrors = 100
+
+	// ingestPath is the URL path of the ingest endpoint, shared by the
+	// handler's users and the client.
+	ingestPath = "/api/v1/ingest"
+)
+
+// Client (`logq ingest`) settings.
+const (
+	// defaultIngestServer is the address `logq serve` listens on for HTTP by
+	// default (DESIGN.md's command-line contract).
+	defaultIngestServer = "http://127.0.0.1:8080"
+
+	// defaultClientBatchBytes is the size of one request. 8 MiB holds about
+	// 37k rows of the benchmark data: few enough requests that per-request
+	// costs vanish, and 4 chunks each so that the server pipelines parsing
+	// with the store's fsync inside one request.
+	defaultClientBatchBytes = 8 << 20
+
+	// defaultClientConcurrency is the number of requests in flight. Two keep
+	// the server's two cores busy while one request waits for its fsync.
+	defaultClientConcurrency = 2
+
+	// maxClientConcurrency bounds --concurrency: every request in flight
+	// holds a buffer of --batch-bytes.
+	maxClientConcurrency = 64
+
+	// defaultClientTimeout bounds one request, from connecting to reading
+	// the answer. An 8 MiB request takes tens of milliseconds; minutes mean
+	// a stuck server.
+	defaultClientTimeout = 5 * time.Minute
+
+	// clientDialAttempts is how many times a request is tried when the
+	// connection could not be made (nothing was sent, so a retry cannot
+	// store rows twice). With the backoff below this waits about 3 s in
+	// total, enough for a server that is still starting.
+	clientDialAttempts = 5
+
+	// clientRetryBackoff is the wait before the first retry; it doubles for
+	// each following one.
+	clientRetryBackoff = 200 * time.Millisecond
+
+	// clientProgressInterval is how often a progress line is printed when
+	// stderr is not a terminal (logs of CI jobs stay short).
+	clientProgressInterval = 5 * time.Second
+
+	// clientSummaryErrors is the number of line errors the summary prints.
+	clientSummaryErrors = 20
+
+	// maxResponseBytes bounds the answer read from the server: 100 errors
+	// with reasons take a few KiB, so 4 MiB means a wrong server.
+	maxResponseBytes = 4 << 20
+)

@@ -1,0 +1,127 @@
+package server
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"logq/catalog"
+	"logq/partitions"
+)
+
+// metrics is the Prometheus registry of one server.
+type metrics struct {
+	reg           *prometheus.Registry
+	ingestLatency prometheus.Histogram
+}
+
+func newMetrics(store *partitions.Store, cat *catalog.Catalog, ingest *IngestStats) *metrics {
+	m := &metrics{reg: prometheus.NewRegistry()}
+	m.ingestLatency = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "logq_ingest_request_seconds",
+		Help:    "Duration of ingest requests, from first byte to durable acknowledgement.",
+		Buckets: prometheus.ExponentialBuckets(0.001, 2, 15),
+	})
+	m.reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.ingestLatency,
+		newStoreCollector(store),
+		newIngestCollector(ingest),
+	)
+	return m
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// instrumentIngest times ingest requests.
+func (m *metrics) instrumentIngest(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		h.ServeHTTP(w, r)
+		m.ingestLatency.Observe(time.Since(start).Seconds())
+	})
+}
+
+// storeCollector reports the store's size at scrape time.
+type storeCollector struct {
+	store *partitions.Store
+	descs map[string]*prometheus.Desc
+}
+
+func newStoreCollector(store *partitions.Store) *storeCollector {
+	d := func(name, help string) *prometheus.Desc {
+		return prometheus.NewDesc("logq_store_"+name, help, nil, nil)
+	}
+	return &storeCollector{store: store, descs: map[string]*prometheus.Desc{
+		"partitions":     d("partitions", "Partitions with at least one segment."),
+		"segments":       d("segments", "Live segment files."),
+		"segment_rows":   d("segment_rows", "Rows in segment files."),
+		"segment_bytes":  d("segment_bytes", "Compressed bytes of segment data."),
+		"buffered_rows":  d("buffered_rows", "Rows acknowledged but not yet in segments."),
+		"buffered_bytes": d("buffered_bytes", "Memory held by buffered rows."),
+	}}
+}
+
+// Describe implements prometheus.Collector.
+func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range c.descs {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
+	st := c.store.Stats()
+	g := func(name string, v float64) {
+		ch <- prometheus.MustNewConstMetric(c.descs[name], prometheus.GaugeValue, v)
+	}
+	g("partitions", float64(st.Partitions))
+	g("segments", float64(st.Segments))
+	g("segment_rows", float64(st.SegmentRows))
+	g("segment_bytes", float64(st.SegmentBytes))
+	g("buffered_rows", float64(st.BufferedRows))
+	g("buffered_bytes", float64(st.BufferedBytes))
+}
+
+// ingestCollector exports the ingest handler's counters at scrape time; the
+// handler keeps them as atomics so that its hot path needs no registry.
+type ingestCollector struct {
+	stats *IngestStats
+	descs [6]*prometheus.Desc
+}
+
+func newIngestCollector(stats *IngestStats) *ingestCollector {
+	d := func(name, help string) *prometheus.Desc {
+		return prometheus.NewDesc("logq_ingest_"+name, help, nil, nil)
+	}
+	return &ingestCollector{stats: stats, descs: [6]*prometheus.Desc{
+		d("requests_total", "Ingest requests received."),
+		d("requests_failed_total", "Ingest requests answered with a status other than 200."),
+		d("rows_total", "Rows stored durably by ingest."),
+		d("rejected_lines_total", "Lines refused by ingest (see the answer's errors)."),
+		d("bytes_total", "JSON bytes received, after decompression."),
+		d("wire_bytes_total", "Body bytes received as sent (compressed when gzip)."),
+	}}
+}
+
+// Describe implements prometheus.Collector.
+func (c *ingestCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range c.descs {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (c *ingestCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.stats
+	for i, v := range [6]int64{s.Requests.Load(), s.Failed.Load(), s.Rows.Load(),
+		s.Rejected.Load(), s.Bytes.Load(), s.WireBytes.Load()} {
+		ch <- prometheus.MustNewConstMetric(c.descs[i], prometheus.CounterValue, float64(v))
+	}
+}

@@ -1,0 +1,171 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"logq/catalog"
+	"logq/partitions"
+)
+
+// serveConfig holds the flags of `logq serve`.
+type serveConfig struct {
+	dataDir      string
+	httpAddr     string
+	bucket       time.Duration
+	shards       int
+	flushBytes   int64
+	flushAge     time.Duration
+	retention    time.Duration
+	compactEvery time.Duration
+	walRepair    bool
+	ingest       IngestConfig
+	logLevel     string
+	demo         bool
+}
+
+func (c *serveConfig) flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.dataDir, "data", "data", "data directory")
+	fs.StringVar(&c.httpAddr, "http-addr", "127.0.0.1:8080", "HTTP listen address (ingest, /healthz, /metrics); port 0 picks one")
+	fs.DurationVar(&c.bucket, "bucket", 24*time.Hour, "time bucket of new partitions")
+	fs.IntVar(&c.shards, "shards", 4, "service shards of new partitions")
+	fs.Int64Var(&c.flushBytes, "flush-bytes", 64<<20, "buffered bytes that trigger a flush to a segment")
+	fs.DurationVar(&c.flushAge, "flush-age", time.Minute, "age of the oldest buffered row that triggers a flush")
+	fs.DurationVar(&c.retention, "retention", 0, "drop partitions older than this (0 keeps everything)")
+	fs.DurationVar(&c.compactEvery, "compact-interval", 10*time.Second, "how often compaction and retention run (0 disables)")
+	fs.BoolVar(&c.walRepair, "wal-repair", false, "drop damaged WAL records before the tail instead of refusing to start")
+	fs.DurationVar(&c.ingest.AcceptPast, "accept-past", 0, "reject ts older than now minus this (0: back to 1970-01-01 00:00:01 UTC)")
+	fs.DurationVar(&c.ingest.AcceptFuture, "accept-future", 24*time.Hour, "reject ts later than now plus this")
+	fs.BoolVar(&c.ingest.IngestTime, "ingest-time", false, "give rows without ts the arrival time instead of rejecting them")
+	fs.Int64Var(&c.ingest.MaxBodyBytes, "max-body-bytes", defaultMaxBodyBytes, "largest ingest request body, as sent")
+	fs.Int64Var(&c.ingest.MaxDecompressedBytes, "max-decompressed-bytes", defaultMaxDecompressedBytes, "largest JSON a gzip ingest body may expand to")
+	fs.IntVar(&c.ingest.MaxLineBytes, "max-line-bytes", defaultMaxLineBytes, "longest JSON line")
+	fs.IntVar(&c.ingest.MaxFields, "max-fields", defaultMaxFields, "most fields in one line, after flattening")
+	fs.BoolVar(&c.demo, "demo", false, "load a demo data set (the last two days) when the data directory is empty")
+	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+}
+
+// RunServe runs `logq serve` until ctx is done (SIGTERM/SIGINT), then shuts
+// down gracefully: stop accepting, finish requests, flush buffers. It prints
+// "ready http=ADDR" on stdout once the listeners accept connections.
+// demo provides the data set --demo loads.
+func RunServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo DemoData) int {
+	var cfg serveConfig
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg.flags(fs)
+	configFile := fs.String("config", "", "JSON file of flag values, e.g. {\"data\": \"/var/lib/logq\"}; command-line flags win")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *configFile != "" {
+		if err := applyConfigFile(fs, *configFile); err != nil {
+			fmt.Fprintf(stderr, "logq serve: %v\n", err)
+			return 2
+		}
+	}
+	log := newLogger(stderr, cfg.logLevel)
+	if err := serve(ctx, cfg, stdout, log, demo); err != nil {
+		log.Error("serve", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// applyConfigFile sets every flag named in the JSON object of path that was
+// not given on the command line.
+func applyConfigFile(fs *flag.FlagSet, path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var values map[string]any
+	if err := json.Unmarshal(data, &values); err != nil {
+		return fmt.Errorf("config %s: %w", path, err)
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for name, v := range values {
+		if fs.Lookup(name) == nil {
+			return fmt.Errorf("config %s: unknown setting %q", path, name)
+		}
+		if set[name] {
+			continue
+		}
+		if err := fs.Set(name, fmt.Sprint(v)); err != nil {
+			return fmt.Errorf("config %s: %s: %w", path, name, err)
+		}
+	}
+	return nil
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Logger, demo DemoData) error {
+	cat := catalog.New()
+	store, err := partitions.Open(cfg.dataDir,
+		partitions.WithObserver(cat),
+		partitions.WithLogger(log),
+		partitions.WithBucketWidth(cfg.bucket),
+		partitions.WithShards(cfg.shards),
+		partitions.WithFlushBytes(cfg.flushBytes),
+		partitions.WithFlushAge(cfg.flushAge),
+		partitions.WithRetention(cfg.retention),
+		partitions.WithCompactInterval(cfg.compactEvery),
+		partitions.WithWALRepair(cfg.walRepair),
+		partitions.WithFatalHandler(func(err error) {
+			// A failed fsync may have lost acknowledged-looking data and a
+			// retry can lie: stop at once and let the restart replay the WAL.
+			log.Error("fatal storage error; exiting", "err", err)
+			os.Exit(1)
+		}),
+	)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	ingest := NewIngestHandler(store, cfg.ingest, log)
+	m := newMetrics(store, cat, ingest.Stats())
+	if cfg.demo && demo != nil {
+		if err := loadDemo(ctx, store, ingest, demo, log); err != nil {
+			return errors.Join(err, store.Close())
+		}
+	}
+	mux.Handle("/api/v1/ingest", m.instrumentIngest(ingest))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+	mux.Handle("/metrics", m.handler())
+
+	ln, err := net.Listen("tcp", cfg.httpAddr)
+	if err != nil {
+		return errors.Join(err, store.Close())
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "ready http=%s\n", ln.Addr())
+	log.Info("serving", "http", ln.Addr().String(), "data", cfg.dataDir)
+
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	log.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return errors.Join(err, srv.Shutdown(shutCtx), store.Close())
+}
