@@ -89,9 +89,10 @@ func Open(dir string, opts ...Option) (s *Store, err error) {
 	if err := s.acquireLock(); err != nil {
 		return nil, err
 	}
+	lock := s.lock // s is nil once a failure returns
 	defer func() {
 		if err != nil {
-			s.lock.Close()
+			lock.Close()
 		}
 	}()
 	if err := s.loadPartitions(); err != nil {
