@@ -178,6 +178,11 @@ func runIngestPhase(ctx context.Context, cfg *benchConfig, dir string, data Data
 		return res, err
 	}
 	res.Disk.BytesPerRow = float64(res.Disk.TotalBytes) / float64(max(res.Rows, 1))
+	logf(stderr, "measuring bytes per column")
+	if res.Disk.Columns, err = columnBytes(dir, res.Rows); err != nil {
+		// Informational only: the ingest figures stand without it.
+		logf(stderr, "bytes per column not measured: %v", err)
+	}
 	return res, nil
 }
 

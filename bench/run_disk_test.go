@@ -1,11 +1,16 @@
 package bench
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"logq/partitions/columns"
+	"logq/partitions/segment"
 )
 
 func TestDiskUsage(t *testing.T) {
@@ -40,4 +45,55 @@ func TestDiskUsage(t *testing.T) {
 
 	_, err = diskUsage(filepath.Join(dir, "missing"))
 	require.Error(t, err)
+}
+
+// TestColumnBytes writes two real segments and a quarantined copy, and
+// checks that every column is measured once per segment, that the figures
+// fit inside the files, and that the quarantine is ignored.
+func TestColumnBytes(t *testing.T) {
+	dir := t.TempDir()
+	b := &columns.Batch{}
+	for i := range 5000 {
+		b.TS = append(b.TS, 1_793_491_200_000_000+int64(i)*1000)
+		b.Level.AppendString([]string{"INFO", "ERROR"}[i%2])
+		b.Service.AppendString(fmt.Sprintf("svc-%d", i%5))
+		b.Host.AppendNull()
+		b.TraceID.AppendString(fmt.Sprintf("%016x", uint64(i)*0x9e3779b97f4a7c15))
+		b.Message.AppendString(fmt.Sprintf("request %d took %d ms", i, i%97))
+		b.AddColumn("status", columns.TypeInt64, i).AppendInt(int64(200 + i%3))
+		b.PadDynamic(i + 1)
+	}
+	var fileBytes int64
+	for _, name := range []string{"parts/a/1.seg", "parts/b/2.seg", "quarantine/a/3.seg"} {
+		path := filepath.Join(dir, name)
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		f, err := os.Create(path)
+		require.NoError(t, err)
+		_, err = segment.Encode(f, b, segment.WriteOptions{})
+		require.NoError(t, err)
+		fi, err := f.Stat()
+		require.NoError(t, err)
+		require.NoError(t, f.Close())
+		if !strings.HasPrefix(name, "quarantine") {
+			fileBytes += fi.Size()
+		}
+	}
+	one, err := segment.ColumnSizes(b, 0)
+	require.NoError(t, err)
+	got, err := columnBytes(dir, 10000)
+	require.NoError(t, err)
+	names := []string{}
+	var sum int64
+	for i, c := range got {
+		names = append(names, c.Name)
+		require.Equal(t, 2*one[c.Name], c.Bytes, c.Name)
+		require.InDelta(t, float64(c.Bytes)/10000, c.BytesPerRow, 1e-9)
+		if i > 0 {
+			require.LessOrEqual(t, c.Bytes, got[i-1].Bytes, "largest first")
+		}
+		sum += c.Bytes
+	}
+	require.ElementsMatch(t, []string{"ts", "level", "service", "host", "trace_id", "message", "status"}, names)
+	require.Less(t, sum, fileBytes)
+	require.Greater(t, got[0].Bytes, int64(0))
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -80,6 +81,9 @@ type Disk struct {
 	Segments     int     `json:"segments"`
 	Files        int     `json:"files"`
 	BytesPerRow  float64 `json:"bytes_per_row"`
+	// Columns splits the segment bytes by column, largest first (Arrow
+	// metadata, statistics and trailers are the rest of SegmentBytes).
+	Columns []ColumnBytes `json:"columns"`
 }
 
 // Targets of issue 2 for the ingest benchmark on the 2-core machine.
@@ -169,6 +173,18 @@ func writeIngestTable(b *bytes.Buffer, in IngestResult) {
 	row("bytes on disk per row", strconv.FormatFloat(in.Disk.BytesPerRow, 'f', 1, 64), "")
 	row("segments", fmt.Sprintf("%d (%s MB)", in.Disk.Segments, mb(in.Disk.SegmentBytes)), "")
 	row("WAL MB / other MB", mb(in.Disk.WALBytes)+" / "+mb(in.Disk.OtherBytes), "")
+	if len(in.Disk.Columns) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\n| column | MB | bytes/row | share of segments |\n|---|---:|---:|---:|\n")
+	var sum int64
+	for _, c := range in.Disk.Columns {
+		sum += c.Bytes
+		fmt.Fprintf(b, "| %s | %s | %.2f | %.1f%% |\n", c.Name, mb(c.Bytes), c.BytesPerRow, 100*float64(c.Bytes)/float64(max(in.Disk.SegmentBytes, 1)))
+	}
+	rest := in.Disk.SegmentBytes - sum
+	fmt.Fprintf(b, "| (stats, metadata) | %s | %.2f | %.1f%% |\n", mb(rest), float64(rest)/float64(max(in.Rows, 1)),
+		100*float64(rest)/float64(max(in.Disk.SegmentBytes, 1)))
 }
 
 // verdict labels a target as met or missed; runs smaller than the full
@@ -209,6 +225,9 @@ func writeJSON(path string, r *Result) error {
 	data, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("write results: %w", err)
 	}
 	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
 		return fmt.Errorf("write results: %w", err)

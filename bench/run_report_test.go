@@ -58,7 +58,12 @@ func TestWriteJSON(t *testing.T) {
 	require.InDelta(t, 1100<<20, ingest["peak_rss_bytes"], 0)
 	require.InDelta(t, 36, ingest["disk"].(map[string]any)["segments"], 0)
 	require.Equal(t, "go1.26.8", got["machine"].(map[string]any)["go_version"])
-	require.Error(t, writeJSON(filepath.Join(t.TempDir(), "missing", "r.json"), sampleResult()))
+	nested := filepath.Join(t.TempDir(), "missing", "r.json")
+	require.NoError(t, writeJSON(nested, sampleResult()), "the directory is created")
+	require.FileExists(t, nested)
+	blocker := filepath.Join(t.TempDir(), "file")
+	require.NoError(t, os.WriteFile(blocker, nil, 0o644))
+	require.Error(t, writeJSON(filepath.Join(blocker, "r.json"), sampleResult()), "a file where the directory should be")
 	_ = os.Remove(path)
 }
 

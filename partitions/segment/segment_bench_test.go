@@ -3,7 +3,6 @@ package segment
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -15,8 +14,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/pierrec/lz4/v4"
 	"github.com/stretchr/testify/require"
 
 	"logq/partitions/columns"
@@ -214,54 +211,9 @@ func TestWorkloadSize(t *testing.T) {
 	require.Less(t, float64(buf.Len())/n, 40.0, "MEASURED.md layout (h) reaches about 36 B/row")
 }
 
-// columnSizes recomputes the compressed size of each column the way the
-// Arrow IPC writer stores it: every buffer of every batch (and each
-// dictionary once) as an 8-byte length plus an LZ4 frame with 64 KiB
-// blocks, padded to 8 bytes.
+// columnSizes is ColumnSizes with the default batch size.
 func columnSizes(t *testing.T, b *columns.Batch) map[string]int64 {
-	mem := memory.NewGoAllocator()
-	l := planLayout(b, defaultBatchRows, mem)
-	defer l.release()
-	e := &encoder{l: l, mem: mem}
-	out := make(map[string]int64)
-	for lo := 0; lo < b.Len(); lo += defaultBatchRows {
-		rec, _, err := e.record(lo, min(lo+defaultBatchRows, b.Len()))
-		require.NoError(t, err)
-		for j, col := range rec.Columns() {
-			data := col.Data()
-			if d, ok := col.(*array.Dictionary); ok {
-				data = d.Indices().Data()
-			}
-			out[rec.Schema().Field(j).Name] += buffersSize(data.Buffers())
-		}
-		rec.Release()
-	}
-	for j, f := range l.schema.Fields() {
-		if f.Type.ID() == arrow.DICTIONARY {
-			_ = j
-			d := map[string]*strDict{"level": l.level, "service": l.service, "host": l.host}[f.Name]
-			if d != nil {
-				out[f.Name] += buffersSize(d.arr.Data().Buffers())
-			}
-		}
-	}
+	out, err := ColumnSizes(b, 0)
+	require.NoError(t, err)
 	return out
-}
-
-func buffersSize(bufs []*memory.Buffer) int64 {
-	var n int64
-	for _, buf := range bufs {
-		if buf == nil || buf.Len() == 0 {
-			continue
-		}
-		var c bytes.Buffer
-		w := lz4.NewWriter(&c)
-		if err := w.Apply(lz4.ChecksumOption(false), lz4.BlockSizeOption(lz4.Block64Kb)); err != nil {
-			panic(err)
-		}
-		_, _ = io.Copy(w, bytes.NewReader(buf.Bytes()))
-		_ = w.Close()
-		n += (8 + int64(c.Len()) + 7) &^ 7
-	}
-	return n
 }
