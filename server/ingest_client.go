@@ -139,7 +139,8 @@ func countStdin(inputs []string) int {
 type ingestSource struct {
 	name string
 	r    io.Reader
-	size int64 // -1 when unknown
+	size int64    // -1 when unknown
+	file *os.File // nil for stdin
 }
 
 // openSources opens every input before anything is sent, so that a typo
@@ -163,7 +164,18 @@ func openSources(inputs []string, stdin io.Reader) (sources []ingestSource, err 
 		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
 			size = fi.Size()
 		}
-		sources = append(sources, ingestSource{name: name, r: f, size: size})
+		src := ingestSource{name: name, r: f, size: size, file: f}
+		if strings.HasSuffix(name, ".gz") {
+			// Rotated logs are usually gzipped: read them as they are. The
+			// total is unknown once decompressed, so progress shows no %.
+			zr, err := gzip.NewReader(f)
+			if err != nil {
+				_ = f.Close()
+				return sources, fmt.Errorf("%s: %w", name, err)
+			}
+			src.r, src.size = zr, -1
+		}
+		sources = append(sources, src)
 	}
 	return sources, nil
 }
@@ -171,8 +183,8 @@ func openSources(inputs []string, stdin io.Reader) (sources []ingestSource, err 
 // closeSources closes the opened files.
 func closeSources(sources []ingestSource) {
 	for _, s := range sources {
-		if f, ok := s.r.(*os.File); ok && s.name != stdinName {
-			_ = f.Close() // Read-only: a close error loses nothing.
+		if s.file != nil {
+			_ = s.file.Close() // Read-only: a close error loses nothing.
 		}
 	}
 }

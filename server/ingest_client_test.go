@@ -117,6 +117,9 @@ func TestRunIngestFiles(t *testing.T) {
 		{name: "gzip", flags: []string{"--gzip", "--batch-bytes", "2000"},
 			files: []testFile{makeFile("a.jsonl", 0, 40, map[int]string{33: "{"}, true)},
 			code:  1, rejected: 1, errLines: []string{"a.jsonl:33: "}},
+		{name: "gzipped input files", flags: []string{"--batch-bytes", "1500"},
+			files: []testFile{makeFile("a.jsonl.gz", 0, 40, map[int]string{5: "{"}, true), makeFile("b.jsonl", 40, 3, nil, true)},
+			code:  1, rejected: 1, errLines: []string{"a.jsonl.gz:5: "}},
 		{name: "empty file", files: []testFile{makeFile("a.jsonl", 0, 0, nil, true), makeFile("b.jsonl", 0, 2, nil, true)}},
 		{name: "line too long for a request is rejected by the client", flags: []string{"--batch-bytes", "1000"},
 			files: []testFile{makeFile("a.jsonl", 0, 10, map[int]string{4: long}, true)},
@@ -132,7 +135,11 @@ func TestRunIngestFiles(t *testing.T) {
 			var want []testRow
 			for _, f := range tc.files {
 				path := filepath.Join(dir, f.name)
-				require.NoError(t, os.WriteFile(path, []byte(f.content), 0o644))
+				content := []byte(f.content)
+				if strings.HasSuffix(f.name, ".gz") {
+					content = gz(t, content)
+				}
+				require.NoError(t, os.WriteFile(path, content, 0o644))
 				args = append(args, path)
 				want = append(want, f.rows...)
 			}

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"logq/catalog"
@@ -31,6 +32,7 @@ type serveConfig struct {
 	ingest       IngestConfig
 	logLevel     string
 	demo         bool
+	memoryLimit  int64
 }
 
 func (c *serveConfig) flags(fs *flag.FlagSet) {
@@ -50,6 +52,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.Int64Var(&c.ingest.MaxDecompressedBytes, "max-decompressed-bytes", defaultMaxDecompressedBytes, "largest JSON a gzip ingest body may expand to")
 	fs.IntVar(&c.ingest.MaxLineBytes, "max-line-bytes", defaultMaxLineBytes, "longest JSON line")
 	fs.IntVar(&c.ingest.MaxFields, "max-fields", defaultMaxFields, "most fields in one line, after flattening")
+	fs.Int64Var(&c.memoryLimit, "memory-limit", defaultMemoryLimit, "soft memory limit of the Go heap in bytes (GC works harder near it); 0: none; the GOMEMLIMIT variable wins")
 	fs.BoolVar(&c.demo, "demo", false, "load a demo data set (the last two days) when the data directory is empty")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 }
@@ -74,6 +77,9 @@ func RunServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 		}
 	}
 	log := newLogger(stderr, cfg.logLevel)
+	if os.Getenv("GOMEMLIMIT") == "" && cfg.memoryLimit > 0 {
+		debug.SetMemoryLimit(cfg.memoryLimit)
+	}
 	if err := serve(ctx, cfg, stdout, log, demo); err != nil {
 		log.Error("serve", "err", err)
 		return 1
