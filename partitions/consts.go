@@ -47,6 +47,19 @@ const (
 	// more than real log schemas use (tens to a few hundred).
 	defaultMaxColumns = 1000
 
+	// defaultScrub verifies the full checksums of every segment once after
+	// Open. Start-up reads only trailers and stats blocks (ReadStats) to stay
+	// fast, and a data region is otherwise checked only when a query reads
+	// it, so bit rot in cold data would go unnoticed until the one query that
+	// needs those rows fails. A pass costs one sequential read of the data
+	// directory in the background.
+	defaultScrub = true
+
+	// scrubRestRatio is how long the scrub waits after verifying a segment,
+	// as a multiple of the time the check took: at 1 it takes at most half
+	// of one core and of the disk from queries and ingest.
+	scrubRestRatio = 1
+
 	// flushRetryDelay is the pause before retrying a flush that failed for a
 	// reason other than fsync (disk full, say); the WAL still holds the rows.
 	flushRetryDelay = 5 * time.Second

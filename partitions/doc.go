@@ -1,7 +1,8 @@
 // Package partitions owns logq's durable storage on one machine: the
 // write-ahead log, the in-memory buffers of rows not yet flushed, the
 // partition directories with their segment files and manifests, and the
-// background work on them (flush, compaction, retention, start-up recovery).
+// background work on them (flush, compaction, retention, start-up recovery,
+// and the scrub that verifies every segment's checksums once after start-up).
 //
 // The byte-level formats of every file it writes are specified in FORMAT.md
 // beside this file. Subpackages hold the codecs: columns (the in-memory batch

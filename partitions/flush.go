@@ -229,7 +229,8 @@ func (m *manifest) clone() *manifest {
 }
 
 // releaseSegment runs when a segment's last reference is dropped: it closes
-// the reader and, for a retired segment, deletes the file (and the partition
+// the reader and, for a retired segment, deletes the file, or moves it to
+// quarantine/ when the scrub found it damaged (and removes the partition
 // directory once a dropped partition has no files left).
 func (s *Store) releaseSegment(seg *Segment) {
 	if err := seg.closeReader(); err != nil {
@@ -238,7 +239,9 @@ func (s *Store) releaseSegment(seg *Segment) {
 	if !seg.Retired() {
 		return
 	}
-	if err := os.Remove(seg.Path); err != nil && !os.IsNotExist(err) {
+	if why := seg.damaged(); why != nil {
+		s.quarantine(seg.Path, why)
+	} else if err := os.Remove(seg.Path); err != nil && !os.IsNotExist(err) {
 		s.cfg.log.Warn("remove retired segment", "path", seg.Path, "err", err)
 	}
 	dir := filepath.Dir(seg.Path)

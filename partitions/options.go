@@ -38,6 +38,7 @@ type config struct {
 	retention       time.Duration
 	maxColumns      int
 	repairWAL       bool
+	scrub           bool
 	observer        Observer
 	log             *slog.Logger
 	now             func() time.Time
@@ -53,6 +54,7 @@ func newConfig(opts []Option) config {
 		batchRows:       defaultBatchRows,
 		compactInterval: defaultCompactInterval,
 		maxColumns:      defaultMaxColumns,
+		scrub:           defaultScrub,
 		log:             slog.Default(),
 		now:             time.Now,
 	}
@@ -130,6 +132,13 @@ func WithRetention(d time.Duration) Option {
 // of refusing to start.
 func WithWALRepair(on bool) Option {
 	return func(c *config) { c.repairWAL = on }
+}
+
+// WithScrub turns the background scrub on or off (default on): once after
+// Open it verifies every checksum of every live segment, one segment at a
+// time, and quarantines the damaged ones (see Store.Scrub).
+func WithScrub(on bool) Option {
+	return func(c *config) { c.scrub = on }
 }
 
 // WithObserver sets the observer of segment changes (the catalog).

@@ -93,6 +93,7 @@ func (s *Store) loadPartition(k Key, dir string) (*partition, error) {
 		st, err := segment.ReadStats(path)
 		if err != nil {
 			s.quarantine(path, err)
+			s.quarantined.Add(1)
 			changed = true
 			continue
 		}
@@ -163,7 +164,9 @@ func (s *Store) replayBatch(gen uint64, lay layout, b *columns.Batch) {
 	cols := ColumnInfos(b)
 	s.noteColumnsLocked(cols)
 	s.obs.ColumnsSeen(cols)
-	for _, r := range route(b, lay) {
+	routed := route(b, lay)
+	sortRouted(routed)
+	for _, r := range routed {
 		p := s.partitionLocked(r.key)
 		if p.man.FlushedGen >= gen {
 			continue

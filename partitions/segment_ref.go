@@ -11,11 +11,13 @@ import (
 // sees it: its identity, its statistics, and a reference count that keeps the
 // file on disk while a query reads it.
 //
-// The store holds one reference while the segment is live. Compaction and
-// retention drop that reference when they retire the segment; the file is
-// deleted when the last reader lets go. Readers take references through
-// TryIncRef, which fails once the segment has been retired, so a plan never
-// starts reading a file that is about to disappear.
+// The store holds one reference while the segment is live. Compaction,
+// retention and the scrub drop that reference when they retire the segment;
+// when the last reader lets go, the file is deleted, or moved to quarantine/
+// if the scrub found it damaged, so that a read still running on a damaged
+// segment keeps reading the file at its path. Readers take references
+// through TryIncRef, which fails once the segment has been retired and
+// released, so a plan never starts reading a file that has disappeared.
 type Segment struct {
 	Key   Key
 	ID    uint64 // unique within the partition, increasing in write order
@@ -23,11 +25,12 @@ type Segment struct {
 	Stats *segment.Stats
 
 	refs    atomic.Int64
-	retired atomic.Bool    // set by compaction and retention before they drop the store's reference
+	retired atomic.Bool    // set by compaction, retention and the scrub before they drop the store's reference
 	release func(*Segment) // called once when refs drops to zero
 
 	mu     sync.Mutex
 	reader *segment.Reader // opened on first use, closed on release
+	damage error           // why the scrub retired it: the file is quarantined, not deleted
 }
 
 // Reader returns the segment's reader, opening the file on first use. The
@@ -46,8 +49,24 @@ func (s *Segment) Reader() (*segment.Reader, error) {
 	return s.reader, nil
 }
 
-// Retired reports whether compaction or retention has replaced the segment.
+// Retired reports whether the segment has left the live set: replaced by
+// compaction, dropped by retention or removed by the scrub as damaged.
 func (s *Segment) Retired() bool { return s.retired.Load() }
+
+// markDamaged records why the scrub is retiring the segment, before it does:
+// the release then moves the file to quarantine instead of deleting it.
+func (s *Segment) markDamaged(why error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.damage = why
+}
+
+// damaged returns what markDamaged recorded, or nil.
+func (s *Segment) damaged() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.damage
+}
 
 // closeReader closes the cached reader, if any.
 func (s *Segment) closeReader() error {
@@ -85,7 +104,7 @@ func (s *Segment) TryIncRef() bool {
 
 // DecRef drops a reference taken by TryIncRef (or the store's own). The last
 // one releases the segment: its reader is closed and, if it was retired, the
-// file is removed.
+// file is removed (moved to quarantine/ if the scrub found it damaged).
 func (s *Segment) DecRef() {
 	switch n := s.refs.Add(-1); {
 	case n == 0:

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -49,6 +50,11 @@ type Store struct {
 	kick chan struct{} // wakes the flusher
 	stop chan struct{} // closed by Close
 	bg   sync.WaitGroup
+
+	// Counters for Stats: segments the scrub verified, and listed segments
+	// set aside as damaged (at start-up or by the scrub), since Open.
+	scrubbed    atomic.Int64
+	quarantined atomic.Int64
 }
 
 // partition is one partition directory and its buffers.
@@ -71,7 +77,7 @@ type partition struct {
 
 // Open opens (creating if needed) the data directory, recovers it (manifests,
 // quarantine, WAL replay) and starts the background flush, compaction and
-// retention loops.
+// retention loops, and the scrub.
 func Open(dir string, opts ...Option) (s *Store, err error) {
 	s = &Store{cfg: newConfig(opts), dir: dir, kick: make(chan struct{}, 1), stop: make(chan struct{})}
 	s.obs = s.cfg.observer
@@ -111,6 +117,10 @@ func Open(dir string, opts ...Option) (s *Store, err error) {
 		s.bg.Add(1)
 		go s.maintenanceLoop()
 	}
+	if s.cfg.scrub {
+		s.bg.Add(1)
+		go s.scrubInBackground()
+	}
 	return s, nil
 }
 
@@ -142,8 +152,9 @@ func (s *Store) Append(ctx context.Context, b *columns.Batch) error {
 		return nil
 	}
 	lay := s.layout()
-	routed := route(b, lay)
 	rec := encodeRecord(lay, b)
+	routed := route(b, lay)
+	sortRouted(routed)
 	cols := ColumnInfos(b)
 
 	s.mu.Lock()
@@ -284,6 +295,16 @@ func (s *Store) layout() layout {
 	return layout{width: s.cfg.bucketWidth.Microseconds(), shards: s.cfg.shards}
 }
 
+// sortRouted puts the rows bound for each partition in row order, outside
+// the store's lock: queries then read buffered batches as sorted runs.
+func sortRouted(routed []routedRows) {
+	for i := range routed {
+		if idx := routed[i].rows.SortIndex(); idx != nil {
+			routed[i].rows = routed[i].rows.Take(idx)
+		}
+	}
+}
+
 // route splits b by partition key. The common case of one key keeps b itself.
 func route(b *columns.Batch, lay layout) []routedRows {
 	keyOf := func(i int) Key {
@@ -366,7 +387,9 @@ func ColumnInfos(b *columns.Batch) []segment.ColumnInfo {
 }
 
 // Buffered is an immutable view of the rows of one partition that are not
-// in segments yet, in arrival order. The batches must not be modified.
+// in segments yet: batches in arrival order, the rows of each batch in row
+// order (columns.CompareRows), so that a query merges them without sorting.
+// The batches must not be modified.
 type Buffered struct {
 	Key     Key
 	NextID  uint64 // the segment ID these rows will get: their place in the total order
@@ -495,11 +518,17 @@ type Stats struct {
 	SegmentBytes  int64 // compressed bytes of the Arrow data in segments
 	BufferedRows  int64
 	BufferedBytes int64
+	// SegmentsScrubbed counts the segments the scrub has verified since
+	// Open, damaged ones included.
+	SegmentsScrubbed int64
+	// SegmentsQuarantined counts the listed segments set aside as damaged
+	// since Open, at start-up or by the scrub.
+	SegmentsQuarantined int64
 }
 
 // Stats returns a summary of the store.
 func (s *Store) Stats() Stats {
-	var st Stats
+	st := Stats{SegmentsScrubbed: s.scrubbed.Load(), SegmentsQuarantined: s.quarantined.Load()}
 	s.mu.Lock()
 	st.BufferedBytes = s.mu.bufBytes
 	for _, p := range s.mu.parts {

@@ -1,7 +1,6 @@
 package partitions_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -101,8 +100,9 @@ func TestAppendFlushReopen(t *testing.T) {
 }
 
 // checkPlacement asserts that every segment holds only rows of its
-// partition's bucket and shard, sorted by ts with arrival order kept for
-// equal timestamps.
+// partition's bucket and shard, in row order: by ts, equal timestamps by
+// content. genBatch's rows differ only in ts, service and message (level and
+// host are constant, trace_id NULL), so content order is (service, message).
 func checkPlacement(t *testing.T, st *partitions.Store) {
 	segs := st.Segments()
 	defer func() {
@@ -114,17 +114,18 @@ func checkPlacement(t *testing.T, st *partitions.Store) {
 	for _, s := range segs {
 		r, err := s.Reader()
 		require.NoError(t, err)
-		prevTS, prevSeq := int64(-1<<63), int64(-1)
+		prevTS, prevKey := int64(-1<<63), ""
 		for bi := 0; bi < r.NumBatches(); bi++ {
 			b, err := r.Rows(bi)
 			require.NoError(t, err)
 			for i := 0; i < b.Len(); i++ {
 				ts, seq := b.TS[i], b.Column("seq").Ints[i]
+				key := string(b.Service.Value(i)) + "\x00" + string(b.Message.Value(i))
 				require.GreaterOrEqual(t, ts, s.Key.MinTS())
 				require.LessOrEqual(t, ts, s.Key.MaxTS())
 				require.Equal(t, s.Key.Shard, partitions.ShardOf(b.Service.Value(i), s.Key.Shards))
-				require.True(t, ts > prevTS || (ts == prevTS && seq > prevSeq), "order at seq %d", seq)
-				prevTS, prevSeq = ts, seq
+				require.True(t, ts > prevTS || (ts == prevTS && key > prevKey), "order at seq %d", seq)
+				prevTS, prevKey = ts, key
 			}
 		}
 	}
@@ -187,8 +188,8 @@ func TestQuarantine(t *testing.T) {
 	data[len(data)-40] ^= 0x10 // inside the trailer/stats
 	require.NoError(t, os.WriteFile(segs[0], data, 0o644))
 
-	var logs bytes.Buffer
-	st = openTestStore(t, dir, partitions.WithShards(1), partitions.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	logs := &syncBuffer{} // the background scrub logs while the test reads
+	st = openTestStore(t, dir, partitions.WithShards(1), partitions.WithLogger(slog.New(slog.NewTextHandler(logs, nil))))
 	defer st.Close()
 	got := rowsOf(t, st)
 	for _, f := range []string{stray, segs[0]} {

@@ -22,16 +22,17 @@ type Batch struct {
 // Len returns the number of rows.
 func (b *Batch) Len() int { return len(b.TS) }
 
-// Column returns the dynamic column called name, or nil.
+// Column returns the dynamic column called name, or nil. It does not modify
+// b, so that readers may share a batch (queries read buffered batches
+// concurrently).
 func (b *Batch) Column(name string) *Dynamic {
 	if b.byName == nil {
-		if len(b.Dynamic) == 0 {
-			return nil
-		}
-		b.byName = make(map[string]*Dynamic, len(b.Dynamic))
 		for _, d := range b.Dynamic {
-			b.byName[d.Name] = d
+			if d.Name == name {
+				return d
+			}
 		}
+		return nil
 	}
 	return b.byName[name]
 }
@@ -76,13 +77,26 @@ func (b *Batch) Reset() {
 	b.byName = nil
 }
 
-// Sorted reports whether TS is in non-decreasing order.
-func (b *Batch) Sorted() bool {
+// SortedByTS reports whether TS is in non-decreasing order, the order a
+// segment file requires.
+func (b *Batch) SortedByTS() bool {
 	return slices.IsSorted(b.TS)
 }
 
-// SortIndex returns the permutation that orders the rows by ts, keeping rows
-// with equal ts in their current (arrival) order; nil when already sorted.
+// Sorted reports whether the rows are in row order (see CompareRows), the
+// order the store writes segments in.
+func (b *Batch) Sorted() bool {
+	for i := 1; i < len(b.TS); i++ {
+		if b.TS[i-1] > b.TS[i] || b.TS[i-1] == b.TS[i] && CompareRows(b, i-1, b, i) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// SortIndex returns the permutation that puts the rows in row order (see
+// CompareRows); nil when already sorted. Rows that compare equal are equal
+// in every column, so their relative order cannot be observed.
 func (b *Batch) SortIndex() []int32 {
 	if b.Sorted() {
 		return nil
@@ -92,14 +106,14 @@ func (b *Batch) SortIndex() []int32 {
 		idx[i] = int32(i)
 	}
 	ts := b.TS
-	slices.SortStableFunc(idx, func(x, y int32) int {
+	slices.SortFunc(idx, func(x, y int32) int {
 		switch a, c := ts[x], ts[y]; {
 		case a < c:
 			return -1
 		case a > c:
 			return 1
 		}
-		return 0
+		return CompareRows(b, int(x), b, int(y))
 	})
 	return idx
 }

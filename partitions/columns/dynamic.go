@@ -120,7 +120,7 @@ func (d *Dynamic) WidenTo(t Type) {
 		var s Strings
 		for i := 0; i < n; i++ {
 			if d.Valid[i] {
-				s.Data = d.appendText(s.Data, i)
+				s.Data = d.AppendText(s.Data, i)
 			}
 			s.Ends = append(s.Ends, uint32(len(s.Data)))
 		}
@@ -129,8 +129,9 @@ func (d *Dynamic) WidenTo(t Type) {
 	d.Type = to
 }
 
-// appendText appends the text form of row i to dst.
-func (d *Dynamic) appendText(dst []byte, i int) []byte {
+// AppendText appends the text form of row i to dst: the value a VARCHAR
+// column holds after widening.
+func (d *Dynamic) AppendText(dst []byte, i int) []byte {
 	switch d.Type {
 	case TypeInt64:
 		return strconv.AppendInt(dst, d.Ints[i], 10)

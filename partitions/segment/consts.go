@@ -72,4 +72,10 @@ const (
 	// MEASURED.md: single write() calls of 1 MiB or more are slow here, 64 KiB
 	// pieces are not.
 	writeChunkBytes = 64 << 10
+
+	// verifyChunkBytes is the read size of Verify, and so its memory: a
+	// 100 MB segment takes about a hundred reads of 1 MiB, few enough that
+	// the syscalls cost nothing next to reading the bytes, and little
+	// enough memory for a background check.
+	verifyChunkBytes = 1 << 20
 )

@@ -41,10 +41,10 @@ func newCorruptFixture(t *testing.T) *corruptFixture {
 	}}
 }
 
-// check writes damaged bytes to a file and reads it in every way. Each
-// operation must either fail with an error wrapping ErrCorrupt that names
-// the file, or return exactly the original data. It returns whether any
-// operation failed.
+// check writes damaged bytes to a file and reads it in every way. Verify
+// must fail with an error wrapping ErrCorrupt that names the file; every
+// other operation must either fail so or return exactly the original data.
+// It returns whether any read operation failed.
 func (fx *corruptFixture) check(t *testing.T, damaged []byte, what string) bool {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "damaged.seg")
@@ -56,6 +56,10 @@ func (fx *corruptFixture) check(t *testing.T, damaged []byte, what string) bool 
 		require.ErrorContains(t, err, path, what)
 		detected = true
 	}
+	// Every byte is under a checksum, so the full check finds any damage.
+	verr := Verify(path)
+	require.ErrorIs(t, verr, ErrCorrupt, "Verify: %s", what)
+	require.ErrorContains(t, verr, path, what)
 	if st, err := ReadStats(path); err != nil {
 		fail(err)
 	} else {

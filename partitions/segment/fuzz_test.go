@@ -37,7 +37,10 @@ func readAll(t *testing.T, data []byte) {
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, _ = ReadStats(path)
+	// Verify checks everything ReadStats checks, and more.
+	if _, err := ReadStats(path); err != nil && Verify(path) == nil {
+		t.Fatalf("ReadStats fails (%v) but Verify passes", err)
+	}
 	r, err := Open(path)
 	if err != nil {
 		return

@@ -41,7 +41,7 @@ func checkInput(b *columns.Batch) error {
 	if n == 0 {
 		return ErrEmpty
 	}
-	if !b.Sorted() {
+	if !b.SortedByTS() {
 		return errors.New("segment: batch is not sorted by ts")
 	}
 	core := []*columns.Strings{&b.Level, &b.Service, &b.Host, &b.TraceID, &b.Message}
