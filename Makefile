@@ -44,7 +44,7 @@ test: vet
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) test -count=1 -timeout 15m $(PKGS)
-	$(GO) test -count=1 -race -timeout 15m ./partitions/... ./catalog/...
+	$(GO) test -count=1 -race -timeout 15m ./partitions/... ./catalog/... ./engine/...
 	@$(MAKE) --no-print-directory fuzz
 
 test-race:

@@ -69,6 +69,10 @@ const (
 // CPU, and never fails an allocation.
 const defaultMemoryLimit = 768 << 20
 
+// mysqlVersion is the server version the MySQL protocol announces: clients
+// (Grafana, connectors) pick their SQL dialect from it.
+const mysqlVersion = "8.0.33-logq"
+
 // Client (`logq ingest`) settings.
 const (
 	// defaultIngestServer is the address `logq serve` listens on for HTTP by

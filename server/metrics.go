@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"logq/catalog"
+	"logq/engine"
 	"logq/partitions"
 )
 
@@ -16,9 +17,10 @@ import (
 type metrics struct {
 	reg           *prometheus.Registry
 	ingestLatency prometheus.Histogram
+	queries       *queryMetrics
 }
 
-func newMetrics(store *partitions.Store, cat *catalog.Catalog, ingest *IngestStats) *metrics {
+func newMetrics(store *partitions.Store, cat *catalog.Catalog, ingest *IngestStats, scans *engine.ScanStats) *metrics {
 	m := &metrics{reg: prometheus.NewRegistry()}
 	m.ingestLatency = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "logq_ingest_request_seconds",
@@ -31,7 +33,9 @@ func newMetrics(store *partitions.Store, cat *catalog.Catalog, ingest *IngestSta
 		m.ingestLatency,
 		newStoreCollector(store),
 		newIngestCollector(ingest),
+		newScanCollector(scans),
 	)
+	m.queries = newQueryMetrics(m.reg)
 	return m
 }
 
@@ -123,5 +127,87 @@ func (c *ingestCollector) Collect(ch chan<- prometheus.Metric) {
 	for i, v := range [6]int64{s.Requests.Load(), s.Failed.Load(), s.Rows.Load(),
 		s.Rejected.Load(), s.Bytes.Load(), s.WireBytes.Load()} {
 		ch <- prometheus.MustNewConstMetric(c.descs[i], prometheus.CounterValue, float64(v))
+	}
+}
+
+// queryMetrics counts SQL connections and queries; go-mysql-server calls it
+// as its ServerEventListener.
+type queryMetrics struct {
+	connections prometheus.Gauge
+	queries     *prometheus.CounterVec
+	latency     prometheus.Histogram
+}
+
+func newQueryMetrics(reg prometheus.Registerer) *queryMetrics {
+	q := &queryMetrics{
+		connections: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "logq_sql_connections", Help: "Open MySQL protocol connections."}),
+		queries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "logq_sql_queries_total", Help: "SQL statements run, by result (ok or error)."}, []string{"result"}),
+		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "logq_sql_query_seconds",
+			Help:    "Duration of SQL statements, until the last row was sent.",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 20),
+		}),
+	}
+	reg.MustRegister(q.connections, q.queries, q.latency)
+	return q
+}
+
+func (q *queryMetrics) ClientConnected()    { q.connections.Inc() }
+func (q *queryMetrics) ClientDisconnected() { q.connections.Dec() }
+func (q *queryMetrics) QueryStarted()       {}
+func (q *queryMetrics) QueryCompleted(success bool, d time.Duration) {
+	result := "ok"
+	if !success {
+		result = "error"
+	}
+	q.queries.WithLabelValues(result).Inc()
+	q.latency.Observe(d.Seconds())
+}
+
+// scanCollector exports the engine's scan counters: what pruning kept of
+// what existed, and what was read.
+type scanCollector struct {
+	stats *engine.ScanStats
+	descs []*prometheus.Desc
+}
+
+func newScanCollector(stats *engine.ScanStats) *scanCollector {
+	c := &scanCollector{stats: stats}
+	for _, d := range scanMetricDefs {
+		c.descs = append(c.descs, prometheus.NewDesc("logq_scan_"+d.name, d.help, nil, nil))
+	}
+	return c
+}
+
+var scanMetricDefs = []struct {
+	name, help string
+	value      func(s *engine.ScanStats) int64
+}{
+	{"total", "Scans of logs.", func(s *engine.ScanStats) int64 { return s.Scans.Load() }},
+	{"partitions_total", "Partitions that existed when scans were planned.", func(s *engine.ScanStats) int64 { return s.PartitionsTotal.Load() }},
+	{"partitions_kept_total", "Partitions that scans kept after pruning.", func(s *engine.ScanStats) int64 { return s.PartitionsKept.Load() }},
+	{"segments_total", "Segments that existed when scans were planned.", func(s *engine.ScanStats) int64 { return s.SegmentsTotal.Load() }},
+	{"segments_kept_total", "Segments that scans kept after pruning.", func(s *engine.ScanStats) int64 { return s.SegmentsKept.Load() }},
+	{"batches_total", "Record batches that existed when scans were planned.", func(s *engine.ScanStats) int64 { return s.BatchesTotal.Load() }},
+	{"batches_kept_total", "Record batches that scans kept after pruning.", func(s *engine.ScanStats) int64 { return s.BatchesKept.Load() }},
+	{"batches_decoded_total", "Record batches decoded from segment files.", func(s *engine.ScanStats) int64 { return s.BatchesDecoded.Load() }},
+	{"batch_cache_hits_total", "Record batches served from the decoded-batch cache.", func(s *engine.ScanStats) int64 { return s.BatchCacheHits.Load() }},
+	{"bytes_read_total", "Compressed bytes of the record batches decoded.", func(s *engine.ScanStats) int64 { return s.BytesRead.Load() }},
+	{"buffered_rows_read_total", "Buffered (not yet flushed) rows scans looked at.", func(s *engine.ScanStats) int64 { return s.BufferedRowsRead.Load() }},
+}
+
+// Describe implements prometheus.Collector.
+func (c *scanCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range c.descs {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (c *scanCollector) Collect(ch chan<- prometheus.Metric) {
+	for i, d := range scanMetricDefs {
+		ch <- prometheus.MustNewConstMetric(c.descs[i], prometheus.CounterValue, float64(d.value(c.stats)))
 	}
 }

@@ -14,7 +14,12 @@ import (
 	"runtime/debug"
 	"time"
 
+	gmsserver "github.com/dolthub/go-mysql-server/server"
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/sirupsen/logrus"
+
 	"logq/catalog"
+	"logq/engine"
 	"logq/partitions"
 )
 
@@ -22,6 +27,7 @@ import (
 type serveConfig struct {
 	dataDir      string
 	httpAddr     string
+	mysqlAddr    string
 	bucket       time.Duration
 	shards       int
 	flushBytes   int64
@@ -29,6 +35,7 @@ type serveConfig struct {
 	retention    time.Duration
 	compactEvery time.Duration
 	walRepair    bool
+	scrub        bool
 	ingest       IngestConfig
 	logLevel     string
 	demo         bool
@@ -37,6 +44,7 @@ type serveConfig struct {
 
 func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.dataDir, "data", "data", "data directory")
+	fs.StringVar(&c.mysqlAddr, "mysql-addr", "127.0.0.1:3306", "MySQL protocol listen address; port 0 picks one")
 	fs.StringVar(&c.httpAddr, "http-addr", "127.0.0.1:8080", "HTTP listen address (ingest, /healthz, /metrics); port 0 picks one")
 	fs.DurationVar(&c.bucket, "bucket", 24*time.Hour, "time bucket of new partitions")
 	fs.IntVar(&c.shards, "shards", 4, "service shards of new partitions")
@@ -44,6 +52,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.flushAge, "flush-age", time.Minute, "age of the oldest buffered row that triggers a flush")
 	fs.DurationVar(&c.retention, "retention", 0, "drop partitions older than this (0 keeps everything)")
 	fs.DurationVar(&c.compactEvery, "compact-interval", 10*time.Second, "how often compaction and retention run (0 disables)")
+	fs.BoolVar(&c.scrub, "scrub", true, "after start, verify every segment's checksums in the background and quarantine damaged ones")
 	fs.BoolVar(&c.walRepair, "wal-repair", false, "drop damaged WAL records before the tail instead of refusing to start")
 	fs.DurationVar(&c.ingest.AcceptPast, "accept-past", 0, "reject ts older than now minus this (0: back to 1970-01-01 00:00:01 UTC)")
 	fs.DurationVar(&c.ingest.AcceptFuture, "accept-future", 24*time.Hour, "reject ts later than now plus this")
@@ -77,6 +86,10 @@ func RunServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 		}
 	}
 	log := newLogger(stderr, cfg.logLevel)
+	// go-mysql-server logs every connection at info level through logrus.
+	if cfg.logLevel != "debug" {
+		logrus.SetLevel(logrus.WarnLevel)
+	}
 	if os.Getenv("GOMEMLIMIT") == "" && cfg.memoryLimit > 0 {
 		debug.SetMemoryLimit(cfg.memoryLimit)
 	}
@@ -134,6 +147,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 		partitions.WithRetention(cfg.retention),
 		partitions.WithCompactInterval(cfg.compactEvery),
 		partitions.WithWALRepair(cfg.walRepair),
+		partitions.WithScrub(cfg.scrub),
 		partitions.WithFatalHandler(func(err error) {
 			// A failed fsync may have lost acknowledged-looking data and a
 			// retry can lie: stop at once and let the restart replay the WAL.
@@ -146,7 +160,8 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 	}
 	mux := http.NewServeMux()
 	ingest := NewIngestHandler(store, cfg.ingest, log)
-	m := newMetrics(store, cat, ingest.Stats())
+	sqlEngine, pro := engine.New(store, cat)
+	m := newMetrics(store, cat, ingest.Stats(), pro.Stats())
 	if cfg.demo && demo != nil {
 		if err := loadDemo(ctx, store, ingest, demo, log); err != nil {
 			return errors.Join(err, store.Close())
@@ -156,15 +171,25 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.Handle("/metrics", m.handler())
 
-	ln, err := net.Listen("tcp", cfg.httpAddr)
+	mysqlLn, err := net.Listen("tcp", cfg.mysqlAddr)
 	if err != nil {
-		return errors.Join(err, store.Close())
+		return errors.Join(fmt.Errorf("MySQL listener: %w", err), store.Close())
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	fmt.Fprintf(stdout, "ready http=%s\n", ln.Addr())
-	log.Info("serving", "http", ln.Addr().String(), "data", cfg.dataDir)
+	mysqlSrv, err := gmsserver.NewServer(gmsserver.Config{Protocol: "tcp", Listener: mysqlLn, Version: mysqlVersion},
+		sqlEngine, sql.NewContext, engine.SessionBuilder, m.queries)
+	if err != nil {
+		return errors.Join(err, mysqlLn.Close(), store.Close())
+	}
+	httpLn, err := net.Listen("tcp", cfg.httpAddr)
+	if err != nil {
+		return errors.Join(fmt.Errorf("HTTP listener: %w", err), mysqlSrv.Close(), store.Close())
+	}
+	httpSrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 2)
+	go func() { errc <- httpSrv.Serve(httpLn) }()
+	go func() { errc <- mysqlSrv.Start() }()
+	fmt.Fprintf(stdout, "ready mysql=%s http=%s\n", mysqlLn.Addr(), httpLn.Addr())
+	log.Info("serving", "mysql", mysqlLn.Addr().String(), "http", httpLn.Addr().String(), "data", cfg.dataDir)
 
 	select {
 	case <-ctx.Done():
@@ -173,5 +198,6 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 	log.Info("shutting down")
 	shutCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	return errors.Join(err, srv.Shutdown(shutCtx), store.Close())
+	// Stop taking writes from both front ends, then flush.
+	return errors.Join(err, httpSrv.Shutdown(shutCtx), mysqlSrv.Close(), sqlEngine.Close(), store.Close())
 }

@@ -1,0 +1,76 @@
+package engine
+
+import (
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+)
+
+// Provider is the go-mysql-server database provider: one database, logq.
+type Provider struct {
+	db    *Database
+	stats *ScanStats
+}
+
+var _ sql.DatabaseProvider = (*Provider)(nil)
+
+// Database implements sql.DatabaseProvider.
+func (p *Provider) Database(_ *sql.Context, name string) (sql.Database, error) {
+	if strings.EqualFold(name, DatabaseName) {
+		return p.db, nil
+	}
+	return nil, sql.ErrDatabaseNotFound.New(name)
+}
+
+// HasDatabase implements sql.DatabaseProvider.
+func (p *Provider) HasDatabase(_ *sql.Context, name string) bool {
+	return strings.EqualFold(name, DatabaseName)
+}
+
+// AllDatabases implements sql.DatabaseProvider.
+func (p *Provider) AllDatabases(*sql.Context) []sql.Database { return []sql.Database{p.db} }
+
+// Database is logq, holding the table logs. It implements sql.ViewDatabase
+// with no views: with users enabled go-mysql-server wraps databases, and
+// SHOW TABLES and information_schema.columns (Grafana's column browser)
+// fail on a database without it.
+type Database struct {
+	table *Table
+}
+
+var (
+	_ sql.Database     = (*Database)(nil)
+	_ sql.ViewDatabase = (*Database)(nil)
+)
+
+// Name implements sql.Database.
+func (d *Database) Name() string { return DatabaseName }
+
+// GetTableInsensitive implements sql.Database.
+func (d *Database) GetTableInsensitive(_ *sql.Context, name string) (sql.Table, bool, error) {
+	if strings.EqualFold(name, TableName) {
+		return d.table.snapshot(), true, nil
+	}
+	return nil, false, nil
+}
+
+// GetTableNames implements sql.Database.
+func (d *Database) GetTableNames(*sql.Context) ([]string, error) { return []string{TableName}, nil }
+
+// CreateView implements sql.ViewDatabase: logq has no views.
+func (d *Database) CreateView(*sql.Context, string, string, string) error {
+	return errReadOnlySchema.New("CREATE VIEW")
+}
+
+// DropView implements sql.ViewDatabase.
+func (d *Database) DropView(_ *sql.Context, name string) error {
+	return sql.ErrViewDoesNotExist.New(DatabaseName, name)
+}
+
+// GetViewDefinition implements sql.ViewDatabase.
+func (d *Database) GetViewDefinition(*sql.Context, string) (sql.ViewDefinition, bool, error) {
+	return sql.ViewDefinition{}, false, nil
+}
+
+// AllViews implements sql.ViewDatabase.
+func (d *Database) AllViews(*sql.Context) ([]sql.ViewDefinition, error) { return nil, nil }

@@ -1,0 +1,16 @@
+// Package engine puts SQL on top of the partitions: a go-mysql-server
+// database provider with one database, logq, holding one table, logs.
+//
+// The table's schema is the core columns (ts, level, service, host,
+// trace_id, message) followed by every dynamic column the catalog has seen,
+// in order of first sight. ts is stored as UTC microseconds and shown, like
+// MySQL's TIMESTAMP, in the session's time_zone; the column is declared
+// DATETIME(6) because go-mysql-server's TIMESTAMP ignores the session zone
+// and announces TIMESTAMP(6) columns with 0 decimals to binary-protocol
+// clients (../shared/GMS-NOTES.md), so the table converts instead.
+//
+// A query reads one consistent snapshot: the catalog's plan of segments and
+// the store's buffered rows, taken together under the store's lock, so that
+// every acknowledged row is seen exactly once even while flushes and
+// compactions run.
+package engine

@@ -1,0 +1,12 @@
+package engine
+
+import "gopkg.in/src-d/go-errors.v1"
+
+var (
+	// errReadOnlySchema refuses statements that would change the schema or
+	// the stored rows other than by appending: logs is append-only and its
+	// schema follows the data.
+	errReadOnlySchema = errors.NewKind("%s is not supported: logq.logs is append-only and its columns follow the ingested data")
+	// errScan is a failed read of part of the data, naming where.
+	errScan = errors.NewKind("reading %s: %v")
+)

@@ -1,0 +1,223 @@
+package engine_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	gosql "database/sql"
+	"encoding/json"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	sqle "github.com/dolthub/go-mysql-server"
+	"github.com/dolthub/go-mysql-server/memory"
+	gmsserver "github.com/dolthub/go-mysql-server/server"
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/dolthub/vitess/go/sqltypes"
+	_ "github.com/go-sql-driver/mysql"
+	"github.com/stretchr/testify/require"
+
+	"logq/bench"
+	"logq/catalog"
+	"logq/engine"
+	"logq/partitions"
+	"logq/partitions/columns"
+	"logq/partitions/jsonl"
+)
+
+// dataStart is the start of the generated data, as in WORKLOAD.md.
+var dataStart = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+
+// genData returns rows WORKLOAD-like JSON lines over days days.
+func genData(t testing.TB, rows int64, days int, seed uint64) []byte {
+	var buf bytes.Buffer
+	require.NoError(t, bench.Generate(&buf, bench.GenOptions{Rows: rows, Days: days, Seed: seed, Start: dataStart}))
+	return buf.Bytes()
+}
+
+// refRow is a row decoded independently of logq's parser (encoding/json and
+// time.Parse), for the reference table.
+type refRow struct {
+	TS                                     time.Time
+	Level, Service, Host, TraceID, Message string
+	Status, Latency                        int64
+}
+
+func decodeRef(t testing.TB, data []byte) []refRow {
+	var out []refRow
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var v struct {
+			TS                            string
+			Level, Service, Host, Message string
+			TraceID                       string `json:"trace_id"`
+			Status                        int64
+			Latency                       int64 `json:"latency_ms"`
+		}
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &v))
+		ts, err := time.Parse(time.RFC3339Nano, v.TS)
+		require.NoError(t, err, v.TS)
+		out = append(out, refRow{TS: ts.UTC().Truncate(time.Microsecond), Level: v.Level, Service: v.Service,
+			Host: v.Host, TraceID: v.TraceID, Message: v.Message, Status: v.Status, Latency: v.Latency})
+	}
+	require.NoError(t, sc.Err())
+	return out
+}
+
+// logqConfig describes one way of storing the same rows.
+type logqConfig struct {
+	shards      int
+	bucket      time.Duration
+	batchRows   int
+	unflushed   float64 // share of the rows (the last ones) left in the buffer
+	appendLines int     // lines per Append
+}
+
+func (c logqConfig) String() string {
+	return fmt.Sprintf("shards=%d bucket=%s batch=%d unflushed=%.2f", c.shards, c.bucket, c.batchRows, c.unflushed)
+}
+
+// startLogq stores data under cfg and serves it over the MySQL protocol;
+// it returns a client connected with time_zone +00:00.
+func startLogq(t testing.TB, data []byte, cfg logqConfig) *gosql.DB {
+	db, _ := startLogqStore(t, data, cfg)
+	return db
+}
+
+// startLogqStore is startLogq that also returns the store.
+func startLogqStore(t testing.TB, data []byte, cfg logqConfig) (*gosql.DB, *partitions.Store) {
+	cat := catalog.New()
+	st, err := partitions.Open(t.TempDir(), partitions.WithObserver(cat), partitions.WithShards(cfg.shards),
+		partitions.WithBucketWidth(cfg.bucket), partitions.WithBatchRows(cfg.batchRows),
+		partitions.WithCompactInterval(0), partitions.WithFlushAge(time.Hour), partitions.WithFlushBytes(1<<30))
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, st.Close()) })
+
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	if len(lines[len(lines)-1]) == 0 {
+		lines = lines[:len(lines)-1]
+	}
+	flushAt := int(float64(len(lines)) * (1 - cfg.unflushed))
+	p := jsonl.NewParser(jsonl.Options{})
+	for lo := 0; lo < len(lines); {
+		hi := min(lo+cfg.appendLines, len(lines))
+		if lo < flushAt && hi > flushAt {
+			hi = flushAt
+		}
+		b := &columns.Batch{}
+		n, errs := p.Parse(bytes.Join(lines[lo:hi], nil), lo+1, b)
+		require.Empty(t, errs)
+		require.Equal(t, hi-lo, n)
+		require.NoError(t, st.Append(context.Background(), b))
+		if hi == flushAt {
+			require.NoError(t, st.Flush())
+		}
+		lo = hi
+	}
+	e, _ := engine.New(st, cat)
+	return serveSQL(t, e, engine.SessionBuilder, ""), st
+}
+
+// startReference loads rows into a go-mysql-server in-memory table logq.logs
+// with logq's columns and serves it over the MySQL protocol.
+func startReference(t testing.TB, rows []refRow) *gosql.DB {
+	db := memory.NewDatabase("logq")
+	pro := memory.NewDBProvider(db)
+	varchar := types.MustCreateStringWithDefaults(sqltypes.VarChar, 16383)
+	col := func(name string, typ sql.Type) *sql.Column {
+		return &sql.Column{Name: name, Type: typ, Nullable: name != "ts", Source: "logs"}
+	}
+	table := memory.NewTable(db, "logs", sql.NewPrimaryKeySchema(sql.Schema{
+		col("ts", types.MustCreateDatetimeType(sqltypes.Datetime, 6)),
+		col("level", varchar), col("service", varchar), col("host", varchar), col("trace_id", varchar),
+		col("message", types.Text), col("status", types.Int64), col("latency_ms", types.Int64),
+	}), db.GetForeignKeyCollection())
+	db.AddTable("logs", table)
+	ctx := sql.NewContext(context.Background(), sql.WithSession(memory.NewSession(sql.NewBaseSession(), pro)))
+	ins := table.Inserter(ctx)
+	for _, r := range rows {
+		require.NoError(t, ins.Insert(ctx, sql.NewRow(r.TS, r.Level, r.Service, r.Host, r.TraceID, r.Message, r.Status, r.Latency)))
+	}
+	require.NoError(t, ins.Close(ctx))
+	return serveSQL(t, sqle.NewDefault(pro), memory.NewSessionBuilder(pro), "logq")
+}
+
+// serveSQL serves e on a free port and returns a client.
+func serveSQL(t testing.TB, e *sqle.Engine, sb gmsserver.SessionBuilder, dbName string) *gosql.DB {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	srv, err := gmsserver.NewServer(gmsserver.Config{Protocol: "tcp", Listener: ln}, e, sql.NewContext, sb, nil)
+	require.NoError(t, err)
+	go srv.Start()
+	t.Cleanup(func() { srv.Close() })
+	db, err := gosql.Open("mysql", fmt.Sprintf("root@tcp(%s)/%s?time_zone=%%27%%2B00%%3A00%%27", ln.Addr(), dbName))
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// queryStrings runs q and returns every row as text, NULL as "NULL".
+func queryStrings(t testing.TB, db *gosql.DB, q string) [][]string {
+	rows, err := db.Query(q)
+	require.NoError(t, err, q)
+	defer rows.Close()
+	cols, err := rows.Columns()
+	require.NoError(t, err)
+	var out [][]string
+	for rows.Next() {
+		vals := make([]gosql.NullString, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		require.NoError(t, rows.Scan(ptrs...))
+		row := make([]string, len(cols))
+		for i, v := range vals {
+			row[i] = "NULL"
+			if v.Valid {
+				row[i] = v.String
+			}
+		}
+		out = append(out, row)
+	}
+	require.NoError(t, rows.Err(), q)
+	return out
+}
+
+// sameAnswer checks that got and want are the same rows; ordered says the
+// query fixes their order by column orderCol (-1: unordered), in which case
+// the sequence of that column must match and rows may only be permuted
+// among equal keys. A LIMIT may cut a run of equal keys differently, so rows
+// of the last key are compared by count only when limited is set.
+func sameAnswer(t testing.TB, q string, want, got [][]string, orderCol int, limited bool) {
+	require.Equal(t, len(want), len(got), "row count of %s", q)
+	if orderCol >= 0 {
+		for i := range want {
+			require.Equal(t, want[i][orderCol], got[i][orderCol], "order key of row %d of %s", i, q)
+		}
+	}
+	last := ""
+	if limited && len(want) > 0 && orderCol >= 0 {
+		last = want[len(want)-1][orderCol]
+	}
+	count := map[string]int{}
+	for _, r := range want {
+		if limited && r[orderCol] == last {
+			continue
+		}
+		count[strings.Join(r, "\x00")]++
+	}
+	for _, r := range got {
+		if limited && r[orderCol] == last {
+			continue
+		}
+		k := strings.Join(r, "\x00")
+		count[k]--
+		require.GreaterOrEqual(t, count[k], 0, "row %q of %s is not in the reference answer", r, q)
+	}
+}

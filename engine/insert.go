@@ -1,0 +1,126 @@
+package engine
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/dolthub/go-mysql-server/sql"
+
+	"logq/partitions/columns"
+	"logq/partitions/jsonl"
+)
+
+var _ sql.InsertableTable = (*Table)(nil)
+
+// Inserter implements sql.InsertableTable: INSERT INTO logs takes the same
+// durable path as HTTP ingest. The rows of a statement are appended as one
+// batch when it completes, and the statement succeeds only once they are in
+// the write-ahead log on disk.
+func (t *Table) Inserter(ctx *sql.Context) sql.RowInserter {
+	return &inserter{t: t}
+}
+
+type inserter struct {
+	t     *Table
+	batch *columns.Batch
+	err   error
+}
+
+// StatementBegin implements sql.EditOpenerCloser.
+func (w *inserter) StatementBegin(*sql.Context) { w.batch = &columns.Batch{} }
+
+// DiscardChanges implements sql.EditOpenerCloser: nothing was stored yet.
+func (w *inserter) DiscardChanges(*sql.Context, error) error {
+	w.batch = nil
+	return nil
+}
+
+// StatementComplete implements sql.EditOpenerCloser: the statement's rows
+// become durable.
+func (w *inserter) StatementComplete(ctx *sql.Context) error {
+	b := w.batch
+	w.batch = nil
+	if b == nil || b.Len() == 0 {
+		return nil
+	}
+	return w.t.store.Append(ctx, b)
+}
+
+// Insert implements sql.RowInserter. row follows the table's full schema.
+func (w *inserter) Insert(ctx *sql.Context, row sql.Row) error {
+	if w.batch == nil {
+		w.batch = &columns.Batch{}
+	}
+	loc, err := sessionLocation(ctx)
+	if err != nil {
+		return err
+	}
+	b := w.batch
+	n := b.Len()
+	tv, ok := row[colTS].(time.Time)
+	if !ok {
+		return fmt.Errorf("INSERT INTO logs: ts must be a date and time, got %T", row[colTS])
+	}
+	// The value is a DATETIME in the session's zone, as MySQL reads a value
+	// given for a TIMESTAMP column.
+	local := time.Date(tv.Year(), tv.Month(), tv.Day(), tv.Hour(), tv.Minute(), tv.Second(), tv.Nanosecond(), loc)
+	us := local.UnixMicro()
+	if us < jsonl.MinTimestampMicros || us > jsonl.MaxTimestampMicros {
+		return fmt.Errorf("INSERT INTO logs: ts %s is outside the TIMESTAMP range 1970-01-01 00:00:01 .. 2038-01-19 03:14:07.999999 UTC",
+			local.UTC().Format("2006-01-02 15:04:05.999999"))
+	}
+	b.TS = append(b.TS, us)
+	for col := colLevel; col <= colMessage; col++ {
+		s := coreStrings(b, col)
+		switch v := row[col].(type) {
+		case nil:
+			s.AppendNull()
+		case string:
+			if col == colLevel {
+				s.Append(jsonl.NormalizeLevel([]byte(v)))
+			} else {
+				s.AppendString(v)
+			}
+		default:
+			return fmt.Errorf("INSERT INTO logs: %s must be a string, got %T", w.t.schema[col].Name, v)
+		}
+	}
+	for j, c := range w.t.dyn {
+		v := row[numCore+j]
+		if v == nil {
+			continue // PadDynamic makes it NULL
+		}
+		d := b.AddColumn(c.Name, c.Type, n)
+		switch c.Type {
+		case columns.TypeInt64:
+			x, ok := exactInt(v)
+			if !ok {
+				return fmt.Errorf("INSERT INTO logs: %s must be an integer, got %T", c.Name, v)
+			}
+			d.AppendInt(x)
+		case columns.TypeFloat64:
+			x, ok := floatOf(v)
+			if !ok {
+				return fmt.Errorf("INSERT INTO logs: %s must be a number, got %T", c.Name, v)
+			}
+			d.AppendFloat(x)
+		case columns.TypeBool:
+			x, ok := exactInt(v)
+			if !ok {
+				return fmt.Errorf("INSERT INTO logs: %s must be a boolean, got %T", c.Name, v)
+			}
+			d.AppendBool(x != 0)
+		default:
+			s, ok := v.(string)
+			if !ok {
+				return fmt.Errorf("INSERT INTO logs: %s must be a string, got %T", c.Name, v)
+			}
+			d.AppendString([]byte(s))
+		}
+	}
+	b.PadDynamic(n + 1)
+	return nil
+}
+
+// Close implements sql.RowInserter.
+func (w *inserter) Close(*sql.Context) error { return nil }

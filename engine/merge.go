@@ -1,0 +1,104 @@
+package engine
+
+import (
+	"container/heap"
+	"slices"
+
+	"logq/partitions/columns"
+)
+
+// merger yields the rows of many sources in row order (see
+// columns.CompareRows), or in exactly the reverse order. Sources are opened
+// in order of their bounds and only when the merge reaches them, so the heap
+// holds only the sources that overlap in time.
+type merger struct {
+	reverse bool
+	pending []source // not opened yet, by bound
+	active  sourceHeap
+}
+
+func newMerger(sources []source, reverse bool) *merger {
+	slices.SortStableFunc(sources, func(a, b source) int {
+		if reverse {
+			return cmpInt64(b.bound(), a.bound())
+		}
+		return cmpInt64(a.bound(), b.bound())
+	})
+	return &merger{reverse: reverse, pending: sources, active: sourceHeap{reverse: reverse}}
+}
+
+func cmpInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// next returns the next row, or nil at the end. A row stays valid until the
+// following call.
+func (m *merger) next(prev bool) (*columns.Batch, int, error) {
+	if prev && len(m.active.s) > 0 {
+		// Advance the source whose row was returned last.
+		top := m.active.s[0]
+		ok, err := top.advance()
+		if err != nil {
+			return nil, 0, err
+		}
+		if ok {
+			heap.Fix(&m.active, 0)
+		} else {
+			heap.Pop(&m.active)
+		}
+	}
+	// Open every source that could yield a row before the heap's first.
+	for len(m.pending) > 0 {
+		if len(m.active.s) > 0 {
+			b, i := m.active.s[0].current()
+			ts, bound := b.TS[i], m.pending[0].bound()
+			if !m.reverse && bound > ts || m.reverse && bound < ts {
+				break
+			}
+		}
+		src := m.pending[0]
+		m.pending = m.pending[1:]
+		ok, err := src.advance()
+		if err != nil {
+			return nil, 0, err
+		}
+		if ok {
+			heap.Push(&m.active, src)
+		}
+	}
+	if len(m.active.s) == 0 {
+		return nil, 0, nil
+	}
+	b, i := m.active.s[0].current()
+	return b, i, nil
+}
+
+// sourceHeap orders opened sources by their current rows.
+type sourceHeap struct {
+	s       []source
+	reverse bool
+}
+
+func (h *sourceHeap) Len() int { return len(h.s) }
+func (h *sourceHeap) Less(i, j int) bool {
+	a, ai := h.s[i].current()
+	b, bi := h.s[j].current()
+	c := columns.CompareRows(a, ai, b, bi)
+	if h.reverse {
+		return c > 0
+	}
+	return c < 0
+}
+func (h *sourceHeap) Swap(i, j int) { h.s[i], h.s[j] = h.s[j], h.s[i] }
+func (h *sourceHeap) Push(x any)    { h.s = append(h.s, x.(source)) }
+func (h *sourceHeap) Pop() any {
+	x := h.s[len(h.s)-1]
+	h.s = h.s[:len(h.s)-1]
+	return x
+}

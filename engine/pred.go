@@ -1,0 +1,309 @@
+package engine
+
+import (
+	"bytes"
+	"unsafe"
+
+	"github.com/dolthub/go-mysql-server/sql/expression"
+
+	"logq/partitions/columns"
+)
+
+// tri is a value of SQL's three-valued logic.
+type tri int8
+
+const (
+	triFalse tri = iota
+	triTrue
+	triNull
+)
+
+func (a tri) and(b tri) tri {
+	switch {
+	case a == triFalse || b == triFalse:
+		return triFalse
+	case a == triNull || b == triNull:
+		return triNull
+	}
+	return triTrue
+}
+
+func (a tri) or(b tri) tri {
+	switch {
+	case a == triTrue || b == triTrue:
+		return triTrue
+	case a == triNull || b == triNull:
+		return triNull
+	}
+	return triFalse
+}
+
+func (a tri) not() tri {
+	switch a {
+	case triTrue:
+		return triFalse
+	case triFalse:
+		return triTrue
+	}
+	return triNull
+}
+
+func triOf(b bool) tri {
+	if b {
+		return triTrue
+	}
+	return triFalse
+}
+
+// pred is a claimed WHERE condition, evaluated over a batch row by row with
+// SQL's three-valued logic; a row qualifies when the result is triTrue.
+// Each node evaluates exactly as go-mysql-server evaluates the expression it
+// replaces, so that claiming a condition never changes an answer.
+type pred interface {
+	eval(r *batchRow) tri
+	String() string
+}
+
+// batchRow is the row a predicate looks at: row i of a batch, with the
+// batch's columns for the dynamic columns predicates refer to.
+type batchRow struct {
+	b   *columns.Batch
+	i   int
+	dyn map[string]*columns.Dynamic // by name; nil entry: absent from the batch
+}
+
+func (r *batchRow) column(name string) *columns.Dynamic {
+	d, ok := r.dyn[name]
+	if !ok {
+		d = r.b.Column(name)
+		r.dyn[name] = d
+	}
+	return d
+}
+
+type andPred struct{ l, r pred }
+type orPred struct{ l, r pred }
+type notPred struct{ p pred }
+
+func (p andPred) eval(r *batchRow) tri {
+	a := p.l.eval(r)
+	if a == triFalse {
+		return triFalse
+	}
+	return a.and(p.r.eval(r))
+}
+func (p orPred) eval(r *batchRow) tri {
+	a := p.l.eval(r)
+	if a == triTrue {
+		return triTrue
+	}
+	return a.or(p.r.eval(r))
+}
+func (p notPred) eval(r *batchRow) tri { return p.p.eval(r).not() }
+
+func (p andPred) String() string { return "(" + p.l.String() + " AND " + p.r.String() + ")" }
+func (p orPred) String() string  { return "(" + p.l.String() + " OR " + p.r.String() + ")" }
+func (p notPred) String() string { return "NOT " + p.p.String() }
+
+// tsPred is lo <= ts <= hi (UTC microseconds, inclusive).
+type tsPred struct {
+	lo, hi int64
+	text   string
+}
+
+func (p tsPred) eval(r *batchRow) tri {
+	ts := r.b.TS[r.i]
+	return triOf(ts >= p.lo && ts <= p.hi)
+}
+func (p tsPred) String() string { return p.text }
+
+// stringAccessor reads a string column of a batch row: a core column or a
+// dynamic VARCHAR column (whose narrower batches read as their text).
+type stringAccessor struct {
+	core int // colLevel..colMessage, or -1 for a dynamic column
+	name string
+}
+
+// value returns the row's value and whether it is non-NULL. scratch may be
+// used to build the text of a dynamic column stored with a narrower type.
+func (a stringAccessor) value(r *batchRow, scratch []byte) ([]byte, bool) {
+	if a.core >= 0 {
+		s := coreStrings(r.b, a.core)
+		if s.IsNull(r.i) {
+			return nil, false
+		}
+		return s.Value(r.i), true
+	}
+	d := r.column(a.name)
+	if d == nil || d.IsNull(r.i) {
+		return nil, false
+	}
+	if d.Type == columns.TypeString {
+		return d.Strs.Value(r.i), true
+	}
+	return d.AppendText(scratch[:0], r.i), true
+}
+
+func coreStrings(b *columns.Batch, col int) *columns.Strings {
+	switch col {
+	case colLevel:
+		return &b.Level
+	case colService:
+		return &b.Service
+	case colHost:
+		return &b.Host
+	case colTraceID:
+		return &b.TraceID
+	}
+	return &b.Message
+}
+
+// inPred is col IN (values) (col = v for one value); not=true is NOT IN /
+// <>. The collation is binary, so equality is equality of bytes.
+type inPred struct {
+	col    stringAccessor
+	values [][]byte
+	text   string
+}
+
+func (p inPred) eval(r *batchRow) tri {
+	var scratch [32]byte
+	v, ok := p.col.value(r, scratch[:])
+	if !ok {
+		return triNull
+	}
+	for _, w := range p.values {
+		if bytes.Equal(v, w) {
+			return triTrue
+		}
+	}
+	return triFalse
+}
+func (p inPred) String() string { return p.text }
+
+// likePred is col LIKE pattern, matched by go-mysql-server's own matcher.
+type likePred struct {
+	col  stringAccessor
+	m    expression.LikeMatcher
+	text string
+}
+
+func (p likePred) eval(r *batchRow) tri {
+	var scratch [32]byte
+	v, ok := p.col.value(r, scratch[:])
+	if !ok {
+		return triNull
+	}
+	return triOf(p.m.Match(unsafe.String(unsafe.SliceData(v), len(v))))
+}
+func (p likePred) String() string { return p.text }
+
+// nullPred is col IS NULL.
+type nullPred struct {
+	col  string // a dynamic column or a core string column
+	core int
+	text string
+}
+
+func (p nullPred) eval(r *batchRow) tri {
+	if p.core >= 0 {
+		return triOf(coreStrings(r.b, p.core).IsNull(r.i))
+	}
+	d := r.column(p.col)
+	return triOf(d == nil || d.IsNull(r.i))
+}
+func (p nullPred) String() string { return p.text }
+
+// cmpOp is a comparison operator.
+type cmpOp uint8
+
+const (
+	opEQ cmpOp = iota
+	opNE
+	opLT
+	opLE
+	opGT
+	opGE
+)
+
+func (op cmpOp) holds(c int) bool {
+	switch op {
+	case opEQ:
+		return c == 0
+	case opNE:
+		return c != 0
+	case opLT:
+		return c < 0
+	case opLE:
+		return c <= 0
+	case opGT:
+		return c > 0
+	}
+	return c >= 0
+}
+
+// intCmpPred compares a BIGINT dynamic column with an integer.
+type intCmpPred struct {
+	name string
+	op   cmpOp
+	v    int64
+	text string
+}
+
+func (p intCmpPred) eval(r *batchRow) tri {
+	d := r.column(p.name)
+	if d == nil || d.IsNull(r.i) {
+		return triNull
+	}
+	if d.Type != columns.TypeInt64 {
+		// The column widened after the query fixed its schema.
+		return floatCmpPred{op: p.op, v: float64(p.v)}.compare(d, r.i)
+	}
+	x := d.Ints[r.i]
+	switch {
+	case x < p.v:
+		return triOf(p.op.holds(-1))
+	case x > p.v:
+		return triOf(p.op.holds(1))
+	}
+	return triOf(p.op.holds(0))
+}
+func (p intCmpPred) String() string { return p.text }
+
+// floatCmpPred compares a DOUBLE dynamic column (whose older batches may
+// hold BIGINT values) with a number.
+type floatCmpPred struct {
+	name string
+	op   cmpOp
+	v    float64
+	text string
+}
+
+func (p floatCmpPred) eval(r *batchRow) tri {
+	d := r.column(p.name)
+	if d == nil || d.IsNull(r.i) {
+		return triNull
+	}
+	return p.compare(d, r.i)
+}
+
+// compare compares non-NULL row i of d with the constant.
+func (p floatCmpPred) compare(d *columns.Dynamic, i int) tri {
+	var x float64
+	switch d.Type {
+	case columns.TypeInt64:
+		x = float64(d.Ints[i])
+	case columns.TypeFloat64:
+		x = d.Floats[i]
+	default:
+		return triNull // widened to another type after the query fixed its schema
+	}
+	switch {
+	case x < p.v:
+		return triOf(p.op.holds(-1))
+	case x > p.v:
+		return triOf(p.op.holds(1))
+	}
+	return triOf(p.op.holds(0))
+}
+func (p floatCmpPred) String() string { return p.text }

@@ -1,0 +1,239 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"runtime/debug"
+	"time"
+	"unsafe"
+
+	"github.com/dolthub/go-mysql-server/sql"
+
+	"logq/catalog"
+	"logq/partitions"
+	"logq/partitions/columns"
+)
+
+// fullScan is the predicate of an unrestricted scan.
+func fullScan() catalog.Predicate {
+	return catalog.Predicate{MinTS: math.MinInt64, MaxTS: math.MaxInt64}
+}
+
+// snapshot is what one query reads: a catalog plan of segments and the
+// buffered rows, taken together (see Store.View).
+type snapshot struct {
+	plan     *catalog.Plan
+	buffered map[partitions.Key]partitions.Buffered
+}
+
+// takeSnapshot plans pred against the catalog and collects the buffered rows
+// under the store's lock. A plan that lost a segment to compaction between
+// pruning and taking references is made again.
+func takeSnapshot(t *Table, pred catalog.Predicate) snapshot {
+	for {
+		var s snapshot
+		t.store.View(func(buf []partitions.Buffered) {
+			s.plan = t.cat.Plan(pred)
+			s.buffered = make(map[partitions.Key]partitions.Buffered, len(buf))
+			for _, b := range buf {
+				s.buffered[b.Key] = b
+			}
+		})
+		if s.plan.Stats.SegmentsRetired == 0 {
+			return s
+		}
+		s.plan.Release()
+	}
+}
+
+// scanOptions says what one scan reads and in which order.
+type scanOptions struct {
+	push    *pushed // claimed conditions; nil: none
+	ordered bool    // rows in row order (ts ascending), reversed when reverse
+	reverse bool
+}
+
+// scan is the row iterator of logs.
+type scan struct {
+	t    *Table
+	loc  *time.Location
+	snap snapshot
+
+	merge    *merger  // ordered scans
+	sources  []source // unordered scans: read one after another
+	returned bool     // a row was returned and its source not advanced yet
+	dyn      []*columns.Dynamic
+	dynOf    *columns.Batch // the batch dyn was resolved for
+}
+
+func newScan(ctx context.Context, t *Table, loc *time.Location, o scanOptions) *scan {
+	sc := scope{lo: math.MinInt64, hi: math.MaxInt64, reverse: o.reverse}
+	prune := fullScan()
+	if o.push != nil {
+		prune, sc.cond = o.push.prune, o.push.pred
+		sc.lo, sc.hi = prune.MinTS, prune.MaxTS
+	}
+	s := &scan{t: t, loc: loc, snap: takeSnapshot(t, prune)}
+	t.stats.recordPlan(s.snap)
+	var sources []source
+	for _, p := range s.snap.plan.Partitions {
+		for _, sp := range p.Segments {
+			if len(sp.Batches) > 0 {
+				sources = append(sources, newSegmentSource(ctx, sp, sc, t.cache, t.pool))
+			}
+		}
+		for _, b := range s.snap.buffered[p.Key].Batches {
+			t.stats.BufferedRowsRead.Add(int64(b.Len()))
+			if b.Len() > 0 {
+				sources = append(sources, newBufferSource(b, sc))
+			}
+		}
+	}
+	if o.ordered {
+		s.merge = newMerger(sources, o.reverse)
+	} else {
+		s.sources = sources
+	}
+	return s
+}
+
+// Next implements sql.RowIter.
+func (s *scan) Next(ctx *sql.Context) (row sql.Row, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("BUG: scan of logs panicked: %v\n%s", v, debug.Stack())
+		}
+	}()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	b, i, err := s.nextRow()
+	if err != nil {
+		return nil, err
+	}
+	if b == nil {
+		return nil, io.EOF
+	}
+	return s.toRow(b, i), nil
+}
+
+// nextRow returns the next row, or a nil batch at the end.
+func (s *scan) nextRow() (*columns.Batch, int, error) {
+	if s.merge != nil {
+		b, i, err := s.merge.next(s.returned)
+		s.returned = b != nil
+		return b, i, err
+	}
+	for len(s.sources) > 0 {
+		// Keep the next sources loading while this one is read.
+		for _, src := range s.sources[1:min(len(s.sources), cap(s.t.pool.slots)+1)] {
+			if p, ok := src.(interface{ prime() }); ok {
+				p.prime()
+			}
+		}
+		ok, err := s.sources[0].advance()
+		if err != nil {
+			return nil, 0, err
+		}
+		if ok {
+			b, i := s.sources[0].current()
+			return b, i, nil
+		}
+		s.sources = s.sources[1:]
+	}
+	return nil, 0, nil
+}
+
+// toRow converts row i of b to the table's (projected) schema.
+func (s *scan) toRow(b *columns.Batch, i int) sql.Row {
+	if b != s.dynOf {
+		s.dynOf = b
+		s.dyn = s.dyn[:0]
+		for _, c := range s.t.dyn {
+			s.dyn = append(s.dyn, b.Column(c.Name))
+		}
+	}
+	if s.t.proj == nil {
+		row := make(sql.Row, len(s.t.schema))
+		for col := range row {
+			row[col] = s.value(b, i, col)
+		}
+		return row
+	}
+	row := make(sql.Row, len(s.t.proj))
+	for k, col := range s.t.proj {
+		row[k] = s.value(b, i, col)
+	}
+	return row
+}
+
+// value returns row i of b in schema column col.
+func (s *scan) value(b *columns.Batch, i, col int) any {
+	switch col {
+	case colTS:
+		return localDatetime(b.TS[i], s.loc)
+	case colLevel, colService, colHost, colTraceID, colMessage:
+		return stringValue(coreStrings(b, col), i)
+	}
+	j := col - numCore
+	return dynamicValue(s.dyn[j], s.t.dyn[j].Type, i)
+}
+
+func stringValue(c *columns.Strings, i int) any {
+	if c.IsNull(i) {
+		return nil
+	}
+	return viewString(c.Value(i))
+}
+
+// viewString returns the bytes of an immutable batch as a string without
+// copying them: decoded and buffered batches are never modified, and a row
+// that outlives its batch keeps the batch's memory alive.
+func viewString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// dynamicValue returns row i of d as a value of the schema type want. A
+// batch written before the column widened holds a narrower type: numbers
+// widen to DOUBLE, anything to its text.
+func dynamicValue(d *columns.Dynamic, want columns.Type, i int) any {
+	if d == nil || d.IsNull(i) {
+		return nil
+	}
+	switch want {
+	case columns.TypeInt64:
+		if d.Type == columns.TypeInt64 {
+			return d.Ints[i]
+		}
+	case columns.TypeFloat64:
+		switch d.Type {
+		case columns.TypeFloat64:
+			return d.Floats[i]
+		case columns.TypeInt64:
+			return float64(d.Ints[i])
+		}
+	case columns.TypeString:
+		if d.Type == columns.TypeString {
+			return viewString(d.Strs.Value(i))
+		}
+	case columns.TypeBool:
+		if d.Type == columns.TypeBool {
+			if d.Bools[i] {
+				return int8(1)
+			}
+			return int8(0)
+		}
+	}
+	return string(d.AppendText(nil, i))
+}
+
+// Close implements sql.RowIter.
+func (s *scan) Close(*sql.Context) error {
+	s.snap.plan.Release()
+	return nil
+}

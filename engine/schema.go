@@ -1,0 +1,73 @@
+package engine
+
+import (
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/dolthub/vitess/go/sqltypes"
+
+	"logq/partitions/columns"
+	"logq/partitions/segment"
+)
+
+// Names of the database and its one table.
+const (
+	DatabaseName = "logq"
+	TableName    = "logs"
+)
+
+// Types of the columns. VARCHAR columns take utf8mb4's longest VARCHAR so
+// that no stored value is ever too long for its declared type.
+var (
+	tsType      = types.MustCreateDatetimeType(sqltypes.Datetime, 6)
+	varcharType = types.MustCreateStringWithDefaults(sqltypes.VarChar, 16383)
+	messageType = types.Text
+)
+
+// Positions of the core columns in every schema.
+const (
+	colTS = iota
+	colLevel
+	colService
+	colHost
+	colTraceID
+	colMessage
+	numCore
+)
+
+// coreColumns are the first columns of logs, in order.
+func coreColumns() sql.Schema {
+	col := func(name string, t sql.Type, nullable bool) *sql.Column {
+		return &sql.Column{Name: name, Type: t, Nullable: nullable, Source: TableName, DatabaseSource: DatabaseName}
+	}
+	return sql.Schema{
+		col("ts", tsType, false),
+		col("level", varcharType, true),
+		col("service", varcharType, true),
+		col("host", varcharType, true),
+		col("trace_id", varcharType, true),
+		col("message", messageType, true),
+	}
+}
+
+// buildSchema returns the schema of logs with the dynamic columns dyn.
+func buildSchema(dyn []segment.ColumnInfo) sql.Schema {
+	s := coreColumns()
+	for _, c := range dyn {
+		s = append(s, &sql.Column{Name: c.Name, Type: sqlType(c.Type), Nullable: true,
+			Source: TableName, DatabaseSource: DatabaseName})
+	}
+	return s
+}
+
+// sqlType maps a dynamic column's type to its SQL type.
+func sqlType(t columns.Type) sql.Type {
+	switch t {
+	case columns.TypeInt64:
+		return types.Int64
+	case columns.TypeFloat64:
+		return types.Float64
+	case columns.TypeBool:
+		return types.Boolean
+	}
+	return varcharType
+}

@@ -1,0 +1,27 @@
+package engine
+
+import "sync/atomic"
+
+// ScanStats counts the work of every scan of logs since start, for
+// metrics: what pruning kept of what existed, and what was read.
+type ScanStats struct {
+	Scans                           atomic.Int64
+	PartitionsTotal, PartitionsKept atomic.Int64
+	SegmentsTotal, SegmentsKept     atomic.Int64
+	BatchesTotal, BatchesKept       atomic.Int64
+	BatchesDecoded, BatchCacheHits  atomic.Int64
+	BytesRead                       atomic.Int64 // compressed bytes of the batches decoded
+	BufferedRowsRead                atomic.Int64
+}
+
+// recordPlan adds one scan's pruning.
+func (s *ScanStats) recordPlan(snap snapshot) {
+	st := snap.plan.Stats
+	s.Scans.Add(1)
+	s.PartitionsTotal.Add(int64(st.PartitionsTotal))
+	s.PartitionsKept.Add(int64(st.PartitionsKept))
+	s.SegmentsTotal.Add(int64(st.SegmentsTotal))
+	s.SegmentsKept.Add(int64(st.SegmentsKept))
+	s.BatchesTotal.Add(int64(st.BatchesTotal))
+	s.BatchesKept.Add(int64(st.BatchesKept))
+}
