@@ -17,7 +17,7 @@ FUZZ_TARGETS := \
 	./partitions/jsonl:FuzzParse:150000 \
 	./partitions/jsonl:FuzzParseTimestamp:150000
 
-.PHONY: help build run test test-unit test-race fuzz vet fmt bench bench-quick clean
+.PHONY: help build run test test-deps test-unit test-race fuzz vet fmt bench bench-quick clean
 
 help:
 	@echo "logq make targets:"
@@ -40,12 +40,20 @@ vet:
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
-test: vet
+test: vet test-deps
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) test -count=1 -timeout 15m $(PKGS)
 	$(GO) test -count=1 -race -timeout 15m ./partitions/... ./catalog/... ./engine/...
 	@$(MAKE) --no-print-directory fuzz
+
+# The end-to-end tests drive the mysql command-line client; Debian's
+# mariadb-client provides it when no mysql client is installed.
+test-deps:
+	@command -v mysql >/dev/null || command -v mariadb >/dev/null || { \
+		echo "installing mariadb-client (the end-to-end tests use the mysql CLI)"; \
+		(apt-get install -y -q mariadb-client || (apt-get update -q && apt-get install -y -q mariadb-client)) >/dev/null || \
+		{ echo "could not install mariadb-client: install a mysql or mariadb client and rerun"; exit 1; }; }
 
 test-race:
 	$(GO) test -count=1 -race -timeout 30m $(PKGS)

@@ -44,7 +44,7 @@ func demoData(ctx context.Context, w io.Writer) error {
 	return bench.Generate(w, o)
 }
 
-const demoRows = 200_000
+const demoRows = 1_000_000
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {

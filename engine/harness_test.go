@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -158,8 +159,13 @@ func serveSQL(t testing.TB, e *sqle.Engine, sb gmsserver.SessionBuilder, dbName 
 	db, err := gosql.Open("mysql", fmt.Sprintf("root@tcp(%s)/%s?time_zone=%%27%%2B00%%3A00%%27", ln.Addr(), dbName))
 	require.NoError(t, err)
 	t.Cleanup(func() { db.Close() })
+	serverAddrs.Store(db, ln.Addr().(*net.TCPAddr))
 	return db
 }
+
+// serverAddrs maps each client serveSQL returned to its server's address,
+// for tests that talk to the server with other clients (the mysql CLI).
+var serverAddrs sync.Map
 
 // queryStrings runs q and returns every row as text, NULL as "NULL".
 func queryStrings(t testing.TB, db *gosql.DB, q string) [][]string {
