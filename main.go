@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+	_ "time/tzdata" // SET time_zone = 'Europe/Paris' works on machines without zone files
 
 	"logq/bench"
 	"logq/server"

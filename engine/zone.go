@@ -54,8 +54,10 @@ func parseZone(name string) (*time.Location, error) {
 // sees: the wall clock in loc, carried by a UTC time.Time as
 // go-mysql-server expects of DATETIME values.
 func localDatetime(us int64, loc *time.Location) time.Time {
+	if loc == time.UTC {
+		return time.UnixMicro(us).UTC() // the common case, per row: no calendar work
+	}
 	t := time.UnixMicro(us).In(loc)
-	y, mo, d := t.Date()
-	h, mi, s := t.Clock()
-	return time.Date(y, mo, d, h, mi, s, t.Nanosecond(), time.UTC)
+	_, off := t.Zone()
+	return time.UnixMicro(us + int64(off)*1_000_000).UTC()
 }
