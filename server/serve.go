@@ -199,5 +199,15 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 	shutCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	// Stop taking writes from both front ends, then flush.
-	return errors.Join(err, httpSrv.Shutdown(shutCtx), mysqlSrv.Close(), sqlEngine.Close(), store.Close())
+	return errors.Join(err, httpSrv.Shutdown(shutCtx), mysqlSrv.Close(), closeEngine(sqlEngine), store.Close())
+}
+
+// closeEngine closes the SQL engine. go-mysql-server's Engine.Close always
+// reports context.Canceled (it cancels its own background context), which
+// is the expected outcome of a shutdown, not a failure.
+func closeEngine(e interface{ Close() error }) error {
+	if err := e.Close(); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
 }
