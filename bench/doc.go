@@ -1,11 +1,27 @@
 // Package bench is logq's end-to-end benchmark, driven from outside the
 // server the way a user would run it: `logq gen` writes the WORKLOAD.md data
 // set and `logq bench` generates (or reuses) it, starts a fresh `logq serve`
-// on a temporary data directory, loads the data through `logq ingest`, and
-// reports what an engineer needs to judge the ingest path: rows per second
-// end to end, the server's peak resident memory and the bytes it keeps on
-// disk, as a Markdown table on stdout and as JSON for comparing runs over
-// time.
+// on a temporary data directory, loads the data through `logq ingest`, times
+// WORKLOAD.md's queries through the MySQL wire, and reports what an engineer
+// needs to judge the ingest and query paths: rows per second end to end, the
+// server's peak resident memory, the bytes it keeps on disk, and per query
+// the median and min of warm runs against the same rows in a plain
+// go-mysql-server memory table (the baseline), as Markdown tables on stdout
+// and as JSON for comparing runs over time.
+//
+// The query phase runs on the server that ingested, before it is stopped.
+// It first waits for the server to settle (buffers flushed, CPU idle), so
+// that the timings measure queries rather than background flushes and
+// compactions, and closes the ingest figures (RSS, CPU) there. Each query
+// gets one untimed warm-up and then --runs timed runs over one connection
+// of go-sql-driver/mysql, timed until the last row is read into
+// sql.RawBytes; `SELECT 1` (the floor) shows what the client and the wire
+// cost alone. The baseline is then loaded, with logq's own JSON-lines
+// parser, into a memory table served from the bench process while the
+// server is idle, timed the same way, and freed. It holds every row as a
+// sql.Row (several GB at 10M rows), and answers in the bench process, so
+// its floor has no cross-process hop. Row counts of the two must agree; a
+// difference is reported as a MISMATCH without failing the run.
 //
 // The generator is deterministic: the same options give the same bytes on
 // any machine and with any number of cores. Rows are drawn in chunks of
@@ -22,8 +38,6 @@
 // /proc/PID/status and from the rusage of the exited process.
 //
 // What it does not own: the server and the client themselves (server/),
-// the storage format it measures (partitions/), and micro-benchmarks, which
-// live beside the code they measure. The query phase of the workload (Q1-Q10
-// over the MySQL wire against a go-mysql-server baseline) is still to come;
-// runBench marks where it slots in.
+// the storage format it measures (partitions/), the SQL engine (engine/),
+// and micro-benchmarks, which live beside the code they measure.
 package bench

@@ -10,19 +10,25 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/sirupsen/logrus"
 )
 
 // benchConfig holds the flags of `logq bench`.
 type benchConfig struct {
 	gen       GenOptions
-	out       string   // JSON results file; empty: none
-	keep      bool     // keep the server's data directory
-	dataFile  string   // reuse this JSON-lines file instead of generating
-	bin       string   // the logq binary to run as server and client
-	cacheDir  string   // where generated data files are cached
-	workDir   string   // parent of the server's temporary data directory
-	serveArgs []string // extra flags for `logq serve`
-	verbose   bool     // forward the server's log to stderr
+	out       string       // JSON results file; empty: none
+	keep      bool         // keep the server's data directory
+	dataFile  string       // reuse this JSON-lines file instead of generating
+	bin       string       // the logq binary to run as server and client
+	cacheDir  string       // where generated data files are cached
+	workDir   string       // parent of the server's temporary data directory
+	serveArgs []string     // extra flags for `logq serve`
+	verbose   bool         // forward the server's log to stderr
+	queries   []string     // query ids, the floor first; empty: no query phase
+	runs      int          // timed runs per query
+	baseline  bool         // also time the queries on the go-mysql-server baseline
+	settle    settleConfig // the wait for the server to settle before the queries
 
 	// Timeouts and intervals; tests shorten them.
 	readyTimeout    time.Duration
@@ -51,6 +57,10 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchConfig, error) {
 	fs.StringVar(&cfg.workDir, "work-dir", os.TempDir(), "parent directory of the server's temporary data directory (use a real disk, not tmpfs)")
 	serveArgs := fs.String("serve-args", "", "extra flags for `logq serve`, separated by spaces (e.g. \"--shards 2\")")
 	fs.BoolVar(&cfg.verbose, "verbose", false, "forward the server's log to stderr")
+	queries := fs.String("queries", defaultQueries, "WORKLOAD.md queries to time through the MySQL wire after ingest, e.g. Q1,Q3 or all; none skips the query phase (SELECT 1, the floor, always runs with them)")
+	fs.IntVar(&cfg.runs, "runs", defaultQueryRuns, "timed runs per query, after one untimed warm-up")
+	fs.BoolVar(&cfg.baseline, "baseline", true, "also time the queries on the same rows in a go-mysql-server memory table (several GB of RAM at 10M rows)")
+	fs.DurationVar(&cfg.settle.timeout, "settle", settleTimeout, "longest wait before the queries for the server to flush its buffers and go idle; 0: no wait")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -60,6 +70,14 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchConfig, error) {
 	if cfg.gen.Rows <= 0 || cfg.gen.Days <= 0 {
 		return nil, errors.New("--rows and --days must be positive")
 	}
+	if cfg.runs <= 0 {
+		return nil, errors.New("--runs must be positive")
+	}
+	var err error
+	if cfg.queries, err = parseQueryList(*queries); err != nil {
+		return nil, err
+	}
+	cfg.settle.quiet, cfg.settle.poll = settleQuiet, settlePoll
 	cfg.serveArgs = strings.Fields(*serveArgs)
 	if cfg.bin == "" {
 		exe, err := os.Executable()
@@ -73,11 +91,13 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchConfig, error) {
 
 // RunBench runs `logq bench`: it generates (or reuses) the WORKLOAD.md data
 // set, starts a fresh `logq serve` on a temporary data directory, ingests
-// the data through `logq ingest`, stops the server so that it flushes, and
-// reports rows/s, the server's peak RSS and the bytes on disk as a Markdown
-// table on stdout (and JSON to --out). Progress goes to stderr. Every child
-// process it starts is killed if it returns early. It returns the exit code:
-// 0 on success, 1 on an error, 2 on bad flags.
+// the data through `logq ingest`, times the selected queries through the
+// MySQL wire against the server and against a go-mysql-server memory table
+// holding the same rows, stops the server so that it flushes, and reports
+// rows/s, the server's peak RSS, the bytes on disk and the query timings as
+// Markdown tables on stdout (and JSON to --out). Progress goes to stderr.
+// Every child process it starts is killed if it returns early. It returns
+// the exit code: 0 on success, 1 on an error, 2 on bad flags.
 func RunBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfg, err := parseBenchFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -86,6 +106,11 @@ func RunBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		fmt.Fprintf(stderr, "logq bench: %v\n", err)
 		return 2
+	}
+	if !cfg.verbose {
+		// go-mysql-server logs every connection to the baseline at info,
+		// and warns about secure_file_priv, which the baseline never reads.
+		logrus.SetLevel(logrus.ErrorLevel)
 	}
 	res, err := runBench(ctx, cfg, stderr)
 	if err != nil {
@@ -124,28 +149,62 @@ func runBench(ctx context.Context, cfg *benchConfig, stderr io.Writer) (res *Res
 		}
 		err = errors.Join(err, os.RemoveAll(dir))
 	}()
-	if res.Ingest, err = runIngestPhase(ctx, cfg, dir, res.Data, stderr); err != nil {
+	if res.Ingest, res.Queries, err = runServerPhases(ctx, cfg, dir, res.Data, stderr); err != nil {
 		return nil, err
 	}
-	// The query phase (issue 4) slots in here: start the server again on
-	// dir, run Q1-Q10 over the MySQL wire against it and the baseline, and
-	// stop it.
 	return res, nil
 }
 
-// runIngestPhase starts a fresh server on dir, ingests the data file through
-// `logq ingest`, stops the server (it flushes) and measures the data dir.
-func runIngestPhase(ctx context.Context, cfg *benchConfig, dir string, data DataSet, stderr io.Writer) (IngestResult, error) {
-	var res IngestResult
+// runServerPhases starts a fresh server on dir, ingests the data file
+// through `logq ingest`, runs the query phase against the same server when
+// queries are selected, stops the server (it flushes) and measures the data
+// dir.
+func runServerPhases(ctx context.Context, cfg *benchConfig, dir string, data DataSet, stderr io.Writer) (IngestResult, *QueryPhase, error) {
 	srv, err := startServer(ctx, cfg, dir, stderr)
 	if err != nil {
-		return res, err
+		return IngestResult{}, nil, err
 	}
 	defer srv.kill()
 	logf(stderr, "server pid %d ready: %s", srv.pid(), srv.readyLine)
 	sampler := startRSSSampler(srv.pid(), cfg.rssInterval)
 	defer sampler.stop()
 
+	res, err := ingestData(ctx, cfg, srv, data, stderr)
+	if err != nil {
+		return res, nil, err
+	}
+	var qp *QueryPhase
+	if len(cfg.queries) > 0 {
+		if qp, err = runQueryPhase(ctx, cfg, srv, sampler, &res, data, stderr); err != nil {
+			return res, nil, errors.Join(err, srv.failure())
+		}
+	}
+
+	logf(stderr, "stopping the server (SIGTERM, final flush)")
+	t0 := time.Now()
+	stopErr := srv.stop(cfg.shutdownTimeout)
+	res.ShutdownSeconds = time.Since(t0).Seconds()
+	rss := sampler.stop()
+	if stopErr != nil {
+		return res, nil, stopErr
+	}
+	if qp == nil { // else the query phase took them before it ran
+		res.RSS, res.PeakRSSBytes = rss, rss.peak()
+	}
+	if res.ServerCPUSeconds == 0 {
+		res.ServerCPUSeconds = srv.cpu().Seconds()
+	}
+	logf(stderr, "server exited after %.2f s; peak RSS %.1f MiB", res.ShutdownSeconds, float64(res.PeakRSSBytes)/(1<<20))
+	if err := measureDisk(dir, &res, stderr); err != nil {
+		return res, nil, err
+	}
+	return res, qp, nil
+}
+
+// ingestData runs `logq ingest` of the data file against srv and returns
+// the ingest figures known so far.
+func ingestData(ctx context.Context, cfg *benchConfig, srv *server, data DataSet, stderr io.Writer) (IngestResult, error) {
+	var res IngestResult
 	logf(stderr, "ingesting %s (%d rows, %.1f MB)", data.File, data.Rows, float64(data.Bytes)/1e6)
 	ing, err := runIngest(ctx, cfg, srv.httpURL, data.File, stderr)
 	if err != nil {
@@ -160,22 +219,14 @@ func runIngestPhase(ctx context.Context, cfg *benchConfig, dir string, data Data
 	res.MBPerSecond = float64(data.Bytes) / 1e6 / res.Seconds
 	res.ClientCPUSeconds = ing.cpu.Seconds()
 	logf(stderr, "ingest took %.2f s: %.0f rows/s, %.1f MB/s", res.Seconds, res.RowsPerSecond, res.MBPerSecond)
+	return res, nil
+}
 
-	logf(stderr, "stopping the server (SIGTERM, final flush)")
-	t0 := time.Now()
-	stopErr := srv.stop(cfg.shutdownTimeout)
-	res.ShutdownSeconds = time.Since(t0).Seconds()
-	rss := sampler.stop()
-	if stopErr != nil {
-		return res, stopErr
-	}
-	res.ServerCPUSeconds = srv.cpu().Seconds()
-	res.RSS = rss
-	res.PeakRSSBytes = res.RSS.peak()
-	logf(stderr, "server exited after %.2f s; peak RSS %.1f MiB", res.ShutdownSeconds, float64(res.PeakRSSBytes)/(1<<20))
-
+// measureDisk fills in the bytes the stopped server left in dir.
+func measureDisk(dir string, res *IngestResult, stderr io.Writer) error {
+	var err error
 	if res.Disk, err = diskUsage(dir); err != nil {
-		return res, err
+		return err
 	}
 	res.Disk.BytesPerRow = float64(res.Disk.TotalBytes) / float64(max(res.Rows, 1))
 	logf(stderr, "measuring bytes per column")
@@ -183,7 +234,7 @@ func runIngestPhase(ctx context.Context, cfg *benchConfig, dir string, data Data
 		// Informational only: the ingest figures stand without it.
 		logf(stderr, "bytes per column not measured: %v", err)
 	}
-	return res, nil
+	return nil
 }
 
 // syncWriter serialises writes to w, so that lines from several goroutines

@@ -134,7 +134,7 @@ func startServer(ctx context.Context, cfg *benchConfig, dir string, stderr io.Wr
 	if cfg.verbose {
 		onErr = func(l string) { fmt.Fprintf(stderr, "  serve| %s\n", l) }
 	}
-	args := append([]string{"serve", "--data", dir, "--http-addr", "127.0.0.1:0"}, cfg.serveArgs...)
+	args := append([]string{"serve", "--data", dir, "--http-addr", "127.0.0.1:0", "--mysql-addr", "127.0.0.1:0"}, cfg.serveArgs...)
 	c, err := startChild(ctx, "logq serve", cfg.bin, args, onOut, onErr)
 	if err != nil {
 		return nil, err
@@ -161,19 +161,29 @@ func (s *server) awaitReady(ctx context.Context, ready <-chan string, timeout ti
 		return ctx.Err()
 	}
 	s.addrs = parseReady(s.readyLine)
-	addr, ok := s.addrs["http"]
+	addr, err := s.dialAddr("http")
+	if err != nil {
+		return err
+	}
+	s.httpURL = "http://" + addr
+	return nil
+}
+
+// dialAddr returns the address to connect to for the ready line's key=ADDR
+// (http or mysql).
+func (s *server) dialAddr(key string) (string, error) {
+	addr, ok := s.addrs[key]
 	if !ok {
-		return fmt.Errorf("logq serve ready line %q has no http=ADDR", s.readyLine)
+		return "", fmt.Errorf("logq serve ready line %q has no %s=ADDR", s.readyLine, key)
 	}
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("logq serve ready line %q: %w", s.readyLine, err)
+		return "", fmt.Errorf("logq serve ready line %q: %w", s.readyLine, err)
 	}
 	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
 		host = "127.0.0.1" // listening on all addresses: connect locally
 	}
-	s.httpURL = "http://" + net.JoinHostPort(host, port)
-	return nil
+	return net.JoinHostPort(host, port), nil
 }
 
 // parseReady returns the key=value fields of a line such as

@@ -20,6 +20,7 @@ type Result struct {
 	Machine Machine      `json:"machine"`
 	Data    DataSet      `json:"data"`
 	Ingest  IngestResult `json:"ingest"`
+	Queries *QueryPhase  `json:"queries,omitempty"` // nil: --queries none
 }
 
 // Machine describes where the benchmark ran.
@@ -86,6 +87,50 @@ type Disk struct {
 	Columns []ColumnBytes `json:"columns"`
 }
 
+// QueryPhase holds the figures of the query phase: WORKLOAD.md's queries
+// through the MySQL wire against logq and against the baseline.
+type QueryPhase struct {
+	Runs          int           `json:"runs"`                  // timed runs per query, after one untimed warm-up
+	Q6TraceID     string        `json:"q6_trace_id"`           // the trace_id Q6 looks up
+	SettleSeconds float64       `json:"settle_seconds"`        // wait for the server to flush and go idle
+	Settled       bool          `json:"settled"`               // false: timed out, or not waited for
+	SettleNote    string        `json:"settle_note"`           // how the wait went, in words
+	ServerPeakRSS int64         `json:"server_peak_rss_bytes"` // sampled VmRSS of logq serve while it answered
+	Baseline      *BaselineLoad `json:"baseline,omitempty"`    // nil: --baseline=false
+	Results       []QueryResult `json:"results"`
+	Mismatches    int           `json:"row_count_mismatches"`
+}
+
+// BaselineLoad describes the go-mysql-server memory table of the baseline.
+type BaselineLoad struct {
+	Rows          int64   `json:"rows"`
+	RejectedLines int64   `json:"rejected_lines"`
+	LoadSeconds   float64 `json:"load_seconds"`
+	// BenchRSSBytes is the resident memory of the bench process (not of
+	// the logq server) with the table loaded.
+	BenchRSSBytes int64 `json:"bench_rss_bytes"`
+}
+
+// QueryResult holds one query's figures on both servers.
+type QueryResult struct {
+	ID       string       `json:"id"`
+	SQL      string       `json:"sql"`
+	Logq     QueryTiming  `json:"logq"`
+	Baseline *QueryTiming `json:"baseline,omitempty"`
+	Ratio    float64      `json:"ratio,omitempty"`     // baseline median / logq median
+	TargetMS float64      `json:"target_ms,omitempty"` // issue 3's target for logq's median at 10M rows
+	Mismatch bool         `json:"row_count_mismatch,omitempty"`
+}
+
+// QueryTiming holds the timed runs of one query on one server.
+type QueryTiming struct {
+	Rows     int64     `json:"rows"`
+	MedianMS float64   `json:"median_ms"`
+	MinMS    float64   `json:"min_ms"`
+	RunsMS   []float64 `json:"runs_ms"`
+	Error    string    `json:"error,omitempty"`
+}
+
 // Targets of issue 2 for the ingest benchmark on the 2-core machine.
 const (
 	targetRowsPerSecond = 750_000
@@ -138,6 +183,9 @@ func writeMarkdown(w io.Writer, r *Result) error {
 	}
 	fmt.Fprintf(&b, ": %s\n\n", d.File)
 	writeIngestTable(&b, r.Ingest)
+	if r.Queries != nil {
+		writeQueryTables(&b, r.Queries, d.Rows >= DefaultRows)
+	}
 	_, err := w.Write(b.Bytes())
 	return err
 }
@@ -186,6 +234,103 @@ func writeIngestTable(b *bytes.Buffer, in IngestResult) {
 	fmt.Fprintf(b, "| (stats, metadata) | %s | %.2f | %.1f%% |\n", mb(rest), float64(rest)/float64(max(in.Rows, 1)),
 		100*float64(rest)/float64(max(in.Disk.SegmentBytes, 1)))
 }
+
+// writeQueryTables writes the query phase: how it ran, a table of the
+// queries, and every row count mismatch and error, loudly. full says the
+// targets apply (the full data set).
+func writeQueryTables(b *bytes.Buffer, q *QueryPhase, full bool) {
+	b.WriteString("\n## logq bench: queries\n\n")
+	fmt.Fprintf(b, "Through the MySQL wire with go-sql-driver/mysql, session time_zone '+00:00': median and min of %d runs "+
+		"after one untimed warm-up, each timed to the last row read. ", q.Runs)
+	b.WriteString("The baseline is the same rows in a plain go-mysql-server memory table, served from the bench process.\n\n")
+	fmt.Fprintf(b, "- server before the queries: %s; its peak RSS while answering: %s MiB\n", q.SettleNote, mib(q.ServerPeakRSS))
+	if bl := q.Baseline; bl != nil {
+		fmt.Fprintf(b, "- baseline: %s rows loaded in %.1f s; bench process RSS with it loaded %s MiB (the bench process, not the logq server)\n",
+			group(bl.Rows), bl.LoadSeconds, mib(bl.BenchRSSBytes))
+	} else {
+		b.WriteString("- baseline: not run (--baseline=false)\n")
+	}
+	fmt.Fprintf(b, "- Q6 looks up trace_id %s\n\n", q.Q6TraceID)
+	b.WriteString("| query | rows | logq median ms | logq min ms | baseline median ms | ratio (baseline/logq) | target (logq median) |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---|\n")
+	var notes []string
+	for _, r := range q.Results {
+		writeQueryRow(b, r, full)
+		notes = append(notes, queryNotes(r)...)
+	}
+	if len(notes) > 0 {
+		b.WriteString("\n" + strings.Join(notes, "\n") + "\n")
+	}
+}
+
+// writeQueryRow writes one query's row of the table.
+func writeQueryRow(b *bytes.Buffer, r QueryResult, full bool) {
+	rows, med, mn := group(r.Logq.Rows), fmtMS(r.Logq.MedianMS), fmtMS(r.Logq.MinMS)
+	if r.Logq.Error != "" {
+		rows, med, mn = "ERROR", "-", "-"
+	}
+	base, ratio := "-", "-"
+	switch bl := r.Baseline; {
+	case bl == nil:
+	case bl.Error != "":
+		base = "ERROR"
+	default:
+		base = fmtMS(bl.MedianMS)
+		if r.Ratio > 0 {
+			ratio = fmtRatio(r.Ratio)
+		}
+	}
+	if r.Mismatch {
+		rows += fmt.Sprintf(" (baseline %s: MISMATCH)", group(r.Baseline.Rows))
+	}
+	target := ""
+	if r.TargetMS > 0 {
+		ok := r.Logq.Error == "" && r.Logq.MedianMS < r.TargetMS
+		target = verdict(full, ok, "< "+strconv.FormatFloat(r.TargetMS, 'f', -1, 64)+" ms")
+	}
+	fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s |\n", r.ID, rows, med, mn, base, ratio, target)
+}
+
+// queryNotes returns the loud lines for a query's mismatch and errors.
+func queryNotes(r QueryResult) []string {
+	var notes []string
+	if r.Mismatch {
+		notes = append(notes, fmt.Sprintf("**MISMATCH**: %s returned %s rows from logq and %s from the baseline.",
+			r.ID, group(r.Logq.Rows), group(r.Baseline.Rows)))
+	}
+	if r.Logq.Error != "" {
+		notes = append(notes, fmt.Sprintf("**ERROR** %s on logq: %s", r.ID, r.Logq.Error))
+	}
+	if r.Baseline != nil && r.Baseline.Error != "" {
+		notes = append(notes, fmt.Sprintf("**ERROR** %s on the baseline: %s", r.ID, r.Baseline.Error))
+	}
+	return notes
+}
+
+// fmtMS formats milliseconds with three significant digits or more.
+func fmtMS(ms float64) string {
+	switch {
+	case ms < 1:
+		return strconv.FormatFloat(ms, 'f', 3, 64)
+	case ms < 100:
+		return strconv.FormatFloat(ms, 'f', 2, 64)
+	}
+	return strconv.FormatFloat(ms, 'f', 1, 64)
+}
+
+// fmtRatio formats a ratio such as 0.93x, 12.4x or 1907x.
+func fmtRatio(r float64) string {
+	switch {
+	case r < 10:
+		return strconv.FormatFloat(r, 'f', 2, 64) + "x"
+	case r < 100:
+		return strconv.FormatFloat(r, 'f', 1, 64) + "x"
+	}
+	return strconv.FormatFloat(r, 'f', 0, 64) + "x"
+}
+
+// mib formats bytes as MiB with one decimal.
+func mib(bytes int64) string { return strconv.FormatFloat(float64(bytes)/(1<<20), 'f', 1, 64) }
 
 // verdict labels a target as met or missed; runs smaller than the full
 // data set only show the target.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -71,4 +72,106 @@ func TestGroup(t *testing.T) {
 	for n, want := range map[int64]string{0: "0", 7: "7", 999: "999", 1000: "1,000", 1234567: "1,234,567", -45000: "-45,000"} {
 		require.Equal(t, want, group(n))
 	}
+}
+
+func sampleQueries() *QueryPhase {
+	return &QueryPhase{
+		Runs: 7, Q6TraceID: "45e1107f8b92357a", SettleSeconds: 74.25, Settled: true,
+		SettleNote: "settled after 74.2 s (buffers flushed, idle)", ServerPeakRSS: 800 << 20,
+		Baseline: &BaselineLoad{Rows: 10_000_000, LoadSeconds: 95.04, BenchRSSBytes: 5000 << 20},
+		Results: []QueryResult{
+			{ID: "floor", SQL: "SELECT 1", Logq: QueryTiming{Rows: 1, MedianMS: 0.2304, MinMS: 0.1981},
+				Baseline: &QueryTiming{Rows: 1, MedianMS: 0.056, MinMS: 0.054}, Ratio: 0.056 / 0.2304},
+			{ID: "Q1", Logq: QueryTiming{Rows: 100, MedianMS: 1.5, MinMS: 1.25}, TargetMS: 2,
+				Baseline: &QueryTiming{Rows: 100, MedianMS: 23456.7}, Ratio: 23456.7 / 1.5},
+			{ID: "Q2", Logq: QueryTiming{Rows: 99, MedianMS: 7.25, MinMS: 6.5}, TargetMS: 5,
+				Baseline: &QueryTiming{Rows: 100, MedianMS: 4400}, Mismatch: true},
+			{ID: "Q3", Logq: QueryTiming{Error: "Error 1105: boom"}, Baseline: &QueryTiming{Rows: 5, MedianMS: 9000}},
+			{ID: "Q9", Logq: QueryTiming{Rows: 59_524, MedianMS: 55.5, MinMS: 50.126}, TargetMS: 60,
+				Baseline: &QueryTiming{Error: "timeout"}},
+		},
+		Mismatches: 1,
+	}
+}
+
+func TestWriteMarkdownQueries(t *testing.T) {
+	r := sampleResult()
+	r.Queries = sampleQueries()
+	var b bytes.Buffer
+	require.NoError(t, writeMarkdown(&b, r))
+	_, queries, ok := strings.Cut(b.String(), "| WAL MB / other MB | 0.0 / 0.1 |  |\n")
+	require.True(t, ok)
+	require.Equal(t, `
+## logq bench: queries
+
+Through the MySQL wire with go-sql-driver/mysql, session time_zone '+00:00': median and min of 7 runs after one untimed warm-up, each timed to the last row read. The baseline is the same rows in a plain go-mysql-server memory table, served from the bench process.
+
+- server before the queries: settled after 74.2 s (buffers flushed, idle); its peak RSS while answering: 800.0 MiB
+- baseline: 10,000,000 rows loaded in 95.0 s; bench process RSS with it loaded 5000.0 MiB (the bench process, not the logq server)
+- Q6 looks up trace_id 45e1107f8b92357a
+
+| query | rows | logq median ms | logq min ms | baseline median ms | ratio (baseline/logq) | target (logq median) |
+|---|---:|---:|---:|---:|---:|---|
+| floor | 1 | 0.230 | 0.198 | 0.056 | 0.24x |  |
+| Q1 | 100 | 1.50 | 1.25 | 23456.7 | 15638x | < 2 ms (met) |
+| Q2 | 99 (baseline 100: MISMATCH) | 7.25 | 6.50 | 4400.0 | - | < 5 ms (MISSED) |
+| Q3 | ERROR | - | - | 9000.0 | - |  |
+| Q9 | 59,524 | 55.50 | 50.13 | ERROR | - | < 60 ms (met) |
+
+**MISMATCH**: Q2 returned 99 rows from logq and 100 from the baseline.
+**ERROR** Q3 on logq: Error 1105: boom
+**ERROR** Q9 on the baseline: timeout
+`, queries)
+
+	// Below the full data set the targets are only shown; without the
+	// baseline its columns are empty.
+	r.Data.Rows = 1_000_000
+	r.Queries.Baseline = nil
+	for i := range r.Queries.Results {
+		r.Queries.Results[i].Baseline, r.Queries.Results[i].Ratio, r.Queries.Results[i].Mismatch = nil, 0, false
+	}
+	b.Reset()
+	require.NoError(t, writeMarkdown(&b, r))
+	require.Contains(t, b.String(), "- baseline: not run (--baseline=false)\n")
+	require.Contains(t, b.String(), "| Q1 | 100 | 1.50 | 1.25 | - | - | < 2 ms (at 10M rows) |\n")
+	require.NotContains(t, b.String(), "MISMATCH")
+}
+
+func TestWriteJSONQueries(t *testing.T) {
+	r := sampleResult()
+	path := filepath.Join(t.TempDir(), "r.json")
+	require.NoError(t, writeJSON(path, r))
+	require.NotContains(t, string(mustRead(t, path)), `"queries"`, "no query phase, no section")
+	r.Queries = sampleQueries()
+	require.NoError(t, writeJSON(path, r))
+	var got struct {
+		Queries struct {
+			Runs     int     `json:"runs"`
+			Settle   float64 `json:"settle_seconds"`
+			Baseline struct {
+				LoadSeconds float64 `json:"load_seconds"`
+			} `json:"baseline"`
+			Results []struct {
+				ID       string  `json:"id"`
+				Ratio    float64 `json:"ratio"`
+				Mismatch bool    `json:"row_count_mismatch"`
+				Logq     struct {
+					Rows     int64   `json:"rows"`
+					MedianMS float64 `json:"median_ms"`
+				} `json:"logq"`
+			} `json:"results"`
+			Mismatches int `json:"row_count_mismatches"`
+		} `json:"queries"`
+	}
+	require.NoError(t, json.Unmarshal(mustRead(t, path), &got))
+	q := got.Queries
+	require.Equal(t, 7, q.Runs)
+	require.InDelta(t, 74.25, q.Settle, 0)
+	require.InDelta(t, 95.04, q.Baseline.LoadSeconds, 0)
+	require.Len(t, q.Results, 5)
+	require.Equal(t, "Q1", q.Results[1].ID)
+	require.InDelta(t, 23456.7/1.5, q.Results[1].Ratio, 1e-9)
+	require.True(t, q.Results[2].Mismatch)
+	require.EqualValues(t, 59_524, q.Results[4].Logq.Rows)
+	require.Equal(t, 1, q.Mismatches)
 }

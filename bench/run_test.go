@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sirupsen/logrus"
 	"github.com/stretchr/testify/require"
 )
 
@@ -27,6 +28,8 @@ var fake struct {
 }
 
 func TestMain(m *testing.M) {
+	// go-mysql-server logs every connection of the in-process servers.
+	logrus.SetLevel(logrus.ErrorLevel)
 	code := m.Run()
 	if fake.dir != "" {
 		os.RemoveAll(fake.dir)
@@ -206,7 +209,18 @@ func TestRunBenchCommand(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, kept, 1)
 
-	for _, bad := range [][]string{{"--rows", "0"}, {"--days", "-1"}, {"--nope"}, {"extra"}} {
+	// The query phase ran against the fake's (empty) SQL server and the
+	// baseline: the floor matches, Q2 does not.
+	require.Contains(t, stdout.String(), "## logq bench: queries\n")
+	require.Contains(t, stdout.String(), "| floor | 1 | ")
+	require.Contains(t, stdout.String(), "| Q2 | 0 (baseline 100: MISMATCH) | ")
+	require.Contains(t, stdout.String(), "**MISMATCH**: Q2 returned 0 rows from logq and 100 from the baseline.")
+	require.NotNil(t, res.Queries)
+	require.Equal(t, defaultQueryRuns, res.Queries.Runs)
+	require.Len(t, res.Queries.Results, 5)
+	require.EqualValues(t, 2000, res.Queries.Baseline.Rows)
+
+	for _, bad := range [][]string{{"--rows", "0"}, {"--days", "-1"}, {"--nope"}, {"extra"}, {"--queries", "Q99"}, {"--runs", "0"}} {
 		require.Equal(t, 2, RunBench(context.Background(), bad, &stdout, &stderr), "%q", bad)
 	}
 	require.Equal(t, 0, RunBench(context.Background(), []string{"-h"}, &stdout, &stderr))
@@ -221,5 +235,80 @@ func TestRunBenchDataFile(t *testing.T) {
 	require.NoError(t, err, stderr.String())
 	require.Equal(t, DataSet{File: cfg.dataFile, Rows: 1234, Bytes: 1234 * 23}, res.Data)
 	require.EqualValues(t, 1234, res.Ingest.Rows)
+	requireGone(t, tmp, pids)
+}
+
+// fakeQueries selects a query phase for a fake run: the floor, Q2, Q6 and
+// Q9, two runs each; the fake reports no buffered rows, so nothing settles.
+func fakeQueries(cfg *benchConfig, baseline bool) {
+	cfg.queries = []string{floorID, "Q2", "Q6", "Q9"}
+	cfg.runs = 2
+	cfg.baseline = baseline
+	cfg.settle = settleConfig{timeout: 10 * time.Second, quiet: time.Second, poll: 10 * time.Millisecond}
+}
+
+func TestRunBenchFakeQueries(t *testing.T) {
+	const rows = 3000
+	cfg, tmp, pids := fakeEnv(t, "", rows)
+	fakeQueries(cfg, true)
+	var stderr bytes.Buffer
+	res, err := runBench(context.Background(), cfg, &stderr)
+	require.NoError(t, err, stderr.String())
+	requireGone(t, tmp, pids)
+
+	// The ingest figures stand as without queries.
+	require.EqualValues(t, rows, res.Ingest.Rows)
+	require.GreaterOrEqual(t, res.Ingest.PeakRSSBytes, int64(64<<20))
+	require.Positive(t, res.Ingest.RSS.Samples)
+	require.Equal(t, 10*rows, int(res.Ingest.Disk.SegmentBytes))
+
+	q := res.Queries
+	require.NotNil(t, q)
+	require.False(t, q.Settled)
+	require.Contains(t, q.SettleNote, "not waited for")
+	require.Positive(t, q.ServerPeakRSS)
+	row, err := RowAt(cfg.gen, rows/3)
+	require.NoError(t, err)
+	require.Equal(t, row.TraceID, q.Q6TraceID)
+	require.EqualValues(t, rows, q.Baseline.Rows)
+	require.Positive(t, q.Baseline.LoadSeconds)
+
+	// The fake's table is empty; the data covers one day, before Q9's hour.
+	wantLogq := map[string]int64{"floor": 1}
+	wantBase := map[string]int64{"floor": 1, "Q2": 100, "Q6": 1}
+	require.Len(t, q.Results, 4)
+	for _, r := range q.Results {
+		require.Empty(t, r.Logq.Error, r.ID)
+		require.Empty(t, r.Baseline.Error, r.ID)
+		require.Equal(t, wantLogq[r.ID], r.Logq.Rows, r.ID)
+		require.Equal(t, wantBase[r.ID], r.Baseline.Rows, r.ID)
+		require.Equal(t, wantLogq[r.ID] != wantBase[r.ID], r.Mismatch, r.ID)
+		require.Len(t, r.Logq.RunsMS, 2)
+		require.Positive(t, r.Logq.MinMS)
+		require.Positive(t, r.Baseline.MinMS)
+		require.InDelta(t, r.Baseline.MedianMS/r.Logq.MedianMS, r.Ratio, 1e-9)
+	}
+	require.Equal(t, 2, q.Mismatches)
+	require.Contains(t, stderr.String(), "bench: MISMATCH: Q2 returned 0 rows from logq and 100 from the baseline")
+	require.Contains(t, stderr.String(), "bench: baseline loaded: 3000 rows")
+
+	// Without the baseline.
+	cfg.baseline = false
+	res, err = runBench(context.Background(), cfg, &stderr)
+	require.NoError(t, err, stderr.String())
+	require.Nil(t, res.Queries.Baseline)
+	for _, r := range res.Queries.Results {
+		require.Nil(t, r.Baseline)
+		require.False(t, r.Mismatch)
+	}
+	requireGone(t, tmp, pids)
+}
+
+func TestRunBenchSQLDown(t *testing.T) {
+	cfg, tmp, pids := fakeEnv(t, "sql-down", 300)
+	fakeQueries(cfg, true)
+	var stderr bytes.Buffer
+	_, err := runBench(context.Background(), cfg, &stderr)
+	require.ErrorContains(t, err, "logq at 127.0.0.1:1: connect: ")
 	requireGone(t, tmp, pids)
 }

@@ -3,9 +3,12 @@
 // exercise the benchmark's process handling, ready-line parsing, RSS
 // sampling and disk accounting.
 //
-// serve --data DIR --http-addr ADDR: holds a ballast of FAKE_BALLAST_MIB MiB
-// (touched, so it is resident), listens, prints a noise line and then
-// "ready mysql=127.0.0.1:1 http=ADDR extra", appends ingested bodies to
+// serve --data DIR --http-addr ADDR --mysql-addr ADDR: holds a ballast of
+// FAKE_BALLAST_MIB MiB (touched, so it is resident), listens, serves an
+// empty go-mysql-server memory table logq.logs over the MySQL protocol (so
+// every query but the floor returns fewer rows than the baseline), prints a
+// noise line and then "ready mysql=ADDR http=ADDR extra", appends ingested
+// bodies to
 // DIR/wal/000001.wal and on SIGTERM writes DIR/parts/p1/000001.seg with 10
 // bytes per row, a 100-byte DIR/parts/p1/MANIFEST, truncates the WAL to 16
 // bytes and exits 0.
@@ -14,7 +17,8 @@
 // ends and prints "ingested: accepted=N rejected=M".
 //
 // FAKE_MODE selects misbehaviour: serve-exit, serve-hang, serve-noready,
-// serve-term-fail, ingest-fail, ingest-reject, ingest-slow. FAKE_PID_DIR, if
+// serve-term-fail, sql-down (the ready line names a MySQL port nobody
+// listens on), ingest-fail, ingest-reject, ingest-slow. FAKE_PID_DIR, if
 // set, receives one file per process named after its role holding its pid.
 package main
 
@@ -33,6 +37,14 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	sqle "github.com/dolthub/go-mysql-server"
+	"github.com/dolthub/go-mysql-server/memory"
+	gmsserver "github.com/dolthub/go-mysql-server/server"
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/dolthub/vitess/go/sqltypes"
+	"github.com/sirupsen/logrus"
 )
 
 var mode = os.Getenv("FAKE_MODE")
@@ -63,6 +75,7 @@ func serve(args []string) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	dir := fs.String("data", "", "")
 	addr := fs.String("http-addr", "", "")
+	mysqlAddr := fs.String("mysql-addr", "", "")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -102,11 +115,19 @@ func serve(args []string) int {
 		json.NewEncoder(w).Encode(map[string]int{"accepted": n, "rejected": 0})
 	})
 	go http.Serve(ln, nil)
+	sqlAddr, err := serveSQL(*mysqlAddr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	fmt.Println("opening data dir")
-	if mode == "serve-noready" {
+	switch mode {
+	case "serve-noready":
 		fmt.Printf("ready mysql=127.0.0.1:1\n")
-	} else {
+	case "sql-down":
 		fmt.Printf("ready mysql=127.0.0.1:1 http=%s extra\n", ln.Addr())
+	default:
+		fmt.Printf("ready mysql=%s http=%s extra\n", sqlAddr, ln.Addr())
 	}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM)
@@ -119,6 +140,32 @@ func serve(args []string) int {
 	mu.Lock()
 	defer mu.Unlock()
 	return flush(*dir, rows)
+}
+
+// serveSQL serves an empty logq.logs memory table on addr.
+func serveSQL(addr string) (net.Addr, error) {
+	logrus.SetLevel(logrus.ErrorLevel)
+	db := memory.NewDatabase("logq")
+	pro := memory.NewDBProvider(db)
+	db.AddTable("logs", memory.NewTable(db, "logs", sql.NewPrimaryKeySchema(sql.Schema{
+		{Name: "ts", Type: types.MustCreateDatetimeType(sqltypes.Datetime, 6), Source: "logs"},
+		{Name: "level", Type: types.Text, Nullable: true, Source: "logs"},
+		{Name: "service", Type: types.Text, Nullable: true, Source: "logs"},
+		{Name: "host", Type: types.Text, Nullable: true, Source: "logs"},
+		{Name: "trace_id", Type: types.Text, Nullable: true, Source: "logs"},
+		{Name: "message", Type: types.Text, Nullable: true, Source: "logs"},
+	}), db.GetForeignKeyCollection()))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	srv, err := gmsserver.NewServer(gmsserver.Config{Protocol: "tcp", Listener: ln}, sqle.NewDefault(pro),
+		sql.NewContext, memory.NewSessionBuilder(pro), nil)
+	if err != nil {
+		return nil, err
+	}
+	go srv.Start()
+	return ln.Addr(), nil
 }
 
 func flush(dir string, rows int) int {
