@@ -15,7 +15,8 @@ import (
 // New returns the SQL engine over store, whose observer is cat.
 func New(store *partitions.Store, cat *catalog.Catalog) (*sqle.Engine, *Provider) {
 	stats := &ScanStats{}
-	t := &Table{store: store, cat: cat, stats: stats, cache: newBatchCache(defaultCacheBytes, stats), pool: newPool(0)}
+	t := &Table{store: store, cat: cat, stats: stats, cache: newBatchCache(defaultCacheBytes, stats),
+		orders: &sortOrders{}, pool: newPool(0)}
 	pro := &Provider{db: &Database{table: t}, stats: stats}
 	return sqle.NewDefault(pro), pro
 }

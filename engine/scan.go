@@ -69,7 +69,7 @@ type scan struct {
 }
 
 func newScan(ctx context.Context, t *Table, loc *time.Location, o scanOptions) *scan {
-	sc := scope{lo: math.MinInt64, hi: math.MaxInt64, reverse: o.reverse}
+	sc := scope{lo: math.MinInt64, hi: math.MaxInt64, ordered: o.ordered, reverse: o.reverse}
 	prune := fullScan()
 	if o.push != nil {
 		prune, sc.cond = o.push.prune, o.push.pred
@@ -87,7 +87,7 @@ func newScan(ctx context.Context, t *Table, loc *time.Location, o scanOptions) *
 		for _, b := range s.snap.buffered[p.Key].Batches {
 			t.stats.BufferedRowsRead.Add(int64(b.Len()))
 			if b.Len() > 0 {
-				sources = append(sources, newBufferSource(b, sc))
+				sources = append(sources, newBufferSource(b, sc, t.orders))
 			}
 		}
 	}

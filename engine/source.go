@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sort"
 
 	"logq/catalog"
 	"logq/partitions"
@@ -34,33 +35,48 @@ type batchCursor struct {
 }
 
 // scope is what every source of one scan applies: the ts bounds of the
-// top-level conditions, the whole condition and the direction.
+// top-level conditions, the whole condition, and the order.
 type scope struct {
 	lo, hi  int64
 	cond    pred
+	ordered bool // rows must come in row order (reversed when reverse)
 	reverse bool
 }
 
-func (c *batchCursor) load(b *columns.Batch, sc scope) {
-	from, _ := slices.BinarySearch(b.TS, sc.lo)
-	to := len(b.TS)
-	if sc.hi < b.TS[to-1] {
-		to, _ = slices.BinarySearch(b.TS, sc.hi+1)
+// load selects the rows of b to read, in row order when b is sorted: with
+// order, the permutation that puts b in row order; without, b itself when
+// sorted (segment batches) or arrival order when not.
+func (c *batchCursor) load(b *columns.Batch, order []int32, sorted bool, sc scope) {
+	n := b.Len()
+	row := func(k int) int {
+		if order == nil {
+			return k
+		}
+		return int(order[k])
+	}
+	from, to := 0, n
+	if n > 0 && (order != nil || sorted) {
+		// Sorted: the ts bounds are a range of positions.
+		from = sort.Search(n, func(k int) bool { return b.TS[row(k)] >= sc.lo })
+		if sc.hi < b.TS[row(n-1)] {
+			to = sort.Search(n, func(k int) bool { return b.TS[row(k)] > sc.hi })
+		}
 	}
 	c.b, c.pos = b, -1
 	c.sel = c.sel[:0]
-	if sc.cond == nil {
-		for i := from; i < to; i++ {
-			c.sel = append(c.sel, int32(i))
+	r := batchRow{b: b, dyn: map[string]*columns.Dynamic{}}
+	for k := from; k < to; k++ {
+		i := row(k)
+		if ts := b.TS[i]; ts < sc.lo || ts > sc.hi {
+			continue // an unsorted batch read in arrival order
 		}
-	} else {
-		r := batchRow{b: b, dyn: map[string]*columns.Dynamic{}}
-		for i := from; i < to; i++ {
+		if sc.cond != nil {
 			r.i = i
-			if sc.cond.eval(&r) == triTrue {
-				c.sel = append(c.sel, int32(i))
+			if sc.cond.eval(&r) != triTrue {
+				continue
 			}
 		}
+		c.sel = append(c.sel, int32(i))
 	}
 	if sc.reverse {
 		slices.Reverse(c.sel)
@@ -117,7 +133,7 @@ func (s *segmentSource) startLoad() {
 		var c batchCursor
 		b, err := cache.get(seg, bi)
 		if err == nil {
-			c.load(b, sc)
+			c.load(b, nil, true, sc) // segment batches are in row order
 		}
 		return c, err
 	})
@@ -163,24 +179,31 @@ func readBatch(seg *partitions.Segment, bi int) (*columns.Batch, error) {
 	return b, nil
 }
 
-// bufferSource yields the matching rows of one buffered batch, which the
-// store keeps in row order.
+// bufferSource yields the matching rows of one buffered batch. Buffered
+// batches are in arrival order; an ordered scan reads them through their
+// row-order permutation, computed once per batch (sortOrders).
 type bufferSource struct {
 	b      *columns.Batch
 	sc     scope
+	orders *sortOrders
 	cur    batchCursor
 	loaded bool
 }
 
-func newBufferSource(b *columns.Batch, sc scope) *bufferSource {
-	return &bufferSource{b: b, sc: sc}
+func newBufferSource(b *columns.Batch, sc scope, orders *sortOrders) *bufferSource {
+	return &bufferSource{b: b, sc: sc, orders: orders}
 }
 
+// bound is the batch's smallest (largest when reverse) ts, found without
+// sorting: a merge that stops early never sorts this batch.
 func (s *bufferSource) bound() int64 {
-	if s.sc.reverse {
-		return s.b.TS[len(s.b.TS)-1]
+	v := s.b.TS[0]
+	for _, ts := range s.b.TS[1:] {
+		if s.sc.reverse && ts > v || !s.sc.reverse && ts < v {
+			v = ts
+		}
 	}
-	return s.b.TS[0]
+	return v
 }
 
 func (s *bufferSource) current() (*columns.Batch, int) { return s.cur.current() }
@@ -188,7 +211,11 @@ func (s *bufferSource) current() (*columns.Batch, int) { return s.cur.current() 
 func (s *bufferSource) advance() (bool, error) {
 	if !s.loaded {
 		s.loaded = true
-		s.cur.load(s.b, s.sc)
+		var order []int32
+		if s.sc.ordered {
+			order = s.orders.of(s.b)
+		}
+		s.cur.load(s.b, order, s.sc.ordered, s.sc)
 	}
 	return s.cur.step(), nil
 }

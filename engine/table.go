@@ -21,6 +21,7 @@ type Table struct {
 	cat    *catalog.Catalog
 	stats  *ScanStats
 	cache  *batchCache
+	orders *sortOrders
 	pool   *pool
 	schema sql.Schema
 	dyn    []segment.ColumnInfo // the dynamic columns, schema[numCore:]
@@ -43,7 +44,7 @@ var (
 // snapshot returns the table with the columns known now.
 func (t *Table) snapshot() *Table {
 	dyn := t.cat.Columns()
-	return &Table{store: t.store, cat: t.cat, stats: t.stats, cache: t.cache, pool: t.pool, schema: buildSchema(dyn), dyn: dyn}
+	return &Table{store: t.store, cat: t.cat, stats: t.stats, cache: t.cache, orders: t.orders, pool: t.pool, schema: buildSchema(dyn), dyn: dyn}
 }
 
 // Name implements sql.Table.

@@ -164,9 +164,7 @@ func (s *Store) replayBatch(gen uint64, lay layout, b *columns.Batch) {
 	cols := ColumnInfos(b)
 	s.noteColumnsLocked(cols)
 	s.obs.ColumnsSeen(cols)
-	routed := route(b, lay)
-	sortRouted(routed)
-	for _, r := range routed {
+	for _, r := range route(b, lay) {
 		p := s.partitionLocked(r.key)
 		if p.man.FlushedGen >= gen {
 			continue
