@@ -57,9 +57,10 @@ type scanOptions struct {
 
 // scan is the row iterator of logs.
 type scan struct {
-	t    *Table
-	loc  *time.Location
-	snap snapshot
+	t      *Table
+	loc    *time.Location
+	snap   snapshot
+	cancel context.CancelFunc // stops the loads of this scan (LIMIT reached, query killed)
 
 	merge    *merger  // ordered scans
 	sources  []source // unordered scans: read one after another
@@ -75,7 +76,8 @@ func newScan(ctx context.Context, t *Table, loc *time.Location, o scanOptions) *
 		prune, sc.cond = o.push.prune, o.push.pred
 		sc.lo, sc.hi = prune.MinTS, prune.MaxTS
 	}
-	s := &scan{t: t, loc: loc, snap: takeSnapshot(t, prune)}
+	ctx, cancel := context.WithCancel(ctx)
+	s := &scan{t: t, loc: loc, snap: takeSnapshot(t, prune), cancel: cancel}
 	t.stats.recordPlan(s.snap)
 	var sources []source
 	for _, p := range s.snap.plan.Partitions {
@@ -234,6 +236,7 @@ func dynamicValue(d *columns.Dynamic, want columns.Type, i int) any {
 
 // Close implements sql.RowIter.
 func (s *scan) Close(*sql.Context) error {
+	s.cancel()
 	s.snap.plan.Release()
 	return nil
 }
