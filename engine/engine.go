@@ -12,11 +12,32 @@ import (
 	"logq/partitions"
 )
 
+// Options tunes the engine; the zero value selects the defaults.
+type Options struct {
+	// Workers bounds the batch loads (decode and filter) running at once
+	// across all queries; 0 means one per core.
+	Workers int
+	// CacheBytes is the budget of decoded batches kept between queries; 0
+	// means defaultCacheBytes, negative disables the cache.
+	CacheBytes int64
+}
+
 // New returns the SQL engine over store, whose observer is cat.
-func New(store *partitions.Store, cat *catalog.Catalog) (*sqle.Engine, *Provider) {
+func New(store *partitions.Store, cat *catalog.Catalog, opts ...Options) (*sqle.Engine, *Provider) {
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
 	stats := &ScanStats{}
-	t := &Table{store: store, cat: cat, stats: stats, cache: newBatchCache(defaultCacheBytes, stats),
-		orders: &sortOrders{}, pool: newPool(0)}
+	cacheBytes := o.CacheBytes
+	switch {
+	case cacheBytes == 0:
+		cacheBytes = defaultCacheBytes
+	case cacheBytes < 0:
+		cacheBytes = 0 // keeps nothing
+	}
+	cache := newBatchCache(cacheBytes, stats)
+	t := &Table{store: store, cat: cat, stats: stats, cache: cache, orders: &sortOrders{}, pool: newPool(o.Workers)}
 	pro := &Provider{db: &Database{table: t}, stats: stats}
 	return sqle.NewDefault(pro), pro
 }

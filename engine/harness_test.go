@@ -77,10 +77,13 @@ type logqConfig struct {
 	batchRows   int
 	unflushed   float64 // share of the rows (the last ones) left in the buffer
 	appendLines int     // lines per Append
+	workers     int     // engine.Options.Workers; 0: one per core
+	noCache     bool    // decode every batch on every read
 }
 
 func (c logqConfig) String() string {
-	return fmt.Sprintf("shards=%d bucket=%s batch=%d unflushed=%.2f", c.shards, c.bucket, c.batchRows, c.unflushed)
+	return fmt.Sprintf("shards=%d bucket=%s batch=%d unflushed=%.2f workers=%d cache=%v",
+		c.shards, c.bucket, c.batchRows, c.unflushed, c.workers, !c.noCache)
 }
 
 // startLogq stores data under cfg and serves it over the MySQL protocol;
@@ -120,7 +123,11 @@ func startLogqStore(t testing.TB, data []byte, cfg logqConfig) (*gosql.DB, *part
 		}
 		lo = hi
 	}
-	e, _ := engine.New(st, cat)
+	o := engine.Options{Workers: cfg.workers}
+	if cfg.noCache {
+		o.CacheBytes = -1
+	}
+	e, _ := engine.New(st, cat, o)
 	return serveSQL(t, e, engine.SessionBuilder, ""), st
 }
 

@@ -31,19 +31,19 @@ const (
 // every six hours or at midnight), rows per record batch (so batch-level
 // pruning and batch boundaries fall on different rows), the share left
 // unflushed (buffered rows read beside segments, or only them), and the lines
-// per Append (the batches the buffer receives). The scan's worker count is
-// not a knob of logqConfig; once it is, it belongs in this list too.
+// per Append (the batches the buffer receives), the scan's worker count (one
+// load at a time, or many racing) and the decoded-batch cache.
 //
 // The first configuration is the plainest (one shard, day buckets, one batch
 // per segment, everything flushed): it is the baseline for the queries the
 // reference table cannot answer.
 var metaConfigs = []logqConfig{
-	{shards: 1, bucket: 24 * time.Hour, batchRows: 65536, unflushed: 0, appendLines: 8192},
-	{shards: 3, bucket: 6 * time.Hour, batchRows: 1000, unflushed: 0.3, appendLines: 997},
-	{shards: 8, bucket: time.Hour, batchRows: 64, unflushed: 0, appendLines: 4096},
+	{shards: 1, bucket: 24 * time.Hour, batchRows: 65536, unflushed: 0, appendLines: 8192, workers: 1},
+	{shards: 3, bucket: 6 * time.Hour, batchRows: 1000, unflushed: 0.3, appendLines: 997, workers: 8},
+	{shards: 8, bucket: time.Hour, batchRows: 64, unflushed: 0, appendLines: 4096, workers: 3, noCache: true},
 	{shards: 8, bucket: 24 * time.Hour, batchRows: 64, unflushed: 1, appendLines: 333},
-	{shards: 3, bucket: time.Hour, batchRows: 65536, unflushed: 0.3, appendLines: 50_000},
-	{shards: 1, bucket: 6 * time.Hour, batchRows: 1000, unflushed: 1, appendLines: 128},
+	{shards: 3, bucket: time.Hour, batchRows: 65536, unflushed: 0.3, appendLines: 50_000, workers: 1, noCache: true},
+	{shards: 1, bucket: 6 * time.Hour, batchRows: 1000, unflushed: 1, appendLines: 128, workers: 16},
 }
 
 // metaTieInstants are the instants on which the extra lines pile up rows of

@@ -40,6 +40,7 @@ type serveConfig struct {
 	logLevel     string
 	demo         bool
 	memoryLimit  int64
+	sql          engine.Options
 }
 
 func (c *serveConfig) flags(fs *flag.FlagSet) {
@@ -62,6 +63,8 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.ingest.MaxLineBytes, "max-line-bytes", defaultMaxLineBytes, "longest JSON line")
 	fs.IntVar(&c.ingest.MaxFields, "max-fields", defaultMaxFields, "most fields in one line, after flattening")
 	fs.Int64Var(&c.memoryLimit, "memory-limit", defaultMemoryLimit, "soft memory limit of the Go heap in bytes (GC works harder near it); 0: none; the GOMEMLIMIT variable wins")
+	fs.IntVar(&c.sql.Workers, "scan-workers", 0, "batch loads (decode and filter) running at once across queries; 0: one per core")
+	fs.Int64Var(&c.sql.CacheBytes, "cache-bytes", 0, "decoded batches kept between queries, in bytes; 0: 256 MiB, negative: none")
 	fs.BoolVar(&c.demo, "demo", false, "load a demo data set (the last two days) when the data directory is empty")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 }
@@ -160,7 +163,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 	}
 	mux := http.NewServeMux()
 	ingest := NewIngestHandler(store, cfg.ingest, log)
-	sqlEngine, pro := engine.New(store, cat)
+	sqlEngine, pro := engine.New(store, cat, cfg.sql)
 	m := newMetrics(store, cat, ingest.Stats(), pro.Stats())
 	if cfg.demo && demo != nil {
 		if err := loadDemo(ctx, store, ingest, demo, log); err != nil {
