@@ -26,16 +26,12 @@ func TestDamagedSegmentIsAQueryError(t *testing.T) {
 	buf[len(buf)/3] ^= 0xff // inside the record batches
 	require.NoError(t, os.WriteFile(victim.Path, buf, 0o644))
 
-	err = func() error {
-		rows, err := lq.Query("SELECT message FROM logs")
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-		}
-		return rows.Err()
-	}()
+	// An aggregate reads every batch before its first row goes out, so the
+	// error reaches the client as an error. (Once rows have been sent, the
+	// MySQL protocol layer, vitess, can only drop the connection: the client
+	// sees a lost connection and the server log names the file.)
+	var count int64
+	err = lq.QueryRow("SELECT COUNT(*) FROM logs WHERE message IS NOT NULL").Scan(&count)
 	require.Error(t, err)
 	require.Contains(t, err.Error(), victim.Path)
 

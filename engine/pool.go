@@ -33,6 +33,12 @@ type loadResult struct {
 // naming what was being read, never a crash.
 func (p *pool) load(ctx context.Context, what string, fn func() (batchCursor, error)) <-chan loadResult {
 	ch := make(chan loadResult, 1)
+	p.loadInto(ctx, what, fn, ch)
+	return ch
+}
+
+// loadInto is load delivering on ch, which must have room for the result.
+func (p *pool) loadInto(ctx context.Context, what string, fn func() (batchCursor, error), ch chan<- loadResult) {
 	go func() {
 		select {
 		case p.slots <- struct{}{}:
@@ -53,5 +59,4 @@ func (p *pool) load(ctx context.Context, what string, fn func() (batchCursor, er
 		cur, err := fn()
 		ch <- loadResult{cur: cur, err: err}
 	}()
-	return ch
 }

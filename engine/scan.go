@@ -62,11 +62,11 @@ type scan struct {
 	snap   snapshot
 	cancel context.CancelFunc // stops the loads of this scan (LIMIT reached, query killed)
 
-	merge    *merger  // ordered scans
-	sources  []source // unordered scans: read one after another
-	returned bool     // a row was returned and its source not advanced yet
-	dyn      []*columns.Dynamic
-	dynOf    *columns.Batch // the batch dyn was resolved for
+	merge     *merger    // ordered scans
+	unordered *unordered // unordered scans
+	returned  bool       // a row was returned and its source not advanced yet
+	dyn       []*columns.Dynamic
+	dynOf     *columns.Batch // the batch dyn was resolved for
 }
 
 func newScan(ctx context.Context, t *Table, loc *time.Location, o scanOptions) *scan {
@@ -79,6 +79,10 @@ func newScan(ctx context.Context, t *Table, loc *time.Location, o scanOptions) *
 	ctx, cancel := context.WithCancel(ctx)
 	s := &scan{t: t, loc: loc, snap: takeSnapshot(t, prune), cancel: cancel}
 	t.stats.recordPlan(s.snap)
+	if !o.ordered {
+		s.unordered = newUnordered(ctx, s.snap, sc, t)
+		return s
+	}
 	var sources []source
 	for _, p := range s.snap.plan.Partitions {
 		for _, sp := range p.Segments {
@@ -93,11 +97,7 @@ func newScan(ctx context.Context, t *Table, loc *time.Location, o scanOptions) *
 			}
 		}
 	}
-	if o.ordered {
-		s.merge = newMerger(sources, o.reverse)
-	} else {
-		s.sources = sources
-	}
+	s.merge = newMerger(sources, o.reverse)
 	return s
 }
 
@@ -128,24 +128,7 @@ func (s *scan) nextRow() (*columns.Batch, int, error) {
 		s.returned = b != nil
 		return b, i, err
 	}
-	for len(s.sources) > 0 {
-		// Keep the next sources loading while this one is read.
-		for _, src := range s.sources[1:min(len(s.sources), cap(s.t.pool.slots)+1)] {
-			if p, ok := src.(interface{ prime() }); ok {
-				p.prime()
-			}
-		}
-		ok, err := s.sources[0].advance()
-		if err != nil {
-			return nil, 0, err
-		}
-		if ok {
-			b, i := s.sources[0].current()
-			return b, i, nil
-		}
-		s.sources = s.sources[1:]
-	}
-	return nil, 0, nil
+	return s.unordered.next()
 }
 
 // toRow converts row i of b to the table's (projected) schema.

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
@@ -31,19 +32,35 @@ func workloadQueries(traceID string) []workloadQuery {
 	}
 }
 
-// TestWorkloadQueries runs every WORKLOAD.md query over the wire against logq
-// and against a go-mysql-server in-memory table holding the same rows.
+// TestWorkloadQueries runs every WORKLOAD.md query over the wire, through
+// go-sql-driver/mysql and through the mysql command-line client, against
+// logq and against a go-mysql-server in-memory table holding the same
+// 200,000 rows. `make test` installs the client (mariadb-client) when the
+// machine has none.
 func TestWorkloadQueries(t *testing.T) {
-	data := genData(t, 60_000, 7, 11)
+	client := mysqlClient(t)
+	n := int64(200_000)
+	if raceEnabled {
+		n = 30_000
+	}
+	data := genData(t, n, 7, 11)
 	rows := decodeRef(t, data)
 	ref := startReference(t, rows)
-	lq := startLogq(t, data, logqConfig{shards: 4, bucket: 24 * time.Hour, batchRows: 4096, unflushed: 0.1, appendLines: 5000})
+	lq := startLogq(t, data, logqConfig{shards: 4, bucket: 24 * time.Hour, batchRows: 8192, unflushed: 0.1, appendLines: 5000})
 	for _, q := range workloadQueries(rows[len(rows)/3].TraceID) {
 		t.Run(q.id, func(t *testing.T) {
 			want := queryStrings(t, ref, q.sql)
-			got := queryStrings(t, lq, q.sql)
 			require.NotEmpty(t, want, "the data set must give %s rows to compare", q.id)
-			sameAnswer(t, q.sql, want, got, q.orderCol, q.limited)
+			sameAnswer(t, q.sql, want, queryStrings(t, lq, q.sql), q.orderCol, q.limited)
+			sameAnswer(t, q.sql, runCLI(t, client, ref, "logq", q.sql), runCLI(t, client, lq, "", q.sql), q.orderCol, q.limited)
 		})
 	}
+	// The README's line: no USE, no database on the command line.
+	total := 0
+	for _, r := range runCLI(t, client, lq, "", "SELECT level, COUNT(*) FROM logs GROUP BY level") {
+		n, err := strconv.Atoi(r[1])
+		require.NoError(t, err)
+		total += n
+	}
+	require.Equal(t, len(rows), total)
 }
