@@ -226,6 +226,17 @@ const (
 	opGE
 )
 
+// compare applies op to x and v.
+func compare[T int64 | float64](op cmpOp, x, v T) tri {
+	switch {
+	case x < v:
+		return triOf(op.holds(-1))
+	case x > v:
+		return triOf(op.holds(1))
+	}
+	return triOf(op.holds(0))
+}
+
 func (op cmpOp) holds(c int) bool {
 	switch op {
 	case opEQ:
@@ -259,14 +270,7 @@ func (p intCmpPred) eval(r *batchRow) tri {
 		// The column widened after the query fixed its schema.
 		return floatCmpPred{op: p.op, v: float64(p.v)}.compare(d, r.i)
 	}
-	x := d.Ints[r.i]
-	switch {
-	case x < p.v:
-		return triOf(p.op.holds(-1))
-	case x > p.v:
-		return triOf(p.op.holds(1))
-	}
-	return triOf(p.op.holds(0))
+	return compare(p.op, d.Ints[r.i], p.v)
 }
 func (p intCmpPred) String() string { return p.text }
 
@@ -298,12 +302,6 @@ func (p floatCmpPred) compare(d *columns.Dynamic, i int) tri {
 	default:
 		return triNull // widened to another type after the query fixed its schema
 	}
-	switch {
-	case x < p.v:
-		return triOf(p.op.holds(-1))
-	case x > p.v:
-		return triOf(p.op.holds(1))
-	}
-	return triOf(p.op.holds(0))
+	return compare(p.op, x, p.v)
 }
 func (p floatCmpPred) String() string { return p.text }
