@@ -207,7 +207,7 @@ func (c compiler) comparison(e sql.Expression, a, b sql.Expression, op cmpOp) (p
 		return tsComparison(op, us, text), true
 	case col < numCore || c.t.dyn[col-numCore].Type == columns.TypeString:
 		s, ok := v.(string)
-		if !ok || !types.IsText(other.Type()) || (op != opEQ && op != opNE) {
+		if !ok || !types.IsText(other.Type()) || (op != opEQ && op != opNE) || !c.bytewise(a, b) {
 			return nil, false
 		}
 		p := pred(inPred{col: c.accessor(col), values: [][]byte{[]byte(s)}, text: text})
@@ -288,6 +288,16 @@ func (c compiler) tsMicros(v any) (int64, bool) {
 	return local.UnixMicro(), true
 }
 
+// bytewise reports whether go-mysql-server compares a and b as bytes: under
+// the default utf8mb4_0900_bin (NO PAD) or binary. A COLLATE clause naming a
+// case-insensitive or PAD SPACE collation leaves the comparison unclaimed.
+func (c compiler) bytewise(a, b sql.Expression) bool {
+	ac, acoer := sql.GetCoercibility(c.ctx, a)
+	bc, bcoer := sql.GetCoercibility(c.ctx, b)
+	coll, _ := sql.ResolveCoercibility(ac, acoer, bc, bcoer)
+	return coll == sql.Collation_utf8mb4_0900_bin || coll == sql.Collation_binary
+}
+
 func (c compiler) between(e *expression.Between) (pred, bool) {
 	col, ok := c.column(e.Val)
 	if !ok || col != colTS {
@@ -312,7 +322,7 @@ func (c compiler) in(e *expression.InTuple) (pred, bool) {
 		return nil, false
 	}
 	tuple, ok := e.Right().(expression.Tuple)
-	if !ok {
+	if !ok || !c.bytewise(e.Left(), e.Right()) {
 		return nil, false
 	}
 	values := make([][]byte, 0, len(tuple))
