@@ -87,3 +87,17 @@ func flatten(rows [][]string) []string {
 	}
 	return out
 }
+
+// TestPushdownUnderAlias checks that conditions written against an alias
+// are claimed too, and answer like the reference.
+func TestPushdownUnderAlias(t *testing.T) {
+	data := genData(t, 5_000, 2, 29)
+	rows := decodeRef(t, data)
+	ref := startReference(t, rows)
+	lq := startLogq(t, data, logqConfig{shards: 2, bucket: 24 * time.Hour, batchRows: 256, unflushed: 0.2, appendLines: 1000})
+	q := "SELECT l.ts, l.service FROM logs l WHERE l.level = 'ERROR' AND l.ts >= '2026-11-01 06:00:00' ORDER BY l.ts DESC LIMIT 20"
+	plan := strings.Join(flatten(queryStrings(t, lq, "EXPLAIN PLAN "+q)), "\n")
+	require.Contains(t, plan, "pushed: (l.level = 'ERROR')", plan)
+	require.NotContains(t, plan, "Filter", plan)
+	sameAnswer(t, q, queryStrings(t, ref, q), queryStrings(t, lq, q), 0, true)
+}

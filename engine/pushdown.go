@@ -139,17 +139,17 @@ func (c compiler) compile(e sql.Expression) (pred, bool) {
 	return nil, false
 }
 
-// column resolves e to a column of logs: its position in the schema.
+// column resolves e to a column of logs: its position in the schema. The
+// conditions go-mysql-server hands to LookupForExpressions are those of this
+// table's node, so a field is one of ours under any alias (FROM logs l);
+// its type must still match, as a guard.
 func (c compiler) column(e sql.Expression) (int, bool) {
 	gf, ok := e.(*expression.GetField)
 	if !ok {
 		return 0, false
 	}
-	if tbl := gf.Table(); tbl != "" && !strings.EqualFold(tbl, TableName) {
-		return 0, false
-	}
 	for i, col := range c.t.schema {
-		if strings.EqualFold(col.Name, gf.Name()) {
+		if strings.EqualFold(col.Name, gf.Name()) && col.Type.Equals(gf.Type()) {
 			return i, true
 		}
 	}
@@ -223,8 +223,12 @@ func (c compiler) comparison(e sql.Expression, a, b sql.Expression, op cmpOp) (p
 			return intCmpPred{name: name, op: op, v: n, text: text}, true
 		}
 	case columns.TypeFloat64:
-		if f, ok := floatOf(v); ok {
-			return floatCmpPred{name: name, op: op, v: f, text: text}, true
+		// Integers and DOUBLE constants only: how go-mysql-server compares a
+		// DOUBLE with a DECIMAL literal (0.1) is not worth guessing.
+		if _, isDecimal := v.(decimal.Decimal); !isDecimal {
+			if f, ok := floatOf(v); ok {
+				return floatCmpPred{name: name, op: op, v: f, text: text}, true
+			}
 		}
 	}
 	return nil, false
