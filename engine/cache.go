@@ -2,6 +2,8 @@ package engine
 
 import (
 	"container/list"
+	"slices"
+	"strings"
 	"sync"
 
 	"logq/partitions"
@@ -25,6 +27,24 @@ type batchCache struct {
 type cacheKey struct {
 	path  string // segment files are never rewritten under the same name
 	batch int
+	cols  string // the converted columns (colSet.sig); "" for all
+}
+
+// colSet is the set of columns a scan converts; nil means all of them.
+type colSet struct {
+	sig   string // sorted names, comma-joined: the cache key
+	names map[string]bool
+}
+
+func newColSet(names []string) *colSet {
+	names = slices.Clone(names)
+	slices.Sort(names)
+	names = slices.Compact(names)
+	cs := &colSet{sig: strings.Join(names, ","), names: map[string]bool{}}
+	for _, n := range names {
+		cs.names[n] = true
+	}
+	return cs
 }
 
 type cacheEntry struct {
@@ -37,31 +57,46 @@ func newBatchCache(limit int64, stats *ScanStats) *batchCache {
 	return &batchCache{stats: stats, limit: limit, order: list.New(), byKey: map[cacheKey]*list.Element{}}
 }
 
-// get returns batch bi of seg, decoding it on a miss.
-func (c *batchCache) get(seg *partitions.Segment, bi int) (*columns.Batch, error) {
-	key := cacheKey{seg.Path, bi}
-	if c != nil {
-		c.mu.Lock()
-		if e, ok := c.byKey[key]; ok {
+// get returns batch bi of seg with at least the columns cols (nil: all),
+// decoding it on a miss. A batch cached whole serves any column set.
+func (c *batchCache) get(seg *partitions.Segment, bi int, cols *colSet) (*columns.Batch, error) {
+	whole := cacheKey{path: seg.Path, batch: bi}
+	key := whole
+	if cols != nil {
+		key.cols = cols.sig
+	}
+	c.mu.Lock()
+	for _, k := range []cacheKey{whole, key} {
+		if e, ok := c.byKey[k]; ok {
 			c.order.MoveToFront(e)
 			b := e.Value.(*cacheEntry).b
 			c.mu.Unlock()
 			c.stats.BatchCacheHits.Add(1)
 			return b, nil
 		}
-		c.mu.Unlock()
 	}
-	b, err := readBatch(seg, bi)
-	if err != nil || c == nil {
-		return b, err
+	c.mu.Unlock()
+	b, err := readBatch(seg, bi, cols)
+	if err != nil {
+		return nil, err
 	}
 	st := seg.Stats.Batches[bi]
 	c.stats.BatchesDecoded.Add(1)
 	c.stats.BytesRead.Add(st.CompressedBytes)
-	// Decoded size: the Arrow buffers plus the offsets and validity the
-	// columns package keeps per row and column.
-	c.put(&cacheEntry{key: key, b: b, bytes: st.RawBytes + int64(st.Rows)*48})
+	c.put(&cacheEntry{key: key, b: b, bytes: approxBytes(b)})
 	return b, nil
+}
+
+// approxBytes is the memory a decoded batch holds.
+func approxBytes(b *columns.Batch) int64 {
+	n := int64(8 * len(b.TS))
+	for _, s := range []*columns.Strings{&b.Level, &b.Service, &b.Host, &b.TraceID, &b.Message} {
+		n += int64(len(s.Data) + 4*len(s.Ends) + len(s.Valid))
+	}
+	for _, d := range b.Dynamic {
+		n += int64(8*(len(d.Ints)+len(d.Floats)) + len(d.Bools) + len(d.Valid) + len(d.Strs.Data) + 4*len(d.Strs.Ends))
+	}
+	return n
 }
 
 func (c *batchCache) put(e *cacheEntry) {

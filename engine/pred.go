@@ -62,6 +62,8 @@ func triOf(b bool) tri {
 type pred interface {
 	eval(r *batchRow) tri
 	String() string
+	// columns appends the names of the columns the condition reads.
+	columns(dst []string) []string
 }
 
 // batchRow is the row a predicate looks at: row i of a batch, with the
@@ -305,3 +307,29 @@ func (p floatCmpPred) compare(d *columns.Dynamic, i int) tri {
 	return compare(p.op, x, p.v)
 }
 func (p floatCmpPred) String() string { return p.text }
+
+func (p andPred) columns(dst []string) []string  { return p.r.columns(p.l.columns(dst)) }
+func (p orPred) columns(dst []string) []string   { return p.r.columns(p.l.columns(dst)) }
+func (p notPred) columns(dst []string) []string  { return p.p.columns(dst) }
+func (p tsPred) columns(dst []string) []string   { return append(dst, "ts") }
+func (p inPred) columns(dst []string) []string   { return append(dst, p.col.columnName()) }
+func (p likePred) columns(dst []string) []string { return append(dst, p.col.columnName()) }
+func (p nullPred) columns(dst []string) []string {
+	if p.core >= 0 {
+		return append(dst, coreNames[p.core])
+	}
+	return append(dst, p.col)
+}
+func (p intCmpPred) columns(dst []string) []string   { return append(dst, p.name) }
+func (p floatCmpPred) columns(dst []string) []string { return append(dst, p.name) }
+
+// columnName is the name of the column the accessor reads.
+func (a stringAccessor) columnName() string {
+	if a.core >= 0 {
+		return coreNames[a.core]
+	}
+	return a.name
+}
+
+// coreNames are the names of the core columns by position.
+var coreNames = [numCore]string{"ts", "level", "service", "host", "trace_id", "message"}

@@ -80,7 +80,7 @@ func newScan(ctx context.Context, t *Table, loc *time.Location, o scanOptions) *
 	s := &scan{t: t, loc: loc, snap: takeSnapshot(t, prune), cancel: cancel}
 	t.stats.recordPlan(s.snap)
 	if !o.ordered {
-		s.unordered = newUnordered(ctx, s.snap, sc, t)
+		s.unordered = newUnordered(ctx, s.snap, sc, t, t.neededColumns(sc.cond))
 		return s
 	}
 	var sources []source
@@ -222,4 +222,20 @@ func (s *scan) Close(*sql.Context) error {
 	s.cancel()
 	s.snap.plan.Release()
 	return nil
+}
+
+// neededColumns is what an unordered scan converts: the projected columns
+// and those the claimed condition reads; nil (all) without a projection.
+func (t *Table) neededColumns(cond pred) *colSet {
+	if t.proj == nil {
+		return nil
+	}
+	var names []string
+	for _, i := range t.proj {
+		names = append(names, t.schema[i].Name)
+	}
+	if cond != nil {
+		names = cond.columns(names)
+	}
+	return newColSet(names)
 }

@@ -131,7 +131,8 @@ func (s *segmentSource) startLoad() {
 	sc, cache, seg := s.sc, s.cache, s.seg.Segment
 	s.pending = s.pool.load(s.ctx, seg.Path, func() (batchCursor, error) {
 		var c batchCursor
-		b, err := cache.get(seg, bi)
+		// An ordered scan compares whole rows on equal ts: all columns.
+		b, err := cache.get(seg, bi, nil)
 		if err == nil {
 			c.load(b, nil, true, sc) // segment batches are in row order
 		}
@@ -166,13 +167,18 @@ func (s *segmentSource) advance() (bool, error) {
 	return true, nil
 }
 
-// readBatch decodes batch bi of seg; errors name the file.
-func readBatch(seg *partitions.Segment, bi int) (*columns.Batch, error) {
+// readBatch decodes batch bi of seg, converting the columns cols (nil:
+// all); errors name the file.
+func readBatch(seg *partitions.Segment, bi int, cols *colSet) (*columns.Batch, error) {
 	r, err := seg.Reader()
 	if err != nil {
 		return nil, errScan.New(seg.Path, err)
 	}
-	b, err := r.Rows(bi)
+	var want func(string) bool
+	if cols != nil {
+		want = func(name string) bool { return cols.names[name] }
+	}
+	b, err := r.RowsOf(bi, want)
 	if err != nil {
 		return nil, errScan.New(fmt.Sprintf("%s (batch %d)", seg.Path, bi), err)
 	}

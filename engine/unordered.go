@@ -26,7 +26,7 @@ type loadTask struct {
 	fn   func() (batchCursor, error)
 }
 
-func newUnordered(ctx context.Context, snap snapshot, sc scope, t *Table) *unordered {
+func newUnordered(ctx context.Context, snap snapshot, sc scope, t *Table, cols *colSet) *unordered {
 	u := &unordered{ctx: ctx, pool: t.pool}
 	for _, p := range snap.plan.Partitions {
 		for _, sp := range p.Segments {
@@ -34,7 +34,7 @@ func newUnordered(ctx context.Context, snap snapshot, sc scope, t *Table) *unord
 			for _, bi := range sp.Batches {
 				u.tasks = append(u.tasks, loadTask{what: seg.Path, fn: func() (batchCursor, error) {
 					var c batchCursor
-					b, err := t.cache.get(seg, bi)
+					b, err := t.cache.get(seg, bi, cols)
 					if err == nil {
 						c.load(b, nil, true, sc)
 					}

@@ -184,7 +184,15 @@ func widenInto[T int8 | int16 | int32](dst []int64, v []T) {
 // Rows decodes batch i into a columns.Batch, the form compaction works on.
 // Concatenating the rows of every batch reproduces the batch given to Encode
 // (NULL values read back as zero values). Safe for concurrent use.
-func (r *Reader) Rows(i int) (*columns.Batch, error) {
+func (r *Reader) Rows(i int) (*columns.Batch, error) { return r.RowsOf(i, nil) }
+
+// RowsOf is Rows converting only the columns want accepts (nil: all); ts is
+// always converted. A core column left out reads as all NULL and a dynamic
+// one is absent, so the batch is only good for reading the columns asked
+// for. The file's bytes are still all checked and decompressed (Arrow IPC
+// decompresses a record whole); what is saved is the conversion, mostly the
+// copying of strings.
+func (r *Reader) RowsOf(i int, want func(name string) bool) (*columns.Batch, error) {
 	rec, err := r.readRecord(i)
 	if err != nil {
 		return nil, err
@@ -195,12 +203,19 @@ func (r *Reader) Rows(i int) (*columns.Batch, error) {
 	decodeTS(b.TS, rec.Column(0), r.stats.Batches[i].MinTS)
 	core := []*columns.Strings{&b.Level, &b.Service, &b.Host, &b.TraceID, &b.Message}
 	for k, s := range core {
+		if want != nil && !want(r.cols[k+1].name) {
+			*s = columns.Strings{Ends: make([]uint32, n), Valid: make([]bool, n)}
+			continue
+		}
 		var valid []bool
 		*s, valid = stringsOf(rec.Column(k+1), r.cols[k+1].kind)
 		s.Valid = valid
 	}
 	for j := len(core) + 1; j < len(r.cols); j++ {
 		c := &r.cols[j]
+		if want != nil && !want(c.name) {
+			continue
+		}
 		d := b.AddColumn(c.name, c.typ, 0)
 		fillDynamic(d, c, rec.Column(j))
 	}
