@@ -64,19 +64,15 @@ func (c *batchCursor) load(b *columns.Batch, order []int32, sorted bool, sc scop
 	}
 	c.b, c.pos = b, -1
 	c.sel = c.sel[:0]
-	r := batchRow{b: b, dyn: map[string]*columns.Dynamic{}}
 	for k := from; k < to; k++ {
 		i := row(k)
 		if ts := b.TS[i]; ts < sc.lo || ts > sc.hi {
 			continue // an unsorted batch read in arrival order
 		}
-		if sc.cond != nil {
-			r.i = i
-			if sc.cond.eval(&r) != triTrue {
-				continue
-			}
-		}
 		c.sel = append(c.sel, int32(i))
+	}
+	if sc.cond != nil {
+		c.sel = filterSel(sc.cond, b, c.sel)
 	}
 	if sc.reverse {
 		slices.Reverse(c.sel)

@@ -1,0 +1,92 @@
+package engine
+
+import (
+	"bytes"
+	"unsafe"
+
+	"logq/partitions/columns"
+)
+
+// filterSel keeps the rows of sel (positions in b) for which cond is TRUE,
+// in order, reusing sel's memory. A row passes an AND exactly when it passes
+// every side (FALSE and NULL both reject), so an AND is applied one side at
+// a time, each over the whole selection; the common leaves run as tight
+// loops over one column. Anything else (OR, NOT) is evaluated per row with
+// three-valued logic.
+func filterSel(cond pred, b *columns.Batch, sel []int32) []int32 {
+	switch p := cond.(type) {
+	case andPred:
+		return filterSel(p.r, b, filterSel(p.l, b, sel))
+	case tsPred:
+		out := sel[:0]
+		for _, i := range sel {
+			if ts := b.TS[i]; ts >= p.lo && ts <= p.hi {
+				out = append(out, i)
+			}
+		}
+		return out
+	case inPred:
+		if p.col.core >= 0 {
+			return filterIn(coreStrings(b, p.col.core), p.values, sel)
+		}
+		if d := b.Column(p.col.name); d == nil {
+			return sel[:0] // absent: NULL for every row
+		} else if d.Type == columns.TypeString {
+			return filterIn(&d.Strs, p.values, sel, d.Valid)
+		}
+	case likePred:
+		if p.col.core >= 0 {
+			s := coreStrings(b, p.col.core)
+			out := sel[:0]
+			for _, i := range sel {
+				if !s.IsNull(int(i)) {
+					v := s.Value(int(i))
+					if p.m.Match(unsafe.String(unsafe.SliceData(v), len(v))) {
+						out = append(out, i)
+					}
+				}
+			}
+			return out
+		}
+	case intCmpPred:
+		if d := b.Column(p.name); d == nil {
+			return sel[:0]
+		} else if d.Type == columns.TypeInt64 {
+			out := sel[:0]
+			for _, i := range sel {
+				if d.Valid[i] && compare(p.op, d.Ints[i], p.v) == triTrue {
+					out = append(out, i)
+				}
+			}
+			return out
+		}
+	}
+	r := batchRow{b: b, dyn: map[string]*columns.Dynamic{}}
+	out := sel[:0]
+	for _, i := range sel {
+		r.i = int(i)
+		if cond.eval(&r) == triTrue {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// filterIn keeps the rows whose value of s is one of values; valid, when
+// given, marks the rows where a dynamic column has a value.
+func filterIn(s *columns.Strings, values [][]byte, sel []int32, valid ...[]bool) []int32 {
+	out := sel[:0]
+	for _, i := range sel {
+		if s.IsNull(int(i)) || len(valid) > 0 && !valid[0][i] {
+			continue
+		}
+		v := s.Value(int(i))
+		for _, w := range values {
+			if bytes.Equal(v, w) {
+				out = append(out, i)
+				break
+			}
+		}
+	}
+	return out
+}
