@@ -18,9 +18,11 @@ import (
 
 // pushed is what a query hands to the scan: the claimed conditions, their
 // text for EXPLAIN, and the catalog predicate derived from the top-level
-// conjuncts for pruning.
+// conjuncts for pruning. Top-level ts conditions live only in prune: every
+// batch read applies its ts bounds (by binary search where sorted), so pred
+// holds the rest, evaluated row by row.
 type pushed struct {
-	pred  pred     // nil: no condition
+	pred  pred     // nil: no condition beyond the ts bounds
 	texts []string // the claimed conjuncts, as written by go-mysql-server
 	prune catalog.Predicate
 }
@@ -46,12 +48,15 @@ func pushdown(ctx *sql.Context, t *Table, loc *time.Location, conjuncts []sql.Ex
 			continue
 		}
 		p.texts = append(p.texts, e.String())
+		narrow(&p.prune, q)
+		if _, isTS := q.(tsPred); isTS {
+			continue
+		}
 		if p.pred == nil {
 			p.pred = q
 		} else {
 			p.pred = andPred{p.pred, q}
 		}
-		narrow(&p.prune, q)
 	}
 	return p, rest
 }
