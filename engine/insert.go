@@ -17,13 +17,15 @@ var _ sql.InsertableTable = (*Table)(nil)
 // batch when it completes, and the statement succeeds only once they are in
 // the write-ahead log on disk.
 func (t *Table) Inserter(ctx *sql.Context) sql.RowInserter {
-	return &inserter{t: t}
+	loc, err := sessionLocation(ctx)
+	return &inserter{t: t, loc: loc, err: err}
 }
 
 type inserter struct {
 	t     *Table
+	loc   *time.Location // the session's zone, in which ts values are given
+	err   error          // the zone could not be read
 	batch *columns.Batch
-	err   error
 }
 
 // StatementBegin implements sql.EditOpenerCloser.
@@ -51,10 +53,10 @@ func (w *inserter) Insert(ctx *sql.Context, row sql.Row) error {
 	if w.batch == nil {
 		w.batch = &columns.Batch{}
 	}
-	loc, err := sessionLocation(ctx)
-	if err != nil {
-		return err
+	if w.err != nil {
+		return w.err
 	}
+	loc := w.loc
 	b := w.batch
 	n := b.Len()
 	tv, ok := row[colTS].(time.Time)
