@@ -60,13 +60,13 @@ func newBatchCache(limit int64, stats *ScanStats) *batchCache {
 // get returns batch bi of seg with at least the columns cols (nil: all),
 // decoding it on a miss. A batch cached whole serves any column set.
 func (c *batchCache) get(seg *partitions.Segment, bi int, cols *colSet) (*columns.Batch, error) {
-	whole := cacheKey{path: seg.Path, batch: bi}
-	key := whole
+	keys := []cacheKey{{path: seg.Path, batch: bi}} // the whole batch serves any set
 	if cols != nil {
-		key.cols = cols.sig
+		keys = append(keys, cacheKey{path: seg.Path, batch: bi, cols: cols.sig})
 	}
+	key := keys[len(keys)-1]
 	c.mu.Lock()
-	for _, k := range []cacheKey{whole, key} {
+	for _, k := range keys {
 		if e, ok := c.byKey[k]; ok {
 			c.order.MoveToFront(e)
 			b := e.Value.(*cacheEntry).b

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"container/heap"
 	"slices"
 
@@ -20,21 +21,11 @@ type merger struct {
 func newMerger(sources []source, reverse bool) *merger {
 	slices.SortStableFunc(sources, func(a, b source) int {
 		if reverse {
-			return cmpInt64(b.bound(), a.bound())
+			return cmp.Compare(b.bound(), a.bound())
 		}
-		return cmpInt64(a.bound(), b.bound())
+		return cmp.Compare(a.bound(), b.bound())
 	})
 	return &merger{reverse: reverse, pending: sources, active: sourceHeap{reverse: reverse}}
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // next returns the next row, or nil at the end. A row stays valid until the
