@@ -43,6 +43,9 @@ func (m *merger) next(prev bool) (*columns.Batch, int, error) {
 		} else {
 			heap.Pop(&m.active)
 		}
+		if err := m.active.takeErr(); err != nil {
+			return nil, 0, err
+		}
 	}
 	// Open every source that could yield a row before the heap's first.
 	for len(m.pending) > 0 {
@@ -61,6 +64,9 @@ func (m *merger) next(prev bool) (*columns.Batch, int, error) {
 		}
 		if ok {
 			heap.Push(&m.active, src)
+			if err := m.active.takeErr(); err != nil {
+				return nil, 0, err
+			}
 		}
 	}
 	if len(m.active.s) == 0 {
@@ -74,17 +80,47 @@ func (m *merger) next(prev bool) (*columns.Batch, int, error) {
 type sourceHeap struct {
 	s       []source
 	reverse bool
+	err     error // of decoding a whole row for a tie; see takeErr
 }
 
 func (h *sourceHeap) Len() int { return len(h.s) }
 func (h *sourceHeap) Less(i, j int) bool {
 	a, ai := h.s[i].current()
 	b, bi := h.s[j].current()
-	c := columns.CompareRows(a, ai, b, bi)
+	c := cmp.Compare(a.TS[ai], b.TS[bi])
+	if c == 0 {
+		c = h.compareWhole(h.s[i], h.s[j])
+	}
 	if h.reverse {
 		return c > 0
 	}
 	return c < 0
+}
+
+// compareWhole orders the current rows of x and y, of equal ts, by content.
+// Sources may hold only the columns a query reads; the content order needs
+// them all, so a tie decodes the rest (rare: timestamps are in µs). An
+// error is kept for the merge to return after the heap operation.
+func (h *sourceHeap) compareWhole(x, y source) int {
+	a, ai, err := x.whole()
+	if err == nil {
+		var b *columns.Batch
+		var bi int
+		if b, bi, err = y.whole(); err == nil {
+			return columns.CompareRows(a, ai, b, bi)
+		}
+	}
+	if h.err == nil {
+		h.err = err
+	}
+	return 0
+}
+
+// takeErr returns and clears the error of the last heap operation.
+func (h *sourceHeap) takeErr() error {
+	err := h.err
+	h.err = nil
+	return err
 }
 func (h *sourceHeap) Swap(i, j int) { h.s[i], h.s[j] = h.s[j], h.s[i] }
 func (h *sourceHeap) Push(x any)    { h.s = append(h.s, x.(source)) }

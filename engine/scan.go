@@ -79,15 +79,16 @@ func newScan(ctx context.Context, t *Table, loc *time.Location, o scanOptions) *
 	ctx, cancel := context.WithCancel(ctx)
 	s := &scan{t: t, loc: loc, snap: takeSnapshot(t, prune), cancel: cancel}
 	t.stats.recordPlan(s.snap)
+	cols := t.neededColumns(sc.cond)
 	if !o.ordered {
-		s.unordered = newUnordered(ctx, s.snap, sc, t, t.neededColumns(sc.cond))
+		s.unordered = newUnordered(ctx, s.snap, sc, t, cols)
 		return s
 	}
 	var sources []source
 	for _, p := range s.snap.plan.Partitions {
 		for _, sp := range p.Segments {
 			if len(sp.Batches) > 0 {
-				sources = append(sources, newSegmentSource(ctx, sp, sc, t.cache, t.pool))
+				sources = append(sources, newSegmentSource(ctx, sp, sc, cols, t.cache, t.pool))
 			}
 		}
 		for _, b := range s.snap.buffered[p.Key].Batches {
@@ -224,7 +225,7 @@ func (s *scan) Close(*sql.Context) error {
 	return nil
 }
 
-// neededColumns is what an unordered scan converts: the projected columns
+// neededColumns is what a scan converts: the projected columns
 // and those the claimed condition reads; nil (all) without a projection.
 func (t *Table) neededColumns(cond pred) *colSet {
 	if t.proj == nil {

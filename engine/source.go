@@ -18,6 +18,10 @@ type source interface {
 	advance() (bool, error)
 	// current returns the current row.
 	current() (*columns.Batch, int)
+	// whole returns the current row with every column: current may hold
+	// only the columns the query reads, while ordering rows of equal ts
+	// takes all of them (see columns.CompareRows).
+	whole() (*columns.Batch, int, error)
 	// bound is the first ts the source can yield: the smallest (ascending)
 	// or largest (descending). The merge opens a source only when the rows
 	// it has yielded reach this bound, so sources that do not overlap in
@@ -32,6 +36,9 @@ type batchCursor struct {
 	b   *columns.Batch
 	sel []int32
 	pos int
+	// rest decodes the batch with every column when b holds only those the
+	// query reads; nil when b is whole. Rows keep their positions.
+	rest func() (*columns.Batch, error)
 }
 
 // scope is what every source of one scan applies: the ts bounds of the
@@ -90,12 +97,27 @@ func (c *batchCursor) step() bool {
 
 func (c *batchCursor) current() (*columns.Batch, int) { return c.b, int(c.sel[c.pos]) }
 
+// whole returns the current row with every column, decoding the rest of the
+// batch on first use: only a tie on ts across sources asks for it.
+func (c *batchCursor) whole() (*columns.Batch, int, error) {
+	if c.rest != nil {
+		b, err := c.rest()
+		if err != nil {
+			return nil, 0, err
+		}
+		c.b, c.rest = b, nil
+	}
+	b, i := c.current()
+	return b, i, nil
+}
+
 // segmentSource reads the kept batches of one segment. While the caller
 // consumes one batch, the next is loaded on the pool.
 type segmentSource struct {
 	ctx     context.Context
 	seg     catalog.SegmentPlan
 	sc      scope
+	cols    *colSet // the columns the query reads; nil: all
 	cache   *batchCache
 	pool    *pool
 	next    int // batches whose load has started, in scan direction
@@ -103,8 +125,8 @@ type segmentSource struct {
 	pending <-chan loadResult
 }
 
-func newSegmentSource(ctx context.Context, sp catalog.SegmentPlan, sc scope, cache *batchCache, p *pool) *segmentSource {
-	return &segmentSource{ctx: ctx, seg: sp, sc: sc, cache: cache, pool: p}
+func newSegmentSource(ctx context.Context, sp catalog.SegmentPlan, sc scope, cols *colSet, cache *batchCache, p *pool) *segmentSource {
+	return &segmentSource{ctx: ctx, seg: sp, sc: sc, cols: cols, cache: cache, pool: p}
 }
 
 // prime starts loading the first batch before the source is needed.
@@ -124,13 +146,15 @@ func (s *segmentSource) startLoad() {
 		bi = s.seg.Batches[len(s.seg.Batches)-1-s.next]
 	}
 	s.next++
-	sc, cache, seg := s.sc, s.cache, s.seg.Segment
+	sc, cols, cache, seg := s.sc, s.cols, s.cache, s.seg.Segment
 	s.pending = s.pool.load(s.ctx, seg.Path, func() (batchCursor, error) {
 		var c batchCursor
-		// An ordered scan compares whole rows on equal ts: all columns.
-		b, err := cache.get(seg, bi, nil)
+		b, err := cache.get(seg, bi, cols)
 		if err == nil {
 			c.load(b, nil, true, sc) // segment batches are in row order
+			if cols != nil {
+				c.rest = func() (*columns.Batch, error) { return cache.get(seg, bi, nil) }
+			}
 		}
 		return c, err
 	})
@@ -145,6 +169,8 @@ func (s *segmentSource) bound() int64 {
 }
 
 func (s *segmentSource) current() (*columns.Batch, int) { return s.cur.current() }
+
+func (s *segmentSource) whole() (*columns.Batch, int, error) { return s.cur.whole() }
 
 func (s *segmentSource) advance() (bool, error) {
 	for !s.cur.step() {
@@ -190,6 +216,9 @@ type bufferSource struct {
 	orders *sortOrders
 	cur    batchCursor
 	loaded bool
+
+	hasBound bool
+	first    int64 // bound, once hasBound
 }
 
 func newBufferSource(b *columns.Batch, sc scope, orders *sortOrders) *bufferSource {
@@ -197,18 +226,28 @@ func newBufferSource(b *columns.Batch, sc scope, orders *sortOrders) *bufferSour
 }
 
 // bound is the batch's smallest (largest when reverse) ts, found without
-// sorting: a merge that stops early never sorts this batch.
+// sorting (a merge that stops early never sorts this batch) and once: the
+// merge sorts its sources by bound.
 func (s *bufferSource) bound() int64 {
-	v := s.b.TS[0]
-	for _, ts := range s.b.TS[1:] {
-		if s.sc.reverse && ts > v || !s.sc.reverse && ts < v {
-			v = ts
+	if !s.hasBound {
+		s.hasBound = true
+		s.first = s.b.TS[0]
+		for _, ts := range s.b.TS[1:] {
+			if s.sc.reverse && ts > s.first || !s.sc.reverse && ts < s.first {
+				s.first = ts
+			}
 		}
 	}
-	return v
+	return s.first
 }
 
 func (s *bufferSource) current() (*columns.Batch, int) { return s.cur.current() }
+
+// whole is current: buffered batches are never projected.
+func (s *bufferSource) whole() (*columns.Batch, int, error) {
+	b, i := s.cur.current()
+	return b, i, nil
+}
 
 func (s *bufferSource) advance() (bool, error) {
 	if !s.loaded {
