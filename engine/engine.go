@@ -6,6 +6,7 @@ import (
 	sqle "github.com/dolthub/go-mysql-server"
 	"github.com/dolthub/go-mysql-server/server"
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/analyzer"
 	"github.com/dolthub/vitess/go/mysql"
 
 	"logq/catalog"
@@ -39,8 +40,22 @@ func New(store *partitions.Store, cat *catalog.Catalog, opts ...Options) (*sqle.
 	cache := newBatchCache(cacheBytes, stats)
 	t := &Table{store: store, cat: cat, stats: stats, cache: cache, orders: &sortOrders{}, pool: newPool(o.Workers)}
 	pro := &Provider{db: &Database{table: t}, stats: stats}
-	return sqle.NewDefault(pro), pro
+	a := WithMySQLSemantics(analyzer.NewBuilder(pro)).Build()
+	return sqle.New(a, nil), pro
 }
+
+// WithMySQLSemantics adds to b the rules that make go-mysql-server answer as
+// MySQL 8 where v0.20.0 differs (GMS-NOTES.md): DIV over DECIMAL. They do
+// not depend on logs; the tests' and the benchmark's reference engines use
+// them too, so that they stand for MySQL.
+func WithMySQLSemantics(b *analyzer.Builder) *analyzer.Builder {
+	return b.AddPostAnalyzeRule(mysqlDivRuleID, mysqlDivRule)
+}
+
+// Rule ids of logq's analyzer rules, clear of go-mysql-server's own.
+const (
+	mysqlDivRuleID analyzer.RuleId = 1000 + iota
+)
 
 // Stats returns the counters of every scan since start.
 func (p *Provider) Stats() *ScanStats { return p.stats }

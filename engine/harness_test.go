@@ -17,6 +17,7 @@ import (
 	"github.com/dolthub/go-mysql-server/memory"
 	gmsserver "github.com/dolthub/go-mysql-server/server"
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/analyzer"
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/dolthub/vitess/go/sqltypes"
 	_ "github.com/go-sql-driver/mysql"
@@ -152,7 +153,8 @@ func startReference(t testing.TB, rows []refRow) *gosql.DB {
 		require.NoError(t, ins.Insert(ctx, sql.NewRow(r.TS, r.Level, r.Service, r.Host, r.TraceID, r.Message, r.Status, r.Latency)))
 	}
 	require.NoError(t, ins.Close(ctx))
-	return serveSQL(t, sqle.NewDefault(pro), memory.NewSessionBuilder(pro), "logq")
+	a := engine.WithMySQLSemantics(analyzer.NewBuilder(pro)).Build()
+	return serveSQL(t, sqle.New(a, nil), memory.NewSessionBuilder(pro), "logq")
 }
 
 // serveSQL serves e on a free port and returns a client.

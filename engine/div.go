@@ -1,0 +1,134 @@
+package engine
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/analyzer"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/plan"
+	"github.com/dolthub/go-mysql-server/sql/transform"
+	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/shopspring/decimal"
+)
+
+// intDiv is `a DIV b` with MySQL's semantics where go-mysql-server v0.20.0
+// differs: with a DECIMAL or floating-point operand MySQL divides exactly
+// in DECIMAL and truncates toward zero, while go-mysql-server rounds the
+// quotient to two decimals first (so 1893459899.999999 DIV 300 gave 6311533,
+// not 6311532) and floors floats. Grafana's $__timeGroup,
+// UNIX_TIMESTAMP(ts) DIV 300 * 300, is DECIMAL DIV INT on a column with
+// fractions: rows in the last instants of a bucket landed in the next one.
+// Integer operands and anything else keep go-mysql-server's evaluation.
+type intDiv struct {
+	*expression.IntDiv
+}
+
+var _ sql.Expression = (*intDiv)(nil)
+
+// WithChildren implements sql.Expression, keeping the MySQL semantics.
+func (d *intDiv) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	if len(children) != 2 {
+		return nil, sql.ErrInvalidChildrenNumber.New(d, len(children), 2)
+	}
+	return &intDiv{expression.NewIntDiv(children[0], children[1])}, nil
+}
+
+// Eval implements sql.Expression.
+func (d *intDiv) Eval(ctx *sql.Context, row sql.Row) (any, error) {
+	lt, rt := d.LeftChild.Type(), d.RightChild.Type()
+	if !exactOperand(lt) || !exactOperand(rt) || types.IsInteger(lt) && types.IsInteger(rt) {
+		return d.IntDiv.Eval(ctx, row)
+	}
+	l, err := d.LeftChild.Eval(ctx, row)
+	if err != nil {
+		return nil, err
+	}
+	r, err := d.RightChild.Eval(ctx, row)
+	if err != nil {
+		return nil, err
+	}
+	if l == nil || r == nil {
+		return nil, nil
+	}
+	ld, lok := toDecimal(l)
+	rd, rok := toDecimal(r)
+	if !lok || !rok {
+		return d.IntDiv.Eval(ctx, row)
+	}
+	if rd.IsZero() {
+		ctx.Warn(1365, "Division by 0")
+		return nil, nil
+	}
+	q, _ := ld.QuoRem(rd, 0) // truncated toward zero, exactly
+	if types.IsUnsigned(d.Type()) {
+		v, err := strconv.ParseUint(q.String(), 10, 64)
+		if err != nil {
+			return nil, expression.ErrIntDivDataOutOfRange.New(ld.String(), rd.String())
+		}
+		return v, nil
+	}
+	v, err := strconv.ParseInt(q.String(), 10, 64)
+	if err != nil {
+		return nil, expression.ErrIntDivDataOutOfRange.New(ld.String(), rd.String())
+	}
+	return v, nil
+}
+
+// exactOperand reports whether t is a number type intDiv evaluates itself.
+func exactOperand(t sql.Type) bool {
+	return types.IsInteger(t) || types.IsDecimal(t) || types.IsFloat(t)
+}
+
+// toDecimal converts a number value to DECIMAL as MySQL does for DIV; a
+// float becomes its shortest exact decimal representation.
+func toDecimal(v any) (decimal.Decimal, bool) {
+	switch n := v.(type) {
+	case decimal.Decimal:
+		return n, true
+	case float64:
+		return decimal.NewFromFloat(n), true
+	case float32:
+		return decimal.NewFromFloat32(n), true
+	case int64:
+		return decimal.NewFromInt(n), true
+	case int32:
+		return decimal.NewFromInt(int64(n)), true
+	case int16:
+		return decimal.NewFromInt(int64(n)), true
+	case int8:
+		return decimal.NewFromInt(int64(n)), true
+	case int:
+		return decimal.NewFromInt(int64(n)), true
+	case uint64:
+		d, err := decimal.NewFromString(strconv.FormatUint(n, 10))
+		return d, err == nil
+	case uint32:
+		return decimal.NewFromInt(int64(n)), true
+	case uint16:
+		return decimal.NewFromInt(int64(n)), true
+	case uint8:
+		return decimal.NewFromInt(int64(n)), true
+	}
+	return decimal.Decimal{}, false
+}
+
+// mysqlDivRule replaces go-mysql-server's DIV with intDiv everywhere in a
+// plan; see intDiv.
+func mysqlDivRule(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	return transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+		if _, ok := n.(sql.Expressioner); !ok {
+			return n, transform.SameTree, nil
+		}
+		return transform.NodeExprs(n, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+			if d, ok := e.(*expression.IntDiv); ok {
+				return &intDiv{d}, transform.NewTree, nil
+			}
+			return e, transform.SameTree, nil
+		})
+	})
+}
+
+// String keeps go-mysql-server's form: column names derive from it.
+func (d *intDiv) String() string { return fmt.Sprintf("(%s div %s)", d.LeftChild, d.RightChild) }
