@@ -7,6 +7,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/analyzer"
 	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/expression/function"
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
 	"github.com/dolthub/go-mysql-server/sql/types"
@@ -114,16 +115,20 @@ func toDecimal(v any) (decimal.Decimal, bool) {
 	return decimal.Decimal{}, false
 }
 
-// mysqlDivRule replaces go-mysql-server's DIV with intDiv everywhere in a
-// plan; see intDiv.
-func mysqlDivRule(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+// mysqlFunctionsRule swaps, everywhere in a plan, the go-mysql-server
+// expressions logq evaluates itself: DIV (see intDiv) and UNIX_TIMESTAMP
+// (see unixTimestamp).
+func mysqlFunctionsRule(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
 	return transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 		if _, ok := n.(sql.Expressioner); !ok {
 			return n, transform.SameTree, nil
 		}
 		return transform.NodeExprs(n, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
-			if d, ok := e.(*expression.IntDiv); ok {
-				return &intDiv{d}, transform.NewTree, nil
+			switch e := e.(type) {
+			case *expression.IntDiv:
+				return &intDiv{e}, transform.NewTree, nil
+			case *function.UnixTimestamp:
+				return &unixTimestamp{e}, transform.NewTree, nil
 			}
 			return e, transform.SameTree, nil
 		})

@@ -2,11 +2,15 @@ package engine
 
 import (
 	"context"
+	"sync"
 
 	sqle "github.com/dolthub/go-mysql-server"
 	"github.com/dolthub/go-mysql-server/server"
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/analyzer"
+	"github.com/dolthub/go-mysql-server/sql/plan"
+	"github.com/dolthub/go-mysql-server/sql/transform"
+	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/dolthub/vitess/go/mysql"
 
 	"logq/catalog"
@@ -40,22 +44,54 @@ func New(store *partitions.Store, cat *catalog.Catalog, opts ...Options) (*sqle.
 	cache := newBatchCache(cacheBytes, stats)
 	t := &Table{store: store, cat: cat, stats: stats, cache: cache, orders: &sortOrders{}, pool: newPool(o.Workers)}
 	pro := &Provider{db: &Database{table: t}, stats: stats}
-	a := WithMySQLSemantics(analyzer.NewBuilder(pro)).Build()
+	registerVariables.Do(func() {
+		sql.SystemVariables.AddSystemVariables([]sql.SystemVariable{&sql.MysqlSystemVariable{
+			Name:    aggregatePushdownVar,
+			Scope:   sql.GetMysqlScope(sql.SystemVariableScope_Both),
+			Dynamic: true,
+			Type:    types.NewSystemBoolType(aggregatePushdownVar),
+			Default: int8(1),
+		}})
+	})
+	a := WithMySQLSemantics(analyzer.NewBuilder(pro)).
+		AddPostAnalyzeRule(aggregateRuleID, aggregateRule). // after the functions: it matches intDiv
+		Build()
 	return sqle.New(a, nil), pro
 }
 
 // WithMySQLSemantics adds to b the rules that make go-mysql-server answer as
-// MySQL 8 where v0.20.0 differs (GMS-NOTES.md): DIV over DECIMAL. They do
+// MySQL 8 where v0.20.0 differs (GMS-NOTES.md): DIV over DECIMAL,
+// UNIX_TIMESTAMP's cost per row, EXPLAIN of plain aggregates. They do
 // not depend on logs; the tests' and the benchmark's reference engines use
 // them too, so that they stand for MySQL.
 func WithMySQLSemantics(b *analyzer.Builder) *analyzer.Builder {
-	return b.AddPostAnalyzeRule(mysqlDivRuleID, mysqlDivRule)
+	return b.AddPostAnalyzeRule(mysqlFunctionsRuleID, mysqlFunctionsRule).
+		AddPostAnalyzeRule(explainRowsRuleID, explainRowsRule)
+}
+
+// explainRowsRule lets EXPLAIN of an aggregate without GROUP BY answer:
+// go-mysql-server flags such a query as returning at most one row, to take
+// a shortcut when sending it, and keeps the flag when the query is EXPLAINed
+// (its rules only see the query under EXPLAIN), so the EXPLAIN, one row
+// per plan line, failed with "result max1Row iterator returned more than
+// one row". Without the flag the one row goes out the ordinary way.
+func explainRowsRule(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, flags *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	if flags != nil {
+		flags.Unset(sql.QFlagMax1Row)
+	}
+	return n, transform.SameTree, nil
 }
 
 // Rule ids of logq's analyzer rules, clear of go-mysql-server's own.
 const (
-	mysqlDivRuleID analyzer.RuleId = 1000 + iota
+	mysqlFunctionsRuleID analyzer.RuleId = 1000 + iota
+	aggregateRuleID
+	explainRowsRuleID
 )
+
+// registerVariables adds logq's session variables to go-mysql-server's
+// process-wide registry, once.
+var registerVariables sync.Once
 
 // Stats returns the counters of every scan since start.
 func (p *Provider) Stats() *ScanStats { return p.stats }

@@ -12,12 +12,15 @@ import (
 // own plan is made when it runs, from the data then).
 //
 //	pushed: (logs.level = 'ERROR') AND ...; pruning: partitions 1/28, segments 1/77, batches 1/160, bytes to read 1234567/399123456; buffered rows 0
-func (t *indexedTable) explain() string {
+func (t *indexedTable) explain() string { return explainScan(t.Table, t.push) }
+
+// explainScan describes a read of t under the claimed conditions push.
+func explainScan(t *Table, push *pushed) string {
 	prune := fullScan()
-	if t.push != nil {
-		prune = t.push.prune
+	if push != nil {
+		prune = push.prune
 	}
-	snap := takeSnapshot(t.Table, prune)
+	snap := takeSnapshot(t, prune)
 	defer snap.plan.Release()
 	st := snap.plan.Stats
 	var total int64 // buffered rows of the kept partitions, read in full
@@ -28,7 +31,7 @@ func (t *indexedTable) explain() string {
 	}
 	bytesTotal := t.store.Stats().SegmentBytes
 	return fmt.Sprintf("pushed: %s; pruning: partitions %d/%d, segments %d/%d, batches %d/%d, bytes to read %d/%d; buffered rows %d",
-		t.push.describe(), st.PartitionsKept, st.PartitionsTotal, st.SegmentsKept, st.SegmentsTotal,
+		push.describe(), st.PartitionsKept, st.PartitionsTotal, st.SegmentsKept, st.SegmentsTotal,
 		st.BatchesKept, st.BatchesTotal, st.BytesToRead, bytesTotal, total)
 }
 

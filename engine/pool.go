@@ -39,24 +39,39 @@ func (p *pool) load(ctx context.Context, what string, fn func() (batchCursor, er
 
 // loadInto is load delivering on ch, which must have room for the result.
 func (p *pool) loadInto(ctx context.Context, what string, fn func() (batchCursor, error), ch chan<- loadResult) {
+	var cur batchCursor
+	p.start(ctx, what, func() (err error) {
+		cur, err = fn()
+		return err
+	}, func(err error) { ch <- loadResult{cur: cur, err: err} })
+}
+
+// start runs fn on the pool when a slot is free, then calls done, on the
+// same goroutine, with fn's error, the context's when it ended first, or
+// an error naming what was being read when fn panicked: never a crash.
+func (p *pool) start(ctx context.Context, what string, fn func() error, done func(error)) {
 	go func() {
 		select {
 		case p.slots <- struct{}{}:
 		case <-ctx.Done():
-			ch <- loadResult{err: ctx.Err()}
+			done(ctx.Err())
 			return
 		}
 		defer func() { <-p.slots }()
-		defer func() {
-			if v := recover(); v != nil {
-				ch <- loadResult{err: fmt.Errorf("BUG: reading %s panicked: %v\n%s", what, v, debug.Stack())}
-			}
-		}()
-		if err := ctx.Err(); err != nil {
-			ch <- loadResult{err: err}
-			return
+		err := ctx.Err()
+		if err == nil {
+			err = runRecovered(what, fn)
 		}
-		cur, err := fn()
-		ch <- loadResult{cur: cur, err: err}
+		done(err)
 	}()
+}
+
+// runRecovered runs fn, turning a panic into an error.
+func runRecovered(what string, fn func() error) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("BUG: reading %s panicked: %v\n%s", what, v, debug.Stack())
+		}
+	}()
+	return fn()
 }

@@ -1,0 +1,225 @@
+package engine
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"logq/partitions/columns"
+)
+
+// aggregateBatch accumulates the rows sel of b into a new partial table.
+// Keys and arguments are resolved to the batch's columns once; the loop
+// over rows then only reads arrays.
+func (q *aggQuery) aggregateBatch(b *columns.Batch, sel []int32, loc *time.Location) (*aggTable, error) {
+	t := newAggTable(q)
+	keyOf := make([]func(i int) int64, len(q.keys))
+	for k := range q.keys {
+		keyOf[k] = q.keys[k].reader(b, t.dicts[k], loc)
+	}
+	update := make([]func(a *acc, i int), len(q.aggs))
+	for a := range q.aggs {
+		fn, err := q.aggs[a].updater(b)
+		if err != nil {
+			return nil, err
+		}
+		update[a] = fn
+	}
+	na := len(q.aggs)
+	for _, i32 := range sel {
+		i := int(i32)
+		var tup groupTuple
+		for k, f := range keyOf {
+			tup[k] = f(i)
+		}
+		g := t.group(tup)
+		if ts := b.TS[i]; ts < t.minTS[g] {
+			t.minTS[g] = ts
+		}
+		accs := t.accs[g*na : (g+1)*na]
+		for a, f := range update {
+			f(&accs[a], i)
+		}
+	}
+	return t, nil
+}
+
+// reader returns the function computing the key of row i of b.
+func (k *aggKey) reader(b *columns.Batch, dict *strDict, loc *time.Location) func(int) int64 {
+	switch k.kind {
+	case keyEpochDiv:
+		return func(i int) int64 { return epochDiv(b.TS[i], k.n) }
+	case keyEpochFloor:
+		return func(i int) int64 { return epochFloor(b.TS[i], k.n) }
+	case keyLocal:
+		clock := newZoneClock(loc)
+		return func(i int) int64 {
+			local := clock.local(floorDiv(b.TS[i], 1_000_000))
+			return floorDiv(local, k.unit) * k.unit
+		}
+	}
+	if k.col.core >= 0 {
+		s := coreStrings(b, k.col.core)
+		return func(i int) int64 {
+			if s.IsNull(i) {
+				return 0
+			}
+			return dict.code(viewString(s.Value(i)), false)
+		}
+	}
+	d := b.Column(k.col.name)
+	switch {
+	case d == nil:
+		return func(int) int64 { return 0 }
+	case d.Type == columns.TypeString:
+		return func(i int) int64 {
+			if !d.Valid[i] {
+				return 0
+			}
+			return dict.code(viewString(d.Strs.Value(i)), false)
+		}
+	}
+	// A batch from before the column widened to VARCHAR: its values' text.
+	return func(i int) int64 {
+		if !d.Valid[i] {
+			return 0
+		}
+		return dict.code(string(d.AppendText(nil, i)), false)
+	}
+}
+
+// updater returns the function adding row i of b to an accumulator.
+func (fn *aggFn) updater(b *columns.Batch) (func(*acc, int), error) {
+	if fn.op == opCount && fn.arg == argRows || fn.op == opCount && fn.arg == argTS {
+		return func(a *acc, _ int) { a.n++ }, nil
+	}
+	switch fn.arg {
+	case argTS:
+		return fn.numeric(b.TS, nil, nil), nil
+	case argString:
+		return fn.strings(b), nil
+	}
+	d := b.Column(fn.col.name)
+	if d == nil {
+		return func(*acc, int) {}, nil // NULL in every row
+	}
+	switch {
+	case fn.arg == argInt && d.Type == columns.TypeInt64:
+		return fn.numeric(d.Ints, nil, d.Valid), nil
+	case fn.arg == argFloat && d.Type == columns.TypeFloat64:
+		return fn.numeric(nil, d.Floats, d.Valid), nil
+	case fn.arg == argFloat && d.Type == columns.TypeInt64:
+		return fn.numeric(nil, widen(d.Ints), d.Valid), nil
+	}
+	return nil, fmt.Errorf("BUG: %s over a batch holding %s values of %s", fn.text, d.Type, fn.col.name)
+}
+
+func widen(ints []int64) []float64 {
+	out := make([]float64, len(ints))
+	for i, v := range ints {
+		out[i] = float64(v)
+	}
+	return out
+}
+
+// numeric adds the values of ints or floats (one is nil); valid marks the
+// non-NULL rows (nil: all).
+func (fn *aggFn) numeric(ints []int64, floats []float64, valid []bool) func(*acc, int) {
+	ok := func(i int) bool { return valid == nil || valid[i] }
+	switch {
+	case fn.op == opCount:
+		return func(a *acc, i int) {
+			if ok(i) {
+				a.n++
+			}
+		}
+	case fn.op == opCountDistinct:
+		return func(a *acc, i int) {
+			if !ok(i) {
+				return
+			}
+			if a.set == nil {
+				a.set = map[string]struct{}{}
+			}
+			if ints != nil {
+				a.set[strconv.FormatInt(ints[i], 10)] = struct{}{}
+			} else {
+				a.set[distinctText(floats[i])] = struct{}{}
+			}
+		}
+	case ints != nil:
+		return func(a *acc, i int) {
+			if !ok(i) {
+				return
+			}
+			v := ints[i]
+			switch fn.op {
+			case opSum, opAvg:
+				a.sumI += v
+			case opMin:
+				if a.n == 0 || v < a.i {
+					a.i = v
+				}
+			case opMax:
+				if a.n == 0 || v > a.i {
+					a.i = v
+				}
+			}
+			a.n++
+		}
+	}
+	return func(a *acc, i int) {
+		if !ok(i) {
+			return
+		}
+		v := floats[i]
+		switch fn.op {
+		case opSum, opAvg:
+			a.sumF += v
+		case opMin:
+			if a.n == 0 || v < a.f {
+				a.f = v
+			}
+		case opMax:
+			if a.n == 0 || v > a.f {
+				a.f = v
+			}
+		}
+		a.n++
+	}
+}
+
+// strings counts the values of a string column (COUNT, COUNT DISTINCT).
+func (fn *aggFn) strings(b *columns.Batch) func(*acc, int) {
+	var text func(i int) (string, bool)
+	if fn.col.core >= 0 {
+		s := coreStrings(b, fn.col.core)
+		text = func(i int) (string, bool) { return viewString(s.Value(i)), !s.IsNull(i) }
+	} else if d := b.Column(fn.col.name); d == nil {
+		text = func(int) (string, bool) { return "", false }
+	} else if d.Type == columns.TypeString {
+		text = func(i int) (string, bool) { return viewString(d.Strs.Value(i)), d.Valid[i] }
+	} else {
+		text = func(i int) (string, bool) { return string(d.AppendText(nil, i)), d.Valid[i] }
+	}
+	if fn.op == opCount {
+		return func(a *acc, i int) {
+			if _, ok := text(i); ok {
+				a.n++
+			}
+		}
+	}
+	return func(a *acc, i int) {
+		v, ok := text(i)
+		if !ok {
+			return
+		}
+		if a.set == nil {
+			a.set = map[string]struct{}{}
+		}
+		if _, seen := a.set[v]; !seen {
+			a.set[strings.Clone(v)] = struct{}{}
+		}
+	}
+}

@@ -1,0 +1,226 @@
+package engine
+
+import (
+	"context"
+	"io"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/dolthub/go-mysql-server/sql"
+)
+
+// aggQuery is an aggregate over logs that the aggregate rule took from
+// go-mysql-server's GroupBy: computed per batch, in parallel, over columns,
+// and merged; go-mysql-server then sees only the groups.
+type aggQuery struct {
+	t       *Table  // the query's view of logs
+	push    *pushed // the claimed WHERE conditions; nil: none
+	grouped bool    // GROUP BY present: no rows in, no rows out
+	keys    []aggKey
+	aggs    []aggFn
+	outs    []aggOut // one per selected expression
+	cols    *colSet  // the columns the scan converts
+
+	selected []sql.Expression // the GroupBy's, for sql.Projector
+	schema   sql.Schema
+}
+
+// aggOut is how one selected expression is computed: an aggregate's
+// result, or an expression over a group's representative row (its key
+// values and first ts; see repRow).
+type aggOut struct {
+	agg  int            // index into aggs, or -1
+	expr sql.Expression // agg < 0: evaluated over the representative row
+}
+
+// aggNode is the plan node of an aggQuery; it replaces the GroupBy and the
+// table under it.
+type aggNode struct {
+	q *aggQuery
+}
+
+var (
+	_ sql.ExecSourceRel = (*aggNode)(nil)
+	_ sql.Projector     = (*aggNode)(nil)
+)
+
+func (n *aggNode) Resolved() bool       { return true }
+func (n *aggNode) IsReadOnly() bool     { return true }
+func (n *aggNode) Schema() sql.Schema   { return n.q.schema }
+func (n *aggNode) Children() []sql.Node { return nil }
+
+// ProjectedExprs implements sql.Projector: the GroupBy's selected
+// expressions, through which the nodes above resolve their columns.
+func (n *aggNode) ProjectedExprs() []sql.Expression { return n.q.selected }
+
+func (n *aggNode) WithChildren(children ...sql.Node) (sql.Node, error) {
+	if len(children) != 0 {
+		return nil, sql.ErrInvalidChildrenNumber.New(n, len(children), 0)
+	}
+	return n, nil
+}
+
+// String is the node in EXPLAIN PLAN.
+func (n *aggNode) String() string {
+	q := n.q
+	var keys, aggs []string
+	for i := range q.keys {
+		keys = append(keys, q.keys[i].describe())
+	}
+	for i := range q.aggs {
+		aggs = append(aggs, q.aggs[i].text)
+	}
+	p := sql.NewTreePrinter()
+	_ = p.WriteNode("LogsAggregate(pushed down: computed over columns inside the partitions)")
+	_ = p.WriteChildren(
+		"groups: ["+strings.Join(keys, ", ")+"]",
+		"aggregates: ["+strings.Join(aggs, ", ")+"]",
+		explainScan(q.t, q.push),
+	)
+	return p.String()
+}
+
+// RowIter implements sql.ExecSourceRel: it aggregates every kept batch
+// before returning the first group.
+func (n *aggNode) RowIter(ctx *sql.Context, _ sql.Row) (sql.RowIter, error) {
+	loc, err := sessionLocation(ctx)
+	if err != nil {
+		return nil, err
+	}
+	total, err := n.q.run(ctx, loc)
+	if err != nil {
+		return nil, err
+	}
+	return n.q.rows(ctx, total, loc)
+}
+
+// run aggregates the kept batches on the pool, a window of them at a time,
+// merging each partial as it completes.
+func (q *aggQuery) run(ctx context.Context, loc *time.Location) (*aggTable, error) {
+	t := q.t
+	sc := scope{lo: math.MinInt64, hi: math.MaxInt64}
+	prune := fullScan()
+	if q.push != nil {
+		prune, sc.cond = q.push.prune, q.push.pred
+		sc.lo, sc.hi = prune.MinTS, prune.MaxTS
+	}
+	snap := takeSnapshot(t, prune)
+	defer snap.plan.Release()
+	t.stats.recordPlan(snap)
+
+	type task struct {
+		what string
+		fn   func() (*aggTable, error)
+	}
+	var tasks []task
+	for _, p := range snap.plan.Partitions {
+		for _, sp := range p.Segments {
+			seg := sp.Segment
+			for _, bi := range sp.Batches {
+				tasks = append(tasks, task{seg.Path, func() (*aggTable, error) {
+					b, err := t.cache.get(seg, bi, q.cols)
+					if err != nil {
+						return nil, err
+					}
+					var c batchCursor
+					c.load(b, nil, true, sc)
+					return q.aggregateBatch(b, c.sel, loc)
+				}})
+			}
+		}
+		for _, b := range snap.buffered[p.Key].Batches {
+			t.stats.BufferedRowsRead.Add(int64(b.Len()))
+			tasks = append(tasks, task{"buffered rows of " + p.Key.DirName(), func() (*aggTable, error) {
+				var c batchCursor
+				c.load(b, nil, false, sc)
+				return q.aggregateBatch(b, c.sel, loc)
+			}})
+		}
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // an error stops the loads still queued
+	type result struct {
+		part *aggTable
+		err  error
+	}
+	results := make(chan result, 2*cap(t.pool.slots))
+	total := newAggTable(q)
+	started, running := 0, 0
+	for started < len(tasks) || running > 0 {
+		for running < cap(results) && started < len(tasks) {
+			tk := tasks[started]
+			started++
+			running++
+			var part *aggTable
+			t.pool.start(ctx, tk.what, func() (err error) {
+				part, err = tk.fn()
+				return err
+			}, func(err error) { results <- result{part, err} })
+		}
+		r := <-results
+		running--
+		if r.err != nil {
+			return nil, r.err
+		}
+		total.mergeFrom(r.part, false)
+	}
+	return total, nil
+}
+
+// rows turns the merged groups into the GroupBy's rows.
+func (q *aggQuery) rows(ctx *sql.Context, total *aggTable, loc *time.Location) (sql.RowIter, error) {
+	final := newAggTable(q)
+	final.mergeFrom(total, true)
+	if len(final.tuples) == 0 && !q.grouped {
+		final.group(groupTuple{}) // an aggregate without GROUP BY has one row
+	}
+	out := make([]sql.Row, 0, len(final.tuples))
+	rep := make(sql.Row, 1+len(q.keys))
+	for g, tup := range final.tuples {
+		rep[0] = nil
+		if ts := final.minTS[g]; ts != math.MaxInt64 {
+			rep[0] = localDatetime(ts, loc)
+		}
+		for k := range q.keys {
+			rep[1+k] = nil
+			if q.keys[k].kind == keyString {
+				if v := final.dicts[k].vals[tup[k]]; v != nil {
+					rep[1+k] = *v
+				}
+			}
+		}
+		accs := final.accsOf(g)
+		row := make(sql.Row, len(q.outs))
+		for i, o := range q.outs {
+			if o.agg >= 0 {
+				row[i] = accs[o.agg].result(&q.aggs[o.agg], loc)
+				continue
+			}
+			v, err := o.expr.Eval(ctx, rep)
+			if err != nil {
+				return nil, err
+			}
+			row[i] = v
+		}
+		out = append(out, row)
+	}
+	return &rowsIter{rows: out}, nil
+}
+
+// rowsIter returns rows computed in advance.
+type rowsIter struct {
+	rows []sql.Row
+	next int
+}
+
+func (it *rowsIter) Next(*sql.Context) (sql.Row, error) {
+	if it.next >= len(it.rows) {
+		return nil, io.EOF
+	}
+	it.next++
+	return it.rows[it.next-1], nil
+}
+
+func (it *rowsIter) Close(*sql.Context) error { return nil }

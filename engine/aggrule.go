@@ -1,0 +1,328 @@
+package engine
+
+import (
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/analyzer"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/expression/function"
+	"github.com/dolthub/go-mysql-server/sql/expression/function/aggregation"
+	"github.com/dolthub/go-mysql-server/sql/plan"
+	"github.com/dolthub/go-mysql-server/sql/transform"
+
+	"logq/partitions/columns"
+)
+
+// aggregatePushdownVar turns the aggregate rule off for a session (SET
+// logq_aggregate_pushdown = OFF): to compare with the row path, or to rule
+// logq's own aggregation out when an answer looks wrong.
+const aggregatePushdownVar = "logq_aggregate_pushdown"
+
+// aggregateRule replaces a GroupBy directly over logs (after WHERE
+// pushdown: no Filter left between them) with an aggNode, when every
+// grouping and selected expression is one it computes exactly as
+// go-mysql-server would. Anything else keeps the row path, unchanged.
+// HAVING, ORDER BY and LIMIT stay above, in go-mysql-server.
+func aggregateRule(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	if v, err := ctx.GetSessionVariable(ctx, aggregatePushdownVar); err == nil && v == int8(0) {
+		return n, transform.SameTree, nil
+	}
+	return transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+		gb, ok := n.(*plan.GroupBy)
+		if !ok {
+			return n, transform.SameTree, nil
+		}
+		q := recogniseAggregate(ctx, gb)
+		if q == nil {
+			return n, transform.SameTree, nil
+		}
+		return &aggNode{q: q}, transform.NewTree, nil
+	})
+}
+
+// logsUnder returns the logs table a GroupBy reads directly, with the
+// conditions pushed into it.
+func logsUnder(n sql.Node) (*Table, *pushed, bool) {
+	switch n := n.(type) {
+	case *plan.TableAlias:
+		return logsUnder(n.Child)
+	case *plan.ResolvedTable:
+		switch t := n.Table.(type) {
+		case *Table:
+			return t, nil, true
+		case *indexedTable:
+			return t.Table, t.push, true
+		}
+	case *plan.IndexedTableAccess:
+		if t, ok := n.Table.(*indexedTable); ok {
+			return t.Table, t.push, true
+		}
+	}
+	return nil, nil, false
+}
+
+// recogniseAggregate returns the aggQuery of gb, or nil when gb has a shape
+// the rule does not compute.
+func recogniseAggregate(ctx *sql.Context, gb *plan.GroupBy) *aggQuery {
+	t, push, ok := logsUnder(gb.Child)
+	if !ok || len(gb.GroupByExprs) > maxAggKeys {
+		return nil
+	}
+	q := &aggQuery{t: t, push: push, grouped: len(gb.GroupByExprs) > 0, selected: gb.SelectedExprs, schema: gb.Schema()}
+	r := recogniser{ctx: ctx, t: t}
+	names := []string{"ts"}
+	for _, e := range gb.GroupByExprs {
+		k, ok := r.key(unalias(e))
+		if !ok {
+			return nil
+		}
+		q.keys = append(q.keys, k)
+		if k.kind == keyString {
+			names = append(names, k.col.name)
+		}
+	}
+	for _, e := range gb.SelectedExprs {
+		if fn, ok := r.aggregate(unalias(e)); ok {
+			q.outs = append(q.outs, aggOut{agg: len(q.aggs)})
+			q.aggs = append(q.aggs, fn)
+			if fn.arg != argRows {
+				names = append(names, fn.col.name)
+			}
+			continue
+		}
+		expr, ok := q.overRepresentative(e)
+		if !ok {
+			return nil
+		}
+		q.outs = append(q.outs, aggOut{agg: -1, expr: expr})
+	}
+	if push != nil && push.pred != nil {
+		names = push.pred.columns(names)
+	}
+	q.cols = newColSet(names)
+	return q
+}
+
+// overRepresentative rewrites a selected expression that is not an
+// aggregate to read a group's representative row: [first ts, key values].
+// It must read only grouped columns, and ts only when a key is a function
+// of ts (every ts of the group then gives the same value; MySQL rejects
+// anything else under ONLY_FULL_GROUP_BY and go-mysql-server picks any
+// row's value).
+func (q *aggQuery) overRepresentative(e sql.Expression) (sql.Expression, bool) {
+	tsKey := false
+	for _, k := range q.keys {
+		tsKey = tsKey || k.kind != keyString
+	}
+	ok := true
+	out, _, err := transform.Expr(e, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+		switch e := e.(type) {
+		case *expression.GetField:
+			if strings.EqualFold(e.Name(), "ts") && tsKey {
+				return e.WithIndex(0), transform.NewTree, nil
+			}
+			for k := range q.keys {
+				if q.keys[k].kind == keyString && strings.EqualFold(q.keys[k].col.name, e.Name()) {
+					return e.WithIndex(1 + k), transform.NewTree, nil
+				}
+			}
+			ok = false
+		case sql.Aggregation, sql.NonDeterministicExpression, *plan.Subquery, *expression.BindVar:
+			ok = false
+		}
+		return e, transform.SameTree, nil
+	})
+	return out, ok && err == nil
+}
+
+func unalias(e sql.Expression) sql.Expression {
+	for {
+		a, ok := e.(*expression.Alias)
+		if !ok {
+			return e
+		}
+		e = a.Child
+	}
+}
+
+// recogniser matches expressions against the shapes the aggregate computes.
+type recogniser struct {
+	ctx *sql.Context
+	t   *Table
+}
+
+// column returns the schema position of a column reference.
+func (r recogniser) column(e sql.Expression) (int, bool) {
+	return compiler{ctx: r.ctx, t: r.t}.column(e)
+}
+
+// isTS reports whether e reads ts.
+func (r recogniser) isTS(e sql.Expression) bool {
+	col, ok := r.column(e)
+	return ok && col == colTS
+}
+
+// stringColumn returns the accessor of a string column compared bytewise,
+// as the keys and distinct sets here compare.
+func (r recogniser) stringColumn(col int) (stringAccessor, bool) {
+	typ := r.t.schema[col].Type
+	st, ok := typ.(sql.StringType)
+	if !ok || col == colTS {
+		return stringAccessor{}, false
+	}
+	if c := st.Collation(); c != sql.Collation_utf8mb4_0900_bin && c != sql.Collation_binary {
+		return stringAccessor{}, false
+	}
+	if col < numCore {
+		return stringAccessor{core: col, name: coreNames[col]}, true
+	}
+	return stringAccessor{core: -1, name: r.t.dyn[col-numCore].Name}, true
+}
+
+// key recognises a GROUP BY expression.
+func (r recogniser) key(e sql.Expression) (aggKey, bool) {
+	if m, ok := e.(*expression.Arithmetic); ok && m.Op == "*" {
+		// bucket * n groups as bucket does, for n ≠ 0.
+		if n, ok := literalInt(m.RightChild); ok && n != 0 {
+			if k, ok := r.key(m.LeftChild); ok && k.kind != keyString {
+				return k, true
+			}
+		}
+		return aggKey{}, false
+	}
+	switch e := e.(type) {
+	case *expression.GetField:
+		col, ok := r.column(e)
+		if !ok {
+			return aggKey{}, false
+		}
+		acc, ok := r.stringColumn(col)
+		return aggKey{kind: keyString, col: acc}, ok
+	case *intDiv:
+		if n, ok := literalInt(e.RightChild); ok && n > 0 && r.epoch(e.LeftChild) {
+			return aggKey{kind: keyEpochDiv, n: n}, true
+		}
+	case *function.Floor:
+		if d, ok := e.Child.(*expression.Div); ok {
+			if n, ok := literalInt(d.RightChild); ok && n > 0 && r.epoch(d.LeftChild) {
+				return aggKey{kind: keyEpochFloor, n: n}, true
+			}
+		}
+	case *function.Date:
+		if r.isTS(e.Child) {
+			return aggKey{kind: keyLocal, unit: 86400}, true
+		}
+	case *function.DateFormat:
+		if !r.isTS(e.LeftChild) {
+			return aggKey{}, false
+		}
+		lit, ok := e.RightChild.(*expression.Literal)
+		if !ok {
+			return aggKey{}, false
+		}
+		format, ok := lit.Value().(string)
+		if !ok {
+			return aggKey{}, false
+		}
+		fields, unit, ok := dateFormatFields(format)
+		if ok && len(fields) > 0 {
+			return aggKey{kind: keyLocal, unit: unit, fields: fields}, true
+		}
+	}
+	return aggKey{}, false
+}
+
+// epoch reports whether e is UNIX_TIMESTAMP(ts) of the DECIMAL(…, 6) type
+// the bucket arithmetic assumes.
+func (r recogniser) epoch(e sql.Expression) bool {
+	var u *function.UnixTimestamp
+	switch e := e.(type) {
+	case *unixTimestamp:
+		u = e.UnixTimestamp
+	case *function.UnixTimestamp:
+		u = e
+	default:
+		return false
+	}
+	if !r.isTS(u.Date) {
+		return false
+	}
+	d, ok := u.Type().(sql.DecimalType)
+	return ok && d.Scale() == 6
+}
+
+// literalInt returns the value of an integer literal.
+func literalInt(e sql.Expression) (int64, bool) {
+	lit, ok := e.(*expression.Literal)
+	if !ok {
+		return 0, false
+	}
+	return exactInt(lit.Value())
+}
+
+// aggregate recognises an aggregate function over one column, or COUNT(*).
+func (r recogniser) aggregate(e sql.Expression) (aggFn, bool) {
+	var op aggOp
+	var arg sql.Expression
+	switch a := e.(type) {
+	case *aggregation.Count:
+		op, arg = opCount, a.Child
+	case *aggregation.CountDistinct:
+		if len(a.Children()) != 1 {
+			return aggFn{}, false
+		}
+		op, arg = opCountDistinct, a.Children()[0]
+	case *aggregation.Sum:
+		op, arg = opSum, a.Child
+	case *aggregation.Avg:
+		op, arg = opAvg, a.Child
+	case *aggregation.Min:
+		op, arg = opMin, a.Child
+	case *aggregation.Max:
+		op, arg = opMax, a.Child
+	default:
+		return aggFn{}, false
+	}
+	if w, ok := e.(sql.WindowAdaptableExpression); ok && w.Window() != nil {
+		return aggFn{}, false
+	}
+	fn := aggFn{op: op, text: e.String()}
+	if lit, ok := arg.(*expression.Literal); ok && op == opCount {
+		if lit.Value() == nil {
+			return aggFn{}, false // COUNT(NULL): rare; the row path answers 0
+		}
+		fn.arg = argRows
+		return fn, true
+	}
+	col, ok := r.column(arg)
+	if !ok {
+		return aggFn{}, false
+	}
+	numeric := op == opSum || op == opAvg || op == opMin || op == opMax
+	switch {
+	case col == colTS:
+		fn.arg, fn.col = argTS, stringAccessor{core: -1, name: "ts"}
+		return fn, op != opSum && op != opAvg
+	case col < numCore:
+		acc, ok := r.stringColumn(col)
+		fn.arg, fn.col = argString, acc
+		return fn, ok && !numeric
+	}
+	d := r.t.dyn[col-numCore]
+	fn.col = stringAccessor{core: -1, name: d.Name}
+	switch d.Type {
+	case columns.TypeInt64:
+		fn.arg = argInt
+	case columns.TypeFloat64:
+		fn.arg = argFloat
+	case columns.TypeString:
+		acc, ok := r.stringColumn(col)
+		fn.arg, fn.col = argString, acc
+		return fn, ok && !numeric
+	default: // BOOLEAN: counted by its text
+		fn.arg = argString
+		return fn, !numeric
+	}
+	return fn, true
+}

@@ -1,0 +1,221 @@
+package engine
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxAggKeys bounds the GROUP BY expressions of a pushed-down aggregate.
+const maxAggKeys = 4
+
+// groupTuple identifies a group: per key, a string code (see strDict) or
+// a ts bucket.
+type groupTuple [maxAggKeys]int64
+
+// aggOp is an aggregate function.
+type aggOp uint8
+
+const (
+	opCount aggOp = iota
+	opCountDistinct
+	opSum
+	opAvg
+	opMin
+	opMax
+)
+
+// argKind is what an aggregate reads.
+type argKind uint8
+
+const (
+	argRows   argKind = iota // COUNT(*): every row
+	argTS                    // ts, as µs
+	argString                // a string column (COUNT, COUNT DISTINCT)
+	argInt                   // a BIGINT dynamic column
+	argFloat                 // a DOUBLE dynamic column (narrower batches widen)
+)
+
+// aggFn is one aggregate of a pushed-down aggregate.
+type aggFn struct {
+	op   aggOp
+	arg  argKind
+	col  stringAccessor // the column read (name for argInt, argFloat)
+	text string         // as the query wrote it, for EXPLAIN
+}
+
+// acc accumulates one aggregate of one group.
+type acc struct {
+	n    int64   // rows counted, or values seen
+	sumI int64   // SUM, AVG of argInt: exact
+	sumF float64 // SUM, AVG of argFloat
+	i    int64   // MIN, MAX of argInt, argTS
+	f    float64 // MIN, MAX of argFloat
+	set  map[string]struct{}
+}
+
+// merge adds o, of the same aggregate fn, into a.
+func (a *acc) merge(fn *aggFn, o *acc) {
+	if o.n == 0 && o.set == nil {
+		return
+	}
+	switch fn.op {
+	case opMin:
+		if a.n == 0 || o.i < a.i {
+			a.i = o.i
+		}
+		if a.n == 0 || o.f < a.f {
+			a.f = o.f
+		}
+	case opMax:
+		if a.n == 0 || o.i > a.i {
+			a.i = o.i
+		}
+		if a.n == 0 || o.f > a.f {
+			a.f = o.f
+		}
+	case opCountDistinct:
+		if a.set == nil {
+			a.set = make(map[string]struct{}, len(o.set))
+		}
+		for v := range o.set {
+			a.set[v] = struct{}{}
+		}
+	}
+	a.n += o.n
+	a.sumI += o.sumI
+	a.sumF += o.sumF
+}
+
+// result is the aggregate's value as go-mysql-server's row path gives it
+// (COUNT a BIGINT; SUM and AVG a DOUBLE; MIN and MAX the column's type;
+// NULL over no values), so that pushing an aggregate down never changes an
+// answer.
+func (a *acc) result(fn *aggFn, loc *time.Location) any {
+	switch fn.op {
+	case opCount:
+		return a.n
+	case opCountDistinct:
+		return int64(len(a.set))
+	}
+	if a.n == 0 {
+		return nil
+	}
+	switch fn.op {
+	case opSum:
+		return a.sum(fn)
+	case opAvg:
+		return a.sum(fn) / float64(a.n)
+	}
+	switch fn.arg {
+	case argTS:
+		return localDatetime(a.i, loc)
+	case argInt:
+		return a.i
+	}
+	return a.f
+}
+
+func (a *acc) sum(fn *aggFn) float64 {
+	if fn.arg == argInt {
+		return float64(a.sumI)
+	}
+	return a.sumF
+}
+
+// strDict gives the values of a string key small codes; 0 is NULL.
+type strDict struct {
+	codes map[string]int64
+	vals  []*string
+}
+
+func newStrDict() *strDict {
+	return &strDict{codes: map[string]int64{}, vals: []*string{nil}}
+}
+
+// code returns v's code, adding it (cloned when clone: v may view a batch).
+func (d *strDict) code(v string, clone bool) int64 {
+	if c, ok := d.codes[v]; ok {
+		return c
+	}
+	if clone {
+		v = strings.Clone(v)
+	}
+	c := int64(len(d.vals))
+	d.codes[v] = c
+	d.vals = append(d.vals, &v)
+	return c
+}
+
+// aggTable holds groups and their accumulators: one per batch (partial),
+// and one for the query that the partials merge into.
+type aggTable struct {
+	q      *aggQuery
+	index  map[groupTuple]int32
+	tuples []groupTuple
+	minTS  []int64 // per group: its first ts, which stands for its ts keys
+	accs   []acc   // len(q.aggs) per group
+	dicts  [maxAggKeys]*strDict
+}
+
+func newAggTable(q *aggQuery) *aggTable {
+	t := &aggTable{q: q, index: map[groupTuple]int32{}}
+	for k := range q.keys {
+		if q.keys[k].kind == keyString {
+			t.dicts[k] = newStrDict()
+		}
+	}
+	return t
+}
+
+// group returns the index of the group tup, adding it.
+func (t *aggTable) group(tup groupTuple) int {
+	if g, ok := t.index[tup]; ok {
+		return int(g)
+	}
+	g := len(t.tuples)
+	t.index[tup] = int32(g)
+	t.tuples = append(t.tuples, tup)
+	t.minTS = append(t.minTS, math.MaxInt64)
+	for range t.q.aggs {
+		t.accs = append(t.accs, acc{})
+	}
+	return g
+}
+
+// accsOf returns the accumulators of group g.
+func (t *aggTable) accsOf(g int) []acc {
+	n := len(t.q.aggs)
+	return t.accs[g*n : (g+1)*n]
+}
+
+// mergeFrom adds the groups of o into t, translating string codes; keys
+// of the kinds in final are mapped through finalKey first.
+func (t *aggTable) mergeFrom(o *aggTable, final bool) {
+	for g, tup := range o.tuples {
+		var nt groupTuple
+		for k := range t.q.keys {
+			key := &t.q.keys[k]
+			switch {
+			case key.kind == keyString:
+				if v := o.dicts[k].vals[tup[k]]; v != nil {
+					nt[k] = t.dicts[k].code(*v, true)
+				}
+			case final && key.kind == keyLocal:
+				nt[k] = key.identity(tup[k])
+			default:
+				nt[k] = tup[k]
+			}
+		}
+		ng := t.group(nt)
+		t.minTS[ng] = min(t.minTS[ng], o.minTS[g])
+		dst, src := t.accsOf(ng), o.accsOf(g)
+		for a := range dst {
+			dst[a].merge(&t.q.aggs[a], &src[a])
+		}
+	}
+}
+
+// distinctText is the text COUNT(DISTINCT) compares a value by.
+func distinctText(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }

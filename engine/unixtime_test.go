@@ -1,0 +1,51 @@
+package engine
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/expression/function"
+	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/stretchr/testify/require"
+)
+
+// TestUnixTimestampIsGMSs checks that unixTimestamp gives exactly
+// go-mysql-server's UNIX_TIMESTAMP values (it only caches zones): DATETIME
+// arguments of every precision, in offset and named session zones, across
+// Berlin's daylight-saving gap and overlap, before 1970 and at the limits.
+func TestUnixTimestampIsGMSs(t *testing.T) {
+	ctx := sql.NewEmptyContext()
+	instants := []time.Time{
+		time.Date(2026, 11, 1, 0, 4, 59, 999999000, time.UTC),
+		time.Date(2026, 3, 29, 2, 30, 0, 0, time.UTC),  // wall clock skipped in Berlin
+		time.Date(2026, 10, 25, 2, 30, 0, 0, time.UTC), // wall clock repeated in Berlin
+		time.Date(1970, 1, 1, 0, 0, 0, 500000000, time.UTC),
+		time.Date(1969, 12, 31, 23, 0, 0, 0, time.UTC),
+		time.Date(3001, 1, 19, 7, 59, 59, 0, time.UTC),
+		time.Date(2038, 1, 19, 3, 14, 8, 123000, time.UTC),
+	}
+	for _, zone := range []string{"UTC", "+00:00", "+05:30", "-08:00", "Europe/Berlin", "America/Los_Angeles", "nowhere"} {
+		require.NoError(t, ctx.SetSessionVariable(ctx, "time_zone", zone), zone)
+		for _, prec := range []int{0, 3, 6} {
+			col := expression.NewGetField(0, types.MustCreateDatetimeType(types.Datetime.Type(), prec), "ts", true)
+			gms, err := function.NewUnixTimestamp(col)
+			require.NoError(t, err)
+			ours := &unixTimestamp{gms.(*function.UnixTimestamp)}
+			for _, ts := range append(instants, time.Time{}) {
+				row := sql.Row{ts}
+				if ts.IsZero() {
+					row = sql.Row{nil}
+				}
+				want, err := gms.Eval(ctx, row)
+				require.NoError(t, err)
+				got, err := ours.Eval(ctx, row)
+				require.NoError(t, err)
+				require.Equal(t, fmt.Sprint(want), fmt.Sprint(got), "UNIX_TIMESTAMP(%v) DATETIME(%d) in %s", ts, prec, zone)
+				require.Equal(t, fmt.Sprintf("%T", want), fmt.Sprintf("%T", got))
+			}
+		}
+	}
+}
