@@ -107,6 +107,10 @@ const (
 	// flush has had its turn and will not run under the timed queries.
 	settleQuiet = 12 * time.Second
 
+	// settleProgressInterval is how often the wait for the server to
+	// settle says how it goes.
+	settleProgressInterval = 10 * time.Second
+
 	// settlePoll is how often the server's buffered rows and CPU time are
 	// read while waiting for it to settle.
 	settlePoll = 250 * time.Millisecond
@@ -119,6 +123,29 @@ const (
 	// /proc/PID/stat; Linux fixes it at 100 for user space on every
 	// architecture.
 	procClockTicks = 100
+
+	// defaultBaselineBudget is the time the baseline gets per query for
+	// its warm-up and timed runs (at least one, at most --runs). At 10M
+	// rows its slowest queries take 20-30 s a run, so they get the one
+	// run, while those under a few seconds get several; the baseline's
+	// part of `make bench` stays near four minutes for Q1-Q10.
+	defaultBaselineBudget = 10 * time.Second
+
+	// answerDecimals is the number of decimal places at which approximate
+	// numbers (DOUBLE, FLOAT, DECIMAL) of two answers are compared: the
+	// scale MySQL gives AVG over an integer column (its
+	// div_precision_increment, 4), which is what a MySQL client displays.
+	answerDecimals = 4
+
+	// gcPauseHeadroomBytes is how much the bench's heap may grow while its
+	// garbage collector is paused for logq's timed queries before it runs
+	// anyway: far more than the answers of the workload (tens of MB), far
+	// less than the memory left beside a 10M-row baseline.
+	gcPauseHeadroomBytes = 2 << 30
+
+	// maxProfileBytes bounds a profile read from the server. CPU and heap
+	// profiles of minutes of work are a few MB; more means a wrong answer.
+	maxProfileBytes = 1 << 30
 
 	// baselineReadBytes is the size of the reads of the data file when the
 	// baseline loads it: one read is parsed as one batch of about 18k rows.

@@ -12,16 +12,18 @@
 // The query phase runs on the server that ingested, before it is stopped.
 // It first waits for the server to settle (buffers flushed, CPU idle), so
 // that the timings measure queries rather than background flushes and
-// compactions, and closes the ingest figures (RSS, CPU) there. Each query
-// gets one untimed warm-up and then --runs timed runs over one connection
-// of go-sql-driver/mysql, timed until the last row is read into
-// sql.RawBytes; `SELECT 1` (the floor) shows what the client and the wire
-// cost alone. The baseline is then loaded, with logq's own JSON-lines
-// parser, into a memory table served from the bench process while the
-// server is idle, timed the same way, and freed. It holds every row as a
-// sql.Row (several GB at 10M rows), and answers in the bench process, so
-// its floor has no cross-process hop. Row counts of the two must agree; a
-// difference is reported as a MISMATCH without failing the run.
+// compactions, and closes the ingest figures (RSS, CPU) there; the
+// baseline loads meanwhile, with logq's own JSON-lines parser, into a
+// memory table served from the bench process (several GB at 10M rows). On
+// logq each query gets an EXPLAIN PLAN, one untimed warm-up with the
+// server's scan counters read around it (the plan figures), and then
+// --runs timed runs over one connection of go-sql-driver/mysql, timed
+// until the last row is read into sql.RawBytes; `SELECT 1` (the floor)
+// shows what the client and the wire cost alone. On request the server's
+// CPU profile brackets exactly these queries. The baseline gets a warm-up
+// and timed runs until --baseline-budget is spent, and is freed. The
+// warm-ups' answers are compared in full (run_answer.go); a difference,
+// or a query failing on either side, fails the run after the report.
 //
 // The generator is deterministic: the same options give the same bytes on
 // any machine and with any number of cores. Rows are drawn in chunks of

@@ -26,9 +26,13 @@ type benchConfig struct {
 	serveArgs []string     // extra flags for `logq serve`
 	verbose   bool         // forward the server's log to stderr
 	queries   []string     // query ids, the floor first; empty: no query phase
-	runs      int          // timed runs per query
+	runs      int          // timed runs per query on logq; the most on the baseline
 	baseline  bool         // also time the queries on the go-mysql-server baseline
 	settle    settleConfig // the wait for the server to settle before the queries
+
+	baselineBudget time.Duration // the baseline's time per query (warm-up and runs)
+	cpuProfile     string        // the server's CPU profile of logq's query phase; empty: none
+	memProfile     string        // the server's heap profile after logq's query phase; empty: none
 
 	// Timeouts and intervals; tests shorten them.
 	readyTimeout    time.Duration
@@ -50,7 +54,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchConfig, error) {
 	fs.IntVar(&cfg.gen.Days, "days", DefaultDays, "days the generated rows spread over")
 	fs.Uint64Var(&cfg.gen.Seed, "seed", DefaultSeed, "generator seed")
 	fs.StringVar(&cfg.out, "out", "", "write the results as JSON to this file")
-	fs.BoolVar(&cfg.keep, "keep", false, "keep the server's data directory (for profiling)")
+	fs.BoolVar(&cfg.keep, "keep", false, "keep the server's data directory and print its path (to profile or query it afterwards)")
 	fs.StringVar(&cfg.dataFile, "data-file", "", "ingest this JSON-lines file instead of the generated data set")
 	fs.StringVar(&cfg.bin, "bin", "", "the logq binary to benchmark (default: this executable)")
 	fs.StringVar(&cfg.cacheDir, "cache-dir", os.TempDir(), "directory of the cached generated data files")
@@ -58,8 +62,11 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchConfig, error) {
 	serveArgs := fs.String("serve-args", "", "extra flags for `logq serve`, separated by spaces (e.g. \"--shards 2\")")
 	fs.BoolVar(&cfg.verbose, "verbose", false, "forward the server's log to stderr")
 	queries := fs.String("queries", defaultQueries, "WORKLOAD.md queries to time through the MySQL wire after ingest, e.g. Q1,Q3 or all; none skips the query phase (SELECT 1, the floor, always runs with them)")
-	fs.IntVar(&cfg.runs, "runs", defaultQueryRuns, "timed runs per query, after one untimed warm-up")
-	fs.BoolVar(&cfg.baseline, "baseline", true, "also time the queries on the same rows in a go-mysql-server memory table (several GB of RAM at 10M rows)")
+	fs.IntVar(&cfg.runs, "runs", defaultQueryRuns, "timed runs per query on logq, after one untimed warm-up (WORKLOAD.md asks for at least 5); the most on the baseline")
+	fs.BoolVar(&cfg.baseline, "baseline", true, "also run the queries on the same rows in a go-mysql-server memory table, compare every answer and time it (several GB of RAM at 10M rows)")
+	fs.DurationVar(&cfg.baselineBudget, "baseline-budget", defaultBaselineBudget, "the baseline's time per query: warm-up, then timed runs until this much is spent (at least one, at most --runs; 0: --runs runs)")
+	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the server during logq's query phase to this file (starts the server with --pprof)")
+	fs.StringVar(&cfg.memProfile, "memprofile", "", "write a heap profile of the server at the end of logq's query phase to this file (starts the server with --pprof)")
 	fs.DurationVar(&cfg.settle.timeout, "settle", settleTimeout, "longest wait before the queries for the server to flush its buffers and go idle; 0: no wait")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -76,6 +83,9 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchConfig, error) {
 	var err error
 	if cfg.queries, err = parseQueryList(*queries); err != nil {
 		return nil, err
+	}
+	if len(cfg.queries) == 0 && (cfg.cpuProfile != "" || cfg.memProfile != "") {
+		return nil, errors.New("--cpuprofile and --memprofile profile the query phase, which --queries none skips")
 	}
 	cfg.settle.quiet, cfg.settle.poll = settleQuiet, settlePoll
 	cfg.serveArgs = strings.Fields(*serveArgs)
@@ -97,7 +107,9 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchConfig, error) {
 // rows/s, the server's peak RSS, the bytes on disk and the query timings as
 // Markdown tables on stdout (and JSON to --out). Progress goes to stderr.
 // Every child process it starts is killed if it returns early. It returns
-// the exit code: 0 on success, 1 on an error, 2 on bad flags.
+// the exit code: 0 on success; 1 on an error, or when an answer of logq
+// differs from the baseline's or a query failed (after the report); 2 on
+// bad flags.
 func RunBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfg, err := parseBenchFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -124,6 +136,14 @@ func RunBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if cfg.out != "" {
 		if err := writeJSON(cfg.out, res); err != nil {
 			fmt.Fprintf(stderr, "logq bench: %v\n", err)
+			return 1
+		}
+	}
+	// The figures are printed first, so that a failing run still shows
+	// them; then the failure, loudly, and a non-zero exit.
+	if res.Queries != nil {
+		if err := res.Queries.failure(); err != nil {
+			fmt.Fprintf(stderr, "logq bench: FAILED: %v\n", strings.ReplaceAll(err.Error(), "\n", "\nlogq bench: FAILED: "))
 			return 1
 		}
 	}

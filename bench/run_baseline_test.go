@@ -3,7 +3,11 @@ package bench
 import (
 	"context"
 	gosql "database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,7 +23,7 @@ import (
 func TestBaselineRow(t *testing.T) {
 	o := GenOptions{Rows: 2000, Days: 2, Seed: 4, Start: defaultStart}
 	path, _ := writeGenFile(t, o)
-	b, err := startBaseline(context.Background(), path)
+	b, err := startBaseline(context.Background(), path, nil)
 	require.NoError(t, err)
 	defer func() { require.NoError(t, b.close()) }()
 	db, err := gosql.Open("mysql", clientDSN(b.addr))
@@ -92,4 +96,68 @@ func TestRowConverter(t *testing.T) {
 	}, rows)
 	require.Len(t, rows[0], baselineColumns)
 	require.Equal(t, baselineColumns, cap(rows[0]), "a row's append must not write into the next")
+}
+
+// TestBaselineMySQLSemantics checks that the baseline answers DIV as MySQL
+// does (Q4's time buckets), not as go-mysql-server v0.20.0, which rounds
+// the DECIMAL quotient first and would put the row at 00:04:59.999999 into
+// the 00:05 bucket.
+func TestBaselineMySQLSemantics(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "edge.jsonl")
+	require.NoError(t, os.WriteFile(path, []byte(`{"ts":"2026-11-05T00:04:59.999999Z","level":"ERROR"}
+{"ts":"2026-11-05T00:05:00Z","level":"ERROR"}
+{"ts":"2026-11-05T00:09:59.6Z","level":"FATAL"}
+`), 0o644))
+	b, err := startBaseline(context.Background(), path, func(string, ...any) {})
+	require.NoError(t, err)
+	defer func() { require.NoError(t, b.close()) }()
+	db, err := gosql.Open("mysql", clientDSN(b.addr))
+	require.NoError(t, err)
+	defer db.Close()
+	rows, err := db.Query(workloadSQL["Q4"])
+	require.NoError(t, err)
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var bucket, n string
+		require.NoError(t, rows.Scan(&bucket, &n))
+		got = append(got, bucket+":"+n)
+	}
+	require.NoError(t, rows.Err())
+	// 2026-11-05T00:00:00Z is 1793836800.
+	require.Equal(t, []string{"1793836800:1", "1793837100:2"}, got)
+}
+
+func TestLoadProgress(t *testing.T) {
+	const every = 5 * time.Millisecond
+	var p loadProgress
+	var mu sync.Mutex
+	var lines []string
+	count := func(line string) int {
+		mu.Lock()
+		defer mu.Unlock()
+		n := 0
+		for _, l := range lines {
+			if l == line {
+				n++
+			}
+		}
+		return n
+	}
+	p.inserted.Store(12345)
+	stop := reportProgress(func(f string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		lines = append(lines, fmt.Sprintf(f, args...))
+	}, &p, every)
+	inserting := "baseline: 12,345 rows inserted"
+	require.Eventually(t, func() bool { return count(inserting) >= 2 }, 5*time.Second, every)
+	p.filing.Store(true)
+	filing := "baseline: 12,345 rows inserted; go-mysql-server is filing them into its table (about half of the load)"
+	require.Eventually(t, func() bool { return count(filing) == 1 }, 5*time.Second, every)
+	time.Sleep(10 * every)
+	stop()
+	require.Equal(t, 1, count(filing), "the filing phase is said once: %q", lines)
+	require.Equal(t, filing, lines[len(lines)-1])
+	reportProgress(nil, &p, every)() // no log, no goroutine
 }

@@ -134,7 +134,11 @@ func startServer(ctx context.Context, cfg *benchConfig, dir string, stderr io.Wr
 	if cfg.verbose {
 		onErr = func(l string) { fmt.Fprintf(stderr, "  serve| %s\n", l) }
 	}
-	args := append([]string{"serve", "--data", dir, "--http-addr", "127.0.0.1:0", "--mysql-addr", "127.0.0.1:0"}, cfg.serveArgs...)
+	args := []string{"serve", "--data", dir, "--http-addr", "127.0.0.1:0", "--mysql-addr", "127.0.0.1:0"}
+	if cfg.cpuProfile != "" || cfg.memProfile != "" {
+		args = append(args, "--pprof") // the profiling endpoints, off by default
+	}
+	args = append(args, cfg.serveArgs...)
 	c, err := startChild(ctx, "logq serve", cfg.bin, args, onOut, onErr)
 	if err != nil {
 		return nil, err

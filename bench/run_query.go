@@ -21,7 +21,8 @@ const floorID = "floor"
 type workloadQuery struct {
 	id       string
 	sql      string
-	targetMS float64 // issue 3's target for the median at 10M rows; 0: none
+	targetMS float64     // issue 3's target for the median at 10M rows; 0: none
+	shape    answerShape // how its answers compare
 }
 
 // workloadSQL holds WORKLOAD.md's queries by id; Q6's %s is a trace_id that
@@ -40,12 +41,25 @@ var workloadSQL = map[string]string{
 	"Q10":   "SELECT COUNT(*) FROM logs",
 }
 
+// workloadShapes holds the ORDER BY of each query whose answer has one
+// (the others compare as multisets). Q7's key, n then service, is unique:
+// its order is total.
+var workloadShapes = map[string]answerShape{
+	"Q1": {order: []int{0}, limited: true},
+	"Q2": {order: []int{0}, limited: true},
+	"Q3": {order: []int{0}},
+	"Q4": {order: []int{0}},
+	"Q7": {order: []int{1, 0}, limited: true},
+	"Q8": {order: []int{0}},
+	"Q9": {order: []int{0}},
+}
+
 // queryTargetsMS are issue 3's targets on the 2-core machine, in ms.
 var queryTargetsMS = map[string]float64{"Q1": 2, "Q2": 5, "Q6": 5, "Q9": 60}
 
-// defaultQueries is the --queries default: issue 3's queries (the floor
-// always runs with them).
-const defaultQueries = "Q1,Q2,Q6,Q9"
+// defaultQueries is the --queries default: all of WORKLOAD.md's queries
+// (the floor always runs with them).
+const defaultQueries = "all"
 
 // parseQueryList parses --queries: a comma-separated list of Q1..Q10 (any
 // case), "all" for the ten, "floor", or "none" for no query phase. It
@@ -83,7 +97,7 @@ func parseQueryList(s string) ([]string, error) {
 func buildQueries(ids []string, traceID string) []workloadQuery {
 	qs := make([]workloadQuery, 0, len(ids))
 	for _, id := range ids {
-		q := workloadQuery{id: id, sql: workloadSQL[id], targetMS: queryTargetsMS[id]}
+		q := workloadQuery{id: id, sql: workloadSQL[id], targetMS: queryTargetsMS[id], shape: workloadShapes[id]}
 		if id == "Q6" {
 			q.sql = fmt.Sprintf(q.sql, strings.ReplaceAll(traceID, "'", "''"))
 		}
@@ -147,19 +161,27 @@ func (c *queryClient) close() error {
 
 // runOnce runs q and reads every row into sql.RawBytes (no conversion, as
 // a client streaming the result out would), returning the rows and the
-// time from sending the query to reading the last row.
-func (c *queryClient) runOnce(ctx context.Context, q string) (int64, time.Duration, error) {
+// time from sending the query to reading the last row. With capture set it
+// also returns the whole answer, copied out of the driver's buffers (the
+// warm-up does this; the copy is not timed work of a timed run).
+func (c *queryClient) runOnce(ctx context.Context, q string, capture bool) (int64, time.Duration, *answer, error) {
 	ctx, cancel := context.WithTimeout(ctx, queryRunTimeout)
 	defer cancel()
 	t0 := time.Now()
 	rows, err := c.conn.QueryContext(ctx, q)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, nil, err
 	}
 	defer rows.Close()
 	cols, err := rows.Columns()
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, nil, err
+	}
+	var ans *answer
+	if capture {
+		if ans, err = newAnswer(rows); err != nil {
+			return 0, 0, nil, err
+		}
 	}
 	raw := make([]gosql.RawBytes, len(cols))
 	dest := make([]any, len(cols))
@@ -169,79 +191,127 @@ func (c *queryClient) runOnce(ctx context.Context, q string) (int64, time.Durati
 	var n int64
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
-			return n, 0, err
+			return n, 0, nil, err
+		}
+		if ans != nil {
+			ans.add(raw)
 		}
 		n++
 	}
 	if err := rows.Err(); err != nil {
-		return n, 0, err
+		return n, 0, nil, err
 	}
-	return n, time.Since(t0), nil
+	return n, time.Since(t0), ans, nil
 }
 
-// timeQuery runs q once untimed (to warm caches and plans) and then runs
-// times. A failed run ends the query with Error set; a row count that
-// changes between runs is an error too, since the figures would not be of
-// one answer. It returns ctx's error only when ctx is done.
-func (c *queryClient) timeQuery(ctx context.Context, q string, runs int) (QueryTiming, error) {
-	var t QueryTiming
-	fail := func(err error) (QueryTiming, error) {
-		if ctx.Err() != nil {
-			return t, ctx.Err()
-		}
-		t.Error = err.Error()
-		return t, c.reconnect(ctx)
+// runPolicy says how many timed runs a query gets after its warm-up.
+type runPolicy struct {
+	// runs is the number of timed runs, or with a budget the most.
+	runs int
+	// budget, when positive, ends the runs once the warm-up and the runs
+	// so far have taken this long; at least one timed run is made. The
+	// baseline has a budget: its slowest queries take tens of seconds a
+	// run at 10M rows, and a fixed count would make it most of the
+	// benchmark.
+	budget time.Duration
+}
+
+// more reports whether another timed run is due after done runs that,
+// with the warm-up, took spent.
+func (p runPolicy) more(done int, spent time.Duration) bool {
+	if done >= p.runs {
+		return false
 	}
-	n, _, err := c.runOnce(ctx, q)
+	return done == 0 || p.budget <= 0 || spent < p.budget
+}
+
+// queryOutcome is what running one query on one server gave.
+type queryOutcome struct {
+	timing QueryTiming
+	answer *answer      // the warm-up's answer; nil when it failed
+	plan   *PlanFigures // logq's plan figures; nil on the baseline or when not collected
+}
+
+// timeQuery runs q once untimed (the warm-up, which warms caches and
+// plans and captures the answer that is compared) and then timed as the
+// policy says. With plans set it also collects the plan figures around
+// the warm-up. A failed run ends the query with Error set; a row count
+// that changes between runs is an error too, since the figures would not
+// be of one answer. It returns ctx's error only when ctx is done.
+func (c *queryClient) timeQuery(ctx context.Context, q workloadQuery, p runPolicy, plans *planSource) (queryOutcome, error) {
+	var out queryOutcome
+	fail := func(err error) (queryOutcome, error) {
+		if ctx.Err() != nil {
+			return out, ctx.Err()
+		}
+		out.timing.Error = err.Error()
+		out.answer, out.plan = nil, nil
+		return out, c.reconnect(ctx)
+	}
+	if plans != nil && q.id != floorID {
+		var err error
+		if out.plan, err = plans.start(ctx, c, q.sql); err != nil {
+			return fail(err)
+		}
+	}
+	t0 := time.Now()
+	n, warm, ans, err := c.runOnce(ctx, q.sql, true)
 	if err != nil {
 		return fail(fmt.Errorf("warm-up: %w", err))
 	}
-	t.Rows = n
-	durs := make([]time.Duration, 0, runs)
-	for range runs {
-		n, d, err := c.runOnce(ctx, q)
+	spent := time.Since(t0)
+	if out.plan != nil {
+		out.plan = plans.finish(ctx, out.plan)
+	}
+	out.timing.Rows, out.timing.WarmupMS, out.answer = n, ms(warm), ans
+	var durs []time.Duration
+	for p.more(len(durs), spent) {
+		n, d, _, err := c.runOnce(ctx, q.sql, false)
 		if err != nil {
 			return fail(err)
 		}
-		if n != t.Rows {
-			return fail(fmt.Errorf("row count changed between runs: %d, then %d", t.Rows, n))
+		if n != out.timing.Rows {
+			return fail(fmt.Errorf("row count changed between runs: %d, then %d", out.timing.Rows, n))
 		}
 		durs = append(durs, d)
+		spent += d
 	}
-	t.setRuns(durs)
-	return t, nil
+	out.timing.setRuns(durs)
+	return out, nil
 }
 
 // runQueries times every query over one connection to addr; who names the
-// server in progress lines. It fails only when it cannot connect or ctx is
-// done; a failing query is recorded in its QueryTiming.
-func runQueries(ctx context.Context, addr, who string, qs []workloadQuery, runs int, log func(string, ...any)) ([]QueryTiming, error) {
+// server in progress lines, and plans, when not nil, collects logq's plan
+// figures. It fails only when it cannot connect or ctx is done; a failing
+// query is recorded in its QueryTiming.
+func runQueries(ctx context.Context, addr, who string, qs []workloadQuery, p runPolicy, plans *planSource, log func(string, ...any)) ([]queryOutcome, error) {
 	c, err := openClient(ctx, addr)
 	if err != nil {
 		return nil, fmt.Errorf("%s at %s: %w", who, addr, err)
 	}
 	defer c.close()
-	out := make([]QueryTiming, 0, len(qs))
+	out := make([]queryOutcome, 0, len(qs))
 	for _, q := range qs {
-		t, err := c.timeQuery(ctx, q.sql, runs)
+		o, err := c.timeQuery(ctx, q, p, plans)
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", who, q.id, err)
 		}
-		if t.Error != "" {
+		if t := o.timing; t.Error != "" {
 			log("%s %s: ERROR: %s", who, q.id, t.Error)
 		} else {
-			log("%s %s: %d rows, median %s ms, min %s ms", who, q.id, t.Rows, fmtMS(t.MedianMS), fmtMS(t.MinMS))
+			log("%s %s: %d rows, median %s ms, min %s ms of %d runs (warm-up %s ms)", who, q.id, t.Rows, fmtMS(t.MedianMS), fmtMS(t.MinMS), t.Runs, fmtMS(t.WarmupMS))
 		}
-		out = append(out, t)
+		out = append(out, o)
 	}
 	return out, nil
 }
 
 // setRuns stores the runs and their median and min, in milliseconds.
 func (t *QueryTiming) setRuns(durs []time.Duration) {
+	t.Runs = len(durs)
 	t.RunsMS = make([]float64, len(durs))
 	for i, d := range durs {
-		t.RunsMS[i] = float64(d.Nanoseconds()) / 1e6
+		t.RunsMS[i] = ms(d)
 	}
 	s := slices.Sorted(slices.Values(t.RunsMS))
 	if len(s) == 0 {
@@ -253,3 +323,6 @@ func (t *QueryTiming) setRuns(durs []time.Duration) {
 		t.MedianMS = (s[len(s)/2-1] + s[len(s)/2]) / 2
 	}
 }
+
+// ms converts d to milliseconds.
+func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }

@@ -18,7 +18,17 @@ import (
 // runQueryPhase runs after ingest, on the still-running server: it waits
 // for the server to settle, closes the ingest figures that the queries must
 // not disturb (the server's RSS and CPU so far), times the queries on the
-// server and then on the baseline, and compares their row counts.
+// server (with its CPU profile around them on request) and then on the
+// baseline, and compares their answers.
+//
+// The baseline is loaded while the server settles. The settle wait is
+// mostly idle time (the server's age-based flush comes a minute after the
+// last row), and the load, 40 s at 10M rows, is serial work inside
+// go-mysql-server, so overlapping the two saves the load's time at the
+// cost of slowing the server's last flushes and compactions, which the
+// wait then waits for. The bench process then holds the table (gigabytes)
+// while logq's queries are timed, so its garbage collector is paused for
+// them (pauseGC).
 func runQueryPhase(ctx context.Context, cfg *benchConfig, srv *server, sampler *rssSampler, ingest *IngestResult, data DataSet, stderr io.Writer) (*QueryPhase, error) {
 	addr, err := srv.dialAddr("mysql")
 	if err != nil {
@@ -30,87 +40,235 @@ func runQueryPhase(ctx context.Context, cfg *benchConfig, srv *server, sampler *
 	}
 	qs := buildQueries(cfg.queries, traceID)
 	log := func(format string, args ...any) { logf(stderr, format, args...) }
-
-	if cfg.settle.timeout > 0 {
-		log("waiting up to %s for the server to flush its buffers and go idle", cfg.settle.timeout)
+	var load *baselineLoader
+	if cfg.baseline {
+		loadCtx, cancelLoad := context.WithCancel(ctx)
+		load = startBaselineLoad(loadCtx, data, log)
+		defer load.close()
+		defer cancelLoad() // first: an early return must not wait for the whole load
 	}
-	st, err := awaitSettled(ctx, cfg.settle, srv.httpURL+"/metrics", srv.pid())
+
+	qp := &QueryPhase{Runs: cfg.runs, BudgetSeconds: cfg.baselineBudget.Seconds(), Q6TraceID: traceID}
+	if err := settleServer(ctx, cfg, srv, sampler, ingest, qp, log); err != nil {
+		return nil, err
+	}
+	if load != nil {
+		if qp.Baseline, err = load.wait(); err != nil {
+			return nil, err
+		}
+	}
+	logq, err := runLogqQueries(ctx, cfg, srv, addr, qs, qp, log)
 	if err != nil {
 		return nil, err
 	}
+	var base []queryOutcome
+	if load != nil {
+		log("timing the baseline: warm-up, then runs until %s per query (at least 1, at most %d)", cfg.baselineBudget, cfg.runs)
+		base, err = runQueries(ctx, load.b.addr, "baseline", qs, runPolicy{runs: cfg.runs, budget: cfg.baselineBudget}, nil, log)
+		if err = errors.Join(err, load.close()); err != nil {
+			return nil, err
+		}
+	}
+	qp.Results = compareResults(qs, logq, base)
+	qp.count(log)
+	return qp, nil
+}
+
+// settleServer waits for the server to settle and closes the ingest
+// figures there.
+func settleServer(ctx context.Context, cfg *benchConfig, srv *server, sampler *rssSampler, ingest *IngestResult, qp *QueryPhase, log func(string, ...any)) error {
+	if cfg.settle.timeout > 0 {
+		log("waiting up to %s for the server to flush its buffers and go idle", cfg.settle.timeout)
+	}
+	stop := settleProgress(ctx, srv.httpURL+"/metrics", settleProgressInterval, log)
+	st, err := awaitSettled(ctx, cfg.settle, srv.httpURL+"/metrics", srv.pid())
+	stop()
+	if err != nil {
+		return err
+	}
 	log("server %s", st.describe())
+	qp.SettleSeconds, qp.Settled, qp.SettleNote = st.seconds, st.settled, st.describe()
 	ingest.RSS = sampler.stop()
 	ingest.PeakRSSBytes = ingest.RSS.peak()
 	if cpu, ok := procCPU(srv.pid()); ok {
 		ingest.ServerCPUSeconds = cpu.Seconds()
 	}
+	return nil
+}
 
-	qp := &QueryPhase{Runs: cfg.runs, Q6TraceID: traceID, SettleSeconds: st.seconds, Settled: st.settled, SettleNote: st.describe()}
+// settleProgress logs the server's buffered rows every interval until the
+// returned function is called: the settle wait lasts a minute or more.
+func settleProgress(ctx context.Context, metricsURL string, every time.Duration, log func(string, ...any)) (stop func()) {
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for t0 := time.Now(); ; {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			if n, ok := bufferedRows(ctx, metricsURL); ok {
+				log("still waiting for the server to settle after %.0f s: %s rows buffered", time.Since(t0).Seconds(), group(n))
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
+}
+
+// runLogqQueries times the queries on the server, with its plan figures,
+// its RSS sampled and, on request, its CPU profile around them and its
+// heap profile after them.
+func runLogqQueries(ctx context.Context, cfg *benchConfig, srv *server, addr string, qs []workloadQuery, qp *QueryPhase, log func(string, ...any)) ([]queryOutcome, error) {
+	prof := &profiler{baseURL: srv.httpURL, cpuFile: cfg.cpuProfile, heapFile: cfg.memProfile}
+	if err := prof.start(ctx); err != nil {
+		return nil, err
+	}
 	rss := startRSSSampler(srv.pid(), cfg.rssInterval)
-	logq, err := runQueries(ctx, addr, "logq", qs, cfg.runs, log)
+	plans := &planSource{metricsURL: srv.httpURL + "/metrics", log: log}
+	resumeGC := pauseGC()
+	out, err := runQueries(ctx, addr, "logq", qs, runPolicy{runs: cfg.runs}, plans, log)
+	resumeGC()
 	qp.ServerPeakRSS = rss.stop().SampledPeakBytes
 	if err != nil {
 		return nil, err
 	}
-	var base []QueryTiming
-	if cfg.baseline {
-		if qp.Baseline, base, err = runBaseline(ctx, data, qs, cfg.runs, log); err != nil {
-			return nil, err
+	if err := prof.stop(ctx); err != nil {
+		return nil, err
+	}
+	qp.CPUProfile, qp.HeapProfile = cfg.cpuProfile, cfg.memProfile
+	for _, f := range []string{cfg.cpuProfile, cfg.memProfile} {
+		if f != "" {
+			log("wrote the server's profile %s", f)
 		}
 	}
-	qp.Results = compareResults(qs, logq, base)
-	for _, r := range qp.Results {
-		if r.Mismatch {
-			qp.Mismatches++
-			log("MISMATCH: %s returned %d rows from logq and %d from the baseline", r.ID, r.Logq.Rows, r.Baseline.Rows)
-		}
-	}
-	return qp, nil
+	return out, nil
 }
 
-// runBaseline loads the data set into the baseline while the server is
-// idle, times the queries on it and frees it again.
-func runBaseline(ctx context.Context, data DataSet, qs []workloadQuery, runs int, log func(string, ...any)) (*BaselineLoad, []QueryTiming, error) {
-	log("loading the baseline: %s into a go-mysql-server memory table (several GB at 10M rows)", data.File)
-	t0 := time.Now()
-	b, err := startBaseline(ctx, data.File)
-	if err != nil {
-		return nil, nil, err
+// pauseGC turns this process's garbage collector off until the returned
+// function is called, unless the heap grows by gcPauseHeadroomBytes. With
+// the baseline's table live, one collection marks gigabytes: the runtime
+// forces one every two minutes, and its idle-time workers would take a
+// core from the server while logq's queries are timed. Those queries
+// allocate little here (the captured answers, the driver's buffers).
+func pauseGC() (resume func()) {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	limit := debug.SetMemoryLimit(int64(ms.HeapAlloc) + gcPauseHeadroomBytes)
+	percent := debug.SetGCPercent(-1)
+	return func() {
+		debug.SetGCPercent(percent)
+		debug.SetMemoryLimit(limit)
 	}
-	load := &BaselineLoad{Rows: b.rows, RejectedLines: b.rejected, LoadSeconds: time.Since(t0).Seconds()}
-	runtime.GC() // the load's garbage goes, so that no collection of it runs under the timings
-	load.BenchRSSBytes = selfRSS()
-	log("baseline loaded: %d rows in %.1f s; bench process RSS %s MiB", load.Rows, load.LoadSeconds, mib(load.BenchRSSBytes))
-	if load.Rows != data.Rows {
-		log("WARNING: the baseline holds %d rows, the data set %d (%d lines rejected)", load.Rows, data.Rows, load.RejectedLines)
+}
+
+// baselineLoader loads the baseline in the background.
+type baselineLoader struct {
+	done   chan struct{} // closed when the load ended
+	b      *baseline     // valid after done, nil on error
+	info   *BaselineLoad
+	err    error
+	closed bool
+}
+
+// startBaselineLoad starts loading the data set into the baseline.
+func startBaselineLoad(ctx context.Context, data DataSet, log func(string, ...any)) *baselineLoader {
+	l := &baselineLoader{done: make(chan struct{})}
+	log("loading the baseline in the background: %s into a go-mysql-server memory table (several GB at 10M rows)", data.File)
+	go func() {
+		defer close(l.done)
+		t0 := time.Now()
+		if l.b, l.err = startBaseline(ctx, data.File, log); l.err != nil {
+			return
+		}
+		l.info = &BaselineLoad{Rows: l.b.rows, RejectedLines: l.b.rejected, LoadSeconds: time.Since(t0).Seconds()}
+		runtime.GC() // the load's garbage goes now, not under the timings
+		l.info.BenchRSSBytes = selfRSS()
+		log("baseline loaded: %d rows in %.1f s; bench process RSS %s MiB", l.info.Rows, l.info.LoadSeconds, mib(l.info.BenchRSSBytes))
+		if l.info.Rows != data.Rows {
+			log("WARNING: the baseline holds %d rows, the data set %d (%d lines rejected)", l.info.Rows, data.Rows, l.info.RejectedLines)
+		}
+	}()
+	return l
+}
+
+// wait waits for the load to end.
+func (l *baselineLoader) wait() (*BaselineLoad, error) {
+	<-l.done
+	return l.info, l.err
+}
+
+// close waits for the load, stops the baseline's server and returns its
+// memory to the system. It is idempotent and safe to defer.
+func (l *baselineLoader) close() error {
+	<-l.done
+	if l.closed || l.b == nil {
+		return nil
 	}
-	timings, err := runQueries(ctx, b.addr, "baseline", qs, runs, log)
-	err = errors.Join(err, b.close())
-	// b is dead from here on (the client and the server are closed), so
-	// this collects the table and returns its memory to the system.
+	l.closed = true
+	err := l.b.close()
+	l.b = nil
+	// The client and the server are closed, so this collects the table.
 	debug.FreeOSMemory()
-	return load, timings, err
+	return err
 }
 
-// compareResults pairs the timings of each query on logq and the baseline
-// (nil: not run) and flags row counts that differ.
-func compareResults(qs []workloadQuery, logq, base []QueryTiming) []QueryResult {
+// compareResults pairs the outcomes of each query on logq and the
+// baseline (nil: not run), computes the ratios and compares the answers.
+func compareResults(qs []workloadQuery, logq, base []queryOutcome) []QueryResult {
 	out := make([]QueryResult, len(qs))
 	for i, q := range qs {
-		r := QueryResult{ID: q.id, SQL: q.sql, Logq: logq[i], TargetMS: q.targetMS}
+		r := QueryResult{ID: q.id, SQL: q.sql, Logq: logq[i].timing, Plan: logq[i].plan, TargetMS: q.targetMS}
 		if base != nil {
-			b := base[i]
+			b := base[i].timing
 			r.Baseline = &b
-			if b.Error == "" && r.Logq.Error == "" {
-				r.Mismatch = b.Rows != r.Logq.Rows
-				if r.Logq.MedianMS > 0 {
-					r.Ratio = b.MedianMS / r.Logq.MedianMS
-				}
+			if b.Error == "" && r.Logq.Error == "" && r.Logq.MedianMS > 0 {
+				r.Ratio = b.MedianMS / r.Logq.MedianMS
+			}
+			if logq[i].answer != nil && base[i].answer != nil {
+				r.Compared = true
+				r.Difference = sameAnswer(q.shape, logq[i].answer, base[i].answer)
 			}
 		}
 		out[i] = r
 	}
 	return out
+}
+
+// count counts the mismatches and errors, and logs each loudly.
+func (qp *QueryPhase) count(log func(string, ...any)) {
+	for _, r := range qp.Results {
+		if r.Difference != "" {
+			qp.Mismatches++
+			log("MISMATCH: %s: %s", r.ID, r.Difference)
+		}
+		if r.Logq.Error != "" || (r.Baseline != nil && r.Baseline.Error != "") {
+			qp.Errors++
+		}
+	}
+}
+
+// failure returns the error that fails the run when answers differ or
+// queries failed, naming each.
+func (qp *QueryPhase) failure() error {
+	var errs []error
+	for _, r := range qp.Results {
+		if r.Difference != "" {
+			errs = append(errs, fmt.Errorf("%s: logq and the baseline answer differently: %s", r.ID, r.Difference))
+		}
+		if r.Logq.Error != "" {
+			errs = append(errs, fmt.Errorf("%s failed on logq: %s", r.ID, r.Logq.Error))
+		}
+		if r.Baseline != nil && r.Baseline.Error != "" {
+			errs = append(errs, fmt.Errorf("%s failed on the baseline, so its answer is unchecked: %s", r.ID, r.Baseline.Error))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // q6TraceID returns the trace_id Q6 looks up: that of row rows/3 of the

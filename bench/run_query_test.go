@@ -5,8 +5,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +25,8 @@ func TestParseQueryList(t *testing.T) {
 		want []string
 		err  string
 	}{
-		{in: defaultQueries, want: []string{"floor", "Q1", "Q2", "Q6", "Q9"}},
+		{in: defaultQueries, want: []string{"floor", "Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Q7", "Q8", "Q9", "Q10"}},
+		{in: "Q1,Q2,Q6,Q9", want: []string{"floor", "Q1", "Q2", "Q6", "Q9"}},
 		{in: "q9, Q1,Q1", want: []string{"floor", "Q1", "Q9"}},
 		{in: "floor", want: []string{"floor"}},
 		{in: "all", want: []string{"floor", "Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Q7", "Q8", "Q9", "Q10"}},
@@ -46,7 +52,7 @@ func TestBuildQueries(t *testing.T) {
 	qs := buildQueries([]string{"floor", "Q1", "Q6", "Q10"}, "ab'cd")
 	require.Equal(t, []workloadQuery{
 		{id: "floor", sql: "SELECT 1"},
-		{id: "Q1", sql: workloadSQL["Q1"], targetMS: 2},
+		{id: "Q1", sql: workloadSQL["Q1"], targetMS: 2, shape: answerShape{order: []int{0}, limited: true}},
 		{id: "Q6", sql: "SELECT ts, service, message FROM logs WHERE trace_id = 'ab''cd'", targetMS: 5},
 		{id: "Q10", sql: "SELECT COUNT(*) FROM logs"},
 	}, qs)
@@ -56,9 +62,29 @@ func TestSetRuns(t *testing.T) {
 	ms := time.Millisecond
 	var q QueryTiming
 	q.setRuns([]time.Duration{3 * ms, 1 * ms, 2 * ms})
-	require.Equal(t, QueryTiming{MedianMS: 2, MinMS: 1, RunsMS: []float64{3, 1, 2}}, q)
+	require.Equal(t, QueryTiming{MedianMS: 2, MinMS: 1, Runs: 3, RunsMS: []float64{3, 1, 2}}, q)
 	q.setRuns([]time.Duration{4 * ms, 1 * ms, 2 * ms, 8 * ms})
-	require.Equal(t, QueryTiming{MedianMS: 3, MinMS: 1, RunsMS: []float64{4, 1, 2, 8}}, q)
+	require.Equal(t, QueryTiming{MedianMS: 3, MinMS: 1, Runs: 4, RunsMS: []float64{4, 1, 2, 8}}, q)
+}
+
+func TestRunPolicy(t *testing.T) {
+	s := time.Second
+	for _, tc := range []struct {
+		p     runPolicy
+		done  int
+		spent time.Duration
+		want  bool
+	}{
+		{p: runPolicy{runs: 7}, done: 6, spent: time.Hour, want: true}, // no budget: exactly runs
+		{p: runPolicy{runs: 7}, done: 7, want: false},
+		{p: runPolicy{runs: 7, budget: 10 * s}, done: 0, spent: 25 * s, want: true}, // at least one run
+		{p: runPolicy{runs: 7, budget: 10 * s}, done: 1, spent: 50 * s, want: false},
+		{p: runPolicy{runs: 7, budget: 10 * s}, done: 3, spent: 9 * s, want: true},
+		{p: runPolicy{runs: 7, budget: 10 * s}, done: 3, spent: 10 * s, want: false},
+		{p: runPolicy{runs: 7, budget: 10 * s}, done: 7, spent: s, want: false}, // at most runs
+	} {
+		require.Equal(t, tc.want, tc.p.more(tc.done, tc.spent), "%+v after %d runs in %s", tc.p, tc.done, tc.spent)
+	}
 }
 
 // genRow is a generated row decoded with encoding/json and time.Parse,
@@ -137,7 +163,7 @@ func TestRunQueries(t *testing.T) {
 	require.NoError(t, err)
 	qs := buildQueries(ids, row.TraceID)
 
-	b, err := startBaseline(context.Background(), path)
+	b, err := startBaseline(context.Background(), path, nil)
 	require.NoError(t, err)
 	defer func() { require.NoError(t, b.close()) }()
 	require.EqualValues(t, 5000, b.rows)
@@ -145,24 +171,54 @@ func TestRunQueries(t *testing.T) {
 
 	var log strings.Builder
 	logf := func(f string, args ...any) { log.WriteString(strings.TrimSpace(f) + "\n") }
-	got, err := runQueries(context.Background(), b.addr, "baseline", qs, 3, logf)
+	got, err := runQueries(context.Background(), b.addr, "baseline", qs, runPolicy{runs: 3}, nil, logf)
 	require.NoError(t, err)
 	require.Len(t, got, len(qs))
 	want := referenceCounts(rows, row.TraceID)
 	require.Equal(t, int64(1), want["Q6"])
 	require.Positive(t, want["Q9"], "the test data must reach Q9's hour")
 	for i, q := range qs {
-		g := got[i]
+		g := got[i].timing
 		require.Empty(t, g.Error, q.id)
 		require.Equal(t, want[q.id], g.Rows, "rows of %s", q.id)
+		require.Equal(t, 3, g.Runs, q.id)
 		require.Len(t, g.RunsMS, 3, q.id)
 		for _, ms := range g.RunsMS {
 			require.Positive(t, ms, q.id)
 		}
 		require.Positive(t, g.MinMS, q.id)
+		require.Positive(t, g.WarmupMS, q.id)
 		require.GreaterOrEqual(t, g.MedianMS, g.MinMS, q.id)
+		require.Nil(t, got[i].plan, "no plan figures without a plan source")
+		require.Len(t, got[i].answer.rows, int(g.Rows), "the warm-up's answer is captured whole")
+		require.Empty(t, sameAnswer(q.shape, got[i].answer, got[i].answer))
 	}
 	require.Equal(t, len(qs), strings.Count(log.String(), "%s %s: %d rows"))
+
+	// Q9's answer is the generated rows of its hour, in ts order.
+	var q9 [][]string
+	for _, r := range rows {
+		if !r.ts.Before(time.Date(2026, 11, 5, 0, 0, 0, 0, time.UTC)) && r.ts.Before(time.Date(2026, 11, 5, 1, 0, 0, 0, time.UTC)) {
+			q9 = append(q9, []string{r.ts.Format(time.RFC3339Nano), r.level, r.service, r.message})
+		}
+	}
+	slices.SortStableFunc(q9, func(a, b []string) int { return strings.Compare(a[0], b[0]) })
+	ans := got[slices.IndexFunc(qs, func(q workloadQuery) bool { return q.id == "Q9" })].answer
+	require.Equal(t, []string{"ts", "level", "service", "message"}, ans.cols)
+	require.Len(t, ans.rows, len(q9))
+	for i, r := range ans.rows {
+		ts, err := time.Parse("2006-01-02 15:04:05.999999", r[0].s) // go-mysql-server drops trailing zeros
+		require.NoError(t, err)
+		require.Equal(t, q9[i][0], ts.Format(time.RFC3339Nano), "ts of row %d", i) // ties may differ in the other columns
+	}
+
+	// With a budget, a query gets at least one run and at most runs.
+	got, err = runQueries(context.Background(), b.addr, "baseline", qs[:2], runPolicy{runs: 4, budget: time.Nanosecond}, nil, logf)
+	require.NoError(t, err)
+	require.Equal(t, 1, got[1].timing.Runs)
+	got, err = runQueries(context.Background(), b.addr, "baseline", qs[:2], runPolicy{runs: 4, budget: time.Hour}, nil, logf)
+	require.NoError(t, err)
+	require.Equal(t, 4, got[1].timing.Runs)
 }
 
 // TestRunQueriesErrors checks that a failing query is recorded and that the
@@ -170,39 +226,77 @@ func TestRunQueries(t *testing.T) {
 // the phase.
 func TestRunQueriesErrors(t *testing.T) {
 	path, _ := writeGenFile(t, GenOptions{Rows: 100, Days: 1, Seed: 1, Start: defaultStart})
-	b, err := startBaseline(context.Background(), path)
+	b, err := startBaseline(context.Background(), path, nil)
 	require.NoError(t, err)
 	defer func() { require.NoError(t, b.close()) }()
 	qs := []workloadQuery{{id: "bad", sql: "SELECT nope FROM logs"}, {id: "Q10", sql: workloadSQL["Q10"]}}
-	got, err := runQueries(context.Background(), b.addr, "baseline", qs, 2, func(string, ...any) {})
+	got, err := runQueries(context.Background(), b.addr, "baseline", qs, runPolicy{runs: 2}, nil, func(string, ...any) {})
 	require.NoError(t, err)
-	require.Contains(t, got[0].Error, "warm-up: ")
-	require.Contains(t, got[0].Error, "nope")
-	require.Empty(t, got[1].Error)
-	require.EqualValues(t, 1, got[1].Rows)
+	require.Contains(t, got[0].timing.Error, "warm-up: ")
+	require.Contains(t, got[0].timing.Error, "nope")
+	require.Nil(t, got[0].answer)
+	require.Empty(t, got[1].timing.Error)
+	require.EqualValues(t, 1, got[1].timing.Rows)
 
-	_, err = runQueries(context.Background(), "127.0.0.1:1", "logq", qs, 2, func(string, ...any) {})
+	_, err = runQueries(context.Background(), "127.0.0.1:1", "logq", qs, runPolicy{runs: 2}, nil, func(string, ...any) {})
 	require.ErrorContains(t, err, "logq at 127.0.0.1:1: connect: ")
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err = runQueries(ctx, b.addr, "baseline", qs, 2, func(string, ...any) {})
+	_, err = runQueries(ctx, b.addr, "baseline", qs, runPolicy{runs: 2}, nil, func(string, ...any) {})
 	require.ErrorIs(t, err, context.Canceled)
 }
 
 func TestCompareResults(t *testing.T) {
-	qs := buildQueries([]string{"floor", "Q1", "Q2"}, "")
-	logq := []QueryTiming{{Rows: 1, MedianMS: 0.2}, {Rows: 7, MedianMS: 1.5}, {Error: "boom"}}
-	base := []QueryTiming{{Rows: 1, MedianMS: 0.1}, {Rows: 8, MedianMS: 300}, {Rows: 100, MedianMS: 90}}
+	qs := buildQueries([]string{"floor", "Q1", "Q2", "Q10"}, "")
+	ans := func(rows ...string) *answer {
+		a := &answer{cols: []string{"ts"}, approx: []bool{false}}
+		for _, r := range rows {
+			a.rows = append(a.rows, []cell{{s: r}})
+		}
+		return a
+	}
+	logq := []queryOutcome{
+		{timing: QueryTiming{Rows: 1, MedianMS: 0.2}, answer: ans("1")},
+		{timing: QueryTiming{Rows: 2, MedianMS: 1.5}, answer: ans("b", "a"), plan: &PlanFigures{Scans: 1}},
+		{timing: QueryTiming{Error: "boom"}},
+		{timing: QueryTiming{Rows: 1, MedianMS: 4}, answer: ans("7")},
+	}
+	base := []queryOutcome{
+		{timing: QueryTiming{Rows: 1, MedianMS: 0.1}, answer: ans("1")},
+		{timing: QueryTiming{Rows: 2, MedianMS: 300}, answer: ans("c", "a")},
+		{timing: QueryTiming{Rows: 100, MedianMS: 90}, answer: ans("x")},
+		{timing: QueryTiming{Rows: 1, MedianMS: 8}, answer: ans("8")},
+	}
 	got := compareResults(qs, logq, base)
 	require.InDelta(t, 0.5, got[0].Ratio, 1e-9)
-	require.False(t, got[0].Mismatch)
-	require.True(t, got[1].Mismatch)
+	require.True(t, got[0].Compared)
+	require.Empty(t, got[0].Difference)
 	require.InDelta(t, 200, got[1].Ratio, 1e-9)
 	require.EqualValues(t, 2, got[1].TargetMS)
-	require.False(t, got[2].Mismatch, "an error is not a row count")
+	require.Same(t, logq[1].plan, got[1].Plan)
+	require.Equal(t, `2 rows from logq, 2 from the baseline; first differing row 1: logq ["b"], baseline ["c"]`, got[1].Difference)
+	require.False(t, got[2].Compared, "an error is no answer")
 	require.Zero(t, got[2].Ratio)
-	require.Nil(t, compareResults(qs, logq, nil)[1].Baseline)
+	require.True(t, got[3].Compared)
+	require.Contains(t, got[3].Difference, `logq ["7"], baseline ["8"]`)
+
+	qp := &QueryPhase{Results: got}
+	var log strings.Builder
+	qp.count(func(f string, args ...any) { fmt.Fprintf(&log, f+"\n", args...) })
+	require.Equal(t, 2, qp.Mismatches)
+	require.Equal(t, 1, qp.Errors)
+	require.Contains(t, log.String(), "MISMATCH: Q1: 2 rows from logq")
+	err := qp.failure()
+	require.ErrorContains(t, err, `Q1: logq and the baseline answer differently: 2 rows from logq, 2 from the baseline; first differing row 1: logq ["b"], baseline ["c"]`)
+	require.ErrorContains(t, err, "Q2 failed on logq: boom")
+	require.ErrorContains(t, err, "Q10: logq and the baseline answer differently")
+	require.NoError(t, (&QueryPhase{Results: got[:1]}).failure())
+
+	for _, r := range compareResults(qs, logq, nil) {
+		require.Nil(t, r.Baseline)
+		require.False(t, r.Compared)
+	}
 }
 
 func TestQ6TraceID(t *testing.T) {
@@ -226,4 +320,29 @@ func TestQ6TraceID(t *testing.T) {
 	}
 	_, err = traceIDAtLine(odd, 5)
 	require.ErrorContains(t, err, "read line 6 of ")
+}
+
+// gcSink makes TestPauseGC's allocations escape to the heap.
+var gcSink []byte
+
+func TestPauseGC(t *testing.T) {
+	before := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(before)
+	limit := debug.SetMemoryLimit(-1)
+	resume := pauseGC()
+	require.Equal(t, -1, debug.SetGCPercent(-1), "paused")
+	paused := debug.SetMemoryLimit(-1)
+	require.Less(t, paused, int64(math.MaxInt64), "with a limit")
+	require.GreaterOrEqual(t, paused, int64(gcPauseHeadroomBytes))
+	var n runtime.MemStats
+	runtime.ReadMemStats(&n)
+	gcs := n.NumGC
+	for range 1000 {
+		gcSink = make([]byte, 64<<10) // 64 MB of garbage: several collections when on
+	}
+	runtime.ReadMemStats(&n)
+	require.Equal(t, gcs, n.NumGC, "no collection while paused")
+	resume()
+	require.Equal(t, 100, debug.SetGCPercent(100))
+	require.Equal(t, limit, debug.SetMemoryLimit(-1))
 }

@@ -1,14 +1,12 @@
 package bench
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -30,9 +28,14 @@ type Machine struct {
 	OS        string `json:"os"`
 	Arch      string `json:"arch"`
 	Kernel    string `json:"kernel,omitempty"`
-	GoVersion string `json:"go_version"`
-	Date      string `json:"date"` // RFC 3339, UTC
+	GoVersion string `json:"go_version"` // of the benchmarked binary when it says, else of the bench
+	Date      string `json:"date"`       // RFC 3339, UTC
 	Binary    string `json:"binary"`
+	// Commit is the source revision of the benchmarked binary, "-dirty"
+	// when it had local changes: from the binary's build information, or
+	// else from git in the binary's directory at run time; empty when
+	// neither tells.
+	Commit string `json:"commit,omitempty"`
 }
 
 // DataSet describes the JSON-lines file that was ingested.
@@ -90,15 +93,23 @@ type Disk struct {
 // QueryPhase holds the figures of the query phase: WORKLOAD.md's queries
 // through the MySQL wire against logq and against the baseline.
 type QueryPhase struct {
-	Runs          int           `json:"runs"`                  // timed runs per query, after one untimed warm-up
-	Q6TraceID     string        `json:"q6_trace_id"`           // the trace_id Q6 looks up
-	SettleSeconds float64       `json:"settle_seconds"`        // wait for the server to flush and go idle
-	Settled       bool          `json:"settled"`               // false: timed out, or not waited for
-	SettleNote    string        `json:"settle_note"`           // how the wait went, in words
-	ServerPeakRSS int64         `json:"server_peak_rss_bytes"` // sampled VmRSS of logq serve while it answered
-	Baseline      *BaselineLoad `json:"baseline,omitempty"`    // nil: --baseline=false
-	Results       []QueryResult `json:"results"`
-	Mismatches    int           `json:"row_count_mismatches"`
+	Runs          int     `json:"runs"`                    // logq's timed runs per query, after one untimed warm-up
+	BudgetSeconds float64 `json:"baseline_budget_seconds"` // the baseline's time per query (warm-up and runs)
+	Q6TraceID     string  `json:"q6_trace_id"`             // the trace_id Q6 looks up
+	SettleSeconds float64 `json:"settle_seconds"`          // wait for the server to flush and go idle
+	Settled       bool    `json:"settled"`                 // false: timed out, or not waited for
+	SettleNote    string  `json:"settle_note"`             // how the wait went, in words
+	ServerPeakRSS int64   `json:"server_peak_rss_bytes"`   // sampled VmRSS of logq serve while it answered
+	// CPUProfile and HeapProfile name the server's profiles written for
+	// --cpuprofile and --memprofile.
+	CPUProfile  string        `json:"cpu_profile,omitempty"`
+	HeapProfile string        `json:"heap_profile,omitempty"`
+	Baseline    *BaselineLoad `json:"baseline,omitempty"` // nil: --baseline=false
+	Results     []QueryResult `json:"results"`
+	// Mismatches counts the queries whose answers differ between logq and
+	// the baseline, Errors those that failed on either: each fails the run.
+	Mismatches int `json:"mismatches"`
+	Errors     int `json:"errors"`
 }
 
 // BaselineLoad describes the go-mysql-server memory table of the baseline.
@@ -116,10 +127,14 @@ type QueryResult struct {
 	ID       string       `json:"id"`
 	SQL      string       `json:"sql"`
 	Logq     QueryTiming  `json:"logq"`
+	Plan     *PlanFigures `json:"plan,omitempty"` // logq's pruning and reads; nil for the floor or when not collected
 	Baseline *QueryTiming `json:"baseline,omitempty"`
 	Ratio    float64      `json:"ratio,omitempty"`     // baseline median / logq median
 	TargetMS float64      `json:"target_ms,omitempty"` // issue 3's target for logq's median at 10M rows
-	Mismatch bool         `json:"row_count_mismatch,omitempty"`
+	// Compared says the two answers were compared (both servers answered);
+	// Difference is then empty when they agree, else what differs.
+	Compared   bool   `json:"compared"`
+	Difference string `json:"difference,omitempty"`
 }
 
 // QueryTiming holds the timed runs of one query on one server.
@@ -127,6 +142,8 @@ type QueryTiming struct {
 	Rows     int64     `json:"rows"`
 	MedianMS float64   `json:"median_ms"`
 	MinMS    float64   `json:"min_ms"`
+	Runs     int       `json:"runs"`      // timed runs, after the warm-up
+	WarmupMS float64   `json:"warmup_ms"` // the untimed warm-up's time (its answer is the one compared)
 	RunsMS   []float64 `json:"runs_ms"`
 	Error    string    `json:"error,omitempty"`
 }
@@ -136,39 +153,6 @@ const (
 	targetRowsPerSecond = 750_000
 	targetPeakRSSBytes  = 1 << 30
 )
-
-// machineInfo describes this machine; bin is the binary benchmarked.
-func machineInfo(bin string) Machine {
-	m := Machine{
-		Cores:     runtime.NumCPU(),
-		OS:        runtime.GOOS,
-		Arch:      runtime.GOARCH,
-		GoVersion: runtime.Version(),
-		Date:      time.Now().UTC().Format(time.RFC3339),
-		Binary:    bin,
-	}
-	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
-		m.Kernel = strings.TrimSpace(string(b))
-	}
-	m.CPU = cpuModel()
-	return m
-}
-
-// cpuModel returns the first "model name" of /proc/cpuinfo, or "".
-func cpuModel() string {
-	f, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
-}
 
 // writeMarkdown prints the results: a machine line, a data line and a
 // Markdown table of the ingest figures.
@@ -201,7 +185,11 @@ func machineLine(m Machine) string {
 	if m.Kernel != "" {
 		fmt.Fprintf(&b, ", kernel %s", m.Kernel)
 	}
-	fmt.Fprintf(&b, ", %s, %s\n", m.GoVersion, m.Date)
+	fmt.Fprintf(&b, ", %s, %s", m.GoVersion, m.Date)
+	if m.Commit != "" {
+		fmt.Fprintf(&b, ", commit %s", m.Commit)
+	}
+	b.WriteString("\n")
 	return b.String()
 }
 
@@ -236,23 +224,21 @@ func writeIngestTable(b *bytes.Buffer, in IngestResult) {
 }
 
 // writeQueryTables writes the query phase: how it ran, a table of the
-// queries, and every row count mismatch and error, loudly. full says the
-// targets apply (the full data set).
+// queries, and every mismatch and error, loudly. full says the targets
+// apply (the full data set).
 func writeQueryTables(b *bytes.Buffer, q *QueryPhase, full bool) {
 	b.WriteString("\n## logq bench: queries\n\n")
-	fmt.Fprintf(b, "Through the MySQL wire with go-sql-driver/mysql, session time_zone '+00:00': median and min of %d runs "+
-		"after one untimed warm-up, each timed to the last row read. ", q.Runs)
-	b.WriteString("The baseline is the same rows in a plain go-mysql-server memory table, served from the bench process.\n\n")
-	fmt.Fprintf(b, "- server before the queries: %s; its peak RSS while answering: %s MiB\n", q.SettleNote, mib(q.ServerPeakRSS))
-	if bl := q.Baseline; bl != nil {
-		fmt.Fprintf(b, "- baseline: %s rows loaded in %.1f s; bench process RSS with it loaded %s MiB (the bench process, not the logq server)\n",
-			group(bl.Rows), bl.LoadSeconds, mib(bl.BenchRSSBytes))
-	} else {
-		b.WriteString("- baseline: not run (--baseline=false)\n")
+	fmt.Fprintf(b, "Through the MySQL wire with go-sql-driver/mysql, session time_zone '+00:00', each run timed to the last row read: "+
+		"logq's median and min of %d runs after one untimed warm-up. ", q.Runs)
+	if q.Baseline != nil {
+		fmt.Fprintf(b, "The baseline is the same rows in a plain go-mysql-server memory table, served from the bench process: "+
+			"one warm-up, then runs until %s is spent (at least 1, at most %d). "+
+			"Every answer of logq (its warm-up's) was compared in full with the baseline's.", fmtSeconds(q.BudgetSeconds), q.Runs)
 	}
-	fmt.Fprintf(b, "- Q6 looks up trace_id %s\n\n", q.Q6TraceID)
-	b.WriteString("| query | rows | logq median ms | logq min ms | baseline median ms | ratio (baseline/logq) | target (logq median) |\n")
-	b.WriteString("|---|---:|---:|---:|---:|---:|---|\n")
+	b.WriteString("\n\n")
+	writeQueryBullets(b, q)
+	b.WriteString("| query | rows | logq median ms | logq min ms | runs | partitions | segments | batches | MB to read | baseline median ms | baseline runs | ratio (baseline/logq) | target (logq median) |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
 	var notes []string
 	for _, r := range q.Results {
 		writeQueryRow(b, r, full)
@@ -263,48 +249,109 @@ func writeQueryTables(b *bytes.Buffer, q *QueryPhase, full bool) {
 	}
 }
 
+// writeQueryBullets writes what the query table's context is.
+func writeQueryBullets(b *bytes.Buffer, q *QueryPhase) {
+	fmt.Fprintf(b, "- server before the queries: %s; its peak RSS while answering: %s MiB\n", q.SettleNote, mib(q.ServerPeakRSS))
+	if bl := q.Baseline; bl != nil {
+		fmt.Fprintf(b, "- baseline: %s rows loaded in %.1f s (while the server settled); bench process RSS with it loaded %s MiB (the bench process, not the logq server)\n",
+			group(bl.Rows), bl.LoadSeconds, mib(bl.BenchRSSBytes))
+	} else {
+		b.WriteString("- baseline: not run (--baseline=false): answers not checked\n")
+	}
+	var total int64
+	for _, r := range q.Results {
+		if r.Plan != nil {
+			total = max(total, r.Plan.BytesTotal)
+		}
+	}
+	b.WriteString("- partitions, segments, batches: kept by pruning out of those that existed, in logq's warm-up run")
+	if total > 0 {
+		fmt.Fprintf(b, "; MB to read: compressed size of the kept batches (EXPLAIN PLAN), out of %s MB of segments", mb(total))
+	}
+	b.WriteString("\n")
+	if q.CPUProfile != "" || q.HeapProfile != "" {
+		fmt.Fprintf(b, "- server profiles of logq's query phase: CPU %s, heap %s\n", orDash(q.CPUProfile), orDash(q.HeapProfile))
+	}
+	fmt.Fprintf(b, "- Q6 looks up trace_id %s\n\n", q.Q6TraceID)
+}
+
 // writeQueryRow writes one query's row of the table.
 func writeQueryRow(b *bytes.Buffer, r QueryResult, full bool) {
-	rows, med, mn := group(r.Logq.Rows), fmtMS(r.Logq.MedianMS), fmtMS(r.Logq.MinMS)
+	rows, med, mn, runs := group(r.Logq.Rows), fmtMS(r.Logq.MedianMS), fmtMS(r.Logq.MinMS), strconv.Itoa(r.Logq.Runs)
 	if r.Logq.Error != "" {
-		rows, med, mn = "ERROR", "-", "-"
+		rows, med, mn, runs = "ERROR", "-", "-", "-"
 	}
-	base, ratio := "-", "-"
+	if r.Difference != "" {
+		rows += " (MISMATCH)"
+	}
+	parts, segs, batches, toRead := "-", "-", "-", "-"
+	if p := r.Plan; p != nil && p.Scans > 0 {
+		parts = fmt.Sprintf("%d/%d", p.PartitionsKept, p.PartitionsTotal)
+		segs = fmt.Sprintf("%d/%d", p.SegmentsKept, p.SegmentsTotal)
+		batches = fmt.Sprintf("%d/%d", p.BatchesKept, p.BatchesTotal)
+	}
+	if p := r.Plan; p != nil && p.Explained {
+		toRead = fmtMB(p.BytesToRead)
+	}
+	base, baseRuns, ratio := "-", "-", "-"
 	switch bl := r.Baseline; {
 	case bl == nil:
 	case bl.Error != "":
 		base = "ERROR"
 	default:
-		base = fmtMS(bl.MedianMS)
+		base, baseRuns = fmtMS(bl.MedianMS), strconv.Itoa(bl.Runs)
 		if r.Ratio > 0 {
 			ratio = fmtRatio(r.Ratio)
 		}
-	}
-	if r.Mismatch {
-		rows += fmt.Sprintf(" (baseline %s: MISMATCH)", group(r.Baseline.Rows))
 	}
 	target := ""
 	if r.TargetMS > 0 {
 		ok := r.Logq.Error == "" && r.Logq.MedianMS < r.TargetMS
 		target = verdict(full, ok, "< "+strconv.FormatFloat(r.TargetMS, 'f', -1, 64)+" ms")
 	}
-	fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s |\n", r.ID, rows, med, mn, base, ratio, target)
+	fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+		r.ID, rows, med, mn, runs, parts, segs, batches, toRead, base, baseRuns, ratio, target)
 }
 
-// queryNotes returns the loud lines for a query's mismatch and errors.
+// queryNotes returns the lines under the table for a query: its mismatch
+// and errors, loudly, and why its bytes to read are not shown.
 func queryNotes(r QueryResult) []string {
 	var notes []string
-	if r.Mismatch {
-		notes = append(notes, fmt.Sprintf("**MISMATCH**: %s returned %s rows from logq and %s from the baseline.",
-			r.ID, group(r.Logq.Rows), group(r.Baseline.Rows)))
+	if r.Difference != "" {
+		notes = append(notes, fmt.Sprintf("**MISMATCH** %s: %s", r.ID, r.Difference))
 	}
 	if r.Logq.Error != "" {
 		notes = append(notes, fmt.Sprintf("**ERROR** %s on logq: %s", r.ID, r.Logq.Error))
 	}
 	if r.Baseline != nil && r.Baseline.Error != "" {
-		notes = append(notes, fmt.Sprintf("**ERROR** %s on the baseline: %s", r.ID, r.Baseline.Error))
+		notes = append(notes, fmt.Sprintf("**ERROR** %s on the baseline (answer unchecked): %s", r.ID, r.Baseline.Error))
+	}
+	if p := r.Plan; p != nil && !p.Explained && p.Scans > 0 {
+		notes = append(notes, fmt.Sprintf("%s: MB to read not shown: %s", r.ID, p.ExplainNote))
 	}
 	return notes
+}
+
+// orDash returns s, or "-" when it is empty.
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// fmtSeconds formats a duration in seconds as Go does (10s, 1.5s).
+func fmtSeconds(s float64) string {
+	return time.Duration(s * float64(time.Second)).String()
+}
+
+// fmtMB formats bytes as decimal megabytes: two decimals below 10 MB, so
+// that the few batches of a pruned query still show.
+func fmtMB(bytes int64) string {
+	if bytes < 10e6 {
+		return strconv.FormatFloat(float64(bytes)/1e6, 'f', 2, 64)
+	}
+	return mb(bytes)
 }
 
 // fmtMS formats milliseconds with three significant digits or more.

@@ -75,22 +75,29 @@ func TestGroup(t *testing.T) {
 }
 
 func sampleQueries() *QueryPhase {
+	q1Plan := &PlanFigures{Scans: 1, PartitionsKept: 1, PartitionsTotal: 28, SegmentsKept: 1, SegmentsTotal: 77,
+		BatchesKept: 2, BatchesTotal: 1220, BatchesDecoded: 2, BytesRead: 401_234,
+		BytesToRead: 401_234, BytesTotal: 399_123_456, Explained: true}
+	q3Plan := &PlanFigures{Scans: 1, PartitionsKept: 28, PartitionsTotal: 28, SegmentsKept: 77, SegmentsTotal: 77,
+		BatchesKept: 1220, BatchesTotal: 1220, ExplainNote: "EXPLAIN PLAN shows no pruning (no indexed read of logs)"}
 	return &QueryPhase{
-		Runs: 7, Q6TraceID: "45e1107f8b92357a", SettleSeconds: 74.25, Settled: true,
+		Runs: 7, BudgetSeconds: 10, Q6TraceID: "45e1107f8b92357a", SettleSeconds: 74.25, Settled: true,
 		SettleNote: "settled after 74.2 s (buffers flushed, idle)", ServerPeakRSS: 800 << 20,
-		Baseline: &BaselineLoad{Rows: 10_000_000, LoadSeconds: 95.04, BenchRSSBytes: 5000 << 20},
+		CPUProfile: "/tmp/cpu.pprof",
+		Baseline:   &BaselineLoad{Rows: 10_000_000, LoadSeconds: 95.04, BenchRSSBytes: 5000 << 20},
 		Results: []QueryResult{
-			{ID: "floor", SQL: "SELECT 1", Logq: QueryTiming{Rows: 1, MedianMS: 0.2304, MinMS: 0.1981},
-				Baseline: &QueryTiming{Rows: 1, MedianMS: 0.056, MinMS: 0.054}, Ratio: 0.056 / 0.2304},
-			{ID: "Q1", Logq: QueryTiming{Rows: 100, MedianMS: 1.5, MinMS: 1.25}, TargetMS: 2,
-				Baseline: &QueryTiming{Rows: 100, MedianMS: 23456.7}, Ratio: 23456.7 / 1.5},
-			{ID: "Q2", Logq: QueryTiming{Rows: 99, MedianMS: 7.25, MinMS: 6.5}, TargetMS: 5,
-				Baseline: &QueryTiming{Rows: 100, MedianMS: 4400}, Mismatch: true},
-			{ID: "Q3", Logq: QueryTiming{Error: "Error 1105: boom"}, Baseline: &QueryTiming{Rows: 5, MedianMS: 9000}},
-			{ID: "Q9", Logq: QueryTiming{Rows: 59_524, MedianMS: 55.5, MinMS: 50.126}, TargetMS: 60,
+			{ID: "floor", SQL: "SELECT 1", Logq: QueryTiming{Rows: 1, MedianMS: 0.2304, MinMS: 0.1981, Runs: 7},
+				Baseline: &QueryTiming{Rows: 1, MedianMS: 0.056, MinMS: 0.054, Runs: 7}, Ratio: 0.056 / 0.2304, Compared: true},
+			{ID: "Q1", Logq: QueryTiming{Rows: 100, MedianMS: 1.5, MinMS: 1.25, Runs: 7}, TargetMS: 2, Plan: q1Plan,
+				Baseline: &QueryTiming{Rows: 100, MedianMS: 23456.7, Runs: 1}, Ratio: 23456.7 / 1.5, Compared: true},
+			{ID: "Q2", Logq: QueryTiming{Rows: 100, MedianMS: 7.25, MinMS: 6.5, Runs: 7}, TargetMS: 5,
+				Baseline: &QueryTiming{Rows: 100, MedianMS: 4400, Runs: 2}, Ratio: 4400 / 7.25, Compared: true,
+				Difference: "100 rows from logq, 100 from the baseline; first differing row 3: logq [a], baseline [b]"},
+			{ID: "Q3", Logq: QueryTiming{Error: "Error 1105: boom"}, Baseline: &QueryTiming{Rows: 5, MedianMS: 9000, Runs: 1}, Plan: q3Plan},
+			{ID: "Q9", Logq: QueryTiming{Rows: 59_524, MedianMS: 55.5, MinMS: 50.126, Runs: 7}, TargetMS: 60,
 				Baseline: &QueryTiming{Error: "timeout"}},
 		},
-		Mismatches: 1,
+		Mismatches: 1, Errors: 2,
 	}
 }
 
@@ -104,23 +111,26 @@ func TestWriteMarkdownQueries(t *testing.T) {
 	require.Equal(t, `
 ## logq bench: queries
 
-Through the MySQL wire with go-sql-driver/mysql, session time_zone '+00:00': median and min of 7 runs after one untimed warm-up, each timed to the last row read. The baseline is the same rows in a plain go-mysql-server memory table, served from the bench process.
+Through the MySQL wire with go-sql-driver/mysql, session time_zone '+00:00', each run timed to the last row read: logq's median and min of 7 runs after one untimed warm-up. The baseline is the same rows in a plain go-mysql-server memory table, served from the bench process: one warm-up, then runs until 10s is spent (at least 1, at most 7). Every answer of logq (its warm-up's) was compared in full with the baseline's.
 
 - server before the queries: settled after 74.2 s (buffers flushed, idle); its peak RSS while answering: 800.0 MiB
-- baseline: 10,000,000 rows loaded in 95.0 s; bench process RSS with it loaded 5000.0 MiB (the bench process, not the logq server)
+- baseline: 10,000,000 rows loaded in 95.0 s (while the server settled); bench process RSS with it loaded 5000.0 MiB (the bench process, not the logq server)
+- partitions, segments, batches: kept by pruning out of those that existed, in logq's warm-up run; MB to read: compressed size of the kept batches (EXPLAIN PLAN), out of 399.1 MB of segments
+- server profiles of logq's query phase: CPU /tmp/cpu.pprof, heap -
 - Q6 looks up trace_id 45e1107f8b92357a
 
-| query | rows | logq median ms | logq min ms | baseline median ms | ratio (baseline/logq) | target (logq median) |
-|---|---:|---:|---:|---:|---:|---|
-| floor | 1 | 0.230 | 0.198 | 0.056 | 0.24x |  |
-| Q1 | 100 | 1.50 | 1.25 | 23456.7 | 15638x | < 2 ms (met) |
-| Q2 | 99 (baseline 100: MISMATCH) | 7.25 | 6.50 | 4400.0 | - | < 5 ms (MISSED) |
-| Q3 | ERROR | - | - | 9000.0 | - |  |
-| Q9 | 59,524 | 55.50 | 50.13 | ERROR | - | < 60 ms (met) |
+| query | rows | logq median ms | logq min ms | runs | partitions | segments | batches | MB to read | baseline median ms | baseline runs | ratio (baseline/logq) | target (logq median) |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|
+| floor | 1 | 0.230 | 0.198 | 7 | - | - | - | - | 0.056 | 7 | 0.24x |  |
+| Q1 | 100 | 1.50 | 1.25 | 7 | 1/28 | 1/77 | 2/1220 | 0.40 | 23456.7 | 1 | 15638x | < 2 ms (met) |
+| Q2 | 100 (MISMATCH) | 7.25 | 6.50 | 7 | - | - | - | - | 4400.0 | 2 | 607x | < 5 ms (MISSED) |
+| Q3 | ERROR | - | - | - | 28/28 | 77/77 | 1220/1220 | - | 9000.0 | 1 | - |  |
+| Q9 | 59,524 | 55.50 | 50.13 | 7 | - | - | - | - | ERROR | - | - | < 60 ms (met) |
 
-**MISMATCH**: Q2 returned 99 rows from logq and 100 from the baseline.
+**MISMATCH** Q2: 100 rows from logq, 100 from the baseline; first differing row 3: logq [a], baseline [b]
 **ERROR** Q3 on logq: Error 1105: boom
-**ERROR** Q9 on the baseline: timeout
+Q3: MB to read not shown: EXPLAIN PLAN shows no pruning (no indexed read of logs)
+**ERROR** Q9 on the baseline (answer unchecked): timeout
 `, queries)
 
 	// Below the full data set the targets are only shown; without the
@@ -128,13 +138,14 @@ Through the MySQL wire with go-sql-driver/mysql, session time_zone '+00:00': med
 	r.Data.Rows = 1_000_000
 	r.Queries.Baseline = nil
 	for i := range r.Queries.Results {
-		r.Queries.Results[i].Baseline, r.Queries.Results[i].Ratio, r.Queries.Results[i].Mismatch = nil, 0, false
+		r.Queries.Results[i].Baseline, r.Queries.Results[i].Ratio, r.Queries.Results[i].Difference = nil, 0, ""
 	}
 	b.Reset()
 	require.NoError(t, writeMarkdown(&b, r))
-	require.Contains(t, b.String(), "- baseline: not run (--baseline=false)\n")
-	require.Contains(t, b.String(), "| Q1 | 100 | 1.50 | 1.25 | - | - | < 2 ms (at 10M rows) |\n")
+	require.Contains(t, b.String(), "- baseline: not run (--baseline=false): answers not checked\n")
+	require.Contains(t, b.String(), "| Q1 | 100 | 1.50 | 1.25 | 7 | 1/28 | 1/77 | 2/1220 | 0.40 | - | - | - | < 2 ms (at 10M rows) |\n")
 	require.NotContains(t, b.String(), "MISMATCH")
+	require.NotContains(t, b.String(), "compared in full")
 }
 
 func TestWriteJSONQueries(t *testing.T) {
@@ -147,31 +158,60 @@ func TestWriteJSONQueries(t *testing.T) {
 	var got struct {
 		Queries struct {
 			Runs     int     `json:"runs"`
+			Budget   float64 `json:"baseline_budget_seconds"`
 			Settle   float64 `json:"settle_seconds"`
+			CPU      string  `json:"cpu_profile"`
 			Baseline struct {
 				LoadSeconds float64 `json:"load_seconds"`
 			} `json:"baseline"`
 			Results []struct {
-				ID       string  `json:"id"`
-				Ratio    float64 `json:"ratio"`
-				Mismatch bool    `json:"row_count_mismatch"`
-				Logq     struct {
+				ID         string  `json:"id"`
+				Ratio      float64 `json:"ratio"`
+				Compared   bool    `json:"compared"`
+				Difference string  `json:"difference"`
+				Logq       struct {
 					Rows     int64   `json:"rows"`
 					MedianMS float64 `json:"median_ms"`
+					Runs     int     `json:"runs"`
 				} `json:"logq"`
+				Plan *struct {
+					PartitionsKept  int64 `json:"partitions_kept"`
+					PartitionsTotal int64 `json:"partitions_total"`
+					BatchesKept     int64 `json:"batches_kept"`
+					BytesToRead     int64 `json:"bytes_to_read"`
+					BytesRead       int64 `json:"bytes_read"`
+					Explained       bool  `json:"explained"`
+				} `json:"plan"`
+				Baseline struct {
+					Runs int `json:"runs"`
+				} `json:"baseline"`
 			} `json:"results"`
-			Mismatches int `json:"row_count_mismatches"`
+			Mismatches int `json:"mismatches"`
+			Errors     int `json:"errors"`
 		} `json:"queries"`
 	}
 	require.NoError(t, json.Unmarshal(mustRead(t, path), &got))
 	q := got.Queries
 	require.Equal(t, 7, q.Runs)
+	require.InDelta(t, 10, q.Budget, 0)
 	require.InDelta(t, 74.25, q.Settle, 0)
+	require.Equal(t, "/tmp/cpu.pprof", q.CPU)
 	require.InDelta(t, 95.04, q.Baseline.LoadSeconds, 0)
 	require.Len(t, q.Results, 5)
 	require.Equal(t, "Q1", q.Results[1].ID)
 	require.InDelta(t, 23456.7/1.5, q.Results[1].Ratio, 1e-9)
-	require.True(t, q.Results[2].Mismatch)
+	require.Equal(t, 7, q.Results[1].Logq.Runs)
+	require.Equal(t, 1, q.Results[1].Baseline.Runs)
+	require.True(t, q.Results[1].Compared)
+	require.EqualValues(t, 1, q.Results[1].Plan.PartitionsKept)
+	require.EqualValues(t, 28, q.Results[1].Plan.PartitionsTotal)
+	require.EqualValues(t, 2, q.Results[1].Plan.BatchesKept)
+	require.EqualValues(t, 401_234, q.Results[1].Plan.BytesToRead)
+	require.EqualValues(t, 401_234, q.Results[1].Plan.BytesRead)
+	require.True(t, q.Results[1].Plan.Explained)
+	require.Nil(t, q.Results[0].Plan)
+	require.Contains(t, q.Results[2].Difference, "first differing row 3")
 	require.EqualValues(t, 59_524, q.Results[4].Logq.Rows)
 	require.Equal(t, 1, q.Mismatches)
+	require.Equal(t, 2, q.Errors)
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -122,4 +123,26 @@ func TestAwaitSettledBusy(t *testing.T) {
 		url+"/metrics", os.Getpid())
 	require.NoError(t, err)
 	require.False(t, res.settled)
+}
+
+func TestSettleProgress(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "logq_store_buffered_rows 12345")
+	}))
+	defer srv.Close()
+	var mu sync.Mutex
+	var lines []string
+	stop := settleProgress(context.Background(), srv.URL, 5*time.Millisecond, func(f string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		lines = append(lines, fmt.Sprintf(f, args...))
+	})
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(lines) >= 2 }, 5*time.Second, time.Millisecond)
+	stop()
+	mu.Lock()
+	n := len(lines)
+	mu.Unlock()
+	time.Sleep(20 * time.Millisecond)
+	require.Len(t, lines, n, "nothing after stop")
+	require.Regexp(t, `^still waiting for the server to settle after \d+ s: 12,345 rows buffered$`, lines[0])
 }

@@ -189,9 +189,12 @@ func TestRunBenchCancel(t *testing.T) {
 func TestRunBenchCommand(t *testing.T) {
 	cfg, tmp, _ := fakeEnv(t, "", 2000)
 	out := filepath.Join(t.TempDir(), "results.json")
-	args := []string{"--bin", cfg.bin, "--rows", "2000", "--days", "1", "--cache-dir", cfg.cacheDir, "--out", out, "--keep"}
+	args := []string{"--bin", cfg.bin, "--rows", "2000", "--days", "1", "--cache-dir", cfg.cacheDir, "--out", out, "--keep",
+		"--runs", "2", "--baseline-budget", "1ns", "--settle", "0"}
 	var stdout, stderr bytes.Buffer
-	require.Equal(t, 0, RunBench(context.Background(), args, &stdout, &stderr), stderr.String())
+	// The fake's SQL table is empty, so its answers differ from the
+	// baseline's: the run prints its figures, then fails loudly.
+	require.Equal(t, 1, RunBench(context.Background(), args, &stdout, &stderr), stderr.String())
 	require.Contains(t, stdout.String(), "| rows ingested | 2,000 |  |\n")
 	require.Contains(t, stdout.String(), "| segments | 1 (0.0 MB) |  |\n")
 	require.Contains(t, stdout.String(), "machine: ")
@@ -204,23 +207,50 @@ func TestRunBenchCommand(t *testing.T) {
 	require.EqualValues(t, 20000, res.Ingest.Disk.SegmentBytes)
 	require.Equal(t, runtime.NumCPU(), res.Machine.Cores)
 
-	// --keep leaves the data directory, with what the server wrote.
+	// --keep leaves the data directory, with what the server wrote, and
+	// says where it is.
 	kept, err := filepath.Glob(filepath.Join(tmp, "logq-bench-data-*", "parts", "p1", "000001.seg"))
 	require.NoError(t, err)
 	require.Len(t, kept, 1)
+	require.Contains(t, stderr.String(), "bench: kept data directory "+filepath.Dir(filepath.Dir(filepath.Dir(kept[0])))+"\n")
 
-	// The query phase ran against the fake's (empty) SQL server and the
-	// baseline: the floor matches, Q2 does not.
+	// The query phase ran every query against the fake's (empty) SQL
+	// server and the baseline: the floor matches, Q2 does not.
 	require.Contains(t, stdout.String(), "## logq bench: queries\n")
 	require.Contains(t, stdout.String(), "| floor | 1 | ")
-	require.Contains(t, stdout.String(), "| Q2 | 0 (baseline 100: MISMATCH) | ")
-	require.Contains(t, stdout.String(), "**MISMATCH**: Q2 returned 0 rows from logq and 100 from the baseline.")
+	require.Contains(t, stdout.String(), "| Q2 | 0 (MISMATCH) | ")
+	require.Contains(t, stdout.String(), "**MISMATCH** Q2: 0 rows from logq, 100 from the baseline; first differing row 1: logq (none), baseline [")
+	require.Contains(t, stderr.String(), "logq bench: FAILED: Q2: logq and the baseline answer differently: 0 rows from logq, 100 from the baseline; first differing row 1: logq (none), baseline [")
+	require.Contains(t, stderr.String(), "logq bench: FAILED: Q10: logq and the baseline answer differently: 1 rows from logq, 1 from the baseline; "+
+		`first differing row 1: logq ["0"], baseline ["2000"]`)
 	require.NotNil(t, res.Queries)
-	require.Equal(t, defaultQueryRuns, res.Queries.Runs)
-	require.Len(t, res.Queries.Results, 5)
+	require.Equal(t, 2, res.Queries.Runs)
+	require.Len(t, res.Queries.Results, 11, "all of Q1-Q10 and the floor by default")
 	require.EqualValues(t, 2000, res.Queries.Baseline.Rows)
+	for _, r := range res.Queries.Results {
+		require.Equal(t, 1, r.Baseline.Runs, "%s: the budget allows the one run", r.ID)
+		if r.ID == "Q8" { // the fake's table has no latency_ms
+			require.Contains(t, r.Logq.Error, "latency_ms", r.ID)
+			require.False(t, r.Compared)
+			continue
+		}
+		require.True(t, r.Compared, r.ID)
+		require.Equal(t, 2, r.Logq.Runs, r.ID)
+	}
+	require.Positive(t, res.Queries.Mismatches)
+	require.Equal(t, 1, res.Queries.Errors)
+	require.Contains(t, stderr.String(), "logq bench: FAILED: Q8 failed on logq: warm-up: ")
 
-	for _, bad := range [][]string{{"--rows", "0"}, {"--days", "-1"}, {"--nope"}, {"extra"}, {"--queries", "Q99"}, {"--runs", "0"}} {
+	// Without the baseline nothing is compared, and answers the fake gives
+	// fail nothing.
+	stdout.Reset()
+	stderr.Reset()
+	require.Equal(t, 0, RunBench(context.Background(), append(args, "--baseline=false", "--queries", "Q2,Q6"), &stdout, &stderr), stderr.String())
+	require.NotContains(t, stdout.String(), "MISMATCH")
+	require.Contains(t, stdout.String(), "| Q6 | 0 | ")
+
+	for _, bad := range [][]string{{"--rows", "0"}, {"--days", "-1"}, {"--nope"}, {"extra"}, {"--queries", "Q99"}, {"--runs", "0"},
+		{"--queries", "none", "--cpuprofile", "x"}} {
 		require.Equal(t, 2, RunBench(context.Background(), bad, &stdout, &stderr), "%q", bad)
 	}
 	require.Equal(t, 0, RunBench(context.Background(), []string{"-h"}, &stdout, &stderr))
@@ -244,6 +274,7 @@ func fakeQueries(cfg *benchConfig, baseline bool) {
 	cfg.queries = []string{floorID, "Q2", "Q6", "Q9"}
 	cfg.runs = 2
 	cfg.baseline = baseline
+	cfg.baselineBudget = time.Hour // every run: the fake's answers are instant
 	cfg.settle = settleConfig{timeout: 10 * time.Second, quiet: time.Second, poll: 10 * time.Millisecond}
 }
 
@@ -282,15 +313,21 @@ func TestRunBenchFakeQueries(t *testing.T) {
 		require.Empty(t, r.Baseline.Error, r.ID)
 		require.Equal(t, wantLogq[r.ID], r.Logq.Rows, r.ID)
 		require.Equal(t, wantBase[r.ID], r.Baseline.Rows, r.ID)
-		require.Equal(t, wantLogq[r.ID] != wantBase[r.ID], r.Mismatch, r.ID)
+		require.True(t, r.Compared, r.ID)
+		require.Equal(t, wantLogq[r.ID] != wantBase[r.ID], r.Difference != "", r.ID)
 		require.Len(t, r.Logq.RunsMS, 2)
+		require.Len(t, r.Baseline.RunsMS, 2)
 		require.Positive(t, r.Logq.MinMS)
 		require.Positive(t, r.Baseline.MinMS)
 		require.InDelta(t, r.Baseline.MedianMS/r.Logq.MedianMS, r.Ratio, 1e-9)
+		require.Nil(t, r.Plan, "the fake has no scan counters")
 	}
 	require.Equal(t, 2, q.Mismatches)
-	require.Contains(t, stderr.String(), "bench: MISMATCH: Q2 returned 0 rows from logq and 100 from the baseline")
+	require.Zero(t, q.Errors)
+	require.ErrorContains(t, q.failure(), "Q6: logq and the baseline answer differently: 0 rows from logq, 1 from the baseline")
+	require.Contains(t, stderr.String(), "bench: MISMATCH: Q2: 0 rows from logq, 100 from the baseline; first differing row 1: logq (none), baseline [")
 	require.Contains(t, stderr.String(), "bench: baseline loaded: 3000 rows")
+	require.Contains(t, stderr.String(), "bench: plan figures not collected: scrape http://127.0.0.1:")
 
 	// Without the baseline.
 	cfg.baseline = false
@@ -299,8 +336,9 @@ func TestRunBenchFakeQueries(t *testing.T) {
 	require.Nil(t, res.Queries.Baseline)
 	for _, r := range res.Queries.Results {
 		require.Nil(t, r.Baseline)
-		require.False(t, r.Mismatch)
+		require.False(t, r.Compared)
 	}
+	require.NoError(t, res.Queries.failure())
 	requireGone(t, tmp, pids)
 }
 

@@ -39,6 +39,7 @@ type serveConfig struct {
 	ingest       IngestConfig
 	logLevel     string
 	demo         bool
+	pprof        bool
 	memoryLimit  int64
 	sql          engine.Options
 }
@@ -66,6 +67,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.sql.Workers, "scan-workers", 0, "batch loads (decode and filter) running at once across queries; 0: one per core")
 	fs.Int64Var(&c.sql.CacheBytes, "cache-bytes", 0, "decoded batches kept between queries, in bytes; 0: 256 MiB, negative: none")
 	fs.BoolVar(&c.demo, "demo", false, "load a demo data set (the last two days) when the data directory is empty")
+	fs.BoolVar(&c.pprof, "pprof", false, "serve Go profiles under /debug/pprof/ on the HTTP listener (logq bench --cpuprofile uses them)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 }
 
@@ -173,6 +175,9 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 	mux.Handle("/api/v1/ingest", m.instrumentIngest(ingest))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.Handle("/metrics", m.handler())
+	if cfg.pprof {
+		registerProfiling(mux)
+	}
 
 	mysqlLn, err := net.Listen("tcp", cfg.mysqlAddr)
 	if err != nil {
