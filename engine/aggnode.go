@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"math"
 	"strings"
@@ -21,6 +22,7 @@ type aggQuery struct {
 	aggs    []aggFn
 	outs    []aggOut // one per selected expression
 	cols    *colSet  // the columns the scan converts
+	stats   statsPlan
 
 	selected []sql.Expression // the GroupBy's, for sql.Projector
 	schema   sql.Schema
@@ -76,9 +78,31 @@ func (n *aggNode) String() string {
 	_ = p.WriteChildren(
 		"groups: ["+strings.Join(keys, ", ")+"]",
 		"aggregates: ["+strings.Join(aggs, ", ")+"]",
-		explainScan(q.t, q.push),
+		explainScan(q.t, q.push)+"; "+q.explainStats(),
 	)
 	return p.String()
+}
+
+// explainStats says how many kept batches a plan made now answers from
+// their statistics, without reading them.
+func (q *aggQuery) explainStats() string {
+	prune := fullScan()
+	if q.push != nil {
+		prune = q.push.prune
+	}
+	snap := takeSnapshot(q.t, prune)
+	defer snap.plan.Release()
+	n := 0
+	for _, p := range snap.plan.Partitions {
+		for _, sp := range p.Segments {
+			for k, bi := range sp.Batches {
+				if q.stats.answers(&sp.Segment.Stats.Batches[bi], sp.Inside[k]) {
+					n++
+				}
+			}
+		}
+	}
+	return fmt.Sprintf("batches answered from statistics %d/%d", n, snap.plan.Stats.BatchesKept)
 }
 
 // RowIter implements sql.ExecSourceRel: it aggregates every kept batch
@@ -114,10 +138,16 @@ func (q *aggQuery) run(ctx context.Context, loc *time.Location) (*aggTable, erro
 		fn   func() (*aggTable, error)
 	}
 	var tasks []task
+	total := newAggTable(q)
 	for _, p := range snap.plan.Partitions {
 		for _, sp := range p.Segments {
 			seg := sp.Segment
-			for _, bi := range sp.Batches {
+			for k, bi := range sp.Batches {
+				if st := &seg.Stats.Batches[bi]; q.stats.answers(st, sp.Inside[k]) {
+					total.mergeFrom(q.stats.partial(q, st), false)
+					t.stats.BatchesFromStats.Add(1)
+					continue
+				}
 				tasks = append(tasks, task{seg.Path, func() (*aggTable, error) {
 					b, err := t.cache.get(seg, bi, q.cols)
 					if err != nil {
@@ -146,7 +176,6 @@ func (q *aggQuery) run(ctx context.Context, loc *time.Location) (*aggTable, erro
 		err  error
 	}
 	results := make(chan result, 2*cap(t.pool.slots))
-	total := newAggTable(q)
 	started, running := 0, 0
 	for started < len(tasks) || running > 0 {
 		for running < cap(results) && started < len(tasks) {

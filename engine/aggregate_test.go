@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -77,7 +78,7 @@ func TestAggregatePushdown(t *testing.T) {
 		servers = append(servers, c)
 	}
 
-	pushed, rows := 0, 0
+	pushed, rows, fromStats, wholly := 0, 0, 0, 0
 	for n, q := range queries {
 		name := fmt.Sprintf("q%03d", n)
 		want := queryStrings(t, servers[0].off[q.zone], q.sql)
@@ -93,12 +94,26 @@ func TestAggregatePushdown(t *testing.T) {
 		if strings.Contains(plan, "LogsAggregate") {
 			pushed++
 		}
+		if m := statsRE.FindStringSubmatch(plan); m != nil && m[1] != "0" {
+			fromStats++
+			if m[1] == m[2] {
+				wholly++
+			}
+		}
 	}
-	t.Logf("%d queries, %d pushed down, %d rows in all answers", len(queries), pushed, rows)
+	t.Logf("%d queries, %d pushed down, %d rows in all answers, %d answered from statistics (%d wholly)", len(queries), pushed, rows, fromStats, wholly)
+	// The statistics answer counts by level over whole batches inside the ts
+	// range: the stats-shaped queries must have used them.
+	require.GreaterOrEqual(t, fromStats, len(queries)/20, "queries answered partly from batch statistics")
+	require.Positive(t, wholly, "queries answered wholly from batch statistics")
 	// The generator writes only shapes the rule knows: all must be taken.
 	require.Equal(t, len(queries), pushed, "queries computed by the pushed-down aggregate")
 	require.Greater(t, rows, 5*len(queries), "answers must not be mostly empty")
 }
+
+// statsRE reads how many kept batches EXPLAIN PLAN says an aggregate
+// answers from their statistics.
+var statsRE = regexp.MustCompile(`batches answered from statistics (\d+)/(\d+)`)
 
 // reconnect opens another client to the server behind db with the session
 // variables given as name, value pairs.
@@ -203,11 +218,16 @@ func aggRandomQueries(seed uint64, n int) []aggQuery {
 		},
 	}
 	var out []aggQuery
-	for range n {
+	for i := range n {
 		var q aggQuery
 		q.zone = aggZones[r.IntN(len(aggZones)-1)]
 		if r.IntN(10) == 0 {
 			q.zone = aggZones[len(aggZones)-1]
+		}
+		if i%8 == 0 {
+			q.sql, q.ordered = aggStatsShaped(r, conds[0], conds[len(conds)-2])
+			out = append(out, q)
+			continue
 		}
 		nk := r.IntN(4) // 0: an aggregate without GROUP BY
 		var sel, group []string
@@ -251,4 +271,35 @@ func aggRandomQueries(seed uint64, n int) []aggQuery {
 		out = append(out, q)
 	}
 	return out
+}
+
+// aggStatsShaped is a query of the shape batch statistics answer: counts of
+// rows, per level or not, under a ts range and a level condition or not;
+// MIN(ts), MAX(ts) without condition.
+func aggStatsShaped(r *rand.Rand, levelCond, tsCond func() string) (string, bool) {
+	aggs := []string{"COUNT(*)", "COUNT(level)", "COUNT(ts)"}
+	sel := slices.Clone(aggs[:1+r.IntN(len(aggs))])
+	var where []string
+	if r.IntN(2) == 0 {
+		where = append(where, tsCond())
+	}
+	if r.IntN(3) == 0 {
+		where = append(where, levelCond())
+	}
+	byLevel := r.IntN(2) == 0
+	if !byLevel && len(where) == 0 {
+		sel = append(sel, "MIN(ts)", "MAX(ts)")
+	}
+	s := "SELECT "
+	if byLevel {
+		s += "level, "
+	}
+	s += strings.Join(sel, ", ") + " FROM logs"
+	if len(where) > 0 {
+		s += " WHERE " + strings.Join(where, " AND ")
+	}
+	if byLevel {
+		return s + " GROUP BY level ORDER BY level", true
+	}
+	return s, false
 }

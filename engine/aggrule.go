@@ -101,6 +101,7 @@ func recogniseAggregate(ctx *sql.Context, gb *plan.GroupBy) *aggQuery {
 		names = push.pred.columns(names)
 	}
 	q.cols = newColSet(names)
+	q.stats = statsPlanOf(q)
 	return q
 }
 

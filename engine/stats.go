@@ -12,6 +12,7 @@ type ScanStats struct {
 	BatchesDecoded, BatchCacheHits  atomic.Int64
 	BytesRead                       atomic.Int64 // compressed bytes of the batches decoded
 	BufferedRowsRead                atomic.Int64
+	BatchesFromStats                atomic.Int64 // batches an aggregate answered from their statistics
 }
 
 // recordPlan adds one scan's pruning.

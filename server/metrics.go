@@ -196,6 +196,7 @@ var scanMetricDefs = []struct {
 	{"batch_cache_hits_total", "Record batches served from the decoded-batch cache.", func(s *engine.ScanStats) int64 { return s.BatchCacheHits.Load() }},
 	{"bytes_read_total", "Compressed bytes of the record batches decoded.", func(s *engine.ScanStats) int64 { return s.BytesRead.Load() }},
 	{"buffered_rows_read_total", "Buffered (not yet flushed) rows scans looked at.", func(s *engine.ScanStats) int64 { return s.BufferedRowsRead.Load() }},
+	{"batches_from_stats_total", "Record batches aggregates answered from their statistics, unread.", func(s *engine.ScanStats) int64 { return s.BatchesFromStats.Load() }},
 }
 
 // Describe implements prometheus.Collector.
