@@ -27,13 +27,35 @@ func (q *aggQuery) aggregateBatch(b *columns.Batch, sel []int32, loc *time.Locat
 		update[a] = fn
 	}
 	na := len(q.aggs)
+	// Rows of a batch come in ts order: time buckets repeat from row to row,
+	// so the last row's group is tried before the map. A single string key
+	// is a dense code: its groups sit in a slice.
+	lastTup, lastG := groupTuple{}, -1
+	var byCode []int32
+	single := len(q.keys) == 1 && q.keys[0].kind == keyString
 	for _, i32 := range sel {
 		i := int(i32)
 		var tup groupTuple
 		for k, f := range keyOf {
 			tup[k] = f(i)
 		}
-		g := t.group(tup)
+		var g int
+		switch {
+		case tup == lastTup && lastG >= 0:
+			g = lastG
+		case single:
+			c := tup[0]
+			for int64(len(byCode)) <= c {
+				byCode = append(byCode, -1)
+			}
+			if byCode[c] < 0 {
+				byCode[c] = int32(t.group(tup))
+			}
+			g = int(byCode[c])
+		default:
+			g = t.group(tup)
+		}
+		lastTup, lastG = tup, g
 		if ts := b.TS[i]; ts < t.minTS[g] {
 			t.minTS[g] = ts
 		}

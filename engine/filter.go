@@ -2,7 +2,6 @@ package engine
 
 import (
 	"bytes"
-	"unsafe"
 
 	"logq/partitions/columns"
 )
@@ -36,17 +35,7 @@ func filterSel(cond pred, b *columns.Batch, sel []int32) []int32 {
 		}
 	case likePred:
 		if p.col.core >= 0 {
-			s := coreStrings(b, p.col.core)
-			out := sel[:0]
-			for _, i := range sel {
-				if !s.IsNull(int(i)) {
-					v := s.Value(int(i))
-					if p.m.Match(unsafe.String(unsafe.SliceData(v), len(v))) {
-						out = append(out, i)
-					}
-				}
-			}
-			return out
+			return filterLike(p, coreStrings(b, p.col.core), sel)
 		}
 	case intCmpPred:
 		if d := b.Column(p.name); d == nil {

@@ -187,6 +187,8 @@ func (p inPred) String() string { return p.text }
 type likePred struct {
 	col  stringAccessor
 	m    expression.LikeMatcher
+	kind likeKind // not likeGeneral: compared as bytes with lit, m unused
+	lit  []byte
 	text string
 }
 
@@ -196,7 +198,15 @@ func (p likePred) eval(r *batchRow) tri {
 	if !ok {
 		return triNull
 	}
-	return triOf(p.m.Match(unsafe.String(unsafe.SliceData(v), len(v))))
+	return triOf(p.matches(v))
+}
+
+// matches reports whether the non-NULL value v matches the pattern.
+func (p likePred) matches(v []byte) bool {
+	if p.kind != likeGeneral {
+		return p.kind.match(v, p.lit)
+	}
+	return p.m.Match(unsafe.String(unsafe.SliceData(v), len(v)))
 }
 func (p likePred) String() string { return p.text }
 

@@ -370,7 +370,11 @@ func (c compiler) like(e *expression.Like) (pred, bool) {
 	if err != nil {
 		return nil, false
 	}
-	return likePred{col: c.accessor(col), m: m, text: e.String()}, true
+	lp := likePred{col: c.accessor(col), m: m, text: e.String()}
+	if collation == sql.Collation_utf8mb4_0900_bin || collation == sql.Collation_binary {
+		lp.kind, lp.lit = simpleLike(pattern, escape)
+	}
+	return lp, true
 }
 
 func (c compiler) isNull(e *expression.IsNull) (pred, bool) {

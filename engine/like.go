@@ -1,0 +1,114 @@
+package engine
+
+import (
+	"bytes"
+	"sort"
+	"strings"
+
+	"logq/partitions/columns"
+)
+
+// likeKind is the shape of a LIKE pattern that compares bytes directly.
+type likeKind uint8
+
+const (
+	likeGeneral  likeKind = iota // go-mysql-server's matcher
+	likeAll                      // '%': every non-NULL value
+	likeExact                    // 'lit'
+	likePrefix                   // 'lit%'
+	likeSuffix                   // '%lit'
+	likeContains                 // '%lit%'
+)
+
+// simpleLike classifies pattern: a literal with '%' only at its ends, no
+// '_' and no escape character, compared under a bytewise collation (where
+// LIKE is exactly a comparison of bytes: UTF-8 is self-synchronising, so a
+// byte substring is a character substring). Anything else is likeGeneral.
+func simpleLike(pattern string, escape rune) (likeKind, []byte) {
+	lit := strings.TrimLeft(pattern, "%")
+	lead := len(lit) < len(pattern)
+	trimmed := strings.TrimRight(lit, "%")
+	trail := len(trimmed) < len(lit)
+	lit = trimmed
+	if strings.ContainsAny(lit, "%_") || strings.ContainsRune(lit, escape) {
+		return likeGeneral, nil
+	}
+	switch {
+	case lit == "" && (lead || trail):
+		return likeAll, nil
+	case lead && trail:
+		return likeContains, []byte(lit)
+	case lead:
+		return likeSuffix, []byte(lit)
+	case trail:
+		return likePrefix, []byte(lit)
+	}
+	return likeExact, []byte(lit)
+}
+
+// match reports whether v matches a simple pattern.
+func (k likeKind) match(v, lit []byte) bool {
+	switch k {
+	case likeAll:
+		return true
+	case likeExact:
+		return bytes.Equal(v, lit)
+	case likePrefix:
+		return bytes.HasPrefix(v, lit)
+	case likeSuffix:
+		return bytes.HasSuffix(v, lit)
+	}
+	return bytes.Contains(v, lit)
+}
+
+// containsRows marks the rows of s whose value contains lit (NULLs
+// excepted), searching the column's whole byte buffer at once rather than
+// value by value: bytes.Index skips at memory speed to the next candidate,
+// and only a hit costs a binary search for its row. A hit that runs over the
+// end of its row is not a match in it; the search then goes on inside that
+// row.
+func containsRows(s *columns.Strings, lit []byte, mark []bool) {
+	data, ends := s.Data, s.Ends
+	for from := 0; from+len(lit) <= len(data); {
+		at := bytes.Index(data[from:], lit)
+		if at < 0 {
+			return
+		}
+		at += from
+		// The row holding byte at: the first whose end is past it.
+		row := sort.Search(len(ends), func(i int) bool { return int(ends[i]) > at })
+		if row == len(ends) {
+			return
+		}
+		end := int(ends[row])
+		if at+len(lit) <= end {
+			if !s.IsNull(row) {
+				mark[row] = true
+			}
+			from = end // the rest of this row cannot add anything
+			continue
+		}
+		from = at + 1
+	}
+}
+
+// filterLike keeps the rows of sel whose value of s matches p.
+func filterLike(p likePred, s *columns.Strings, sel []int32) []int32 {
+	out := sel[:0]
+	if p.kind == likeContains && len(p.lit) > 0 && len(sel) >= s.Len()/8 {
+		mark := make([]bool, s.Len())
+		containsRows(s, p.lit, mark)
+		for _, i := range sel {
+			if mark[i] {
+				out = append(out, i)
+			}
+		}
+		return out
+	}
+	for _, i := range sel {
+		if !s.IsNull(int(i)) && p.matches(s.Value(int(i))) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
