@@ -139,12 +139,15 @@ func (d *strDict) code(v string, clone bool) int64 {
 	if c, ok := d.codes[v]; ok {
 		return c
 	}
+	// A new variable: taking the address of v itself would move v to the
+	// heap on every call, hits included.
+	s := v
 	if clone {
-		v = strings.Clone(v)
+		s = strings.Clone(v)
 	}
 	c := int64(len(d.vals))
-	d.codes[v] = c
-	d.vals = append(d.vals, &v)
+	d.codes[s] = c
+	d.vals = append(d.vals, &s)
 	return c
 }
 

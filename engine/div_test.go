@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -38,6 +39,28 @@ func TestDivIsMySQLs(t *testing.T) {
 			require.Equal(t, strconv.FormatInt(bucket*n, 10), row[1], "%s DIV %d * %d", instants[i], n, n)
 			require.Equal(t, strconv.FormatInt(bucket, 10), row[2], "%s DIV %d", instants[i], n)
 		}
+	}
+
+	// The same buckets through the pushed-down aggregate (Grafana's
+	// $__timeGroupAlias), and through the row path.
+	for _, n := range []int64{300, 86400} {
+		want := map[int64]int{}
+		for _, ts := range instants {
+			tm, err := time.Parse(time.RFC3339Nano, ts)
+			require.NoError(t, err)
+			want[tm.UnixMicro()/(n*1_000_000)*n]++
+		}
+		var wantRows [][]string
+		for bucket, count := range want {
+			wantRows = append(wantRows, []string{strconv.FormatInt(bucket, 10), strconv.Itoa(count)})
+		}
+		slices.SortFunc(wantRows, func(a, b []string) int { return strings.Compare(a[0], b[0]) })
+		q := fmt.Sprintf("SELECT UNIX_TIMESTAMP(ts) DIV %d * %d AS \"time\", COUNT(*) FROM logs GROUP BY 1 ORDER BY 1", n, n)
+		require.Equal(t, wantRows, queryStrings(t, db, q), q)
+		plan := strings.Join(slices.Concat(queryStrings(t, db, "EXPLAIN PLAN "+q)...), "\n")
+		require.Contains(t, plan, "LogsAggregate", q)
+		off := reconnect(t, db, "time_zone", "'+00:00'", "logq_aggregate_pushdown", "0")
+		require.Equal(t, wantRows, queryStrings(t, off, q), "row path: %s", q)
 	}
 
 	// DOUBLE column and literals: truncation toward zero, also below zero.
