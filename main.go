@@ -26,7 +26,7 @@ commands:
   serve    run the server: HTTP ingest (and, later, SQL over the MySQL protocol)
   ingest   load JSON-lines files (or - for stdin) into a running server
   gen      write the benchmark data set (WORKLOAD.md) as JSON lines
-  bench    run the ingest benchmark against a fresh server (see 'make bench')
+  bench    run the WORKLOAD benchmark against a fresh server and a baseline (see 'make bench')
 
 Run 'logq <command> -h' for the flags of a command.
 `

@@ -54,7 +54,7 @@ func TestBuildQueries(t *testing.T) {
 		{id: "floor", sql: "SELECT 1"},
 		{id: "Q1", sql: workloadSQL["Q1"], targetMS: 2, shape: answerShape{order: []int{0}, limited: true}},
 		{id: "Q6", sql: "SELECT ts, service, message FROM logs WHERE trace_id = 'ab''cd'", targetMS: 5},
-		{id: "Q10", sql: "SELECT COUNT(*) FROM logs"},
+		{id: "Q10", sql: "SELECT COUNT(*) FROM logs", targetMS: 2},
 	}, qs)
 }
 

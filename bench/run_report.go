@@ -130,7 +130,7 @@ type QueryResult struct {
 	Plan     *PlanFigures `json:"plan,omitempty"` // logq's pruning and reads; nil for the floor or when not collected
 	Baseline *QueryTiming `json:"baseline,omitempty"`
 	Ratio    float64      `json:"ratio,omitempty"`     // baseline median / logq median
-	TargetMS float64      `json:"target_ms,omitempty"` // issue 3's target for logq's median at 10M rows
+	TargetMS float64      `json:"target_ms,omitempty"` // the issues' target for logq's median at 10M rows
 	// Compared says the two answers were compared (both servers answered);
 	// Difference is then empty when they agree, else what differs.
 	Compared   bool   `json:"compared"`
