@@ -172,43 +172,34 @@ func (fn *aggFn) numeric(ints []int64, floats []float64, valid []bool) func(*acc
 		}
 	case ints != nil:
 		return func(a *acc, i int) {
-			if !ok(i) {
-				return
+			if ok(i) {
+				fold(fn.op, a.n, &a.sumI, &a.i, ints[i])
+				a.n++
 			}
-			v := ints[i]
-			switch fn.op {
-			case opSum, opAvg:
-				a.sumI += v
-			case opMin:
-				if a.n == 0 || v < a.i {
-					a.i = v
-				}
-			case opMax:
-				if a.n == 0 || v > a.i {
-					a.i = v
-				}
-			}
-			a.n++
 		}
 	}
 	return func(a *acc, i int) {
-		if !ok(i) {
-			return
+		if ok(i) {
+			fold(fn.op, a.n, &a.sumF, &a.f, floats[i])
+			a.n++
 		}
-		v := floats[i]
-		switch fn.op {
-		case opSum, opAvg:
-			a.sumF += v
-		case opMin:
-			if a.n == 0 || v < a.f {
-				a.f = v
-			}
-		case opMax:
-			if a.n == 0 || v > a.f {
-				a.f = v
-			}
+	}
+}
+
+// fold adds v, the n+1st value, to a SUM, AVG, MIN or MAX whose sum and
+// extreme are *sum and *ext.
+func fold[T int64 | float64](op aggOp, n int64, sum, ext *T, v T) {
+	switch op {
+	case opSum, opAvg:
+		*sum += v
+	case opMin:
+		if n == 0 || v < *ext {
+			*ext = v
 		}
-		a.n++
+	case opMax:
+		if n == 0 || v > *ext {
+			*ext = v
+		}
 	}
 }
 
