@@ -101,6 +101,13 @@ func TestAggregatePushdown(t *testing.T) {
 			}
 		}
 	}
+	// A DISTINCT of a column with about as many values as rows stays on the
+	// row path, which streams to the LIMIT.
+	for _, q := range []string{"SELECT DISTINCT trace_id FROM logs LIMIT 10", "SELECT DISTINCT message FROM logs LIMIT 10"} {
+		plan := strings.Join(slices.Concat(queryStrings(t, servers[0].on["+00:00"], "EXPLAIN PLAN "+q)...), "\n")
+		require.NotContains(t, plan, "LogsAggregate", q)
+		require.Len(t, queryStrings(t, servers[0].on["+00:00"], q), 10, q)
+	}
 	t.Logf("%d queries, %d pushed down, %d rows in all answers, %d answered from statistics (%d wholly)", len(queries), pushed, rows, fromStats, wholly)
 	// The statistics answer counts by level over whole batches inside the ts
 	// range: the stats-shaped queries must have used them.
@@ -229,6 +236,11 @@ func aggRandomQueries(seed uint64, n int) []aggQuery {
 			out = append(out, q)
 			continue
 		}
+		if i%8 == 4 {
+			q.sql, q.ordered = aggDistinct(r, conds)
+			out = append(out, q)
+			continue
+		}
 		nk := r.IntN(4) // 0: an aggregate without GROUP BY
 		var sel, group []string
 		for _, i := range r.Perm(len(keys))[:nk] {
@@ -302,4 +314,27 @@ func aggStatsShaped(r *rand.Rand, levelCond, tsCond func() string) (string, bool
 		return s + " GROUP BY level ORDER BY level", true
 	}
 	return s, false
+}
+
+// aggDistinct is a SELECT DISTINCT of one or two of the columns the rule
+// takes DISTINCT of, as Grafana's query builder sends for its column menus,
+// with or without a condition, ordered (and then maybe limited) or not.
+func aggDistinct(r *rand.Rand, conds []func() string) (string, bool) {
+	cols := []string{"level", "service", "host"}
+	var sel []string
+	for _, i := range r.Perm(len(cols))[:1+r.IntN(2)] {
+		sel = append(sel, cols[i])
+	}
+	s := "SELECT DISTINCT " + strings.Join(sel, ", ") + " FROM logs"
+	if r.IntN(3) == 0 {
+		s += " WHERE " + conds[r.IntN(len(conds))]()
+	}
+	if r.IntN(2) == 0 {
+		return s, false
+	}
+	s += " ORDER BY " + strings.Join(sel, ", ")
+	if r.IntN(2) == 0 {
+		s += fmt.Sprintf(" LIMIT %d", 1+r.IntN(50))
+	}
+	return s, true
 }

@@ -29,16 +29,98 @@ func aggregateRule(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.S
 		return n, transform.SameTree, nil
 	}
 	return transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
-		gb, ok := n.(*plan.GroupBy)
-		if !ok {
-			return n, transform.SameTree, nil
+		switch n := n.(type) {
+		case *plan.GroupBy:
+			if q := recogniseAggregate(ctx, n); q != nil {
+				return &aggNode{q: q}, transform.NewTree, nil
+			}
+		case *plan.Distinct:
+			// SELECT DISTINCT cols is GROUP BY cols without aggregates. The
+			// Distinct stays above the node: it sees each value once.
+			if q := recogniseDistinct(ctx, n.Child); q != nil {
+				nn, err := n.WithChildren(&aggNode{q: q})
+				return nn, transform.NewTree, err
+			}
 		}
-		q := recogniseAggregate(ctx, gb)
-		if q == nil {
-			return n, transform.SameTree, nil
-		}
-		return &aggNode{q: q}, transform.NewTree, nil
+		return n, transform.SameTree, nil
 	})
+}
+
+// recogniseDistinct returns the aggQuery grouping by the columns a DISTINCT
+// reads, when they are level, service or host: a Project over logs, or logs
+// read with a projection.
+func recogniseDistinct(ctx *sql.Context, child sql.Node) *aggQuery {
+	var exprs []sql.Expression
+	from := child
+	if p, ok := child.(*plan.Project); ok {
+		exprs, from = p.Projections, p.Child
+	}
+	t, push, ok := logsUnder(from)
+	if !ok {
+		return nil
+	}
+	if exprs == nil {
+		if exprs, ok = tableColumns(t, from); !ok {
+			return nil
+		}
+	}
+	if len(exprs) > maxAggKeys {
+		return nil
+	}
+	q := &aggQuery{t: t, push: push, grouped: true, selected: exprs, schema: child.Schema()}
+	r := recogniser{ctx: ctx, t: t}
+	names := []string{"ts"}
+	for _, e := range exprs {
+		// Only the low-cardinality columns, whose values the statistics
+		// list: a DISTINCT of trace_id or message has about as many groups
+		// as rows, all held before the first goes out, while the row path
+		// streams them to a LIMIT that stops it early.
+		k, ok := r.key(unalias(e))
+		if !ok || k.kind != keyString || k.col.core != colLevel && k.col.core != colService && k.col.core != colHost {
+			return nil
+		}
+		q.keys = append(q.keys, k)
+		names = append(names, k.col.name)
+	}
+	for _, e := range exprs {
+		expr, ok := q.overRepresentative(e)
+		if !ok {
+			return nil
+		}
+		q.outs = append(q.outs, aggOut{agg: -1, expr: expr})
+	}
+	if push != nil && push.pred != nil {
+		names = push.pred.columns(names)
+	}
+	q.cols = newColSet(names)
+	q.stats = statsPlanOf(q)
+	return q
+}
+
+// tableColumns returns column references to what a table node of logs
+// outputs, with the column ids go-mysql-server gives them (see
+// columnIdsForNode in its fix_exec_indexes.go: a projected table with a
+// primary-key schema numbers its columns by their place in that schema), so
+// that the nodes above resolve them against the node replacing it.
+func tableColumns(t *Table, n sql.Node) ([]sql.Expression, bool) {
+	tn, ok := n.(plan.TableIdNode)
+	if !ok {
+		return nil, false
+	}
+	first, ok := tn.Columns().Next(1)
+	if !ok {
+		return nil, false
+	}
+	var out []sql.Expression
+	for k, c := range n.Schema() {
+		ord := t.schema.IndexOfColName(c.Name)
+		if ord < 0 {
+			return nil, false
+		}
+		gf := expression.NewGetFieldWithTable(k, int(tn.Id()), c.Type, c.DatabaseSource, c.Source, c.Name, c.Nullable)
+		out = append(out, gf.WithId(first+sql.ColumnId(ord)).(sql.Expression))
+	}
+	return out, true
 }
 
 // logsUnder returns the logs table a GroupBy reads directly, with the

@@ -14,6 +14,7 @@ import (
 // exact row count, ts range and count of every level of each batch.
 type statsPlan struct {
 	ok          bool
+	distinct    int      // DISTINCT of this core column (colLevel..colTraceID); 0: none
 	byLevel     bool     // the one key is level
 	levels      []string // the level condition's values, distinct; nil: no condition
 	levelCounts bool     // the answer needs the batch's level counts
@@ -22,6 +23,13 @@ type statsPlan struct {
 // statsPlanOf works out the statsPlan of q.
 func statsPlanOf(q *aggQuery) statsPlan {
 	var sp statsPlan
+	if len(q.aggs) == 0 && len(q.keys) == 1 && (q.push == nil || q.push.pred == nil) {
+		// DISTINCT of one column: the batch's exact set of values.
+		if k := q.keys[0]; k.kind == keyString && k.col.core >= colLevel && k.col.core <= colTraceID {
+			sp.ok, sp.distinct = true, k.col.core
+			return sp
+		}
+	}
 	if len(q.keys) > 1 {
 		return sp
 	}
@@ -60,11 +68,62 @@ func statsPlanOf(q *aggQuery) statsPlan {
 // answers reports whether batch st, inside the ts range or not, can be
 // answered from its statistics.
 func (sp statsPlan) answers(st *segment.BatchStats, inside bool) bool {
+	if sp.distinct != 0 {
+		set := distinctSet(st, sp.distinct)
+		return sp.ok && inside && (set == nil && !st.LevelsOverflow || set != nil && set.Exact())
+	}
 	return sp.ok && inside && (!st.LevelsOverflow || !sp.levelCounts)
+}
+
+// distinctSet is the value set of a core column in st; nil for level,
+// whose values are its counts.
+func distinctSet(st *segment.BatchStats, col int) *segment.ValueSet {
+	switch col {
+	case colService:
+		return &st.Services
+	case colHost:
+		return &st.Hosts
+	case colTraceID:
+		return &st.TraceIDs
+	}
+	return nil
+}
+
+// distinctPartial is the groups of a DISTINCT from the batch's values.
+func (sp statsPlan) distinctPartial(q *aggQuery, st *segment.BatchStats) *aggTable {
+	t := newAggTable(q)
+	add := func(v *string) {
+		var tup groupTuple
+		if v != nil {
+			tup[0] = t.dicts[0].code(*v, false)
+		}
+		t.group(tup)
+	}
+	if set := distinctSet(st, sp.distinct); set != nil {
+		for i := range set.Values {
+			add(&set.Values[i])
+		}
+		if set.Nulls > 0 {
+			add(nil)
+		}
+		return t
+	}
+	for i := range st.Levels {
+		if st.Levels[i].Count > 0 {
+			add(&st.Levels[i].Value)
+		}
+	}
+	if st.LevelNulls > 0 {
+		add(nil)
+	}
+	return t
 }
 
 // partial is the batch's partial aggregate, from its statistics.
 func (sp statsPlan) partial(q *aggQuery, st *segment.BatchStats) *aggTable {
+	if sp.distinct != 0 {
+		return sp.distinctPartial(q, st)
+	}
 	t := newAggTable(q)
 	add := func(level *string, rows int) {
 		if rows == 0 {
