@@ -6,9 +6,12 @@ import (
 	"io"
 	"math"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
+
+	"logq/partitions/columns"
 )
 
 // aggQuery is an aggregate over logs that the aggregate rule took from
@@ -153,18 +156,14 @@ func (q *aggQuery) run(ctx context.Context, loc *time.Location) (*aggTable, erro
 					if err != nil {
 						return nil, err
 					}
-					var c batchCursor
-					c.load(b, nil, true, sc)
-					return q.aggregateBatch(b, c.sel, loc)
+					return q.aggregateRows(b, true, sc, loc)
 				}})
 			}
 		}
 		for _, b := range snap.buffered[p.Key].Batches {
 			t.stats.BufferedRowsRead.Add(int64(b.Len()))
 			tasks = append(tasks, task{"buffered rows of " + p.Key.DirName(), func() (*aggTable, error) {
-				var c batchCursor
-				c.load(b, nil, false, sc)
-				return q.aggregateBatch(b, c.sel, loc)
+				return q.aggregateRows(b, false, sc, loc)
 			}})
 		}
 	}
@@ -196,6 +195,22 @@ func (q *aggQuery) run(ctx context.Context, loc *time.Location) (*aggTable, erro
 		total.mergeFrom(r.part, false)
 	}
 	return total, nil
+}
+
+// selections recycles the selection vectors of aggregated batches: one of a
+// batch's length per batch and query would otherwise be allocated and
+// zeroed every time (a quarter of Q4's CPU at 10M rows).
+var selections = sync.Pool{New: func() any { return new([]int32) }}
+
+// aggregateRows aggregates the rows of b that sc selects; sorted says b is
+// in row order (a segment batch).
+func (q *aggQuery) aggregateRows(b *columns.Batch, sorted bool, sc scope, loc *time.Location) (*aggTable, error) {
+	sel := selections.Get().(*[]int32)
+	defer selections.Put(sel)
+	c := batchCursor{sel: (*sel)[:0]}
+	c.load(b, nil, sorted, sc)
+	*sel = c.sel // keep what it grew to
+	return q.aggregateBatch(b, c.sel, loc)
 }
 
 // rows turns the merged groups into the GroupBy's rows.
