@@ -83,6 +83,23 @@ func (k *aggKey) reader(b *columns.Batch, dict *strDict, loc *time.Location) fun
 	}
 	if k.col.core >= 0 {
 		s := coreStrings(b, k.col.core)
+		if s.Codes != nil {
+			// Dictionary codes: look each entry up in dict once.
+			trans := make([]int64, len(s.Dict))
+			for c := range trans {
+				trans[c] = -1
+			}
+			return func(i int) int64 {
+				if s.IsNull(i) {
+					return 0
+				}
+				c := s.Codes[i]
+				if trans[c] < 0 {
+					trans[c] = dict.code(viewString(s.Dict[c]), false)
+				}
+				return trans[c]
+			}
+		}
 		return func(i int) int64 {
 			if s.IsNull(i) {
 				return 0

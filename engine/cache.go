@@ -91,7 +91,10 @@ func (c *batchCache) get(seg *partitions.Segment, bi int, cols *colSet) (*column
 func approxBytes(b *columns.Batch) int64 {
 	n := int64(8 * len(b.TS))
 	for _, s := range []*columns.Strings{&b.Level, &b.Service, &b.Host, &b.TraceID, &b.Message} {
-		n += int64(len(s.Data) + 4*len(s.Ends) + len(s.Valid))
+		n += int64(len(s.Data) + 4*len(s.Ends) + len(s.Valid) + 4*len(s.Codes))
+		for _, v := range s.Dict {
+			n += int64(len(v)) + 24
+		}
 	}
 	for _, d := range b.Dynamic {
 		n += int64(8*(len(d.Ints)+len(d.Floats)) + len(d.Bools) + len(d.Valid) + len(d.Strs.Data) + 4*len(d.Strs.Ends))

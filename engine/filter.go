@@ -65,6 +65,22 @@ func filterSel(cond pred, b *columns.Batch, sel []int32) []int32 {
 // given, marks the rows where a dynamic column has a value.
 func filterIn(s *columns.Strings, values [][]byte, sel []int32, valid ...[]bool) []int32 {
 	out := sel[:0]
+	if s.Codes != nil && len(valid) == 0 {
+		// Dictionary codes: decide each dictionary entry once, then each
+		// row by its code.
+		match := make([]bool, len(s.Dict))
+		for c, v := range s.Dict {
+			for _, w := range values {
+				match[c] = match[c] || bytes.Equal(v, w)
+			}
+		}
+		for _, i := range sel {
+			if !s.IsNull(int(i)) && match[s.Codes[i]] {
+				out = append(out, i)
+			}
+		}
+		return out
+	}
 	for _, i := range sel {
 		if s.IsNull(int(i)) || len(valid) > 0 && !valid[0][i] {
 			continue

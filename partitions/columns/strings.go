@@ -8,6 +8,14 @@ type Strings struct {
 	Data  []byte
 	Ends  []uint32
 	Valid []bool
+
+	// Codes and Dict, when set, give the same values as dictionary codes:
+	// the value of a non-NULL row i is Dict[Codes[i]], distinct entries.
+	// Decoding fills them for dictionary-encoded columns, so that filters
+	// and groupings compare small integers instead of bytes; appending
+	// drops them.
+	Codes []int32
+	Dict  [][]byte
 }
 
 // Len returns the number of values.
@@ -15,6 +23,7 @@ func (s *Strings) Len() int { return len(s.Ends) }
 
 // Append adds one non-NULL value.
 func (s *Strings) Append(v []byte) {
+	s.Codes, s.Dict = nil, nil
 	s.Data = append(s.Data, v...)
 	s.Ends = append(s.Ends, uint32(len(s.Data)))
 	if s.Valid != nil {
@@ -24,6 +33,7 @@ func (s *Strings) Append(v []byte) {
 
 // AppendString adds one non-NULL value.
 func (s *Strings) AppendString(v string) {
+	s.Codes, s.Dict = nil, nil
 	s.Data = append(s.Data, v...)
 	s.Ends = append(s.Ends, uint32(len(s.Data)))
 	if s.Valid != nil {
@@ -33,6 +43,7 @@ func (s *Strings) AppendString(v string) {
 
 // AppendNull adds one NULL.
 func (s *Strings) AppendNull() {
+	s.Codes, s.Dict = nil, nil
 	if s.Valid == nil {
 		s.Valid = make([]bool, len(s.Ends), cap(s.Ends)+1)
 		for i := range s.Valid {

@@ -2,6 +2,7 @@ package segment
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -288,11 +289,25 @@ func stringsOf(arr arrow.Array, kind colKind) (columns.Strings, []bool) {
 	case kindDict:
 		d := arr.(*array.Dictionary)
 		dict := d.Dictionary().(*array.String)
-		for i, c := range dictCodes(d) {
+		codes := dictCodes(d)
+		for i, c := range codes {
 			if valid == nil || valid[i] {
 				s.Data = append(s.Data, dict.Value(int(c))...)
 			}
 			s.Ends = append(s.Ends, uint32(len(s.Data)))
+		}
+		// The codes too (copied: they may alias the record's buffers), and
+		// the dictionary's values in an arena of their own.
+		s.Codes = slices.Clone(codes)
+		var arena []byte
+		for j := range dict.Len() {
+			arena = append(arena, dict.Value(j)...)
+		}
+		s.Dict = make([][]byte, dict.Len())
+		for j, off := 0, 0; j < dict.Len(); j++ {
+			n := len(dict.Value(j))
+			s.Dict[j] = arena[off : off+n : off+n]
+			off += n
 		}
 	case kindHex8:
 		raw := fixedBytes(arr)

@@ -127,6 +127,32 @@ func checkRoundTrip(t *testing.T, b *columns.Batch, o WriteOptions) {
 	checkReads(t, r, b, full.BatchRows)
 }
 
+// checkCodes checks the dictionary codes decoding gives a core column:
+// every non-NULL row's code names its value, and the dictionary's entries
+// are distinct. A dictionary-encoded core column must have them.
+func checkCodes(t *testing.T, b *columns.Batch) {
+	withCodes := 0
+	for _, s := range []*columns.Strings{&b.Level, &b.Service, &b.Host, &b.TraceID, &b.Message} {
+		if s.Codes == nil {
+			require.Nil(t, s.Dict)
+			continue
+		}
+		withCodes++
+		require.Len(t, s.Codes, s.Len())
+		seen := map[string]bool{}
+		for _, v := range s.Dict {
+			require.False(t, seen[string(v)], "dictionary entry %q twice", v)
+			seen[string(v)] = true
+		}
+		for i := range s.Len() {
+			if !s.IsNull(i) {
+				require.Equal(t, string(s.Value(i)), string(s.Dict[s.Codes[i]]), "row %d", i)
+			}
+		}
+	}
+	require.Positive(t, withCodes, "level is always dictionary-encoded")
+}
+
 // checkReads reads every batch with Rows and Batch (all columns and a
 // projection) and compares them with b.
 func checkReads(t *testing.T, r *Reader, b *columns.Batch, batchRows int) {
@@ -136,6 +162,7 @@ func checkReads(t *testing.T, r *Reader, b *columns.Batch, batchRows int) {
 		rows, err := r.Rows(i)
 		require.NoError(t, err)
 		parts = append(parts, rows)
+		checkCodes(t, rows)
 
 		rec, err := r.Batch(i, nil)
 		require.NoError(t, err)
