@@ -89,11 +89,7 @@ func (n *aggNode) String() string {
 // explainStats says how many kept batches a plan made now answers from
 // their statistics, without reading them.
 func (q *aggQuery) explainStats() string {
-	prune := fullScan()
-	if q.push != nil {
-		prune = q.push.prune
-	}
-	snap := takeSnapshot(q.t, prune)
+	snap := takeSnapshot(q.t, q.push.pruning())
 	defer snap.plan.Release()
 	n := 0
 	for _, p := range snap.plan.Partitions {
@@ -126,13 +122,8 @@ func (n *aggNode) RowIter(ctx *sql.Context, _ sql.Row) (sql.RowIter, error) {
 // merging each partial as it completes.
 func (q *aggQuery) run(ctx context.Context, loc *time.Location) (*aggTable, error) {
 	t := q.t
-	sc := scope{lo: math.MinInt64, hi: math.MaxInt64}
-	prune := fullScan()
-	if q.push != nil {
-		prune, sc.cond = q.push.prune, q.push.pred
-		sc.lo, sc.hi = prune.MinTS, prune.MaxTS
-	}
-	snap := takeSnapshot(t, prune)
+	sc := q.push.scope()
+	snap := takeSnapshot(t, q.push.pruning())
 	defer snap.plan.Release()
 	t.stats.recordPlan(snap)
 

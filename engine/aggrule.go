@@ -89,12 +89,7 @@ func recogniseDistinct(ctx *sql.Context, child sql.Node) *aggQuery {
 		}
 		q.outs = append(q.outs, aggOut{agg: -1, expr: expr})
 	}
-	if push != nil && push.pred != nil {
-		names = push.pred.columns(names)
-	}
-	q.cols = newColSet(names)
-	q.stats = statsPlanOf(q)
-	return q
+	return q.finish(names)
 }
 
 // tableColumns returns column references to what a table node of logs
@@ -179,8 +174,15 @@ func recogniseAggregate(ctx *sql.Context, gb *plan.GroupBy) *aggQuery {
 		}
 		q.outs = append(q.outs, aggOut{agg: -1, expr: expr})
 	}
-	if push != nil && push.pred != nil {
-		names = push.pred.columns(names)
+	return q.finish(names)
+}
+
+// finish sets what q converts, the columns names its keys, aggregates and
+// outputs read plus those of the claimed conditions, and how statistics
+// answer it.
+func (q *aggQuery) finish(names []string) *aggQuery {
+	if q.push != nil && q.push.pred != nil {
+		names = q.push.pred.columns(names)
 	}
 	q.cols = newColSet(names)
 	q.stats = statsPlanOf(q)

@@ -441,6 +441,26 @@ func floatOf(v any) (float64, bool) {
 }
 
 // describe is the text of the claimed conditions for EXPLAIN.
+// pruning is what the catalog prunes a scan under p with: the claimed
+// conditions' bounds, or nothing when none were claimed (p nil).
+func (p *pushed) pruning() catalog.Predicate {
+	if p == nil {
+		return fullScan()
+	}
+	return p.prune
+}
+
+// scope is what every source of a scan under p applies: the top-level ts
+// bounds and the claimed condition.
+func (p *pushed) scope() scope {
+	prune := p.pruning()
+	sc := scope{lo: prune.MinTS, hi: prune.MaxTS}
+	if p != nil {
+		sc.cond = p.pred
+	}
+	return sc
+}
+
 func (p *pushed) describe() string {
 	if p == nil || len(p.texts) == 0 {
 		return "none"

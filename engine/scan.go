@@ -70,14 +70,10 @@ type scan struct {
 }
 
 func newScan(ctx context.Context, t *Table, loc *time.Location, o scanOptions) *scan {
-	sc := scope{lo: math.MinInt64, hi: math.MaxInt64, ordered: o.ordered, reverse: o.reverse}
-	prune := fullScan()
-	if o.push != nil {
-		prune, sc.cond = o.push.prune, o.push.pred
-		sc.lo, sc.hi = prune.MinTS, prune.MaxTS
-	}
+	sc := o.push.scope()
+	sc.ordered, sc.reverse = o.ordered, o.reverse
 	ctx, cancel := context.WithCancel(ctx)
-	s := &scan{t: t, loc: loc, snap: takeSnapshot(t, prune), cancel: cancel}
+	s := &scan{t: t, loc: loc, snap: takeSnapshot(t, o.push.pruning()), cancel: cancel}
 	t.stats.recordPlan(s.snap)
 	cols := t.neededColumns(sc.cond)
 	if !o.ordered {
