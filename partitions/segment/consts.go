@@ -10,7 +10,10 @@ const (
 
 	// statsVersion is the first byte of the stats block, versioned apart from
 	// the trailer so that statistics can grow without touching the Arrow part.
-	statsVersion = 1
+	// Version 2 added the (level, service, host) counts; readers accept
+	// minStatsVersion and up, so that files written before still open.
+	statsVersion    = 2
+	minStatsVersion = 1
 
 	// trailerSize is the fixed size of the trailer at the end of the file, so
 	// that a reader finds it with one read of the last trailerSize bytes.
@@ -59,6 +62,12 @@ const (
 	// maxExactValues is the number of distinct services or hosts a batch may
 	// have and still list them exactly; past it a bloom filter is smaller.
 	maxExactValues = 1024
+
+	// maxTuples is the number of (level, service, host) combinations a
+	// batch may have and still carry their counts: some levels times the
+	// hosts of the services that log in the batch, a few KB on disk per
+	// 65,536 rows.
+	maxTuples = 4096
 
 	// maxExactTraceIDs is maxExactValues for trace_id. Trace IDs are nearly
 	// unique, so an exact list only pays off for tiny batches.

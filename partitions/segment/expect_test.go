@@ -208,10 +208,68 @@ func expectBatch(b *columns.Batch, fields []expField, lo, hi, bpk int) BatchStat
 	bs.Services = expectValueSet(at(&b.Service), isDict(fields[2].typ), lo, hi, 1024, bpk)
 	bs.Hosts = expectValueSet(at(&b.Host), isDict(fields[3].typ), lo, hi, 1024, bpk)
 	bs.TraceIDs = expectValueSet(at(&b.TraceID), false, lo, hi, 64, bpk)
+	if isDict(fields[1].typ) && isDict(fields[2].typ) && isDict(fields[3].typ) &&
+		!bs.LevelsOverflow && bs.Services.Exact() && bs.Hosts.Exact() {
+		bs.Tuples = expectTuples(b, &bs, lo, hi)
+	}
 	for _, d := range b.Dynamic {
 		bs.Dynamic = append(bs.Dynamic, expectColumnStats(d, lo, hi))
 	}
 	return bs
+}
+
+// expectTuples counts the (level, service, host) combinations of rows
+// [lo, hi) by their values, then names each by its place in bs's lists.
+func expectTuples(b *columns.Batch, bs *BatchStats, lo, hi int) []TupleCount {
+	type triple struct{ l, s, h string }
+	const null = "\x00NULL" // not a value of the generated data
+	val := func(s *columns.Strings, i int) string {
+		if v, ok := strAt(s, i); ok {
+			return v
+		}
+		return null
+	}
+	counts := map[triple]uint32{}
+	for i := lo; i < hi; i++ {
+		counts[triple{val(&b.Level, i), val(&b.Service, i), val(&b.Host, i)}]++
+	}
+	if len(counts) > 4096 {
+		return nil
+	}
+	var levels []string
+	for _, lc := range bs.Levels {
+		levels = append(levels, lc.Value)
+	}
+	index := func(list []string, v string) uint16 {
+		if v == null {
+			return NullIndex
+		}
+		i := sort.SearchStrings(list, v)
+		if i == len(list) || list[i] != v {
+			panic("expectTuples: value not in its list: " + v)
+		}
+		return uint16(i)
+	}
+	var out []TupleCount
+	for t, n := range counts {
+		out = append(out, TupleCount{
+			Level:   index(levels, t.l),
+			Service: index(bs.Services.Values, t.s),
+			Host:    index(bs.Hosts.Values, t.h),
+			Count:   n,
+		})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Level != b.Level {
+			return a.Level < b.Level
+		}
+		if a.Service != b.Service {
+			return a.Service < b.Service
+		}
+		return a.Host < b.Host
+	})
+	return out
 }
 
 func sum(m map[string]int) int {

@@ -63,6 +63,12 @@ func TestRoundTrip(t *testing.T) {
 		{"plain service past 65536 distinct", WriteOptions{BatchRows: 10000}, func(rng *rand.Rand) *columns.Batch {
 			return genRandom(rng, randSpec{rows: 70000, nullPct: 1, maxGapUS: 100, cards: [3]int{1000, 1 << 30, 10}, traceHex: true})
 		}},
+		{"too many tuples to count, sparse", WriteOptions{BatchRows: 8000}, func(rng *rand.Rand) *columns.Batch {
+			return genRandom(rng, randSpec{rows: 16000, nullPct: 2, maxGapUS: 100, cards: [3]int{10, 300, 1000}, traceHex: true})
+		}},
+		{"too many tuples to count, dense", WriteOptions{BatchRows: 30000}, func(rng *rand.Rand) *columns.Batch {
+			return genRandom(rng, randSpec{rows: 30000, nullPct: 2, maxGapUS: 100, cards: [3]int{8, 30, 200}, traceHex: true})
+		}},
 		{"tiny batches and bloom bits", WriteOptions{BatchRows: 7, BloomBitsPerKey: 3}, func(rng *rand.Rand) *columns.Batch {
 			return genRandom(rng, randSpec{rows: 300, nullPct: 30, maxGapUS: 10, cards: [3]int{4, 100, 100}, traceHex: true, dynamic: true})
 		}},

@@ -1,6 +1,7 @@
 package segment
 
 import (
+	"math"
 	"slices"
 
 	"logq/partitions/columns"
@@ -45,9 +46,31 @@ type BatchStats struct {
 	Hosts    ValueSet
 	TraceIDs ValueSet
 
+	// Tuples counts the rows of each (level, service, host) combination
+	// of the batch, sorted by (Level, Service, Host). It is nil when
+	// unknown: when a list it indexes is not exact (overflowed levels, a
+	// bloom filter), when one of the three columns is stored without a
+	// dictionary, when the batch has more than maxTuples combinations, and
+	// in segments written before stats version 2. Counts of rows grouped
+	// by and filtered on these three columns, the common dashboard panels,
+	// are then exact without reading the batch.
+	Tuples []TupleCount
+
 	// Dynamic holds one entry per entry of Stats.Columns, same order.
 	Dynamic []ColumnStats
 }
+
+// TupleCount is the number of rows of one combination of level, service
+// and host in a batch. Each field is an index into the batch's own lists
+// (Levels, Services.Values, Hosts.Values), or NullIndex for NULL.
+type TupleCount struct {
+	Level, Service, Host uint16
+	Count                uint32
+}
+
+// NullIndex is the index of NULL in a TupleCount; it sorts after every
+// value's, as NULL sorts after them in the lists' order of TupleCounts.
+const NullIndex = math.MaxUint16
 
 // ValueCount is one distinct value and its number of rows.
 type ValueCount struct {

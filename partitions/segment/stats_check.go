@@ -3,6 +3,7 @@ package segment
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"logq/partitions/columns"
@@ -86,6 +87,9 @@ func checkBatch(st *Stats, b *BatchStats, blk blockInfo) error {
 			return fmt.Errorf("%s: %w", vs.name, err)
 		}
 	}
+	if err := checkTuples(b); err != nil {
+		return fmt.Errorf("tuples: %w", err)
+	}
 	for j, c := range st.Columns {
 		if err := checkColumnStats(c.Type, &b.Dynamic[j], b.Rows); err != nil {
 			return fmt.Errorf("column %q: %w", c.Name, err)
@@ -117,6 +121,72 @@ func checkLevels(b *BatchStats) error {
 		return fmt.Errorf("level counts add up to %d in %d rows", sum, b.Rows)
 	}
 	return nil
+}
+
+// checkTuples checks the (level, service, host) counts against the lists
+// they index: exact lists, indices in range, sorted and distinct triples,
+// positive counts that add up to the rows, to every level's count, and that
+// name every value of the lists and no NULL the lists do not count.
+func checkTuples(b *BatchStats) error {
+	if b.Tuples == nil {
+		return nil
+	}
+	if b.LevelsOverflow || !b.Services.Exact() || !b.Hosts.Exact() || len(b.Tuples) > maxTuples {
+		return fmt.Errorf("%d counts over lists that are not exact", len(b.Tuples))
+	}
+	levels := make([]int, len(b.Levels)+1) // rows per level index, NULL last
+	services := make([]int, len(b.Services.Values)+1)
+	hosts := make([]int, len(b.Hosts.Values)+1)
+	at := func(i uint16, n int) (int, bool) {
+		if i == NullIndex {
+			return n - 1, true
+		}
+		return int(i), int(i) < n-1
+	}
+	rows := 0
+	for k, t := range b.Tuples {
+		l, okL := at(t.Level, len(levels))
+		s, okS := at(t.Service, len(services))
+		h, okH := at(t.Host, len(hosts))
+		if !okL || !okS || !okH || t.Count < 1 {
+			return fmt.Errorf("entry %d: index out of range or count 0", k)
+		}
+		if k > 0 && !tupleLess(b.Tuples[k-1], t) {
+			return fmt.Errorf("entries not sorted and distinct at %d", k)
+		}
+		levels[l] += int(t.Count)
+		services[s] += int(t.Count)
+		hosts[h] += int(t.Count)
+		rows += int(t.Count)
+	}
+	if rows != b.Rows {
+		return fmt.Errorf("counts add up to %d in %d rows", rows, b.Rows)
+	}
+	for i, lc := range b.Levels {
+		if levels[i] != lc.Count {
+			return fmt.Errorf("level %q: %d rows, its count says %d", lc.Value, levels[i], lc.Count)
+		}
+	}
+	switch {
+	case levels[len(b.Levels)] != b.LevelNulls:
+		return fmt.Errorf("%d NULL levels, the level counts say %d", levels[len(b.Levels)], b.LevelNulls)
+	case services[len(services)-1] != b.Services.Nulls || hosts[len(hosts)-1] != b.Hosts.Nulls:
+		return fmt.Errorf("NULL services or hosts do not match their value sets")
+	case slices.Contains(services[:len(services)-1], 0) || slices.Contains(hosts[:len(hosts)-1], 0):
+		return fmt.Errorf("a service or host of the value sets has no rows")
+	}
+	return nil
+}
+
+// tupleLess orders TupleCounts by (Level, Service, Host).
+func tupleLess(a, b TupleCount) bool {
+	if a.Level != b.Level {
+		return a.Level < b.Level
+	}
+	if a.Service != b.Service {
+		return a.Service < b.Service
+	}
+	return a.Host < b.Host
 }
 
 // checkValueSet checks the NULL count and, for an exact set, that the values

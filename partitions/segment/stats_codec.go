@@ -65,10 +65,26 @@ func appendBatchStats(dst []byte, st *Stats, b *BatchStats, blk blockInfo) []byt
 	dst = appendValueSet(dst, &b.Services)
 	dst = appendValueSet(dst, &b.Hosts)
 	dst = appendValueSet(dst, &b.TraceIDs)
+	dst = binary.AppendUvarint(dst, uint64(len(b.Tuples)))
+	for _, t := range b.Tuples {
+		dst = binary.AppendUvarint(dst, tupleIndex(t.Level))
+		dst = binary.AppendUvarint(dst, tupleIndex(t.Service))
+		dst = binary.AppendUvarint(dst, tupleIndex(t.Host))
+		dst = binary.AppendUvarint(dst, uint64(t.Count))
+	}
 	for j, c := range st.Columns {
 		dst = appendColumnStats(dst, c.Type, &b.Dynamic[j])
 	}
 	return dst
+}
+
+// tupleIndex is the stored form of a TupleCount index: 0 for NULL, else
+// the index plus one.
+func tupleIndex(i uint16) uint64 {
+	if i == NullIndex {
+		return 0
+	}
+	return uint64(i) + 1
 }
 
 // appendValueSet appends a value set: exact values or the bloom filter bits.
@@ -132,9 +148,10 @@ func boolByte(v bool) byte {
 // damaged count fails instead of allocating without bound; checkStats then
 // checks what the values mean.
 type decoder struct {
-	b   []byte
-	off int
-	err error
+	b       []byte
+	off     int
+	err     error
+	version byte // of the block being decoded
 }
 
 // fail records the first error and stops decoding.
@@ -238,8 +255,9 @@ func (d *decoder) string() string {
 // checks that the values are consistent.
 func decodeStats(b []byte) (*Stats, []blockInfo, error) {
 	d := &decoder{b: b}
-	if v := d.byte(); d.err == nil && v != statsVersion {
-		return nil, nil, fmt.Errorf("unsupported stats version %d", v)
+	d.version = d.byte()
+	if d.err == nil && (d.version < minStatsVersion || d.version > statsVersion) {
+		return nil, nil, fmt.Errorf("unsupported stats version %d", d.version)
 	}
 	st := &Stats{}
 	st.Rows = d.int("rows", math.MaxInt64)
@@ -290,6 +308,16 @@ func (d *decoder) batch(st *Stats, b *BatchStats) blockInfo {
 	d.valueSet(&b.Services)
 	d.valueSet(&b.Hosts)
 	d.valueSet(&b.TraceIDs)
+	if d.version >= 2 {
+		if n := d.count("tuples", 4); n > 0 {
+			b.Tuples = make([]TupleCount, n)
+			for i := range b.Tuples {
+				t := &b.Tuples[i]
+				t.Level, t.Service, t.Host = d.tupleIndex(), d.tupleIndex(), d.tupleIndex()
+				t.Count = uint32(d.int("tuple count", maxBatchRows))
+			}
+		}
+	}
 	if len(st.Columns) > 0 {
 		b.Dynamic = make([]ColumnStats, len(st.Columns))
 	}
@@ -297,6 +325,15 @@ func (d *decoder) batch(st *Stats, b *BatchStats) blockInfo {
 		d.columnStats(c.Type, &b.Dynamic[j])
 	}
 	return blk
+}
+
+// tupleIndex reads a stored TupleCount index (tupleIndex).
+func (d *decoder) tupleIndex() uint16 {
+	v := d.int("tuple index", NullIndex)
+	if v == 0 {
+		return NullIndex
+	}
+	return uint16(v - 1)
 }
 
 // valueSet reads a value set.

@@ -67,6 +67,33 @@ func TestStatsInconsistent(t *testing.T) {
 		}},
 		{"unaligned arrow metadata", func(_ *Stats, blocks []blockInfo) { blocks[0].meta += 4 }},
 		{"raw bytes below the batches'", func(st *Stats, _ []blockInfo) { st.RawBytes = 1 }},
+		{"tuple counts do not add up", func(st *Stats, _ []blockInfo) { st.Batches[0].Tuples[0].Count++ }},
+		{"tuple counts disagree with a level's", func(st *Stats, _ []blockInfo) {
+			// Move a row between two levels: the rows still add up.
+			tu := st.Batches[0].Tuples
+			for k := range tu {
+				if tu[k].Level != tu[0].Level && tu[k].Count > 1 {
+					tu[0].Count++
+					tu[k].Count--
+					return
+				}
+			}
+			panic("no second level with two rows")
+		}},
+		{"tuples not sorted", func(st *Stats, _ []blockInfo) {
+			tu := st.Batches[1].Tuples
+			tu[0], tu[1] = tu[1], tu[0]
+		}},
+		{"tuple index out of range", func(st *Stats, _ []blockInfo) {
+			st.Batches[2].Tuples[len(st.Batches[2].Tuples)-1].Host = uint16(len(st.Batches[2].Hosts.Values))
+		}},
+		{"tuples over a bloom filter", func(st *Stats, _ []blockInfo) {
+			st.Batches[0].Hosts = ValueSet{Bloom: NewBloom(3, 10), Nulls: st.Batches[0].Hosts.Nulls}
+		}},
+		{"a service without rows", func(st *Stats, _ []blockInfo) {
+			s := &st.Batches[0].Services
+			s.Values = append(s.Values, "\xffnot-there")
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -102,6 +129,9 @@ func replaceStats(t *testing.T, file []byte, st *Stats, blocks []blockInfo) []by
 
 func TestStatsRoundTrip(t *testing.T) {
 	st, blocks, _ := decodedStats(t)
+	for i := range st.Batches {
+		require.NotEmpty(t, st.Batches[i].Tuples, "batch %d", i)
+	}
 	st2, blocks2, err := decodeStats(appendStats(nil, st, blocks))
 	require.NoError(t, err)
 	require.Equal(t, st, st2)
@@ -117,8 +147,42 @@ func TestStatsDecodeTruncated(t *testing.T) {
 	}
 	_, _, err := decodeStats(append(enc, 0))
 	require.ErrorContains(t, err, "trailing")
-	bad := append([]byte(nil), enc...)
-	bad[0] = 2
-	_, _, err = decodeStats(bad)
-	require.ErrorContains(t, err, "version")
+	for _, v := range []byte{0, statsVersion + 1} {
+		bad := append([]byte(nil), enc...)
+		bad[0] = v
+		_, _, err = decodeStats(bad)
+		require.ErrorContains(t, err, "version")
+	}
+}
+
+// TestReadsStatsVersion1 opens a segment written before stats version 2
+// (testdata/stats-v1.seg, written by commit 0ae34c2 from the batch below):
+// its statistics decode without tuple counts, and its rows read back.
+func TestReadsStatsVersion1(t *testing.T) {
+	b := genRandom(rand.New(rand.NewPCG(1, 1)), randSpec{rows: 300, nullPct: 10, maxGapUS: 1000, cards: [3]int{4, 5, 9}, traceHex: true, dynamic: true})
+	const batchRows = 128
+	path := filepath.Join("testdata", "stats-v1.seg")
+	file, err := os.ReadFile(path)
+	require.NoError(t, err)
+	tr, err := decodeTrailer(path, file[len(file)-trailerSize:], int64(len(file)))
+	require.NoError(t, err)
+	require.Equal(t, byte(1), file[tr.arrowLen], "the file's stats version")
+
+	fields := expectFields(b, batchRows)
+	want := expectStats(b, fields, batchRows, defaultBloomBitsPerKey)
+	want.CompressedBytes = int64(len(arrowSection(t, file)))
+	_, bodies := arrowSizes(t, arrowSection(t, file))
+	for k := range want.Batches {
+		want.Batches[k].CompressedBytes = bodies[k]
+		require.NotNil(t, want.Batches[k].Tuples, "version 2 would count tuples here")
+		want.Batches[k].Tuples = nil
+	}
+	got, err := ReadStats(path)
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+
+	r, err := Open(path)
+	require.NoError(t, err)
+	defer r.Close()
+	checkReads(t, r, b, batchRows)
 }

@@ -1,6 +1,7 @@
 package segment
 
 import (
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -22,11 +23,23 @@ type statsScratch struct {
 	touched    []int32
 	counts     []int
 	set        map[string]struct{}
+
+	// For the (level, service, host) counts: per dictionary code, its
+	// index in the batch's list; the counter of each index triple.
+	local  map[*strDict][]uint16
+	dense  []uint32
+	sparse map[uint32]uint32
 }
 
 // newStatsScratch returns scratch state for filters of bitsPerKey bits.
 func newStatsScratch(bitsPerKey int) *statsScratch {
-	return &statsScratch{bitsPerKey: bitsPerKey, stamp: make(map[*strDict][]uint32), set: make(map[string]struct{})}
+	return &statsScratch{
+		bitsPerKey: bitsPerKey,
+		stamp:      make(map[*strDict][]uint32),
+		set:        make(map[string]struct{}),
+		local:      make(map[*strDict][]uint16),
+		sparse:     make(map[uint32]uint32),
+	}
 }
 
 // batchStats computes the statistics of rows [lo, hi), except the byte sizes.
@@ -38,6 +51,7 @@ func (l *layout) batchStats(sc *statsScratch, lo, hi int) BatchStats {
 	bs.Services = sc.valueSet(l.service, &b.Service, lo, hi, maxExactValues)
 	bs.Hosts = sc.valueSet(l.host, &b.Host, lo, hi, maxExactValues)
 	bs.TraceIDs = sc.valueSet(nil, &b.TraceID, lo, hi, maxExactTraceIDs)
+	bs.Tuples = l.tupleStats(sc, &bs, lo, hi)
 	if len(l.dyn) > 0 {
 		bs.Dynamic = make([]ColumnStats, len(l.dyn))
 	}
@@ -96,6 +110,98 @@ func (l *layout) levelStats(sc *statsScratch, bs *BatchStats, lo, hi int) {
 	for _, c := range codes {
 		bs.Levels = append(bs.Levels, ValueCount{Value: l.level.values[c], Count: sc.counts[c]})
 	}
+}
+
+// tupleStats counts the rows of rows [lo, hi) per (level, service, host)
+// combination, once bs holds the batch's exact lists; nil when they are not
+// exact, a column has no dictionary, or there are more than maxTuples.
+func (l *layout) tupleStats(sc *statsScratch, bs *BatchStats, lo, hi int) []TupleCount {
+	b := l.b
+	if l.level == nil || l.service == nil || l.host == nil ||
+		bs.LevelsOverflow || !bs.Services.Exact() || !bs.Hosts.Exact() {
+		return nil
+	}
+	lv := sc.localIndex(l.level, b.Level.Valid, lo, hi)
+	sv := sc.localIndex(l.service, b.Service.Valid, lo, hi)
+	hv := sc.localIndex(l.host, b.Host.Valid, lo, hi)
+	// NULL takes index n of a column with n values: triples sort as the
+	// TupleCounts must, NULL last.
+	nl, ns, nh := uint32(len(bs.Levels)), uint32(len(bs.Services.Values)), uint32(len(bs.Hosts.Values))
+	at := func(d *strDict, valid []bool, local []uint16, null uint32, i int) uint32 {
+		if valid != nil && !valid[i] {
+			return null
+		}
+		return uint32(local[d.codes[i]])
+	}
+	key := func(i int) uint32 {
+		return (at(l.level, b.Level.Valid, lv, nl, i)*(ns+1)+at(l.service, b.Service.Valid, sv, ns, i))*(nh+1) +
+			at(l.host, b.Host.Valid, hv, nh, i)
+	}
+	unpack := func(k, n uint32) TupleCount {
+		t := TupleCount{Host: uint16(k % (nh + 1)), Service: uint16(k / (nh + 1) % (ns + 1)), Level: uint16(k / (nh + 1) / (ns + 1)), Count: n}
+		if uint32(t.Level) == nl {
+			t.Level = NullIndex
+		}
+		if uint32(t.Service) == ns {
+			t.Service = NullIndex
+		}
+		if uint32(t.Host) == nh {
+			t.Host = NullIndex
+		}
+		return t
+	}
+	var out []TupleCount
+	// Few combinations are possible in practice (a host belongs to one
+	// service): count them in an array indexed by the triple. Otherwise
+	// in a map that gives up past maxTuples.
+	if space := int((nl + 1) * (ns + 1) * (nh + 1)); space <= max(1<<16, 4*(hi-lo)) {
+		sc.dense = slices.Grow(sc.dense[:0], space)[:space]
+		clear(sc.dense)
+		for i := lo; i < hi; i++ {
+			sc.dense[key(i)]++
+		}
+		for k, n := range sc.dense {
+			if n > 0 {
+				if len(out) == maxTuples {
+					return nil
+				}
+				out = append(out, unpack(uint32(k), n))
+			}
+		}
+		return out
+	}
+	clear(sc.sparse)
+	for i := lo; i < hi; i++ {
+		k := key(i)
+		if _, ok := sc.sparse[k]; !ok && len(sc.sparse) == maxTuples {
+			return nil
+		}
+		sc.sparse[k]++
+	}
+	keys := slices.Sorted(maps.Keys(sc.sparse))
+	out = make([]TupleCount, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, unpack(k, sc.sparse[k]))
+	}
+	return out
+}
+
+// localIndex maps each dictionary code of d present in rows [lo, hi) to its
+// position among them in value order, which is its index in the batch's
+// exact list (dictionary order is value order).
+func (sc *statsScratch) localIndex(d *strDict, valid []bool, lo, hi int) []uint16 {
+	sc.batch++ // a new stamp: the value sets have already marked these codes
+	codes, _ := sc.distinctCodes(d, valid, lo, hi)
+	slices.Sort(codes)
+	local := sc.local[d]
+	if local == nil {
+		local = make([]uint16, len(d.values))
+		sc.local[d] = local
+	}
+	for i, c := range codes {
+		local[c] = uint16(i)
+	}
+	return local
 }
 
 // plainLevelCounts counts levels of a column stored without a dictionary.
