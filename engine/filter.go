@@ -37,6 +37,11 @@ func filterSel(cond pred, b *columns.Batch, sel []int32) []int32 {
 		if p.col.core >= 0 {
 			return filterLike(p, coreStrings(b, p.col.core), sel)
 		}
+	case strCmpPred:
+		if p.col.core >= 0 {
+			s := coreStrings(b, p.col.core)
+			return filterCodes(s, sel, func(v []byte) bool { return p.op.holds(bytes.Compare(v, p.v)) })
+		}
 	case intCmpPred:
 		if d := b.Column(p.name); d == nil {
 			return sel[:0]
@@ -55,6 +60,30 @@ func filterSel(cond pred, b *columns.Batch, sel []int32) []int32 {
 	for _, i := range sel {
 		r.i = int(i)
 		if cond.eval(&r) == triTrue {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// filterCodes keeps the non-NULL rows of s whose value passes keep,
+// deciding each dictionary entry once when s has codes.
+func filterCodes(s *columns.Strings, sel []int32, keep func(v []byte) bool) []int32 {
+	out := sel[:0]
+	if s.Codes != nil {
+		pass := make([]bool, len(s.Dict))
+		for c, v := range s.Dict {
+			pass[c] = keep(v)
+		}
+		for _, i := range sel {
+			if !s.IsNull(int(i)) && pass[s.Codes[i]] {
+				out = append(out, i)
+			}
+		}
+		return out
+	}
+	for _, i := range sel {
+		if !s.IsNull(int(i)) && keep(s.Value(int(i))) {
 			out = append(out, i)
 		}
 	}

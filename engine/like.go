@@ -5,8 +5,47 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/analyzer"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/plan"
+	"github.com/dolthub/go-mysql-server/sql/transform"
+
 	"logq/partitions/columns"
 )
+
+// mysqlLike is a LIKE that go-mysql-server's simplifyFilters does not
+// recognise, and so does not rewrite: it turns `col LIKE 'p%'` into
+// `col >= 'p' AND col <= 'pÿ'` (string(byte(255)) is U+00FF), which drops
+// every value with a character past U+00FF after the prefix ('p€',
+// 'p😀'); MySQL's LIKE keeps them. The embedded Like evaluates as before.
+type mysqlLike struct {
+	*expression.Like
+}
+
+func (l *mysqlLike) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	n, err := l.Like.WithChildren(children...)
+	if err != nil {
+		return nil, err
+	}
+	return &mysqlLike{n.(*expression.Like)}, nil
+}
+
+// mysqlLikeRule wraps every LIKE in a mysqlLike before go-mysql-server's
+// rules run.
+func mysqlLikeRule(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	return transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+		if _, ok := n.(sql.Expressioner); !ok {
+			return n, transform.SameTree, nil
+		}
+		return transform.NodeExprs(n, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+			if l, ok := e.(*expression.Like); ok {
+				return &mysqlLike{l}, transform.NewTree, nil
+			}
+			return e, transform.SameTree, nil
+		})
+	})
+}
 
 // likeKind is the shape of a LIKE pattern that compares bytes directly.
 type likeKind uint8

@@ -210,6 +210,26 @@ func (p likePred) matches(v []byte) bool {
 }
 func (p likePred) String() string { return p.text }
 
+// strCmpPred orders a string column against a string constant (<, <=, >,
+// >=) under a bytewise collation: UTF-8 bytes order as code points, which
+// is how utf8mb4_0900_bin orders.
+type strCmpPred struct {
+	col  stringAccessor
+	op   cmpOp
+	v    []byte
+	text string
+}
+
+func (p strCmpPred) eval(r *batchRow) tri {
+	var scratch [32]byte
+	v, ok := p.col.value(r, scratch[:])
+	if !ok {
+		return triNull
+	}
+	return triOf(p.op.holds(bytes.Compare(v, p.v)))
+}
+func (p strCmpPred) String() string { return p.text }
+
 // nullPred is col IS NULL.
 type nullPred struct {
 	col  string // a dynamic column or a core string column
@@ -324,6 +344,9 @@ func (p notPred) columns(dst []string) []string  { return p.p.columns(dst) }
 func (p tsPred) columns(dst []string) []string   { return append(dst, "ts") }
 func (p inPred) columns(dst []string) []string   { return append(dst, p.col.columnName()) }
 func (p likePred) columns(dst []string) []string { return append(dst, p.col.columnName()) }
+func (p strCmpPred) columns(dst []string) []string {
+	return append(dst, p.col.columnName())
+}
 func (p nullPred) columns(dst []string) []string {
 	if p.core >= 0 {
 		return append(dst, coreNames[p.core])

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
@@ -138,6 +139,8 @@ func (c compiler) compile(e sql.Expression) (pred, bool) {
 		return c.in(e)
 	case *expression.Like:
 		return c.like(e)
+	case *mysqlLike:
+		return c.like(e.Like)
 	case *expression.IsNull:
 		return c.isNull(e)
 	}
@@ -212,8 +215,16 @@ func (c compiler) comparison(e sql.Expression, a, b sql.Expression, op cmpOp) (p
 		return tsComparison(op, us, text), true
 	case col < numCore || c.t.dyn[col-numCore].Type == columns.TypeString:
 		s, ok := v.(string)
-		if !ok || !types.IsText(other.Type()) || (op != opEQ && op != opNE) || !c.bytewise(a, b) {
+		if !ok || !types.IsText(other.Type()) || !c.bytewise(a, b) {
 			return nil, false
+		}
+		if op != opEQ && op != opNE {
+			// go-mysql-server compares rune by rune and weighs a malformed
+			// byte as U+FFFD; for valid UTF-8 that is the bytes' order.
+			if !utf8.ValidString(s) {
+				return nil, false
+			}
+			return strCmpPred{col: c.accessor(col), op: op, v: []byte(s), text: text}, true
 		}
 		p := pred(inPred{col: c.accessor(col), values: [][]byte{[]byte(s)}, text: text})
 		if op == opNE {
