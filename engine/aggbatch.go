@@ -11,8 +11,9 @@ import (
 
 // aggregateBatch accumulates the rows sel of b into a new partial table.
 // Keys and arguments are resolved to the batch's columns once; the loop
-// over rows then only reads arrays.
-func (q *aggQuery) aggregateBatch(b *columns.Batch, sel []int32, loc *time.Location) (*aggTable, error) {
+// over rows then only reads arrays. weights, when not nil, says how many
+// rows each row of b stands for (b is a batch's tuple counts).
+func (q *aggQuery) aggregateBatch(b *columns.Batch, sel []int32, loc *time.Location, weights []int64) (*aggTable, error) {
 	t := newAggTable(q)
 	keyOf := make([]func(i int) int64, len(q.keys))
 	for k := range q.keys {
@@ -20,7 +21,11 @@ func (q *aggQuery) aggregateBatch(b *columns.Batch, sel []int32, loc *time.Locat
 	}
 	update := make([]func(a *acc, i int), len(q.aggs))
 	for a := range q.aggs {
-		fn, err := q.aggs[a].updater(b)
+		updater := q.aggs[a].updater
+		if weights != nil {
+			updater = func(b *columns.Batch) (func(*acc, int), error) { return q.aggs[a].weighted(b, weights) }
+		}
+		fn, err := updater(b)
 		if err != nil {
 			return nil, err
 		}
@@ -152,6 +157,25 @@ func (fn *aggFn) updater(b *columns.Batch) (func(*acc, int), error) {
 		return fn.numeric(nil, widen(d.Ints), d.Valid), nil
 	}
 	return nil, fmt.Errorf("BUG: %s over a batch holding %s values of %s", fn.text, d.Type, fn.col.name)
+}
+
+// weighted returns the function adding row i of b, which stands for w[i]
+// rows, to an accumulator: the counts the tuple counts answer.
+func (fn *aggFn) weighted(b *columns.Batch, w []int64) (func(*acc, int), error) {
+	switch {
+	case fn.op == opCount && (fn.arg == argRows || fn.arg == argTS):
+		return func(a *acc, i int) { a.n += w[i] }, nil
+	case fn.op == opCount && fn.arg == argString && fn.col.core >= 0:
+		s := coreStrings(b, fn.col.core)
+		return func(a *acc, i int) {
+			if !s.IsNull(i) {
+				a.n += w[i]
+			}
+		}, nil
+	case fn.op == opCountDistinct && fn.arg == argString:
+		return fn.strings(b), nil // how often a value occurs does not matter
+	}
+	return nil, fmt.Errorf("BUG: %s over weighted rows", fn.text)
 }
 
 func widen(ints []int64) []float64 {

@@ -101,7 +101,11 @@ func (q *aggQuery) explainStats() string {
 			}
 		}
 	}
-	return fmt.Sprintf("batches answered from statistics %d/%d", n, snap.plan.Stats.BatchesKept)
+	what := ""
+	if q.stats.tuples {
+		what = " (level, service, host counts)"
+	}
+	return fmt.Sprintf("batches answered from statistics %d/%d%s", n, snap.plan.Stats.BatchesKept, what)
 }
 
 // RowIter implements sql.ExecSourceRel: it aggregates every kept batch
@@ -138,8 +142,14 @@ func (q *aggQuery) run(ctx context.Context, loc *time.Location) (*aggTable, erro
 			seg := sp.Segment
 			for k, bi := range sp.Batches {
 				if st := &seg.Stats.Batches[bi]; q.stats.answers(st, sp.Inside[k]) {
-					total.mergeFrom(q.stats.partial(q, st), false)
 					t.stats.BatchesFromStats.Add(1)
+					if q.stats.tuples {
+						tasks = append(tasks, task{seg.Path, func() (*aggTable, error) {
+							return q.tuplePartial(t.cache.tuples(seg, bi), loc)
+						}})
+						continue
+					}
+					total.mergeFrom(q.stats.partial(q, st), false)
 					continue
 				}
 				tasks = append(tasks, task{seg.Path, func() (*aggTable, error) {
@@ -201,7 +211,7 @@ func (q *aggQuery) aggregateRows(b *columns.Batch, sorted bool, sc scope, loc *t
 	c := batchCursor{sel: (*sel)[:0]}
 	c.load(b, nil, sorted, sc)
 	*sel = c.sel // keep what it grew to
-	return q.aggregateBatch(b, c.sel, loc)
+	return q.aggregateBatch(b, c.sel, loc, nil)
 }
 
 // rows turns the merged groups into the GroupBy's rows.

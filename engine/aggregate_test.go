@@ -78,7 +78,7 @@ func TestAggregatePushdown(t *testing.T) {
 		servers = append(servers, c)
 	}
 
-	pushed, rows, fromStats, wholly := 0, 0, 0, 0
+	pushed, rows, fromStats, wholly, fromTuples := 0, 0, 0, 0, 0
 	for n, q := range queries {
 		name := fmt.Sprintf("q%03d", n)
 		want := queryStrings(t, servers[0].off[q.zone], q.sql)
@@ -93,11 +93,16 @@ func TestAggregatePushdown(t *testing.T) {
 		plan := strings.Join(slices.Concat(queryStrings(t, servers[0].on[q.zone], "EXPLAIN PLAN "+q.sql)...), "\n")
 		if strings.Contains(plan, "LogsAggregate") {
 			pushed++
+		} else {
+			t.Logf("not pushed: %s", q.sql)
 		}
 		if m := statsRE.FindStringSubmatch(plan); m != nil && m[1] != "0" {
 			fromStats++
 			if m[1] == m[2] {
 				wholly++
+			}
+			if m[3] != "" {
+				fromTuples++
 			}
 		}
 	}
@@ -108,11 +113,13 @@ func TestAggregatePushdown(t *testing.T) {
 		require.NotContains(t, plan, "LogsAggregate", q)
 		require.Len(t, queryStrings(t, servers[0].on["+00:00"], q), 10, q)
 	}
-	t.Logf("%d queries, %d pushed down, %d rows in all answers, %d answered from statistics (%d wholly)", len(queries), pushed, rows, fromStats, wholly)
+	t.Logf("%d queries, %d pushed down, %d rows in all answers, %d answered from statistics (%d wholly, %d from tuple counts)",
+		len(queries), pushed, rows, fromStats, wholly, fromTuples)
 	// The statistics answer counts by level over whole batches inside the ts
 	// range: the stats-shaped queries must have used them.
 	require.GreaterOrEqual(t, fromStats, len(queries)/20, "queries answered partly from batch statistics")
 	require.Positive(t, wholly, "queries answered wholly from batch statistics")
+	require.GreaterOrEqual(t, fromTuples, len(queries)/20, "queries answered partly from tuple counts")
 	// The generator writes only shapes the rule knows: all must be taken.
 	require.Equal(t, len(queries), pushed, "queries computed by the pushed-down aggregate")
 	require.Greater(t, rows, 5*len(queries), "answers must not be mostly empty")
@@ -120,7 +127,7 @@ func TestAggregatePushdown(t *testing.T) {
 
 // statsRE reads how many kept batches EXPLAIN PLAN says an aggregate
 // answers from their statistics.
-var statsRE = regexp.MustCompile(`batches answered from statistics (\d+)/(\d+)`)
+var statsRE = regexp.MustCompile(`batches answered from statistics (\d+)/(\d+)( \(level, service, host counts\))?`)
 
 // reconnect opens another client to the server behind db with the session
 // variables given as name, value pairs.
@@ -166,8 +173,17 @@ func aggExtraLines(seed uint64) []byte {
 				ts = dataStart
 			}
 		}
-		fmt.Fprintf(&b, `{"ts":%q,"level":%q,"service":"svc-%d","host":"host-%d","message":"extra %d"`,
-			ts.Format(time.RFC3339Nano), []string{"INFO", "WARN", "ERROR"}[r.IntN(3)], r.IntN(5), r.IntN(3), i)
+		fmt.Fprintf(&b, `{"ts":%q,"message":"extra %d"`, ts.Format(time.RFC3339Nano), i)
+		// Now and then without level, service or host: NULL in those.
+		if r.IntN(12) > 0 {
+			fmt.Fprintf(&b, `,"level":%q`, []string{"INFO", "WARN", "ERROR"}[r.IntN(3)])
+		}
+		if r.IntN(12) > 0 {
+			fmt.Fprintf(&b, `,"service":"svc-%d"`, r.IntN(5))
+		}
+		if r.IntN(12) > 0 {
+			fmt.Fprintf(&b, `,"host":"host-%d"`, r.IntN(3))
+		}
 		if r.IntN(3) == 0 {
 			fmt.Fprintf(&b, `,"region":%q`, []string{"eu", "us", "ap", "EU"}[r.IntN(4)])
 		}
@@ -238,6 +254,11 @@ func aggRandomQueries(seed uint64, n int) []aggQuery {
 		}
 		if i%8 == 4 {
 			q.sql, q.ordered = aggDistinct(r, conds)
+			out = append(out, q)
+			continue
+		}
+		if i%8 == 2 || i%8 == 6 {
+			q.sql, q.ordered = aggTupleShaped(r, conds[len(conds)-2])
 			out = append(out, q)
 			continue
 		}
@@ -314,6 +335,61 @@ func aggStatsShaped(r *rand.Rand, levelCond, tsCond func() string) (string, bool
 		return s + " GROUP BY level ORDER BY level", true
 	}
 	return s, false
+}
+
+// aggTupleShaped is a query of the shape the (level, service, host) counts
+// of batches answer: counts grouped by some of the three, under conditions
+// on them (NULLs included) and maybe a ts range.
+func aggTupleShaped(r *rand.Rand, tsCond func() string) (string, bool) {
+	cols := []string{"level", "service", "host"}
+	aggs := []string{"COUNT(*)", "COUNT(ts)", "COUNT(level)", "COUNT(service)", "COUNT(host)",
+		"COUNT(DISTINCT service)", "COUNT(DISTINCT host)", "COUNT(DISTINCT level)"}
+	conds := []func() string{
+		func() string { return "level = 'ERROR'" },
+		func() string { return "level IN ('ERROR', 'FATAL', 'WARN')" },
+		func() string { return fmt.Sprintf("service = 'svc-%d'", r.IntN(6)) },
+		func() string { return fmt.Sprintf("host IN ('host-%d', 'host-%d')", r.IntN(20), r.IntN(3)) },
+		func() string { return "service LIKE 'svc-1%'" },
+		func() string { return "host IS NULL" },
+		func() string { return "level IS NOT NULL" },
+		func() string { return fmt.Sprintf("(level = 'ERROR' OR service = 'svc-%d')", r.IntN(4)) },
+		func() string { return "NOT (level = 'INFO')" },
+		func() string { return "service <> 'svc-0'" },
+	}
+	var sel, group []string
+	for _, i := range r.Perm(len(cols))[:r.IntN(4)] {
+		sel = append(sel, cols[i])
+		group = append(group, cols[i])
+	}
+	for _, i := range r.Perm(len(aggs))[:1+r.IntN(3)] {
+		sel = append(sel, aggs[i])
+	}
+	var where []string
+	for range r.IntN(3) {
+		where = append(where, conds[r.IntN(len(conds))]())
+	}
+	if r.IntN(3) == 0 {
+		where = append(where, tsCond())
+	}
+	s := "SELECT " + strings.Join(sel, ", ") + " FROM logs"
+	if len(where) > 0 {
+		s += " WHERE " + strings.Join(where, " AND ")
+	}
+	if len(group) == 0 {
+		return s, false
+	}
+	s += " GROUP BY " + strings.Join(group, ", ")
+	if r.IntN(4) == 0 {
+		s += " HAVING COUNT(*) > 1"
+	}
+	if r.IntN(2) == 0 {
+		return s, false
+	}
+	s += " ORDER BY " + strings.Join(group, ", ")
+	if r.IntN(2) == 0 {
+		s += fmt.Sprintf(" LIMIT %d", 1+r.IntN(10))
+	}
+	return s, true
 }
 
 // aggDistinct is a SELECT DISTINCT of one or two of the columns the rule

@@ -2,7 +2,9 @@ package engine
 
 import (
 	"slices"
+	"time"
 
+	"logq/partitions/columns"
 	"logq/partitions/segment"
 )
 
@@ -12,16 +14,64 @@ import (
 // it groups by nothing or by level, and it asks only for counts of rows (and
 // MIN/MAX(ts) when nothing else narrows the rows). The statistics hold the
 // exact row count, ts range and count of every level of each batch.
+//
+// A second, wider mode (tuples) uses the batch's counts of every (level,
+// service, host) combination, where the segment has them: any keys among
+// those three columns, any claimed condition that reads only them, and
+// counts (COUNT(*), COUNT and COUNT(DISTINCT) of the three). The
+// combinations act as a small batch whose rows stand for count rows each.
 type statsPlan struct {
 	ok          bool
+	tuples      bool     // answered from the tuple counts (see above)
 	distinct    int      // DISTINCT of this core column (colLevel..colTraceID); 0: none
 	byLevel     bool     // the one key is level
 	levels      []string // the level condition's values, distinct; nil: no condition
 	levelCounts bool     // the answer needs the batch's level counts
 }
 
-// statsPlanOf works out the statsPlan of q.
+// statsPlanOf works out the statsPlan of q: the level counts where they
+// answer, else the tuple counts where they answer.
 func statsPlanOf(q *aggQuery) statsPlan {
+	if sp := countsPlanOf(q); sp.ok {
+		return sp
+	}
+	return statsPlan{ok: tuplesAnswer(q), tuples: true}
+}
+
+// tupleColumn reports whether a core column is one the tuple counts name.
+func tupleColumn(core int) bool {
+	return core == colLevel || core == colService || core == colHost
+}
+
+// tuplesAnswer reports whether q can be answered from tuple counts: keys
+// and counted columns among level, service and host, and a claimed
+// condition that reads nothing else.
+func tuplesAnswer(q *aggQuery) bool {
+	for _, k := range q.keys {
+		if k.kind != keyString || !tupleColumn(k.col.core) {
+			return false
+		}
+	}
+	for _, fn := range q.aggs {
+		switch {
+		case fn.op == opCount && (fn.arg == argRows || fn.arg == argTS):
+		case (fn.op == opCount || fn.op == opCountDistinct) && fn.arg == argString && tupleColumn(fn.col.core):
+		default:
+			return false
+		}
+	}
+	if q.push != nil && q.push.pred != nil {
+		for _, name := range q.push.pred.columns(nil) {
+			if name != "level" && name != "service" && name != "host" {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// countsPlanOf is the statsPlan of the level counts and value sets.
+func countsPlanOf(q *aggQuery) statsPlan {
 	var sp statsPlan
 	if len(q.aggs) == 0 && len(q.keys) == 1 && (q.push == nil || q.push.pred == nil) {
 		// DISTINCT of one column: the batch's exact set of values.
@@ -68,6 +118,9 @@ func statsPlanOf(q *aggQuery) statsPlan {
 // answers reports whether batch st, inside the ts range or not, can be
 // answered from its statistics.
 func (sp statsPlan) answers(st *segment.BatchStats, inside bool) bool {
+	if sp.tuples {
+		return sp.ok && inside && st.Tuples != nil
+	}
 	if sp.distinct != 0 {
 		set := distinctSet(st, sp.distinct)
 		return sp.ok && inside && (set == nil && !st.LevelsOverflow || set != nil && set.Exact())
@@ -119,7 +172,73 @@ func (sp statsPlan) distinctPartial(q *aggQuery, st *segment.BatchStats) *aggTab
 	return t
 }
 
-// partial is the batch's partial aggregate, from its statistics.
+// tupleRows is a batch's tuple counts as a batch with one row per
+// combination, carrying level, service and host as dictionary codes into
+// the batch's lists (ts is the batch's first; the other columns are empty),
+// and the rows each stands for.
+type tupleRows struct {
+	b      *columns.Batch
+	counts []int64
+}
+
+// newTupleRows builds the tupleRows of st, whose Tuples are known.
+func newTupleRows(st *segment.BatchStats) *tupleRows {
+	n := len(st.Tuples)
+	tr := &tupleRows{b: &columns.Batch{TS: make([]int64, n)}, counts: make([]int64, n)}
+	levels := make([]string, len(st.Levels))
+	for i := range st.Levels {
+		levels[i] = st.Levels[i].Value
+	}
+	cols := []struct {
+		s    *columns.Strings
+		vals []string
+		idx  func(t segment.TupleCount) uint16
+	}{
+		{&tr.b.Level, levels, func(t segment.TupleCount) uint16 { return t.Level }},
+		{&tr.b.Service, st.Services.Values, func(t segment.TupleCount) uint16 { return t.Service }},
+		{&tr.b.Host, st.Hosts.Values, func(t segment.TupleCount) uint16 { return t.Host }},
+	}
+	for _, c := range cols {
+		codes := make([]int32, n)
+		for i, t := range st.Tuples {
+			if k := c.idx(t); k == segment.NullIndex {
+				c.s.AppendNull()
+			} else {
+				c.s.AppendString(c.vals[k])
+				codes[i] = int32(k)
+			}
+		}
+		c.s.Codes = codes
+		c.s.Dict = make([][]byte, len(c.vals))
+		for k, v := range c.vals {
+			c.s.Dict[k] = []byte(v)
+		}
+	}
+	for i, t := range st.Tuples {
+		tr.b.TS[i] = st.MinTS
+		tr.counts[i] = int64(t.Count)
+	}
+	return tr
+}
+
+// bytes is the memory tr holds, for the batch cache's budget.
+func (tr *tupleRows) bytes() int64 { return approxBytes(tr.b) + 8*int64(len(tr.counts)) }
+
+// tuplePartial is the partial aggregate of a batch from its tuple counts:
+// the combinations that meet the claimed condition, each weighing its count.
+func (q *aggQuery) tuplePartial(tr *tupleRows, loc *time.Location) (*aggTable, error) {
+	sel := make([]int32, len(tr.counts))
+	for i := range sel {
+		sel[i] = int32(i)
+	}
+	if q.push != nil && q.push.pred != nil {
+		sel = filterSel(q.push.pred, tr.b, sel)
+	}
+	return q.aggregateBatch(tr.b, sel, loc, tr.counts)
+}
+
+// partial is the batch's partial aggregate, from its level counts or value
+// sets (not tuples: see tuplePartial).
 func (sp statsPlan) partial(q *aggQuery, st *segment.BatchStats) *aggTable {
 	if sp.distinct != 0 {
 		return sp.distinctPartial(q, st)

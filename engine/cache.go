@@ -48,10 +48,15 @@ func newColSet(names []string) *colSet {
 }
 
 type cacheEntry struct {
-	key   cacheKey
-	b     *columns.Batch
-	bytes int64
+	key    cacheKey
+	b      *columns.Batch
+	tuples *tupleRows // key.cols == tuplesKey
+	bytes  int64
 }
+
+// tuplesKey is the cols of the cache key under which a batch's tupleRows
+// are kept; no column set has this signature.
+const tuplesKey = "\x00tuples"
 
 func newBatchCache(limit int64, stats *ScanStats) *batchCache {
 	return &batchCache{stats: stats, limit: limit, order: list.New(), byKey: map[cacheKey]*list.Element{}}
@@ -85,6 +90,24 @@ func (c *batchCache) get(seg *partitions.Segment, bi int, cols *colSet) (*column
 	c.stats.BytesRead.Add(st.CompressedBytes)
 	c.put(&cacheEntry{key: key, b: b, bytes: approxBytes(b)})
 	return b, nil
+}
+
+// tuples returns the tupleRows of batch bi of seg, whose statistics have
+// tuple counts, building them on a miss: a query answered from tuple counts
+// then only filters and groups them.
+func (c *batchCache) tuples(seg *partitions.Segment, bi int) *tupleRows {
+	key := cacheKey{path: seg.Path, batch: bi, cols: tuplesKey}
+	c.mu.Lock()
+	if e, ok := c.byKey[key]; ok {
+		c.order.MoveToFront(e)
+		tr := e.Value.(*cacheEntry).tuples
+		c.mu.Unlock()
+		return tr
+	}
+	c.mu.Unlock()
+	tr := newTupleRows(&seg.Stats.Batches[bi])
+	c.put(&cacheEntry{key: key, tuples: tr, bytes: tr.bytes()})
+	return tr
 }
 
 // approxBytes is the memory a decoded batch holds.
