@@ -4,72 +4,219 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"logq/partitions/columns"
 )
 
-// aggregateBatch accumulates the rows sel of b into a new partial table.
-// Keys and arguments are resolved to the batch's columns once; the loop
-// over rows then only reads arrays. weights, when not nil, says how many
+// aggregateBatch accumulates the rows sel of b into a new partial table,
+// a column at a time: first every row's group, then each aggregate in a
+// loop over its column, with the function and the column's type decided
+// once per batch rather than per row. weights, when not nil, says how many
 // rows each row of b stands for (b is a batch's tuple counts).
 func (q *aggQuery) aggregateBatch(b *columns.Batch, sel []int32, loc *time.Location, weights []int64) (*aggTable, error) {
 	t := newAggTable(q)
+	if len(sel) == 0 {
+		return t, nil
+	}
+	gp := groupVectors.Get().(*[]int32)
+	defer groupVectors.Put(gp)
+	groups := q.assignGroups(t, b, sel, loc, (*gp)[:0])
+	*gp = groups
+	for k, i := range sel {
+		if g, ts := groups[k], b.TS[i]; ts < t.minTS[g] {
+			t.minTS[g] = ts
+		}
+	}
+	na := len(q.aggs)
+	for a := range q.aggs {
+		fn := &q.aggs[a]
+		if weights == nil {
+			if ok, err := fn.foldColumn(b, sel, groups, t.accs[a:], na); ok || err != nil {
+				continue
+			}
+		}
+		var update func(*acc, int)
+		var err error
+		if weights != nil {
+			update, err = fn.weighted(b, weights)
+		} else {
+			update, err = fn.updater(b)
+		}
+		if err != nil {
+			return nil, err
+		}
+		for k, i := range sel {
+			update(&t.accs[int(groups[k])*na+a], int(i))
+		}
+	}
+	return t, nil
+}
+
+// groupVectors recycles the per-row group vectors of aggregateBatch.
+var groupVectors = sync.Pool{New: func() any { return new([]int32) }}
+
+// assignGroups appends to groups the group of each row of sel, adding the
+// groups to t.
+func (q *aggQuery) assignGroups(t *aggTable, b *columns.Batch, sel []int32, loc *time.Location, groups []int32) []int32 {
+	if len(q.keys) == 1 && q.keys[0].kind == keyString && q.keys[0].col.core >= 0 {
+		if s := coreStrings(b, q.keys[0].col.core); s.Codes != nil {
+			// One dictionary-coded key: a row's group is its code's.
+			byCode := make([]int32, len(s.Dict))
+			for c := range byCode {
+				byCode[c] = -1
+			}
+			null := int32(-1)
+			for _, i := range sel {
+				var g int32
+				if s.IsNull(int(i)) {
+					if null < 0 {
+						null = int32(t.group(groupTuple{}))
+					}
+					g = null
+				} else if c := s.Codes[i]; byCode[c] >= 0 {
+					g = byCode[c]
+				} else {
+					g = int32(t.group(groupTuple{t.dicts[0].code(viewString(s.Dict[c]), false)}))
+					byCode[c] = g
+				}
+				groups = append(groups, g)
+			}
+			return groups
+		}
+	}
 	keyOf := make([]func(i int) int64, len(q.keys))
 	for k := range q.keys {
 		keyOf[k] = q.keys[k].reader(b, t.dicts[k], loc)
 	}
-	update := make([]func(a *acc, i int), len(q.aggs))
-	for a := range q.aggs {
-		updater := q.aggs[a].updater
-		if weights != nil {
-			updater = func(b *columns.Batch) (func(*acc, int), error) { return q.aggs[a].weighted(b, weights) }
-		}
-		fn, err := updater(b)
-		if err != nil {
-			return nil, err
-		}
-		update[a] = fn
-	}
-	na := len(q.aggs)
 	// Rows of a batch come in ts order: time buckets repeat from row to row,
-	// so the last row's group is tried before the map. A single string key
-	// is a dense code: its groups sit in a slice.
-	lastTup, lastG := groupTuple{}, -1
-	var byCode []int32
-	single := len(q.keys) == 1 && q.keys[0].kind == keyString
-	for _, i32 := range sel {
-		i := int(i32)
+	// so the last row's group is tried before the map.
+	lastTup, lastG := groupTuple{}, int32(-1)
+	for _, i := range sel {
 		var tup groupTuple
 		for k, f := range keyOf {
-			tup[k] = f(i)
+			tup[k] = f(int(i))
 		}
-		var g int
-		switch {
-		case tup == lastTup && lastG >= 0:
-			g = lastG
-		case single:
-			c := tup[0]
-			for int64(len(byCode)) <= c {
-				byCode = append(byCode, -1)
+		if tup != lastTup || lastG < 0 {
+			lastTup, lastG = tup, int32(t.group(tup))
+		}
+		groups = append(groups, lastG)
+	}
+	return groups
+}
+
+// foldColumn accumulates fn over the rows sel, whose groups are groups,
+// into accs[g*na] for group g, when fn is a count of rows or a SUM, AVG,
+// MIN, MAX or COUNT of a numeric column (or ts); false for anything else.
+func (fn *aggFn) foldColumn(b *columns.Batch, sel, groups []int32, accs []acc, na int) (bool, error) {
+	switch {
+	case fn.op == opCountDistinct || fn.arg == argString:
+		return false, nil
+	case fn.op == opCount && (fn.arg == argRows || fn.arg == argTS):
+		for _, g := range groups {
+			accs[int(g)*na].n++
+		}
+		return true, nil
+	case fn.arg == argTS:
+		foldInts(fn.op, b.TS, nil, sel, groups, accs, na)
+		return true, nil
+	}
+	d := b.Column(fn.col.name)
+	switch {
+	case d == nil:
+		return true, nil // NULL in every row
+	case fn.arg == argInt && d.Type == columns.TypeInt64:
+		foldInts(fn.op, d.Ints, d.Valid, sel, groups, accs, na)
+	case fn.arg == argFloat && d.Type == columns.TypeFloat64:
+		foldFloats(fn.op, d.Floats, d.Valid, sel, groups, accs, na)
+	case fn.arg == argFloat && d.Type == columns.TypeInt64:
+		foldFloats(fn.op, widen(d.Ints), d.Valid, sel, groups, accs, na)
+	default:
+		return false, fmt.Errorf("BUG: %s over a batch holding %s values of %s", fn.text, d.Type, fn.col.name)
+	}
+	return true, nil
+}
+
+// foldInts folds the values of rows sel (non-NULL where valid, nil: all)
+// into their groups' accumulators, one loop per function.
+func foldInts(op aggOp, vals []int64, valid []bool, sel, groups []int32, accs []acc, na int) {
+	switch op {
+	case opSum, opAvg:
+		for k, i := range sel {
+			if valid == nil || valid[i] {
+				a := &accs[int(groups[k])*na]
+				a.sumI += vals[i]
+				a.n++
 			}
-			if byCode[c] < 0 {
-				byCode[c] = int32(t.group(tup))
+		}
+	case opMin:
+		for k, i := range sel {
+			if valid == nil || valid[i] {
+				a := &accs[int(groups[k])*na]
+				if v := vals[i]; a.n == 0 || v < a.i {
+					a.i = v
+				}
+				a.n++
 			}
-			g = int(byCode[c])
-		default:
-			g = t.group(tup)
 		}
-		lastTup, lastG = tup, g
-		if ts := b.TS[i]; ts < t.minTS[g] {
-			t.minTS[g] = ts
+	case opMax:
+		for k, i := range sel {
+			if valid == nil || valid[i] {
+				a := &accs[int(groups[k])*na]
+				if v := vals[i]; a.n == 0 || v > a.i {
+					a.i = v
+				}
+				a.n++
+			}
 		}
-		accs := t.accs[g*na : (g+1)*na]
-		for a, f := range update {
-			f(&accs[a], i)
+	default: // COUNT
+		for k, i := range sel {
+			if valid == nil || valid[i] {
+				accs[int(groups[k])*na].n++
+			}
 		}
 	}
-	return t, nil
+}
+
+// foldFloats is foldInts for DOUBLE values.
+func foldFloats(op aggOp, vals []float64, valid []bool, sel, groups []int32, accs []acc, na int) {
+	switch op {
+	case opSum, opAvg:
+		for k, i := range sel {
+			if valid == nil || valid[i] {
+				a := &accs[int(groups[k])*na]
+				a.sumF += vals[i]
+				a.n++
+			}
+		}
+	case opMin:
+		for k, i := range sel {
+			if valid == nil || valid[i] {
+				a := &accs[int(groups[k])*na]
+				if v := vals[i]; a.n == 0 || v < a.f {
+					a.f = v
+				}
+				a.n++
+			}
+		}
+	case opMax:
+		for k, i := range sel {
+			if valid == nil || valid[i] {
+				a := &accs[int(groups[k])*na]
+				if v := vals[i]; a.n == 0 || v > a.f {
+					a.f = v
+				}
+				a.n++
+			}
+		}
+	default: // COUNT
+		for k, i := range sel {
+			if valid == nil || valid[i] {
+				accs[int(groups[k])*na].n++
+			}
+		}
+	}
 }
 
 // reader returns the function computing the key of row i of b.

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -70,4 +71,30 @@ func TestLikeFastPathsMatchGMS(t *testing.T) {
 		}
 	}
 	require.Greater(t, simple, 1000, "simple patterns tried")
+}
+
+// TestFinderIsBytesIndex checks the rare-byte search against bytes.Index on
+// random text over a small alphabet, from every start position: matches at
+// both ends, overlapping matches, and needles whose rarest byte is anywhere.
+func TestFinderIsBytesIndex(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	alphabet := []byte("aabbbc d")
+	rnd := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		return b
+	}
+	for range 2000 {
+		text, lit := rnd(r.IntN(200)), rnd(1+r.IntN(5))
+		f := newFinder(lit, text)
+		for from := 0; from <= len(text); from++ {
+			want := bytes.Index(text[from:], lit)
+			if want >= 0 {
+				want += from
+			}
+			require.Equal(t, want, f.index(text, from), "%q in %q from %d", lit, text, from)
+		}
+	}
 }
