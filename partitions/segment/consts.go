@@ -63,6 +63,12 @@ const (
 	// have and still list them exactly; past it a bloom filter is smaller.
 	maxExactValues = 1024
 
+	// maxExactDynValues is the number of distinct values a VARCHAR dynamic
+	// column may have in a batch and still list them in its statistics:
+	// enough for the values people filter and group by (region, env,
+	// method), few enough to cost nothing for the columns that are not.
+	maxExactDynValues = 64
+
 	// maxTuples is the number of (level, service, host) combinations a
 	// batch may have and still carry their counts: some levels times the
 	// hosts of the services that log in the batch, a few KB on disk per

@@ -333,6 +333,12 @@ func expectColumnStats(d *columns.Dynamic, lo, hi int) ColumnStats {
 			cs.HasMinMax = true
 		}
 	}
+	if d.Type == columns.TypeString {
+		vals := distinct(func(i int) (string, bool) { return dynStrAt(d, i) }, lo, hi)
+		if len(vals) <= 64 {
+			cs.HasValues, cs.Values = true, sortedKeys(vals)
+		}
+	}
 	return cs
 }
 

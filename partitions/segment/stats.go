@@ -81,11 +81,16 @@ type ValueCount struct {
 // ColumnStats is the zone map of one dynamic column in one batch. Min and Max
 // are set for BIGINT (MinInt/MaxInt) and DOUBLE (MinFloat/MaxFloat) columns
 // when at least one value is not NULL; NaN never enters MinFloat/MaxFloat.
+// A VARCHAR column lists its distinct non-NULL values (sorted) in Values
+// when it has at most maxExactDynValues of them (HasValues); stats version
+// 1 has no lists.
 type ColumnStats struct {
 	Nulls              int
 	HasMinMax          bool
 	MinInt, MaxInt     int64
 	MinFloat, MaxFloat float64
+	HasValues          bool
+	Values             []string
 }
 
 // ValueSet summarises the distinct non-NULL values of a string column in one

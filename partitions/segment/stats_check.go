@@ -209,9 +209,34 @@ func checkValueSet(s *ValueSet, rows int) error {
 	return nil
 }
 
+// checkDynValues checks the value list of a VARCHAR column: at most
+// maxExactDynValues, sorted and distinct, not more than its non-NULL rows,
+// and none unless there is at least one non-NULL row.
+func checkDynValues(t columns.Type, c *ColumnStats, rows int) error {
+	switch {
+	case t != columns.TypeString || !c.HasValues:
+		return fmt.Errorf("a value list on a %s column", t)
+	case len(c.Values) > maxExactDynValues || len(c.Values) > rows-c.Nulls:
+		return fmt.Errorf("%d values in %d non-null rows", len(c.Values), rows-c.Nulls)
+	case c.Nulls < rows && len(c.Values) == 0:
+		return fmt.Errorf("no values in %d non-null rows", rows-c.Nulls)
+	}
+	for i := 1; i < len(c.Values); i++ {
+		if c.Values[i-1] >= c.Values[i] {
+			return fmt.Errorf("values not sorted and distinct at %d", i)
+		}
+	}
+	return nil
+}
+
 // checkColumnStats checks a zone map: NULLs within the rows, and a min/max
 // only for a column with a non-NULL value, in order.
 func checkColumnStats(t columns.Type, c *ColumnStats, rows int) error {
+	if c.HasValues || c.Values != nil {
+		if err := checkDynValues(t, c, rows); err != nil {
+			return err
+		}
+	}
 	switch {
 	case c.Nulls > rows:
 		return fmt.Errorf("%d nulls in %d rows", c.Nulls, rows)

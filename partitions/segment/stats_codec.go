@@ -112,6 +112,15 @@ func appendValueSet(dst []byte, s *ValueSet) []byte {
 func appendColumnStats(dst []byte, t columns.Type, c *ColumnStats) []byte {
 	dst = binary.AppendUvarint(dst, uint64(c.Nulls))
 	dst = append(dst, boolByte(c.HasMinMax))
+	if t == columns.TypeString {
+		dst = append(dst, boolByte(c.HasValues))
+		if c.HasValues {
+			dst = binary.AppendUvarint(dst, uint64(len(c.Values)))
+			for _, v := range c.Values {
+				dst = appendString(dst, v)
+			}
+		}
+	}
 	if !c.HasMinMax {
 		return dst
 	}
@@ -372,6 +381,16 @@ func (d *decoder) valueSet(s *ValueSet) {
 func (d *decoder) columnStats(t columns.Type, c *ColumnStats) {
 	c.Nulls = int(d.int("nulls", maxBatchRows))
 	c.HasMinMax = d.bool()
+	if t == columns.TypeString && d.version >= 2 {
+		if c.HasValues = d.bool(); c.HasValues {
+			if n := d.count("values", 1); n > 0 {
+				c.Values = make([]string, n)
+				for i := range c.Values {
+					c.Values[i] = d.string()
+				}
+			}
+		}
+	}
 	if !c.HasMinMax || d.err != nil {
 		return
 	}

@@ -3,6 +3,7 @@ package segment
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"math/rand/v2"
 	"os"
@@ -67,6 +68,27 @@ func TestStatsInconsistent(t *testing.T) {
 		}},
 		{"unaligned arrow metadata", func(_ *Stats, blocks []blockInfo) { blocks[0].meta += 4 }},
 		{"raw bytes below the batches'", func(st *Stats, _ []blockInfo) { st.RawBytes = 1 }},
+		{"dynamic values not sorted", func(st *Stats, _ []blockInfo) {
+			for j, c := range st.Columns {
+				if cs := &st.Batches[0].Dynamic[j]; c.Type == columns.TypeString && len(cs.Values) > 1 {
+					cs.Values[0], cs.Values[1] = cs.Values[1], cs.Values[0]
+					return
+				}
+			}
+			panic("no VARCHAR column with two values")
+		}},
+		{"more dynamic values than non-NULL rows", func(st *Stats, _ []blockInfo) {
+			for j, c := range st.Columns {
+				if cs := &st.Batches[0].Dynamic[j]; c.Type == columns.TypeString && cs.HasValues {
+					cs.Values = nil
+					for k := range st.Batches[0].Rows - cs.Nulls + 1 {
+						cs.Values = append(cs.Values, fmt.Sprintf("v%03d", k))
+					}
+					return
+				}
+			}
+			panic("no VARCHAR column with a value list")
+		}},
 		{"tuple counts do not add up", func(st *Stats, _ []blockInfo) { st.Batches[0].Tuples[0].Count++ }},
 		{"tuple counts disagree with a level's", func(st *Stats, _ []blockInfo) {
 			// Move a row between two levels: the rows still add up.
@@ -157,7 +179,8 @@ func TestStatsDecodeTruncated(t *testing.T) {
 
 // TestReadsStatsVersion1 opens a segment written before stats version 2
 // (testdata/stats-v1.seg, written by commit 0ae34c2 from the batch below):
-// its statistics decode without tuple counts, and its rows read back.
+// its statistics decode without tuple counts and value lists of dynamic
+// columns, and its rows read back.
 func TestReadsStatsVersion1(t *testing.T) {
 	b := genRandom(rand.New(rand.NewPCG(1, 1)), randSpec{rows: 300, nullPct: 10, maxGapUS: 1000, cards: [3]int{4, 5, 9}, traceHex: true, dynamic: true})
 	const batchRows = 128
@@ -176,6 +199,9 @@ func TestReadsStatsVersion1(t *testing.T) {
 		want.Batches[k].CompressedBytes = bodies[k]
 		require.NotNil(t, want.Batches[k].Tuples, "version 2 would count tuples here")
 		want.Batches[k].Tuples = nil
+		for j := range want.Batches[k].Dynamic {
+			want.Batches[k].Dynamic[j].HasValues, want.Batches[k].Dynamic[j].Values = false, nil
+		}
 	}
 	got, err := ReadStats(path)
 	require.NoError(t, err)

@@ -57,6 +57,9 @@ func (l *layout) batchStats(sc *statsScratch, lo, hi int) BatchStats {
 	}
 	for j := range l.dyn {
 		bs.Dynamic[j] = columnStats(l.dyn[j].col, lo, hi)
+		if d := l.dyn[j].col; d.Type == columns.TypeString {
+			bs.Dynamic[j].Values, bs.Dynamic[j].HasValues = sc.exactValues(l.dyn[j].dict, &d.Strs, d.Valid, lo, hi, maxExactDynValues)
+		}
 	}
 	return bs
 }
@@ -262,6 +265,48 @@ func (sc *statsScratch) valueSet(d *strDict, s *columns.Strings, lo, hi, limit i
 		vs.Bloom.AddHash(d.hashes[c])
 	}
 	return vs
+}
+
+// exactValues returns the sorted distinct values of the rows [lo, hi) of s
+// where valid is true, and false when there are more than limit. d is the
+// column's dictionary, or nil. Without one, a hash set stops at limit+1
+// values, so a column of unique values costs little.
+func (sc *statsScratch) exactValues(d *strDict, s *columns.Strings, valid []bool, lo, hi, limit int) ([]string, bool) {
+	var out []string
+	if d != nil {
+		codes, _ := sc.distinctCodes(d, valid, lo, hi)
+		if len(codes) > limit {
+			return nil, false
+		}
+		slices.Sort(codes) // dictionary order is value order
+		for _, c := range codes {
+			out = append(out, d.values[c])
+		}
+		return out, true
+	}
+	clear(sc.set)
+	for i := lo; i < hi; i++ {
+		if valid != nil && !valid[i] {
+			continue
+		}
+		if v := s.Value(i); !hasKey(sc.set, v) {
+			if len(sc.set) == limit {
+				return nil, false
+			}
+			sc.set[string(v)] = struct{}{}
+		}
+	}
+	for v := range sc.set {
+		out = append(out, v)
+	}
+	slices.Sort(out)
+	return out, true
+}
+
+// hasKey reports whether set holds v, without allocating a string.
+func hasKey(set map[string]struct{}, v []byte) bool {
+	_, ok := set[string(v)]
+	return ok
 }
 
 // plainValueSet is valueSet for a column without a dictionary. Counting the
