@@ -95,7 +95,7 @@ func (q *aggQuery) explainStats() string {
 	for _, p := range snap.plan.Partitions {
 		for _, sp := range p.Segments {
 			for k, bi := range sp.Batches {
-				if q.stats.answers(&sp.Segment.Stats.Batches[bi], sp.Inside[k]) {
+				if q.stats.answers(sp.Segment.Stats, bi, sp.Inside[k]) {
 					n++
 				}
 			}
@@ -141,7 +141,7 @@ func (q *aggQuery) run(ctx context.Context, loc *time.Location) (*aggTable, erro
 		for _, sp := range p.Segments {
 			seg := sp.Segment
 			for k, bi := range sp.Batches {
-				if st := &seg.Stats.Batches[bi]; q.stats.answers(st, sp.Inside[k]) {
+				if q.stats.answers(seg.Stats, bi, sp.Inside[k]) {
 					t.stats.BatchesFromStats.Add(1)
 					if q.stats.tuples {
 						tasks = append(tasks, task{seg.Path, func() (*aggTable, error) {
@@ -149,7 +149,7 @@ func (q *aggQuery) run(ctx context.Context, loc *time.Location) (*aggTable, erro
 						}})
 						continue
 					}
-					total.mergeFrom(q.stats.partial(q, st), false)
+					total.mergeFrom(q.stats.partial(q, seg.Stats, bi), false)
 					continue
 				}
 				tasks = append(tasks, task{seg.Path, func() (*aggTable, error) {

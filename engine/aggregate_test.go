@@ -107,8 +107,13 @@ func TestAggregatePushdown(t *testing.T) {
 		}
 	}
 	// A DISTINCT of a column with about as many values as rows stays on the
-	// row path, which streams to the LIMIT.
-	for _, q := range []string{"SELECT DISTINCT trace_id FROM logs LIMIT 10", "SELECT DISTINCT message FROM logs LIMIT 10"} {
+	// row path, which streams to the LIMIT; that of a dynamic column with
+	// few values comes from the statistics.
+	plan := strings.Join(slices.Concat(queryStrings(t, servers[0].on["+00:00"], "EXPLAIN PLAN SELECT DISTINCT region FROM logs")...), "\n")
+	m := statsRE.FindStringSubmatch(plan)
+	require.True(t, m != nil && m[1] != "0", "DISTINCT region from the statistics:\n%s", plan)
+	for _, q := range []string{"SELECT DISTINCT trace_id FROM logs LIMIT 10", "SELECT DISTINCT message FROM logs LIMIT 10",
+		"SELECT DISTINCT req_id FROM logs LIMIT 10"} {
 		plan := strings.Join(slices.Concat(queryStrings(t, servers[0].on["+00:00"], "EXPLAIN PLAN "+q)...), "\n")
 		require.NotContains(t, plan, "LogsAggregate", q)
 		require.Len(t, queryStrings(t, servers[0].on["+00:00"], q), 10, q)
@@ -173,7 +178,7 @@ func aggExtraLines(seed uint64) []byte {
 				ts = dataStart
 			}
 		}
-		fmt.Fprintf(&b, `{"ts":%q,"message":"extra %d"`, ts.Format(time.RFC3339Nano), i)
+		fmt.Fprintf(&b, `{"ts":%q,"message":"extra %d","req_id":"r%d"`, ts.Format(time.RFC3339Nano), i, i)
 		// Now and then without level, service or host: NULL in those.
 		if r.IntN(12) > 0 {
 			fmt.Fprintf(&b, `,"level":%q`, []string{"INFO", "WARN", "ERROR"}[r.IntN(3)])
@@ -396,7 +401,7 @@ func aggTupleShaped(r *rand.Rand, tsCond func() string) (string, bool) {
 // takes DISTINCT of, as Grafana's query builder sends for its column menus,
 // with or without a condition, ordered (and then maybe limited) or not.
 func aggDistinct(r *rand.Rand, conds []func() string) (string, bool) {
-	cols := []string{"level", "service", "host"}
+	cols := []string{"level", "service", "host", "region"}
 	var sel []string
 	for _, i := range r.Perm(len(cols))[:1+r.IntN(2)] {
 		sel = append(sel, cols[i])

@@ -76,7 +76,7 @@ func recogniseDistinct(ctx *sql.Context, child sql.Node) *aggQuery {
 		// as rows, all held before the first goes out, while the row path
 		// streams them to a LIMIT that stops it early.
 		k, ok := r.key(unalias(e))
-		if !ok || k.kind != keyString || k.col.core != colLevel && k.col.core != colService && k.col.core != colHost {
+		if !ok || k.kind != keyString || !r.fewValues(k.col) {
 			return nil
 		}
 		q.keys = append(q.keys, k)
@@ -116,6 +116,33 @@ func tableColumns(t *Table, n sql.Node) ([]sql.Expression, bool) {
 		out = append(out, gf.WithId(first+sql.ColumnId(ord)).(sql.Expression))
 	}
 	return out, true
+}
+
+// fewValues reports whether a string column has few distinct values in
+// every batch: level, service and host; a dynamic VARCHAR column when
+// every stored batch lists its values in its statistics (at most 64; a
+// segment without the column counts, one with a narrower type does not).
+// It decides on the segments stored at planning time; rows flushed later
+// are still read right, only without the guarantee.
+func (r recogniser) fewValues(col stringAccessor) bool {
+	switch {
+	case col.core == colLevel || col.core == colService || col.core == colHost:
+		return true
+	case col.core >= 0:
+		return false
+	}
+	snap := takeSnapshot(r.t, fullScan())
+	defer snap.plan.Release()
+	for _, p := range snap.plan.Partitions {
+		for _, sp := range p.Segments {
+			for bi := range sp.Segment.Stats.Batches {
+				if cs, present := dynColumnStats(sp.Segment.Stats, bi, col.name); present && (cs == nil || !cs.HasValues) {
+					return false
+				}
+			}
+		}
+	}
+	return true
 }
 
 // logsUnder returns the logs table a GroupBy reads directly, with the

@@ -24,6 +24,7 @@ type statsPlan struct {
 	ok          bool
 	tuples      bool     // answered from the tuple counts (see above)
 	distinct    int      // DISTINCT of this core column (colLevel..colTraceID); 0: none
+	distinctDyn string   // or of this dynamic VARCHAR column
 	byLevel     bool     // the one key is level
 	levels      []string // the level condition's values, distinct; nil: no condition
 	levelCounts bool     // the answer needs the batch's level counts
@@ -79,6 +80,10 @@ func countsPlanOf(q *aggQuery) statsPlan {
 			sp.ok, sp.distinct = true, k.col.core
 			return sp
 		}
+		if k := q.keys[0]; k.kind == keyString && k.col.core < 0 {
+			sp.ok, sp.distinctDyn = true, k.col.name
+			return sp
+		}
 	}
 	if len(q.keys) > 1 {
 		return sp
@@ -115,9 +120,14 @@ func countsPlanOf(q *aggQuery) statsPlan {
 	return sp
 }
 
-// answers reports whether batch st, inside the ts range or not, can be
-// answered from its statistics.
-func (sp statsPlan) answers(st *segment.BatchStats, inside bool) bool {
+// answers reports whether batch bi of a segment whose statistics are seg,
+// inside the ts range or not, can be answered from its statistics.
+func (sp statsPlan) answers(seg *segment.Stats, bi int, inside bool) bool {
+	st := &seg.Batches[bi]
+	if sp.distinctDyn != "" {
+		cs, present := dynColumnStats(seg, bi, sp.distinctDyn)
+		return sp.ok && inside && (!present || cs != nil && cs.HasValues)
+	}
 	if sp.tuples {
 		return sp.ok && inside && st.Tuples != nil
 	}
@@ -126,6 +136,22 @@ func (sp statsPlan) answers(st *segment.BatchStats, inside bool) bool {
 		return sp.ok && inside && (set == nil && !st.LevelsOverflow || set != nil && set.Exact())
 	}
 	return sp.ok && inside && (!st.LevelsOverflow || !sp.levelCounts)
+}
+
+// dynColumnStats returns the statistics of the dynamic column name in batch
+// bi of seg: nil and false when the segment does not have the column (NULL
+// in every row), nil and true when it has it with another type than
+// VARCHAR (written before the column widened).
+func dynColumnStats(seg *segment.Stats, bi int, name string) (*segment.ColumnStats, bool) {
+	for j, c := range seg.Columns {
+		if c.Name == name {
+			if c.Type != columns.TypeString {
+				return nil, true
+			}
+			return &seg.Batches[bi].Dynamic[j], true
+		}
+	}
+	return nil, false
 }
 
 // distinctSet is the value set of a core column in st; nil for level,
@@ -143,7 +169,8 @@ func distinctSet(st *segment.BatchStats, col int) *segment.ValueSet {
 }
 
 // distinctPartial is the groups of a DISTINCT from the batch's values.
-func (sp statsPlan) distinctPartial(q *aggQuery, st *segment.BatchStats) *aggTable {
+func (sp statsPlan) distinctPartial(q *aggQuery, seg *segment.Stats, bi int) *aggTable {
+	st := &seg.Batches[bi]
 	t := newAggTable(q)
 	add := func(v *string) {
 		var tup groupTuple
@@ -151,6 +178,20 @@ func (sp statsPlan) distinctPartial(q *aggQuery, st *segment.BatchStats) *aggTab
 			tup[0] = t.dicts[0].code(*v, false)
 		}
 		t.group(tup)
+	}
+	if sp.distinctDyn != "" {
+		cs, _ := dynColumnStats(seg, bi, sp.distinctDyn)
+		if cs == nil {
+			add(nil) // the segment has no such column
+			return t
+		}
+		for i := range cs.Values {
+			add(&cs.Values[i])
+		}
+		if cs.Nulls > 0 {
+			add(nil)
+		}
+		return t
 	}
 	if set := distinctSet(st, sp.distinct); set != nil {
 		for i := range set.Values {
@@ -237,11 +278,12 @@ func (q *aggQuery) tuplePartial(tr *tupleRows, loc *time.Location) (*aggTable, e
 	return q.aggregateBatch(tr.b, sel, loc, tr.counts)
 }
 
-// partial is the batch's partial aggregate, from its level counts or value
-// sets (not tuples: see tuplePartial).
-func (sp statsPlan) partial(q *aggQuery, st *segment.BatchStats) *aggTable {
-	if sp.distinct != 0 {
-		return sp.distinctPartial(q, st)
+// partial is the partial aggregate of batch bi of seg, from its level
+// counts or value sets (not tuples: see tuplePartial).
+func (sp statsPlan) partial(q *aggQuery, seg *segment.Stats, bi int) *aggTable {
+	st := &seg.Batches[bi]
+	if sp.distinct != 0 || sp.distinctDyn != "" {
+		return sp.distinctPartial(q, seg, bi)
 	}
 	t := newAggTable(q)
 	add := func(level *string, rows int) {
