@@ -161,7 +161,7 @@ func startReference(t testing.TB, rows []refRow) *gosql.DB {
 func serveSQL(t testing.TB, e *sqle.Engine, sb gmsserver.SessionBuilder, dbName string) *gosql.DB {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	srv, err := gmsserver.NewServer(gmsserver.Config{Protocol: "tcp", Listener: ln}, e, sql.NewContext, sb, nil)
+	srv, err := gmsserver.NewServerWithHandler(gmsserver.Config{Protocol: "tcp", Listener: ln}, e, sql.NewContext, sb, nil, engine.MySQLWire)
 	require.NoError(t, err)
 	go srv.Start()
 	t.Cleanup(func() { srv.Close() })

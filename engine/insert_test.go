@@ -22,8 +22,8 @@ func TestInsertAndReadOnlyStatements(t *testing.T) {
 	got := queryStrings(t, lq, "SELECT ts, level, service, host, message, status FROM logs WHERE service = 'ins' ORDER BY ts")
 	require.Equal(t, [][]string{
 		{"2026-11-02 03:04:05.123456", "WARN", "ins", "NULL", "one", "500"},
-		{"2026-11-02 03:04:06", "INFO", "ins", "NULL", "two", "NULL"},
-		{"2026-11-02 03:04:07", "NULL", "ins", "NULL", "three", "NULL"},
+		{"2026-11-02 03:04:06.000000", "INFO", "ins", "NULL", "two", "NULL"},
+		{"2026-11-02 03:04:07.000000", "NULL", "ins", "NULL", "three", "NULL"},
 	}, got)
 
 	// A session in another zone writes its local time: the row lands at the
@@ -32,10 +32,10 @@ func TestInsertAndReadOnlyStatements(t *testing.T) {
 	require.NoError(t, err)
 	_, err = lq.Exec("INSERT INTO logs (ts, service, message) VALUES ('2026-11-02 10:00:00', 'tz', 'zoned')")
 	require.NoError(t, err)
-	require.Equal(t, [][]string{{"2026-11-02 10:00:00"}}, queryStrings(t, lq, "SELECT ts FROM logs WHERE service = 'tz'"))
+	require.Equal(t, [][]string{{"2026-11-02 10:00:00.000000"}}, queryStrings(t, lq, "SELECT ts FROM logs WHERE service = 'tz'"))
 	_, err = lq.Exec("SET time_zone = '+00:00'")
 	require.NoError(t, err)
-	require.Equal(t, [][]string{{"2026-11-02 04:30:00"}}, queryStrings(t, lq, "SELECT ts FROM logs WHERE service = 'tz'"))
+	require.Equal(t, [][]string{{"2026-11-02 04:30:00.000000"}}, queryStrings(t, lq, "SELECT ts FROM logs WHERE service = 'tz'"))
 
 	for q, msg := range map[string]string{
 		"UPDATE logs SET message = 'x'":     "doesn't support UPDATE",

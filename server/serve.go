@@ -183,8 +183,8 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 	if err != nil {
 		return errors.Join(fmt.Errorf("MySQL listener: %w", err), store.Close())
 	}
-	mysqlSrv, err := gmsserver.NewServer(gmsserver.Config{Protocol: "tcp", Listener: mysqlLn, Version: mysqlVersion},
-		sqlEngine, sql.NewContext, engine.SessionBuilder, m.queries)
+	mysqlSrv, err := gmsserver.NewServerWithHandler(gmsserver.Config{Protocol: "tcp", Listener: mysqlLn, Version: mysqlVersion},
+		sqlEngine, sql.NewContext, engine.SessionBuilder, m.queries, engine.MySQLWire)
 	if err != nil {
 		return errors.Join(err, mysqlLn.Close(), store.Close())
 	}
