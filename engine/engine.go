@@ -61,12 +61,13 @@ func New(store *partitions.Store, cat *catalog.Catalog, opts ...Options) (*sqle.
 
 // WithMySQLSemantics adds to b the rules that make go-mysql-server answer as
 // MySQL 8 where v0.20.0 differs (GMS-NOTES.md): DIV over DECIMAL,
-// UNIX_TIMESTAMP's cost per row, EXPLAIN of plain aggregates, prefix LIKE.
+// UNIX_TIMESTAMP's cost per row, EXPLAIN of plain aggregates, prefix LIKE,
+// FROM_UNIXTIME's fractions, date ± INTERVAL's fractions.
 // They do
 // not depend on logs; the tests' and the benchmark's reference engines use
 // them too, so that they stand for MySQL.
 func WithMySQLSemantics(b *analyzer.Builder) *analyzer.Builder {
-	return b.AddPreAnalyzeRule(mysqlLikeRuleID, mysqlLikeRule).
+	return b.AddPreAnalyzeRule(mysqlExpressionsRuleID, mysqlExpressionsRule).
 		AddPostAnalyzeRule(mysqlFunctionsRuleID, mysqlFunctionsRule).
 		AddPostAnalyzeRule(explainRowsRuleID, explainRowsRule)
 }
@@ -89,7 +90,7 @@ const (
 	mysqlFunctionsRuleID analyzer.RuleId = 1000 + iota
 	aggregateRuleID
 	explainRowsRuleID
-	mysqlLikeRuleID
+	mysqlExpressionsRuleID
 )
 
 // registerVariables adds logq's session variables to go-mysql-server's

@@ -135,6 +135,11 @@ func (c compiler) compile(e sql.Expression) (pred, bool) {
 		return c.comparison(e, e.Left(), e.Right(), opLE)
 	case *expression.Between:
 		return c.between(e)
+	case *tsVsEpoch:
+		if col, ok := c.column(c.tsFieldOf(e)); ok && col == colTS {
+			return tsPred{lo: e.lo, hi: e.hi, text: e.String()}, true
+		}
+		return c.compile(e.Expression)
 	case *expression.InTuple:
 		return c.in(e)
 	case *expression.Like:
@@ -248,6 +253,16 @@ func (c compiler) comparison(e sql.Expression, a, b sql.Expression, op cmpOp) (p
 		}
 	}
 	return nil, false
+}
+
+// tsFieldOf returns the ts column reference a tsVsEpoch compares.
+func (c compiler) tsFieldOf(e *tsVsEpoch) sql.Expression {
+	for _, child := range e.Children() {
+		if gf, ok := child.(*expression.GetField); ok && gf.Name() == e.ts {
+			return gf
+		}
+	}
+	return nil
 }
 
 func (op cmpOp) flip() cmpOp {
