@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	gosql "database/sql"
 	"fmt"
 	"math"
 	"strconv"
@@ -50,6 +51,27 @@ func TestTimeArithmeticKeepsFractions(t *testing.T) {
 			want := []string{w.Format(layout), w.Add(time.Second).Format(layout), w.Add(90 * time.Minute).Format(layout),
 				w.AddDate(0, 0, -1).Format(layout), w.Add(-1500 * time.Microsecond).Format(layout)}
 			require.Equal(t, want, got[i], "row %d, zone %s", i, zone)
+		}
+
+		// UNIX_TIMESTAMP(ts) is the stored instant, in the repeated hour too,
+		// on the row path and as a pushed-down group key alike.
+		got = queryStrings(t, conn, "SELECT UNIX_TIMESTAMP(ts) FROM logs ORDER BY ts")
+		for i, ts := range stamps {
+			require.Equal(t, strconv.FormatFloat(float64(ts.UnixMicro())/1e6, 'f', 6, 64), got[i][0], "row %d, zone %s", i, zone)
+		}
+		grouped := "SELECT UNIX_TIMESTAMP(ts) DIV 600 * 600 AS b, COUNT(*) FROM logs GROUP BY 1 ORDER BY 1"
+		want := map[int64]int{}
+		for _, ts := range stamps {
+			want[ts.Unix()/600*600]++
+		}
+		for _, c := range []*gosql.DB{conn, reconnect(t, db, "time_zone", "'"+zone+"'", "logq_aggregate_pushdown", "0")} {
+			got = queryStrings(t, c, grouped)
+			require.Len(t, got, len(want), zone)
+			for _, r := range got {
+				b, err := strconv.ParseInt(r[0], 10, 64)
+				require.NoError(t, err)
+				require.Equal(t, strconv.Itoa(want[b]), r[1], "bucket %d, zone %s", b, zone)
+			}
 		}
 
 		for _, tc := range []struct {

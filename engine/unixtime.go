@@ -18,8 +18,11 @@ import (
 // file read; about a millisecond, and for offsets like +05:30 a failed
 // lookup first). Grafana's $__timeGroup evaluates it per row on the row
 // path and per group above a pushed-down aggregate. Zones are resolved once
-// per name here; the conversion is go-mysql-server's own. (MySQL's
-// TIMESTAMP semantics for ts are issue 6's.)
+// per name here; the conversion is go-mysql-server's own, but for a wall
+// clock a zone shows twice: go-mysql-server (Go's time.Date) takes the
+// later instant, this the earlier, or the later for a ts value that carries
+// the fold mark (localDatetime), so that UNIX_TIMESTAMP(ts) is the stored
+// instant.
 type unixTimestamp struct {
 	*function.UnixTimestamp
 }
@@ -55,7 +58,17 @@ func (u *unixTimestamp) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 	}
 	if stz != "UTC" {
 		if z, ok := zoneByName(stz); ok {
-			t = t.Add(z.inZone(t).Sub(copyIn(t, time.UTC)))
+			if raw, isTime := v.(time.Time); isTime && z.loc != nil {
+				// In the hour a zone repeats, the earlier instant, or the
+				// later one for a ts value that carries the fold mark
+				// (localDatetime): the stored instant, as MySQL gives
+				// for a TIMESTAMP.
+				t = wallInstant(raw, z.loc)
+			} else if z.loc != nil {
+				t = wallInstant(t, z.loc)
+			} else {
+				t = t.Add(z.inZone(t).Sub(copyIn(t, time.UTC)))
+			}
 		}
 	}
 	return unixSeconds(t, u.Type()), nil

@@ -53,11 +53,65 @@ func parseZone(name string) (*time.Location, error) {
 // localDatetime turns UTC microseconds into the DATETIME value the session
 // sees: the wall clock in loc, carried by a UTC time.Time as
 // go-mysql-server expects of DATETIME values.
+//
+// A wall clock that loc shows twice (the hour repeated when daylight
+// saving ends) is ambiguous as a DATETIME. For the second of the two
+// instants the value carries foldMark nanoseconds: go-mysql-server rounds
+// DATETIME(6) values to the microsecond before it compares or sends them,
+// so the mark changes nothing there, while UNIX_TIMESTAMP(ts) (see
+// unixTimestamp) reads it and gives the stored instant, as MySQL does for a
+// TIMESTAMP column.
 func localDatetime(us int64, loc *time.Location) time.Time {
 	if loc == time.UTC {
 		return time.UnixMicro(us).UTC() // the common case, per row: no calendar work
 	}
 	t := time.UnixMicro(us).In(loc)
 	_, off := t.Zone()
-	return time.UnixMicro(us + int64(off)*1_000_000).UTC()
+	w := time.UnixMicro(us + int64(off)*1_000_000).UTC()
+	if secondOfFold(t) {
+		w = w.Add(foldMark)
+	}
+	return w
+}
+
+// foldMark marks the later of two instants with the same wall clock.
+const foldMark = time.Nanosecond
+
+// secondOfFold reports whether t's wall clock in its location also belongs
+// to an earlier instant: t lies in the repeated span after a transition to
+// a smaller offset.
+func secondOfFold(t time.Time) bool {
+	start, _ := t.ZoneBounds()
+	if start.IsZero() {
+		return false
+	}
+	_, off := t.Zone()
+	_, prev := start.Add(-time.Second).Zone()
+	return prev > off && t.Sub(start) < time.Duration(prev-off)*time.Second
+}
+
+// wallInstant is the instant whose wall clock in loc is w's (a DATETIME
+// value); of two such instants, the later when w carries foldMark, else
+// the earlier, and for a wall clock skipped by a transition the one Go's
+// time.Date gives.
+func wallInstant(w time.Time, loc *time.Location) time.Time {
+	fold := w.Nanosecond()%1000 == int(foldMark)
+	w = w.Round(time.Microsecond)
+	wallUTC := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), time.UTC)
+	guess := copyIn(w, loc)
+	var best time.Time
+	for _, probe := range []time.Time{guess.Add(-3 * time.Hour), guess, guess.Add(3 * time.Hour)} {
+		_, off := probe.In(loc).Zone()
+		cand := wallUTC.Add(-time.Duration(off) * time.Second)
+		if !copyIn(cand.In(loc), time.UTC).Equal(wallUTC) {
+			continue // not this wall clock under that offset
+		}
+		if best.IsZero() || fold && cand.After(best) || !fold && cand.Before(best) {
+			best = cand
+		}
+	}
+	if best.IsZero() {
+		return guess
+	}
+	return best
 }
