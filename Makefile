@@ -52,11 +52,27 @@ test: vet test-deps build
 
 # The end-to-end tests drive the mysql command-line client; Debian's
 # mariadb-client provides it when no mysql client is installed.
+# The clients the end-to-end tests drive (engine/clients_test.go): the
+# mariadb CLI and Python's PyMySQL from Debian's packages, Node's mysql2
+# from the npm registry at the version package-lock.json pins.
+CLIENTS_DIR := engine/testdata/clients
+
 test-deps:
 	@command -v mysql >/dev/null || command -v mariadb >/dev/null || { \
 		echo "installing mariadb-client (the end-to-end tests use the mysql CLI)"; \
 		(apt-get install -y -q mariadb-client || (apt-get update -q && apt-get install -y -q mariadb-client)) >/dev/null || \
 		{ echo "could not install mariadb-client: install a mysql or mariadb client and rerun"; exit 1; }; }
+	@/usr/bin/python3 -c 'import pymysql' 2>/dev/null || { \
+		echo "installing python3-pymysql (client conformance tests)"; \
+		(apt-get install -y -q python3-pymysql || (apt-get update -q && apt-get install -y -q python3-pymysql)) >/dev/null || \
+		{ echo "could not install python3-pymysql"; exit 1; }; }
+	@command -v node >/dev/null || { \
+		echo "installing nodejs and npm (client conformance tests)"; \
+		(apt-get install -y -q nodejs npm || (apt-get update -q && apt-get install -y -q nodejs npm)) >/dev/null || \
+		{ echo "could not install nodejs"; exit 1; }; }
+	@test -d $(CLIENTS_DIR)/node_modules/mysql2 || { \
+		echo "installing mysql2 into $(CLIENTS_DIR) (npm ci)"; \
+		cd $(CLIENTS_DIR) && npm ci --no-audit --no-fund --silent; }
 
 test-race:
 	$(GO) test -count=1 -race -timeout 30m $(PKGS)
