@@ -39,7 +39,33 @@ var workloadSQL = map[string]string{
 	"Q8":    "SELECT service, AVG(latency_ms), MAX(latency_ms) FROM logs WHERE ts >= '2026-11-04 00:00:00' AND ts < '2026-11-05 00:00:00' GROUP BY service ORDER BY service",
 	"Q9":    "SELECT ts, level, service, message FROM logs WHERE ts >= '2026-11-05 00:00:00' AND ts < '2026-11-05 01:00:00' ORDER BY ts",
 	"Q10":   "SELECT COUNT(*) FROM logs",
+
+	// The panels of server/grafana's dashboard over one day, as Grafana
+	// expands their macros with every service chosen, and the metadata
+	// queries of Grafana's query builder.
+	"G1": "SELECT UNIX_TIMESTAMP(ts) DIV 300 * 300 AS \"time\", level AS metric, COUNT(*) AS value FROM logs " +
+		"WHERE ts BETWEEN FROM_UNIXTIME(1793836800) AND FROM_UNIXTIME(1793923200) AND service IN (" + allServices + ") GROUP BY 1, 2 ORDER BY 1",
+	"G2": "SELECT service, COUNT(*) AS errors FROM logs WHERE ts BETWEEN FROM_UNIXTIME(1793836800) AND FROM_UNIXTIME(1793923200) " +
+		"AND level IN ('ERROR', 'FATAL') AND service IN (" + allServices + ") GROUP BY service ORDER BY errors DESC, service LIMIT 20",
+	"G3": "SELECT ts AS time, level, service, host, message FROM logs WHERE ts BETWEEN FROM_UNIXTIME(1793836800) AND FROM_UNIXTIME(1793923200) " +
+		"AND level IN ('ERROR', 'FATAL') AND service IN (" + allServices + ") ORDER BY ts DESC LIMIT 1000",
+	"G4": "SELECT DISTINCT service FROM logs ORDER BY service",
+	"G5": "SELECT DISTINCT host FROM logs ORDER BY host LIMIT 100",
+	"G6": "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'logq' AND TABLE_NAME = 'logs' ORDER BY ORDINAL_POSITION",
 }
+
+// allServices is the IN list of Grafana's $service with All chosen: every
+// service of the generated data.
+var allServices = func() string {
+	var quoted []string
+	for _, name := range services.names {
+		quoted = append(quoted, "'"+name+"'")
+	}
+	return strings.Join(quoted, ", ")
+}()
+
+// grafanaIDs are the Grafana queries, in report order.
+var grafanaIDs = []string{"G1", "G2", "G3", "G4", "G5", "G6"}
 
 // workloadShapes holds the ORDER BY of each query whose answer has one
 // (the others compare as multisets). Q7's key, n then service, is unique:
@@ -52,6 +78,11 @@ var workloadShapes = map[string]answerShape{
 	"Q7": {order: []int{1, 0}, limited: true},
 	"Q8": {order: []int{0}},
 	"Q9": {order: []int{0}},
+	"G1": {order: []int{0}},
+	"G2": {order: []int{1, 0}, limited: true},
+	"G3": {order: []int{0}, limited: true},
+	"G4": {order: []int{0}},
+	"G5": {order: []int{0}, limited: true},
 }
 
 // queryTargetsMS are the targets on the 2-core machine, in ms: issue 3's
@@ -59,15 +90,18 @@ var workloadShapes = map[string]answerShape{
 var queryTargetsMS = map[string]float64{
 	"Q1": 2, "Q2": 5, "Q6": 5, "Q9": 60,
 	"Q3": 2, "Q10": 2, "Q4": 10, "Q7": 10, "Q8": 10, "Q5": 40,
+	// Issue 6: Grafana's queries within the aggregation issue's targets.
+	"G1": 10, "G2": 10, "G4": 10, "G5": 10, "G6": 10,
 }
 
 // defaultQueries is the --queries default: all of WORKLOAD.md's queries
 // (the floor always runs with them).
 const defaultQueries = "all"
 
-// parseQueryList parses --queries: a comma-separated list of Q1..Q10 (any
-// case), "all" for the ten, "floor", or "none" for no query phase. It
-// returns the ids in a fixed order, the floor first, so that runs compare.
+// parseQueryList parses --queries: a comma-separated list of Q1..Q10 and
+// G1..G6 (any case), "all" for the ten Q, "grafana" for the six G,
+// "floor", or "none" for no query phase. It returns the ids in a fixed
+// order, the floor first, so that runs compare.
 func parseQueryList(s string) ([]string, error) {
 	s = strings.TrimSpace(s)
 	if strings.EqualFold(s, "none") {
@@ -81,17 +115,26 @@ func parseQueryList(s string) ([]string, error) {
 			for i := 1; i <= 10; i++ {
 				set["Q"+strconv.Itoa(i)] = true
 			}
+		case id == "GRAFANA":
+			for _, g := range grafanaIDs {
+				set[g] = true
+			}
 		case id == "FLOOR":
 		case workloadSQL[id] != "":
 			set[id] = true
 		default:
-			return nil, fmt.Errorf("--queries: unknown query %q (want Q1..Q10, all, floor or none)", strings.TrimSpace(f))
+			return nil, fmt.Errorf("--queries: unknown query %q (want Q1..Q10, G1..G6, all, grafana, floor or none)", strings.TrimSpace(f))
 		}
 	}
 	ids := []string{floorID}
 	for i := 1; i <= 10; i++ {
 		if id := "Q" + strconv.Itoa(i); set[id] {
 			ids = append(ids, id)
+		}
+	}
+	for _, g := range grafanaIDs {
+		if set[g] {
+			ids = append(ids, g)
 		}
 	}
 	return ids, nil

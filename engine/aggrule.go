@@ -41,8 +41,60 @@ func aggregateRule(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.S
 				nn, err := n.WithChildren(&aggNode{q: q})
 				return nn, transform.NewTree, err
 			}
+		case *plan.Sort, *plan.TopN:
+			return sortByProjected(n)
 		}
 		return n, transform.SameTree, nil
+	})
+}
+
+// sortByProjected makes a Sort or TopN over a Project over a pushed-down
+// aggregate read the sort keys the Project already computed, instead of
+// evaluating them again in every comparison: go-mysql-server sorts by the
+// expressions (ORDER BY 1 of Grafana's `UNIX_TIMESTAMP(ts) DIV 300 * 300 AS
+// "time"` is UNIX_TIMESTAMP and a DECIMAL DIV per comparison, 80% of the
+// query at 1,264 groups).
+func sortByProjected(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+	children := n.Children()
+	if len(children) != 1 {
+		return n, transform.SameTree, nil
+	}
+	proj, ok := children[0].(*plan.Project)
+	if !ok {
+		return n, transform.SameTree, nil
+	}
+	if _, ok := proj.Child.(*aggNode); !ok {
+		return n, transform.SameTree, nil
+	}
+	exprs := n.(sql.Expressioner).Expressions()
+	changed := false
+	for k, e := range exprs {
+		// An aliased select item the Project computes: read it by its
+		// column id, which go-mysql-server's index assignment resolves.
+		a, ok := e.(*expression.Alias)
+		if !ok || !deterministic(a) {
+			continue
+		}
+		for i, p := range proj.Projections {
+			if pa, ok := p.(*expression.Alias); ok && pa.Id() == a.Id() && pa.String() == a.String() {
+				exprs[k] = expression.NewGetField(i, pa.Type(), pa.Name(), pa.IsNullable()).WithId(pa.Id()).(sql.Expression)
+				changed = true
+				break
+			}
+		}
+	}
+	if !changed {
+		return n, transform.SameTree, nil
+	}
+	nn, err := n.(sql.Expressioner).WithExpressions(exprs...)
+	return nn, transform.NewTree, err
+}
+
+// deterministic reports whether e gives the same value for the same row.
+func deterministic(e sql.Expression) bool {
+	return !transform.InspectExpr(e, func(e sql.Expression) bool {
+		nd, ok := e.(sql.NonDeterministicExpression)
+		return ok && nd.IsNonDeterministic()
 	})
 }
 
