@@ -86,6 +86,9 @@ func (q *aggQuery) assignGroups(t *aggTable, b *columns.Batch, sel []int32, loc 
 			return groups
 		}
 	}
+	if g, ok := q.bucketAndCodeGroups(t, b, sel, loc, groups); ok {
+		return g
+	}
 	keyOf := make([]func(i int) int64, len(q.keys))
 	for k := range q.keys {
 		keyOf[k] = q.keys[k].reader(b, t.dicts[k], loc)
@@ -104,6 +107,60 @@ func (q *aggQuery) assignGroups(t *aggTable, b *columns.Batch, sel []int32, loc 
 		groups = append(groups, lastG)
 	}
 	return groups
+}
+
+// bucketAndCodeGroups is assignGroups for a time bucket and one
+// dictionary-coded column (Grafana's series per level or service: `$__timeGroup
+// AS "time", level AS metric`), with false for other keys. Within one
+// bucket a row's group is its code's, from a small array; a new bucket
+// starts a new generation of it instead of a map lookup per row.
+func (q *aggQuery) bucketAndCodeGroups(t *aggTable, b *columns.Batch, sel []int32, loc *time.Location, groups []int32) ([]int32, bool) {
+	if len(q.keys) != 2 {
+		return nil, false
+	}
+	ti, si := 0, 1
+	if q.keys[0].kind == keyString {
+		ti, si = 1, 0
+	}
+	tk, sk := &q.keys[ti], &q.keys[si]
+	if tk.kind == keyString || sk.kind != keyString || sk.col.core < 0 {
+		return nil, false
+	}
+	s := coreStrings(b, sk.col.core)
+	if s.Codes == nil {
+		return nil, false
+	}
+	bucketOf := tk.reader(b, nil, loc)
+	null := len(s.Dict) // the slot of NULL
+	trans := make([]int64, len(s.Dict))
+	for c := range trans {
+		trans[c] = -1
+	}
+	byCode := make([]int32, len(s.Dict)+1)
+	stamp := make([]uint32, len(s.Dict)+1) // byCode[c] holds for generation gen only
+	gen, bucket := uint32(0), int64(0)
+	for _, i := range sel {
+		if bk := bucketOf(int(i)); gen == 0 || bk != bucket {
+			gen, bucket = gen+1, bk
+		}
+		c := null
+		if !s.IsNull(int(i)) {
+			c = int(s.Codes[i])
+		}
+		if stamp[c] != gen {
+			var tup groupTuple
+			tup[ti] = bucket
+			if c != null {
+				if trans[c] < 0 {
+					trans[c] = t.dicts[si].code(viewString(s.Dict[c]), false)
+				}
+				tup[si] = trans[c]
+			}
+			byCode[c], stamp[c] = int32(t.group(tup)), gen
+		}
+		groups = append(groups, byCode[c])
+	}
+	return groups, true
 }
 
 // foldColumn accumulates fn over the rows sel, whose groups are groups,

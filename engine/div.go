@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -62,6 +63,12 @@ func (d *intDiv) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 		ctx.Warn(1365, "Division by 0")
 		return nil, nil
 	}
+	if q, ok := smallIntDiv(ld, rd); ok && (q >= 0 || !types.IsUnsigned(d.Type())) {
+		if types.IsUnsigned(d.Type()) {
+			return uint64(q), nil
+		}
+		return q, nil
+	}
 	q, _ := ld.QuoRem(rd, 0) // truncated toward zero, exactly
 	if types.IsUnsigned(d.Type()) {
 		v, err := strconv.ParseUint(q.String(), 10, 64)
@@ -75,6 +82,30 @@ func (d *intDiv) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 		return nil, expression.ErrIntDivDataOutOfRange.New(ld.String(), rd.String())
 	}
 	return v, nil
+}
+
+// smallIntDiv is l DIV r, truncated toward zero, in int64 arithmetic when
+// both fit: l with at most 18 digits and 9 decimals (UNIX_TIMESTAMP of a
+// DATETIME(6)), r a non-zero integer. A DECIMAL division through big.Int
+// took microseconds, per row on the row path and per group above a
+// pushed-down aggregate. false when it does not apply.
+func smallIntDiv(l, r decimal.Decimal) (int64, bool) {
+	le, re := l.Exponent(), r.Exponent()
+	if le > 0 || le < -9 || l.NumDigits() > 18 || re < 0 || re > 9 || r.NumDigits()+int(re) > 9 {
+		return 0, false
+	}
+	rv := r.CoefficientInt64()
+	for range re {
+		rv *= 10
+	}
+	scale := int64(1)
+	for range -le {
+		scale *= 10
+	}
+	if rv == 0 || rv > math.MaxInt64/scale || rv < -math.MaxInt64/scale {
+		return 0, false
+	}
+	return l.CoefficientInt64() / (rv * scale), true
 }
 
 // exactOperand reports whether t is a number type intDiv evaluates itself.
