@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -43,6 +44,8 @@ func aggregateRule(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.S
 			}
 		case *plan.Sort, *plan.TopN:
 			return sortByProjected(n)
+		case *plan.Project:
+			return projectSorted(n)
 		}
 		return n, transform.SameTree, nil
 	})
@@ -67,10 +70,45 @@ func sortByProjected(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 		return n, transform.SameTree, nil
 	}
 	exprs := n.(sql.Expressioner).Expressions()
+	if !readProjected(exprs, proj) {
+		return n, transform.SameTree, nil
+	}
+	nn, err := n.(sql.Expressioner).WithExpressions(exprs...)
+	return nn, transform.NewTree, err
+}
+
+// projectSorted makes a Project over a Sort or TopN over a Project over a
+// pushed-down aggregate (the select list above ORDER BY) read aliased
+// values the lower Project computed instead of evaluating them again per
+// row: the Sort passes the lower Project's rows through unchanged.
+func projectSorted(top *plan.Project) (sql.Node, transform.TreeIdentity, error) {
+	var lower *plan.Project
+	switch s := top.Child.(type) {
+	case *plan.Sort:
+		lower, _ = s.Child.(*plan.Project)
+	case *plan.TopN:
+		lower, _ = s.Child.(*plan.Project)
+	}
+	if lower == nil {
+		return top, transform.SameTree, nil
+	}
+	if _, ok := lower.Child.(*aggNode); !ok {
+		return top, transform.SameTree, nil
+	}
+	exprs := slices.Clone(top.Projections)
+	if !readProjected(exprs, lower) {
+		return top, transform.SameTree, nil
+	}
+	nn, err := top.WithExpressions(exprs...)
+	return nn, transform.NewTree, err
+}
+
+// readProjected replaces, in exprs, each deterministic alias that proj
+// also computes (same column id) with a read of proj's column, keeping the
+// alias' name; it reports whether it replaced any.
+func readProjected(exprs []sql.Expression, proj *plan.Project) bool {
 	changed := false
 	for k, e := range exprs {
-		// An aliased select item the Project computes: read it by its
-		// column id, which go-mysql-server's index assignment resolves.
 		a, ok := e.(*expression.Alias)
 		if !ok || !deterministic(a) {
 			continue
@@ -83,11 +121,7 @@ func sortByProjected(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 			}
 		}
 	}
-	if !changed {
-		return n, transform.SameTree, nil
-	}
-	nn, err := n.(sql.Expressioner).WithExpressions(exprs...)
-	return nn, transform.NewTree, err
+	return changed
 }
 
 // deterministic reports whether e gives the same value for the same row.
