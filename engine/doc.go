@@ -9,6 +9,17 @@
 // and announces TIMESTAMP(6) columns with 0 decimals to binary-protocol
 // clients (../shared/GMS-NOTES.md), so the table converts instead.
 //
+// Where go-mysql-server v0.20.0 answers differently from MySQL 8, logq
+// rewrites the plan rather than fork it (WithMySQLSemantics: LIKE, DIV,
+// FROM_UNIXTIME, date ± INTERVAL, UNIX_TIMESTAMP, ts against
+// FROM_UNIXTIME) and pads DATETIME fractions on the wire (MySQLWire). The
+// tests' and the benchmark's reference engines take both, so that they
+// stand for MySQL.
+//
+// Aggregates over logs run inside the table (aggrule.go, aggnode.go): per
+// record batch over its columns, or from the batch's statistics when it
+// lies inside the time range and they answer exactly.
+//
 // A query reads one consistent snapshot: the catalog's plan of segments and
 // the store's buffered rows, taken together under the store's lock, so that
 // every acknowledged row is seen exactly once even while flushes and

@@ -6,11 +6,7 @@ import (
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
-	"github.com/dolthub/go-mysql-server/sql/analyzer"
 	"github.com/dolthub/go-mysql-server/sql/expression"
-	"github.com/dolthub/go-mysql-server/sql/expression/function"
-	"github.com/dolthub/go-mysql-server/sql/plan"
-	"github.com/dolthub/go-mysql-server/sql/transform"
 
 	"logq/partitions/columns"
 )
@@ -30,39 +26,6 @@ func (l *mysqlLike) WithChildren(children ...sql.Expression) (sql.Expression, er
 		return nil, err
 	}
 	return &mysqlLike{n.(*expression.Like)}, nil
-}
-
-// mysqlExpressionsRule rewrites, before go-mysql-server's rules run (and
-// so before the WHERE pushdown evaluates constants), the expressions where
-// go-mysql-server v0.20.0 answers differently from MySQL: every LIKE into
-// a mysqlLike, FROM_UNIXTIME(x) into a fromUnixtime, date ± INTERVAL into
-// DATE_ADD and DATE_SUB, ts compared with FROM_UNIXTIME into a tsVsEpoch.
-func mysqlExpressionsRule(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
-	return transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
-		if _, ok := n.(sql.Expressioner); !ok {
-			return n, transform.SameTree, nil
-		}
-		return transform.NodeExprs(n, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
-			switch e := e.(type) {
-			case *expression.Like:
-				return &mysqlLike{e}, transform.NewTree, nil
-			case *function.FromUnixtime:
-				if len(e.ChildExpressions) == 1 {
-					return &fromUnixtime{e}, transform.NewTree, nil
-				}
-			case *expression.Arithmetic:
-				if out := intervalArithmetic(e); out != nil {
-					return out, transform.NewTree, nil
-				}
-			case *tsVsEpoch:
-				return e, transform.SameTree, nil
-			}
-			if out := epochComparison(ctx, e); out != nil {
-				return out, transform.NewTree, nil
-			}
-			return e, transform.SameTree, nil
-		})
-	})
 }
 
 // likeKind is the shape of a LIKE pattern that compares bytes directly.
