@@ -168,6 +168,11 @@ func (e *tsVsEpoch) WithChildren(children ...sql.Expression) (sql.Expression, er
 // epochComparison returns the tsVsEpoch of e, or nil when e is not such a
 // comparison with constant arguments.
 func epochComparison(ctx *sql.Context, e sql.Expression) sql.Expression {
+	// In a zone without transitions a wall clock names one instant: the
+	// comparison stays go-mysql-server's, which can use an index on ts.
+	if loc, err := sessionLocation(ctx); err != nil || fixedOffset(loc) {
+		return nil
+	}
 	instant := func(x sql.Expression) (int64, bool) {
 		if w, ok := x.(*fromUnixtime); ok {
 			x = w.FromUnixtime
@@ -246,4 +251,14 @@ func epochComparison(ctx *sql.Context, e sql.Expression) sql.Expression {
 		out.hi = us
 	}
 	return out
+}
+
+// fixedOffset reports whether loc has one offset for all time (UTC, a
+// ±hh:mm session zone).
+func fixedOffset(loc *time.Location) bool {
+	if loc == time.UTC {
+		return true
+	}
+	start, end := time.Unix(0, 0).In(loc).ZoneBounds()
+	return start.IsZero() && end.IsZero()
 }
