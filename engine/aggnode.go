@@ -152,12 +152,16 @@ func (q *aggQuery) run(ctx context.Context, loc *time.Location) (*aggTable, erro
 					total.mergeFrom(q.stats.partial(q, seg.Stats, bi), false)
 					continue
 				}
+				bsc := sc
+				if sc.cond != nil {
+					bsc.cond = withoutImplied(sc.cond, &seg.Stats.Batches[bi])
+				}
 				tasks = append(tasks, task{seg.Path, func() (*aggTable, error) {
 					b, err := t.cache.get(seg, bi, q.cols)
 					if err != nil {
 						return nil, err
 					}
-					return q.aggregateRows(b, true, sc, loc)
+					return q.aggregateRows(b, true, bsc, loc)
 				}})
 			}
 		}

@@ -234,6 +234,16 @@ func aggRandomQueries(seed uint64, n int) []aggQuery {
 		func() string { return fmt.Sprintf("latency_ms > %d", r.IntN(300)) },
 		func() string { return "message LIKE '%timed out%'" },
 		func() string { return "level = 'NOPE'" }, // empty
+		func() string {
+			// Grafana's "All": every service, so that whole batches
+			// satisfy it (those without a NULL service).
+			var all []string
+			for i := range 50 {
+				all = append(all, fmt.Sprintf("'svc-%d'", i))
+			}
+			return "service IN (" + strings.Join(all, ", ") + ")"
+		},
+		func() string { return "level IN ('DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL')" },
 		func() string { return fmt.Sprintf("ratio < %d", r.IntN(100)-50) },
 		func() string {
 			from := dataStart.Add(time.Duration(r.Int64N(int64(aggDays)*24)) * time.Hour).Add(time.Duration(r.IntN(3)-1) * time.Microsecond)

@@ -342,3 +342,56 @@ func (sp statsPlan) partial(q *aggQuery, seg *segment.Stats, bi int) *aggTable {
 	}
 	return t
 }
+
+// withoutImplied returns cond without the conjuncts that every row of the
+// batch st satisfies, by its statistics: `col IN (...)` on level, service
+// or host when the batch has no NULL there and each of its exact values is
+// in the list. nil when nothing is left. Grafana's "All" sends every value
+// of a menu as such a list; a batch then skips the filter.
+func withoutImplied(cond pred, st *segment.BatchStats) pred {
+	switch p := cond.(type) {
+	case andPred:
+		l, r := withoutImplied(p.l, st), withoutImplied(p.r, st)
+		switch {
+		case l == nil:
+			return r
+		case r == nil:
+			return l
+		}
+		return andPred{l, r}
+	case inPred:
+		if impliedIn(p, st) {
+			return nil
+		}
+	}
+	return cond
+}
+
+// impliedIn reports whether every row of st has its value of p's column in
+// p's list.
+func impliedIn(p inPred, st *segment.BatchStats) bool {
+	var values []string
+	switch p.col.core {
+	case colLevel:
+		if st.LevelsOverflow || st.LevelNulls > 0 {
+			return false
+		}
+		for _, lc := range st.Levels {
+			values = append(values, lc.Value)
+		}
+	case colService, colHost:
+		set := distinctSet(st, p.col.core)
+		if !set.Exact() || set.Nulls > 0 {
+			return false
+		}
+		values = set.Values
+	default:
+		return false
+	}
+	for _, v := range values {
+		if !slices.ContainsFunc(p.values, func(w []byte) bool { return string(w) == v }) {
+			return false
+		}
+	}
+	return true
+}
