@@ -150,19 +150,14 @@ func toDecimal(v any) (decimal.Decimal, bool) {
 // expressions logq evaluates itself: DIV (see intDiv) and UNIX_TIMESTAMP
 // (see unixTimestamp).
 func mysqlFunctionsRule(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
-	return transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
-		if _, ok := n.(sql.Expressioner); !ok {
-			return n, transform.SameTree, nil
+	return rewriteExpressions(n, func(e sql.Expression) sql.Expression {
+		switch e := e.(type) {
+		case *expression.IntDiv:
+			return &intDiv{e}
+		case *function.UnixTimestamp:
+			return &unixTimestamp{e}
 		}
-		return transform.NodeExprs(n, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
-			switch e := e.(type) {
-			case *expression.IntDiv:
-				return &intDiv{e}, transform.NewTree, nil
-			case *function.UnixTimestamp:
-				return &unixTimestamp{e}, transform.NewTree, nil
-			}
-			return e, transform.SameTree, nil
-		})
+		return nil
 	})
 }
 

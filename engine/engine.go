@@ -80,26 +80,32 @@ func WithMySQLSemantics(b *analyzer.Builder) *analyzer.Builder {
 // a mysqlLike, FROM_UNIXTIME(x) into a fromUnixtime, date ± INTERVAL into
 // DATE_ADD and DATE_SUB, ts compared with FROM_UNIXTIME into a tsVsEpoch.
 func mysqlExpressionsRule(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	return rewriteExpressions(n, func(e sql.Expression) sql.Expression {
+		switch e := e.(type) {
+		case *expression.Like:
+			return &mysqlLike{e}
+		case *function.FromUnixtime:
+			if len(e.ChildExpressions) == 1 {
+				return &fromUnixtime{e}
+			}
+		case *expression.Arithmetic:
+			return intervalArithmetic(e)
+		case *tsVsEpoch:
+			return nil
+		}
+		return epochComparison(ctx, e)
+	})
+}
+
+// rewriteExpressions replaces, in every node of a plan, each expression
+// for which rewrite returns another (nil: keep it).
+func rewriteExpressions(n sql.Node, rewrite func(sql.Expression) sql.Expression) (sql.Node, transform.TreeIdentity, error) {
 	return transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 		if _, ok := n.(sql.Expressioner); !ok {
 			return n, transform.SameTree, nil
 		}
 		return transform.NodeExprs(n, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
-			switch e := e.(type) {
-			case *expression.Like:
-				return &mysqlLike{e}, transform.NewTree, nil
-			case *function.FromUnixtime:
-				if len(e.ChildExpressions) == 1 {
-					return &fromUnixtime{e}, transform.NewTree, nil
-				}
-			case *expression.Arithmetic:
-				if out := intervalArithmetic(e); out != nil {
-					return out, transform.NewTree, nil
-				}
-			case *tsVsEpoch:
-				return e, transform.SameTree, nil
-			}
-			if out := epochComparison(ctx, e); out != nil {
+			if out := rewrite(e); out != nil {
 				return out, transform.NewTree, nil
 			}
 			return e, transform.SameTree, nil
