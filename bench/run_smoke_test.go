@@ -48,7 +48,7 @@ func TestBenchSmoke(t *testing.T) {
 	bin := smokeBinary(t)
 	dir := t.TempDir()
 	out, cpu, heap := filepath.Join(dir, "r.json"), filepath.Join(dir, "cpu.pprof"), filepath.Join(dir, "heap.pprof")
-	cmd := exec.Command(bin, "bench", "--rows", "200000", "--runs", "1", "--baseline-budget", "1ns", "--settle", "0",
+	cmd := exec.Command(bin, "bench", "--rows", "200000", "--runs", "3", "--baseline-budget", "1ns", "--settle", "0",
 		"--serve-args", "--flush-bytes 1048576", "--cache-dir", dir, "--work-dir", dir,
 		"--out", out, "--cpuprofile", cpu, "--memprofile", heap, "--keep")
 	var stdout, stderr bytes.Buffer
@@ -82,7 +82,7 @@ func TestBenchSmoke(t *testing.T) {
 	md := stdout.String()
 	require.Contains(t, md, "machine: ")
 	require.Contains(t, md, "Every answer of logq (its warm-up's) was compared in full with the baseline's.")
-	require.Regexp(t, `\n\| Q1 \| \d+ \| [0-9.]+ \| [0-9.]+ \| 1 \| 1/\d+ \| `, md)
+	require.Regexp(t, `\n\| Q1 \| \d+ \| [0-9.]+ \| [0-9.]+ \| 3 \| 1/\d+ \| `, md)
 	require.NotContains(t, md, "MISMATCH")
 
 	// --keep: the data directory stays, with the server's segments.
@@ -98,10 +98,13 @@ func TestBenchSmoke(t *testing.T) {
 	require.Positive(t, segs)
 
 	// The profiles are the server's, of the query phase: go tool pprof
-	// reads them, and the CPU profile shows the engine at work.
+	// reads them, and the CPU profile shows the server at work. Which of
+	// its packages the few samples of a short run land in is chance (a
+	// fast run once sampled only go-mysql-server's row conversion), so any
+	// of the server's will do.
 	top := pprofTop(t, cpu)
 	require.Contains(t, top, "Type: cpu")
-	require.Contains(t, top, "logq/engine.")
+	require.Regexp(t, `logq/engine\.|logq/partitions|go-mysql-server|dolthub/vitess`, top)
 	require.NotContains(t, top, "logq/bench.", "the bench process is not the one profiled")
 	require.Contains(t, pprofTop(t, heap, "-sample_index=inuse_space"), "Type: inuse_space")
 }
