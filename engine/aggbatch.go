@@ -203,7 +203,7 @@ func foldInts(op aggOp, vals []int64, valid []bool, sel, groups []int32, accs []
 		for k, i := range sel {
 			if valid == nil || valid[i] {
 				a := &accs[int(groups[k])*na]
-				a.sumI += vals[i]
+				a.sumI.add(vals[i])
 				a.n++
 			}
 		}
@@ -418,7 +418,12 @@ func (fn *aggFn) numeric(ints []int64, floats []float64, valid []bool) func(*acc
 	case ints != nil:
 		return func(a *acc, i int) {
 			if ok(i) {
-				fold(fn.op, a.n, &a.sumI, &a.i, ints[i])
+				if fn.op == opSum || fn.op == opAvg {
+					a.sumI.add(ints[i])
+				} else {
+					var unused int64
+					fold(fn.op, a.n, &unused, &a.i, ints[i])
+				}
 				a.n++
 			}
 		}

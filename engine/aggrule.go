@@ -463,6 +463,7 @@ func literalInt(e sql.Expression) (int64, bool) {
 func (r recogniser) aggregate(e sql.Expression) (aggFn, bool) {
 	var op aggOp
 	var arg sql.Expression
+	exact := false
 	switch a := e.(type) {
 	case *aggregation.Count:
 		op, arg = opCount, a.Child
@@ -475,6 +476,10 @@ func (r recogniser) aggregate(e sql.Expression) (aggFn, bool) {
 		op, arg = opSum, a.Child
 	case *aggregation.Avg:
 		op, arg = opAvg, a.Child
+	case *mysqlSum:
+		op, arg, exact = opSum, a.Child, true
+	case *mysqlAvg:
+		op, arg, exact = opAvg, a.Child, true
 	case *aggregation.Min:
 		op, arg = opMin, a.Child
 	case *aggregation.Max:
@@ -485,7 +490,7 @@ func (r recogniser) aggregate(e sql.Expression) (aggFn, bool) {
 	if w, ok := e.(sql.WindowAdaptableExpression); ok && w.Window() != nil {
 		return aggFn{}, false
 	}
-	fn := aggFn{op: op, text: e.String()}
+	fn := aggFn{op: op, text: e.String(), exact: exact}
 	if lit, ok := arg.(*expression.Literal); ok && op == opCount {
 		if lit.Value() == nil {
 			return aggFn{}, false // COUNT(NULL): rare; the row path answers 0

@@ -43,12 +43,15 @@ type aggFn struct {
 	arg  argKind
 	col  stringAccessor // the column read (name for argInt, argFloat)
 	text string         // as the query wrote it, for EXPLAIN
+	// exact: SUM or AVG of an integer with MySQL's DECIMAL result
+	// (mysqlSum, mysqlAvg), not go-mysql-server's DOUBLE.
+	exact bool
 }
 
 // acc accumulates one aggregate of one group.
 type acc struct {
 	n    int64   // rows counted, or values seen
-	sumI int64   // SUM, AVG of argInt: exact
+	sumI wideSum // SUM, AVG of argInt: exact
 	sumF float64 // SUM, AVG of argFloat
 	i    int64   // MIN, MAX of argInt, argTS
 	f    float64 // MIN, MAX of argFloat
@@ -84,7 +87,7 @@ func (a *acc) merge(fn *aggFn, o *acc) {
 		}
 	}
 	a.n += o.n
-	a.sumI += o.sumI
+	a.sumI.merge(&o.sumI)
 	a.sumF += o.sumF
 }
 
@@ -102,10 +105,12 @@ func (a *acc) result(fn *aggFn, loc *time.Location) any {
 	if a.n == 0 {
 		return nil
 	}
-	switch fn.op {
-	case opSum:
+	switch {
+	case fn.exact && (fn.op == opSum || fn.op == opAvg):
+		return sumResult(&a.sumI, a.n, fn.op == opAvg) // MySQL's DECIMAL (mysqlSum, mysqlAvg)
+	case fn.op == opSum:
 		return a.sum(fn)
-	case opAvg:
+	case fn.op == opAvg:
 		return a.sum(fn) / float64(a.n)
 	}
 	switch fn.arg {
@@ -119,7 +124,8 @@ func (a *acc) result(fn *aggFn, loc *time.Location) any {
 
 func (a *acc) sum(fn *aggFn) float64 {
 	if fn.arg == argInt {
-		return float64(a.sumI)
+		f, _ := a.sumI.decimal().Float64()
+		return f
 	}
 	return a.sumF
 }

@@ -93,6 +93,10 @@ func conformanceCases(t *testing.T, zone string) []clientCase {
 		{name: "a parameter as a wall clock in the session's zone", zone: zone,
 			sql: "SELECT COUNT(*) FROM logs WHERE ts >= ? AND message LIKE ?", params: []any{"2026-11-01 00:05:00", "edge-%"},
 			want: [][]string{{strconv.Itoa(n)}}},
+		{name: "SUM and AVG of an integer are DECIMAL", zone: zone,
+			// n is 0..499 in the 500 filler rows: sum 124,750, mean 249.5.
+			sql:  "SELECT SUM(n), AVG(n), AVG(n) * 2, MIN(n), MAX(n) FROM logs",
+			want: [][]string{{"124750", "249.5000", "499.0000", "0", "499"}}},
 		{name: "NOW() is one instant per statement", zone: zone,
 			sql:  "SELECT COUNT(DISTINCT NOW(6)), COUNT(DISTINCT UTC_TIMESTAMP(6)), COUNT(DISTINCT CURRENT_TIMESTAMP(6)) FROM logs",
 			want: [][]string{{"1", "1", "1"}}},
@@ -127,7 +131,7 @@ func TestClientConformance(t *testing.T) {
 		fmt.Fprintf(&data, `{"ts":%q,"level":"INFO","service":"c","message":%q}`+"\n", r.ts.Format(time.RFC3339Nano), r.msg)
 	}
 	for i := range 500 {
-		fmt.Fprintf(&data, `{"ts":"2026-11-01T12:%02d:%02dZ","level":"DEBUG","service":"c","message":"filler %d"}`+"\n", i/60%60, i%60, i)
+		fmt.Fprintf(&data, `{"ts":"2026-11-01T12:%02d:%02dZ","level":"DEBUG","service":"c","message":"filler %d","n":%d}`+"\n", i/60%60, i%60, i, i)
 	}
 	db := startLogq(t, []byte(data.String()), logqConfig{shards: 2, bucket: 24 * time.Hour, batchRows: 64, unflushed: 0.3, appendLines: 100})
 	addr := mustAddr(t, db)

@@ -78,9 +78,14 @@ func WithMySQLSemantics(b *analyzer.Builder) *analyzer.Builder {
 // so before the WHERE pushdown evaluates constants), the expressions where
 // go-mysql-server v0.20.0 answers differently from MySQL: every LIKE into
 // a mysqlLike, FROM_UNIXTIME(x) into a fromUnixtime, date ± INTERVAL into
-// DATE_ADD and DATE_SUB, ts compared with FROM_UNIXTIME into a tsVsEpoch.
+// DATE_ADD and DATE_SUB, ts compared with FROM_UNIXTIME into a tsVsEpoch,
+// SUM and AVG of integers into mysqlSum and mysqlAvg (exactSums).
 func mysqlExpressionsRule(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
-	return rewriteExpressions(n, func(e sql.Expression) sql.Expression {
+	n, sums, err := exactSums(n)
+	if err != nil {
+		return n, sums, err
+	}
+	n, rest, err := rewriteExpressions(n, func(e sql.Expression) sql.Expression {
 		switch e := e.(type) {
 		case *expression.Like:
 			return &mysqlLike{e}
@@ -95,6 +100,10 @@ func mysqlExpressionsRule(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ 
 		}
 		return epochComparison(ctx, e)
 	})
+	if sums == transform.NewTree {
+		rest = transform.NewTree
+	}
+	return n, rest, err
 }
 
 // rewriteExpressions replaces, in every node of a plan, each expression
