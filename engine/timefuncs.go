@@ -168,11 +168,21 @@ func (e *tsVsEpoch) WithChildren(children ...sql.Expression) (sql.Expression, er
 // epochComparison returns the tsVsEpoch of e, or nil when e is not such a
 // comparison with constant arguments.
 func epochComparison(ctx *sql.Context, e sql.Expression) sql.Expression {
+	out := epochRange(ctx, e)
+	if out == nil {
+		return nil
+	}
 	// In a zone without transitions a wall clock names one instant: the
 	// comparison stays go-mysql-server's, which can use an index on ts.
 	if loc, err := sessionLocation(ctx); err != nil || fixedOffset(loc) {
 		return nil
 	}
+	return out
+}
+
+// epochRange is the tsVsEpoch of e when e compares ts with FROM_UNIXTIME
+// of constants, else nil.
+func epochRange(ctx *sql.Context, e sql.Expression) *tsVsEpoch {
 	instant := func(x sql.Expression) (int64, bool) {
 		if w, ok := x.(*fromUnixtime); ok {
 			x = w.FromUnixtime

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -43,12 +44,22 @@ func parseZone(name string) (*time.Location, error) {
 		}
 		return time.FixedZone(name, off), nil
 	}
+	if loc, ok := namedZones.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {
 		return nil, fmt.Errorf("unknown or incorrect time zone: %q", name)
 	}
+	namedZones.Store(name, loc)
 	return loc, nil
 }
+
+// namedZones caches the zones parseZone loaded by name: LoadLocation reads
+// and parses the zone database each time (about a millisecond), and
+// FROM_UNIXTIME and the scans ask for the session's zone per row or per
+// query.
+var namedZones sync.Map
 
 // localDatetime turns UTC microseconds into the DATETIME value the session
 // sees: the wall clock in loc, carried by a UTC time.Time as
