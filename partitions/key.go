@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/cespare/xxhash/v2"
+
+	"logq/partitions/collate"
 )
 
 // Key identifies a partition: the time bucket [Start, Start+Width) in UTC
@@ -34,39 +35,18 @@ func BucketStart(ts, w int64) int64 {
 	return q * w
 }
 
-// ShardOf returns the shard of a service among n shards. The hash is taken
-// over the lower-cased name so that a case-insensitive comparison such as
-// service = 'SVC-3' can still be pruned to one shard; names with non-ASCII
-// bytes hash as well but callers must not prune shards for such literals,
-// because MySQL's default collation also folds accents.
+// ShardOf returns the shard of a service among n shards: the hash of the
+// service's collation key (collate.Key), so that every name equal to a
+// literal under MySQL's default collation (service = 'SVC-3', 'svc-é' =
+// 'svc-e') lives in the literal's shard and shard pruning stays exact. For
+// printable ASCII the key is the lower-cased name, which is what shards
+// hashed before keys existed.
 func ShardOf(service []byte, n int) int {
 	if n <= 1 {
 		return 0
 	}
 	var buf [64]byte
-	lower := appendLowerASCII(buf[:0], service)
-	return int(xxhash.Sum64(lower) % uint64(n))
-}
-
-// ShardPrunable reports whether a service literal may be used to prune shards
-// (see ShardOf).
-func ShardPrunable(service string) bool {
-	for i := 0; i < len(service); i++ {
-		if service[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
-}
-
-func appendLowerASCII(dst, s []byte) []byte {
-	for _, c := range s {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		dst = append(dst, c)
-	}
-	return dst
+	return int(xxhash.Sum64(collate.AppendKey(buf[:0], service)) % uint64(n))
 }
 
 // DirName returns the directory name of the partition, for example
