@@ -49,6 +49,7 @@ type snapshot struct {
 type partitionState struct {
 	key     partitions.Key
 	segs    []*partitions.Segment // sorted by ID, that is in write order
+	keys    []*segmentKeys        // keys[i]: the collation keys of segs[i]'s statistics
 	batches int                   // batches over segs
 }
 
@@ -180,11 +181,23 @@ func (p *partitionState) apply(k partitions.Key, added, removed []*partitions.Se
 	slices.SortStableFunc(segs, func(a, b *partitions.Segment) int { return cmp.Compare(a.ID, b.ID) })
 	// Of several added segments with one ID, the last one wins.
 	segs = compactByID(segs)
-	next := &partitionState{key: k, segs: segs}
-	for _, s := range segs {
+	next := &partitionState{key: k, segs: segs, keys: make([]*segmentKeys, len(segs))}
+	for i, s := range segs {
 		next.batches += len(s.Stats.Batches)
+		next.keys[i] = p.keysOf(s)
 	}
 	return next
+}
+
+// keysOf returns the collation keys of s's statistics, computed once for
+// the life of s in the catalog.
+func (p *partitionState) keysOf(s *partitions.Segment) *segmentKeys {
+	if p != nil {
+		if i := slices.Index(p.segs, s); i >= 0 {
+			return p.keys[i]
+		}
+	}
+	return newSegmentKeys(s.Stats)
 }
 
 // compactByID keeps the last of each run of segments with equal IDs.

@@ -5,46 +5,31 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 
+	"logq/partitions/collate"
 	"logq/partitions/segment"
 )
 
 // This file is the one place where a stored string value meets a predicate
-// literal. Today the comparison is exact (byte-wise, case-sensitive).
+// literal.
 //
-// A later issue makes level, service and host compare case-insensitively, as
-// MySQL's default collation (utf8mb4_0900_ai_ci) does. Changing sameValue and
-// setContains alone is not enough then:
-//   - exact value sets are sorted byte-wise, so a folded lookup must either
-//     scan with strings.EqualFold or the writer must store folded values;
-//   - bloom filters hash the bytes as written, so the writer must add the
-//     folded value (too) and literalHash must fold the literal the same way;
-//   - accent folding (the "ai" in the collation) goes beyond ASCII case, and
-//     ShardOf already refuses to prune for non-ASCII literals for that reason.
-// trace_id is compared exactly either way in practice (hex digits), but the
-// same collation applies to it in MySQL.
-
-// sameValue reports whether a stored value equals a literal.
-func sameValue(stored, literal string) bool { return stored == literal }
-
-// setContains reports whether the sorted exact set holds a value equal to the
-// literal (by sameValue).
-func setContains(sorted []string, literal string) bool {
-	_, ok := slices.BinarySearch(sorted, literal)
-	return ok
-}
-
-// literalHash is the bloom-filter hash of a literal: segment.Bloom keys are
-// xxhash64 of the value's bytes (see Bloom.Add).
-func literalHash(literal string) uint64 { return xxhash.Sum64String(literal) }
+// level, service and host compare under MySQL's default collation,
+// utf8mb4_0900_ai_ci ('error' = 'ERROR', 'svc-é' = 'svc-e'): a value
+// matches a literal when their collation keys (collate.Key) are equal. The
+// statistics store values as written, so each segment's level, service and
+// host lists get their keys once, when the segment enters the catalog
+// (segmentKeys). Bloom filters hash the values as written and cannot rule out
+// a value equal only under the collation: they prune trace_id alone.
+// trace_id compares exactly (its column is binary in the schema).
 
 // literals is the prepared IN-list of one string column.
 type literals struct {
 	constrained bool     // false: the column is unconstrained
+	folded      bool     // values are collation keys, compared with keySets
 	values      []string // distinct, sorted
-	hashes      []uint64 // literalHash of values[i]
+	hashes      []uint64 // bloom-filter hashes of values (exact lists only)
 }
 
-// newLiterals prepares vs; nil means unconstrained.
+// newLiterals prepares vs, compared exactly; nil means unconstrained.
 func newLiterals(vs []string) literals {
 	if vs == nil {
 		return literals{}
@@ -52,23 +37,42 @@ func newLiterals(vs []string) literals {
 	l := literals{constrained: true, values: dedup(vs)}
 	l.hashes = make([]uint64, len(l.values))
 	for i, v := range l.values {
-		l.hashes[i] = literalHash(v)
+		// segment.Bloom keys are xxhash64 of the value's bytes (Bloom.Add).
+		l.hashes[i] = xxhash.Sum64String(v)
 	}
 	return l
+}
+
+// newFoldedLiterals prepares vs, compared under the collation.
+func newFoldedLiterals(vs []string) literals {
+	if vs == nil {
+		return literals{}
+	}
+	return literals{constrained: true, folded: true, values: keysOf(vs)}
+}
+
+// keysOf returns the distinct collation keys of vs, sorted.
+func keysOf(vs []string) []string {
+	keys := make([]string, len(vs))
+	for i, v := range vs {
+		keys[i] = collate.Key(v)
+	}
+	return dedup(keys)
 }
 
 // empty reports an IN () list, which matches nothing.
 func (l *literals) empty() bool { return l.constrained && len(l.values) == 0 }
 
-// mayMatch reports whether some literal may occur in the batch's value set.
-// False is definite: the set is exact, or the bloom filter rules every
-// literal out. NULLs (vs.Nulls) never match a literal.
-func (l *literals) mayMatch(vs *segment.ValueSet) bool {
+// mayMatch reports whether some literal may occur in the batch's value set,
+// whose collation keys are keys (folded literals only). False is definite:
+// the set is exact, or the bloom filter rules every literal out. NULLs
+// (vs.Nulls) never match a literal.
+func (l *literals) mayMatch(vs *segment.ValueSet, keys keySet) bool {
 	if !l.constrained {
 		return true
 	}
 	if vs.Bloom != nil {
-		if len(vs.Bloom.Blocks) == 0 {
+		if l.folded || len(vs.Bloom.Blocks) == 0 {
 			return true // an unusable filter rules nothing out
 		}
 		for _, h := range l.hashes {
@@ -78,10 +82,74 @@ func (l *literals) mayMatch(vs *segment.ValueSet) bool {
 		}
 		return false
 	}
+	sorted := vs.Values
+	if l.folded {
+		sorted = keys.sorted(vs)
+	}
 	for _, v := range l.values {
-		if setContains(vs.Values, v) {
+		if _, ok := slices.BinarySearch(sorted, v); ok {
 			return true
 		}
 	}
 	return false
+}
+
+// segmentKeys holds the collation keys of one segment's level, service and
+// host statistics, batch by batch.
+type segmentKeys struct {
+	batches []batchKeys
+}
+
+// batchKeys are the keys of one batch: levels[i] is the key of
+// Levels[i].Value; services and hosts key the exact value sets.
+type batchKeys struct {
+	levels          []string
+	services, hosts keySet
+}
+
+// keySet is the sorted distinct keys of an exact value set; nil when every
+// value is its own key, so that the set itself serves.
+type keySet []string
+
+func (k keySet) sorted(vs *segment.ValueSet) []string {
+	if k == nil {
+		return vs.Values
+	}
+	return k
+}
+
+// newSegmentKeys computes the keys of s's statistics. Keys repeat from batch
+// to batch ("ERROR" → "error"), so each is built once per segment.
+func newSegmentKeys(st *segment.Stats) *segmentKeys {
+	interned := map[string]string{}
+	key := func(v string) string {
+		if k, ok := interned[v]; ok {
+			return k
+		}
+		k := collate.Key(v)
+		interned[v] = k
+		return k
+	}
+	set := func(vs *segment.ValueSet) keySet {
+		if vs.Bloom != nil || !slices.ContainsFunc(vs.Values, func(v string) bool { return key(v) != v }) {
+			return nil
+		}
+		keys := make([]string, len(vs.Values))
+		for i, v := range vs.Values {
+			keys[i] = key(v)
+		}
+		slices.Sort(keys)
+		return slices.Compact(keys)
+	}
+	sk := &segmentKeys{batches: make([]batchKeys, len(st.Batches))}
+	for i := range st.Batches {
+		b := &st.Batches[i]
+		bk := &sk.batches[i]
+		bk.levels = make([]string, len(b.Levels))
+		for j, lc := range b.Levels {
+			bk.levels[j] = key(lc.Value)
+		}
+		bk.services, bk.hosts = set(&b.Services), set(&b.Hosts)
+	}
+	return sk
 }

@@ -20,6 +20,9 @@ type Predicate struct {
 	// Levels, Services, Hosts and TraceIDs hold the literals of `col IN (...)`
 	// (or `col = x`). nil leaves the column unconstrained; a non-nil empty
 	// slice matches nothing, as `col IN ()` would. A NULL value never matches.
+	// Levels, services and hosts match under MySQL's default collation
+	// (utf8mb4_0900_ai_ci, see partitions/collate), which also keeps every
+	// value a binary comparison would; trace IDs match exactly.
 	Levels, Services, Hosts, TraceIDs []string
 }
 
@@ -127,8 +130,8 @@ func (q *query) plan(snap *snapshot) *Plan {
 		}
 		b.partOff = append(b.partOff, len(b.segs))
 		pl.Partitions = append(pl.Partitions, PartitionPlan{Key: ps.key})
-		for _, s := range ps.segs {
-			b.addSegment(q, s, &pl.Stats)
+		for i, s := range ps.segs {
+			b.addSegment(q, s, ps.keys[i], &pl.Stats)
 		}
 	}
 	b.finish(pl)
@@ -144,9 +147,9 @@ type planBuilder struct {
 	inside  []bool
 }
 
-// addSegment prunes the batches of s and, when some are kept and a reference
-// can be taken, appends s to the plan.
-func (b *planBuilder) addSegment(q *query, s *partitions.Segment, st *PlanStats) {
+// addSegment prunes the batches of s, whose collation keys are keys, and,
+// when some are kept and a reference can be taken, appends s to the plan.
+func (b *planBuilder) addSegment(q *query, s *partitions.Segment, keys *segmentKeys, st *PlanStats) {
 	if !q.keepSegment(s.Stats) {
 		return
 	}
@@ -154,7 +157,7 @@ func (b *planBuilder) addSegment(q *query, s *partitions.Segment, st *PlanStats)
 	var bytes int64
 	for i := range s.Stats.Batches {
 		bs := &s.Stats.Batches[i]
-		if !q.keepBatch(bs) {
+		if !q.keepBatch(bs, &keys.batches[i]) {
 			continue
 		}
 		b.batches = append(b.batches, i)

@@ -15,7 +15,7 @@ type query struct {
 	none         bool // the predicate matches no row at all
 	minTS, maxTS int64
 
-	levels                    []string // nil when unconstrained
+	levels                    []string // collation keys; nil when unconstrained
 	services, hosts, traceIDs literals
 	shardPrune                bool
 	shardMemo                 []shardMemo
@@ -33,24 +33,20 @@ func compile(p Predicate) *query {
 	q := &query{
 		minTS:    p.MinTS,
 		maxTS:    p.MaxTS,
-		services: newLiterals(p.Services),
-		hosts:    newLiterals(p.Hosts),
+		services: newFoldedLiterals(p.Services),
+		hosts:    newFoldedLiterals(p.Hosts),
 		traceIDs: newLiterals(p.TraceIDs),
 	}
 	if p.Levels != nil {
-		q.levels = dedup(p.Levels)
+		q.levels = keysOf(p.Levels)
 	}
 	q.none = p.MinTS > p.MaxTS ||
 		(p.Levels != nil && len(p.Levels) == 0) ||
 		q.services.empty() || q.hosts.empty() || q.traceIDs.empty()
 	// Rows with a NULL service live in the shard of the empty name, but they
-	// never equal a literal, so only the literals' shards can hold matches.
-	// Literals outside ASCII may match names that hash elsewhere once the
-	// comparison folds accents (see ShardOf), so they disable shard pruning.
+	// never equal a literal, so only the literals' shards can hold matches:
+	// ShardOf hashes the collation key, which equal names share.
 	q.shardPrune = q.services.constrained
-	for _, s := range q.services.values {
-		q.shardPrune = q.shardPrune && partitions.ShardPrunable(s)
-	}
 	return q
 }
 
@@ -87,7 +83,7 @@ func (q *query) shardHit(k partitions.Key) bool {
 		}
 	}
 	m := shardMemo{shards: k.Shards, hit: make([]bool, k.Shards)}
-	for _, s := range q.services.values {
+	for _, s := range q.services.values { // keys: a key is its own key
 		m.hit[partitions.ShardOf([]byte(s), k.Shards)] = true
 	}
 	q.shardMemo = append(q.shardMemo, m)
@@ -102,28 +98,28 @@ func (q *query) keepSegment(st *segment.Stats) bool {
 
 // keepBatch applies the batch rules, cheapest first: ts range, level counts,
 // then the service, host and trace_id value sets.
-func (q *query) keepBatch(b *segment.BatchStats) bool {
+func (q *query) keepBatch(b *segment.BatchStats, k *batchKeys) bool {
 	return b.Rows > 0 &&
 		q.overlaps(b.MinTS, b.MaxTS) &&
-		q.levelMayMatch(b) &&
-		q.services.mayMatch(&b.Services) &&
-		q.hosts.mayMatch(&b.Hosts) &&
-		q.traceIDs.mayMatch(&b.TraceIDs)
+		q.levelMayMatch(b, k) &&
+		q.services.mayMatch(&b.Services, k.services) &&
+		q.hosts.mayMatch(&b.Hosts, k.hosts) &&
+		q.traceIDs.mayMatch(&b.TraceIDs, nil)
 }
 
-// levelMayMatch reports whether some requested level may occur in b: the
-// batch is dropped only when its counts are exact (no overflow) and every
-// requested level counts zero rows.
-func (q *query) levelMayMatch(b *segment.BatchStats) bool {
+// levelMayMatch reports whether some requested level may occur in b, whose
+// collation keys are k: the batch is dropped only when its counts are exact
+// (no overflow) and every requested level counts zero rows.
+func (q *query) levelMayMatch(b *segment.BatchStats, k *batchKeys) bool {
 	if q.levels == nil || b.LevelsOverflow {
 		return true
 	}
-	for _, lc := range b.Levels {
+	for i, lc := range b.Levels {
 		if lc.Count == 0 {
 			continue
 		}
 		for _, v := range q.levels {
-			if sameValue(lc.Value, v) {
+			if k.levels[i] == v {
 				return true
 			}
 		}

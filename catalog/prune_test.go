@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -9,6 +10,9 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/dolthub/vitess/go/sqltypes"
 	"github.com/stretchr/testify/require"
 
 	"logq/partitions"
@@ -66,14 +70,15 @@ type genConfig struct {
 }
 
 var (
-	testLevels   = []string{"DEBUG", "INFO", "WARN", "ERROR", "FATAL", "notice"}
-	testServices = []string{"svc-0", "svc-1", "svc-2", "svc-3", "svc-4", "svc-5", "svc-6", "Svc-1", "café", ""}
-	testHosts    = []string{"host-0", "host-1", "host-2", "host-3", "host-4", "host-5", "host-6", "host-7", "HOST-1"}
-	// Literals that never occur in the data, so that predicates also ask for
-	// absent values.
-	absentLevels   = []string{"TRACE", "error", "PANIC"}
-	absentServices = []string{"svc-99", "SVC-0", "cafe", "naïve", "svc-"}
-	absentHosts    = []string{"host-99", "Host-0", ""}
+	testLevels   = []string{"DEBUG", "INFO", "WARN", "ERROR", "FATAL", "notice", "Warn"}
+	testServices = []string{"svc-0", "svc-1", "svc-2", "svc-3", "svc-4", "svc-5", "svc-6", "Svc-1", "café", "", "ＳＶＣ-6"}
+	testHosts    = []string{"host-0", "host-1", "host-2", "host-3", "host-4", "host-5", "host-6", "host-7", "HOST-1", "hôst-2"}
+	// Literals that never occur in the data as written, so that predicates
+	// also ask for absent values. Some equal stored values under the
+	// collation ('error' = 'ERROR', 'cafe' = 'café') and must find them.
+	absentLevels   = []string{"TRACE", "error", "PANIC", "ÉRROR"}
+	absentServices = []string{"svc-99", "SVC-0", "cafe", "naïve", "svc-", "svc-6\x00"}
+	absentHosts    = []string{"host-99", "Host-0", "", "HOST-2"}
 )
 
 // testBatch is one batch's rows; its statistics live in the segment's Stats.
@@ -458,7 +463,7 @@ func partitionKept(k partitions.Key, p Predicate) bool {
 	if predicateEmpty(p) || k.Start > p.MaxTS || k.Start+k.Width-1 < p.MinTS {
 		return false
 	}
-	if p.Services == nil || slices.ContainsFunc(p.Services, func(s string) bool { return !partitions.ShardPrunable(s) }) {
+	if p.Services == nil {
 		return true
 	}
 	return slices.ContainsFunc(p.Services, func(s string) bool { return partitions.ShardOf([]byte(s), k.Shards) == k.Shard })
@@ -483,26 +488,43 @@ func judgeBatch(partKept bool, bs *segment.BatchStats, rows []testRow, p Predica
 		anyLevel = anyLevel || in(p.Levels, r.level)
 		anyService = anyService || in(p.Services, r.service)
 		anyHost = anyHost || in(p.Hosts, r.host)
-		anyTrace = anyTrace || in(p.TraceIDs, r.traceID)
+		anyTrace = anyTrace || exactIn(p.TraceIDs, r.traceID)
 	}
 	v.mustDrop = !partKept || minTS > p.MaxTS || maxTS < p.MinTS ||
 		(p.Levels != nil && !bs.LevelsOverflow && !anyLevel) ||
 		(bs.Services.Bloom == nil && !anyService) ||
 		(bs.Hosts.Bloom == nil && !anyHost) ||
 		(bs.TraceIDs.Bloom == nil && !anyTrace)
-	v.kept = !v.mustDrop && bloomPasses(bs.Services.Bloom, p.Services) &&
-		bloomPasses(bs.Hosts.Bloom, p.Hosts) && bloomPasses(bs.TraceIDs.Bloom, p.TraceIDs)
+	// Bloom filters hash values as written: under the collation they prune
+	// nothing, so only trace_id's are consulted.
+	v.kept = !v.mustDrop && bloomPasses(bs.TraceIDs.Bloom, p.TraceIDs)
 	return v
 }
 
 func rowMatches(r testRow, p Predicate) bool {
 	return r.ts >= p.MinTS && r.ts <= p.MaxTS && in(p.Levels, r.level) &&
-		in(p.Services, r.service) && in(p.Hosts, r.host) && in(p.TraceIDs, r.traceID)
+		in(p.Services, r.service) && in(p.Hosts, r.host) && exactIn(p.TraceIDs, r.traceID)
 }
 
-// in is SQL's `v IN (lits)` for exact comparison, with nil lits meaning no
+// in is SQL's `v IN (lits)` for level, service and host, under MySQL's
+// default collation as go-mysql-server compares, with nil lits meaning no
 // constraint; NULL matches no literal.
 func in(lits []string, v nstr) bool {
+	return lits == nil || (v.ok && slices.ContainsFunc(lits, func(l string) bool {
+		c, err := aiCI.Compare(context.Background(), v.v, l)
+		if err != nil {
+			panic(err)
+		}
+		return c == 0
+	}))
+}
+
+// aiCI is the type of level, service and host, whose comparison the catalog
+// must agree with.
+var aiCI = types.MustCreateString(sqltypes.VarChar, 255, sql.Collation_utf8mb4_0900_ai_ci)
+
+// exactIn is `v IN (lits)` compared exactly, as trace_id is.
+func exactIn(lits []string, v nstr) bool {
 	return lits == nil || (v.ok && slices.Contains(lits, v.v))
 }
 
