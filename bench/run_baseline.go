@@ -53,12 +53,15 @@ const baselineColumns = 8
 // core columns with logq's types and the two dynamic ones as BIGINT.
 func baselineSchema() sql.PrimaryKeySchema {
 	varchar := types.MustCreateStringWithDefaults(sqltypes.VarChar, 16383)
+	// level, service and host as a MySQL table created with the server's
+	// defaults has them: utf8mb4_0900_ai_ci.
+	name := types.MustCreateString(sqltypes.VarChar, 16383, sql.Collation_utf8mb4_0900_ai_ci)
 	col := func(name string, typ sql.Type) *sql.Column {
 		return &sql.Column{Name: name, Type: typ, Nullable: name != "ts", Source: "logs", DatabaseSource: "logq"}
 	}
 	return sql.NewPrimaryKeySchema(sql.Schema{
 		col("ts", types.MustCreateDatetimeType(sqltypes.Datetime, 6)),
-		col("level", varchar), col("service", varchar), col("host", varchar), col("trace_id", varchar),
+		col("level", name), col("service", name), col("host", name), col("trace_id", varchar),
 		col("message", types.Text), col("status", types.Int64), col("latency_ms", types.Int64),
 	})
 }

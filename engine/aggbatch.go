@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"logq/partitions/collate"
 	"logq/partitions/columns"
 )
 
@@ -473,6 +474,7 @@ func (fn *aggFn) strings(b *columns.Batch) func(*acc, int) {
 			}
 		}
 	}
+	var buf []byte
 	return func(a *acc, i int) {
 		v, ok := text(i)
 		if !ok {
@@ -480,6 +482,10 @@ func (fn *aggFn) strings(b *columns.Batch) func(*acc, int) {
 		}
 		if a.set == nil {
 			a.set = map[string]struct{}{}
+		}
+		if fn.folded { // distinct by collation key
+			buf = collate.AppendKey(buf[:0], viewBytes(v))
+			v = viewString(buf)
 		}
 		if _, seen := a.set[v]; !seen {
 			a.set[strings.Clone(v)] = struct{}{}

@@ -37,6 +37,7 @@ const (
 type aggKey struct {
 	kind   keyKind
 	col    stringAccessor // keyString
+	folded bool           // keyString: grouped by collation key (collate.Key)
 	n      int64          // keyEpochDiv, keyEpochFloor: bucket width in seconds
 	unit   int64          // keyLocal: the finest field, in seconds (1, 60, 3600, 86400)
 	fields []dateField    // keyLocal: the fields the text shows

@@ -12,6 +12,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
 
+	"logq/partitions/collate"
 	"logq/partitions/columns"
 )
 
@@ -35,10 +36,10 @@ func aggregateRule(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.S
 			if q := recogniseAggregate(ctx, n); q != nil {
 				return &aggNode{q: q}, transform.NewTree, nil
 			}
-		case *plan.Distinct:
+		case *plan.Distinct, *collatedDistinct:
 			// SELECT DISTINCT cols is GROUP BY cols without aggregates. The
 			// Distinct stays above the node: it sees each value once.
-			if q := recogniseDistinct(ctx, n.Child); q != nil {
+			if q := recogniseDistinct(ctx, n.Children()[0]); q != nil {
 				nn, err := n.WithChildren(&aggNode{q: q})
 				return nn, transform.NewTree, err
 			}
@@ -361,21 +362,26 @@ func (r recogniser) isTS(e sql.Expression) bool {
 	return ok && col == colTS
 }
 
-// stringColumn returns the accessor of a string column compared bytewise,
-// as the keys and distinct sets here compare.
-func (r recogniser) stringColumn(col int) (stringAccessor, bool) {
+// stringColumn returns the accessor of a string column and how its values
+// group and count as distinct: bytewise under a binary collation, by
+// collation key (folded) under utf8mb4_0900_ai_ci.
+func (r recogniser) stringColumn(col int) (acc stringAccessor, folded, ok bool) {
 	typ := r.t.schema[col].Type
 	st, ok := typ.(sql.StringType)
 	if !ok || col == colTS {
-		return stringAccessor{}, false
+		return stringAccessor{}, false, false
 	}
-	if c := st.Collation(); c != sql.Collation_utf8mb4_0900_bin && c != sql.Collation_binary {
-		return stringAccessor{}, false
+	switch st.Collation() {
+	case sql.Collation_utf8mb4_0900_bin, sql.Collation_binary:
+	case collate.ID:
+		folded = true
+	default:
+		return stringAccessor{}, false, false
 	}
 	if col < numCore {
-		return stringAccessor{core: col, name: coreNames[col]}, true
+		return stringAccessor{core: col, name: coreNames[col]}, folded, true
 	}
-	return stringAccessor{core: -1, name: r.t.dyn[col-numCore].Name}, true
+	return stringAccessor{core: -1, name: r.t.dyn[col-numCore].Name}, folded, true
 }
 
 // key recognises a GROUP BY expression.
@@ -395,8 +401,8 @@ func (r recogniser) key(e sql.Expression) (aggKey, bool) {
 		if !ok {
 			return aggKey{}, false
 		}
-		acc, ok := r.stringColumn(col)
-		return aggKey{kind: keyString, col: acc}, ok
+		acc, folded, ok := r.stringColumn(col)
+		return aggKey{kind: keyString, col: acc, folded: folded}, ok
 	case *intDiv:
 		if n, ok := literalInt(e.RightChild); ok && n > 0 && r.epoch(e.LeftChild) {
 			return aggKey{kind: keyEpochDiv, n: n}, true
@@ -472,6 +478,10 @@ func (r recogniser) aggregate(e sql.Expression) (aggFn, bool) {
 			return aggFn{}, false
 		}
 		op, arg = opCountDistinct, a.Children()[0]
+		if k, ok := arg.(*collationKey); ok {
+			arg = k.Child // distinct by key: as a folded column counts
+			e = aggregation.NewCountDistinct(arg)
+		}
 	case *aggregation.Sum:
 		op, arg = opSum, a.Child
 	case *aggregation.Avg:
@@ -508,8 +518,8 @@ func (r recogniser) aggregate(e sql.Expression) (aggFn, bool) {
 		fn.arg, fn.col = argTS, stringAccessor{core: -1, name: "ts"}
 		return fn, op != opSum && op != opAvg
 	case col < numCore:
-		acc, ok := r.stringColumn(col)
-		fn.arg, fn.col = argString, acc
+		acc, folded, ok := r.stringColumn(col)
+		fn.arg, fn.col, fn.folded = argString, acc, folded || fn.folded
 		return fn, ok && !numeric
 	}
 	d := r.t.dyn[col-numCore]
@@ -520,8 +530,8 @@ func (r recogniser) aggregate(e sql.Expression) (aggFn, bool) {
 	case columns.TypeFloat64:
 		fn.arg = argFloat
 	case columns.TypeString:
-		acc, ok := r.stringColumn(col)
-		fn.arg, fn.col = argString, acc
+		acc, folded, ok := r.stringColumn(col)
+		fn.arg, fn.col, fn.folded = argString, acc, folded || fn.folded
 		return fn, ok && !numeric
 	default: // BOOLEAN: counted by its text
 		fn.arg = argString

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"slices"
 	"time"
 
 	"logq/partitions/columns"
@@ -22,12 +21,12 @@ import (
 // combinations act as a small batch whose rows stand for count rows each.
 type statsPlan struct {
 	ok          bool
-	tuples      bool     // answered from the tuple counts (see above)
-	distinct    int      // DISTINCT of this core column (colLevel..colTraceID); 0: none
-	distinctDyn string   // or of this dynamic VARCHAR column
-	byLevel     bool     // the one key is level
-	levels      []string // the level condition's values, distinct; nil: no condition
-	levelCounts bool     // the answer needs the batch's level counts
+	tuples      bool    // answered from the tuple counts (see above)
+	distinct    int     // DISTINCT of this core column (colLevel..colTraceID); 0: none
+	distinctDyn string  // or of this dynamic VARCHAR column
+	byLevel     bool    // the one key is level
+	levelIn     *inPred // the condition on level; nil: none
+	levelCounts bool    // the answer needs the batch's level counts
 }
 
 // statsPlanOf works out the statsPlan of q: the level counts where they
@@ -99,19 +98,15 @@ func countsPlanOf(q *aggQuery) statsPlan {
 		if !ok || in.col.core != colLevel {
 			return sp
 		}
-		for _, v := range in.values {
-			if !slices.Contains(sp.levels, string(v)) {
-				sp.levels = append(sp.levels, string(v))
-			}
-		}
+		sp.levelIn = &in
 	}
-	sp.levelCounts = sp.byLevel || sp.levels != nil
+	sp.levelCounts = sp.byLevel || sp.levelIn != nil
 	for _, fn := range q.aggs {
 		switch {
 		case fn.op == opCount && (fn.arg == argRows || fn.arg == argTS):
 		case fn.op == opCount && fn.arg == argString && fn.col.core == colLevel:
 			sp.levelCounts = true
-		case (fn.op == opMin || fn.op == opMax) && fn.arg == argTS && !sp.byLevel && sp.levels == nil:
+		case (fn.op == opMin || fn.op == opMax) && fn.arg == argTS && !sp.byLevel && sp.levelIn == nil:
 		default:
 			return sp
 		}
@@ -309,10 +304,11 @@ func (sp statsPlan) partial(q *aggQuery, seg *segment.Stats, bi int) *aggTable {
 		}
 	}
 	switch {
-	case sp.levels != nil:
-		for i := range sp.levels {
-			n, _ := st.LevelCount(sp.levels[i])
-			add(&sp.levels[i], n)
+	case sp.levelIn != nil:
+		for i := range st.Levels {
+			if lc := &st.Levels[i]; sp.levelIn.matches(viewBytes(lc.Value)) {
+				add(&lc.Value, lc.Count)
+			}
 		}
 	case sp.byLevel:
 		for i := range st.Levels {
@@ -389,7 +385,7 @@ func impliedIn(p inPred, st *segment.BatchStats) bool {
 		return false
 	}
 	for _, v := range values {
-		if !slices.ContainsFunc(p.values, func(w []byte) bool { return string(w) == v }) {
+		if !p.matches(viewBytes(v)) {
 			return false
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"logq/partitions/collate"
 )
 
 // maxAggKeys bounds the GROUP BY expressions of a pushed-down aggregate.
@@ -46,6 +48,8 @@ type aggFn struct {
 	// exact: SUM or AVG of an integer with MySQL's DECIMAL result
 	// (mysqlSum, mysqlAvg), not go-mysql-server's DOUBLE.
 	exact bool
+	// folded: COUNT(DISTINCT) of a string compared by collation key.
+	folded bool
 }
 
 // acc accumulates one aggregate of one group.
@@ -130,18 +134,25 @@ func (a *acc) sum(fn *aggFn) float64 {
 	return a.sumF
 }
 
-// strDict gives the values of a string key small codes; 0 is NULL.
+// strDict gives the values of a string key small codes; 0 is NULL. A
+// folded dictionary gives one code to the values with one collation key
+// and shows the group as the least of them, byte by byte, whatever order
+// the batches come in (MySQL shows any one).
 type strDict struct {
-	codes map[string]int64
-	vals  []*string
+	codes  map[string]int64 // by value, or by collation key when folded
+	vals   []*string
+	folded bool
 }
 
-func newStrDict() *strDict {
-	return &strDict{codes: map[string]int64{}, vals: []*string{nil}}
+func newStrDict(folded bool) *strDict {
+	return &strDict{codes: map[string]int64{}, vals: []*string{nil}, folded: folded}
 }
 
 // code returns v's code, adding it (cloned when clone: v may view a batch).
 func (d *strDict) code(v string, clone bool) int64 {
+	if d.folded {
+		return d.foldedCode(v, clone)
+	}
 	if c, ok := d.codes[v]; ok {
 		return c
 	}
@@ -153,6 +164,27 @@ func (d *strDict) code(v string, clone bool) int64 {
 	}
 	c := int64(len(d.vals))
 	d.codes[s] = c
+	d.vals = append(d.vals, &s)
+	return c
+}
+
+func (d *strDict) foldedCode(v string, clone bool) int64 {
+	var buf [64]byte
+	k := collate.AppendKey(buf[:0], viewBytes(v))
+	c, ok := d.codes[string(k)]
+	if ok && v >= *d.vals[c] {
+		return c
+	}
+	s := v
+	if clone {
+		s = strings.Clone(v)
+	}
+	if ok {
+		d.vals[c] = &s // a lesser spelling of the group
+		return c
+	}
+	c = int64(len(d.vals))
+	d.codes[string(k)] = c
 	d.vals = append(d.vals, &s)
 	return c
 }
@@ -172,7 +204,7 @@ func newAggTable(q *aggQuery) *aggTable {
 	t := &aggTable{q: q, index: map[groupTuple]int32{}}
 	for k := range q.keys {
 		if q.keys[k].kind == keyString {
-			t.dicts[k] = newStrDict()
+			t.dicts[k] = newStrDict(q.keys[k].folded)
 		}
 	}
 	return t

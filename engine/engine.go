@@ -10,6 +10,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/analyzer"
 	"github.com/dolthub/go-mysql-server/sql/expression"
 	"github.com/dolthub/go-mysql-server/sql/expression/function"
+	"github.com/dolthub/go-mysql-server/sql/expression/function/aggregation"
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
 	"github.com/dolthub/go-mysql-server/sql/types"
@@ -64,14 +65,16 @@ func New(store *partitions.Store, cat *catalog.Catalog, opts ...Options) (*sqle.
 // WithMySQLSemantics adds to b the rules that make go-mysql-server answer as
 // MySQL 8 where v0.20.0 differs (GMS-NOTES.md): DIV over DECIMAL,
 // UNIX_TIMESTAMP's cost per row, EXPLAIN of plain aggregates, prefix LIKE,
-// FROM_UNIXTIME's fractions, date ± INTERVAL's fractions.
+// FROM_UNIXTIME's fractions, date ± INTERVAL's fractions, DISTINCT and
+// COUNT(DISTINCT) under a collation (collation.go).
 // They do
 // not depend on logs; the tests' and the benchmark's reference engines use
 // them too, so that they stand for MySQL.
 func WithMySQLSemantics(b *analyzer.Builder) *analyzer.Builder {
 	return b.AddPreAnalyzeRule(mysqlExpressionsRuleID, mysqlExpressionsRule).
 		AddPostAnalyzeRule(mysqlFunctionsRuleID, mysqlFunctionsRule).
-		AddPostAnalyzeRule(explainRowsRuleID, explainRowsRule)
+		AddPostAnalyzeRule(explainRowsRuleID, explainRowsRule).
+		AddPostAnalyzeRule(collatedDistinctRuleID, collatedDistinctRule)
 }
 
 // mysqlExpressionsRule rewrites, before go-mysql-server's rules run (and
@@ -97,6 +100,8 @@ func mysqlExpressionsRule(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ 
 			return intervalArithmetic(e)
 		case *tsVsEpoch:
 			return nil
+		case *aggregation.CountDistinct:
+			return collatedCountDistinct(e)
 		}
 		return epochComparison(ctx, e)
 	})
@@ -141,6 +146,7 @@ const (
 	aggregateRuleID
 	explainRowsRuleID
 	mysqlExpressionsRuleID
+	collatedDistinctRuleID
 )
 
 // registerVariables adds logq's session variables to go-mysql-server's

@@ -26,12 +26,12 @@ func filterSel(cond pred, b *columns.Batch, sel []int32) []int32 {
 		return out
 	case inPred:
 		if p.col.core >= 0 {
-			return filterIn(coreStrings(b, p.col.core), p.values, sel)
+			return filterIn(coreStrings(b, p.col.core), p, sel)
 		}
 		if d := b.Column(p.col.name); d == nil {
 			return sel[:0] // absent: NULL for every row
 		} else if d.Type == columns.TypeString {
-			return filterIn(&d.Strs, p.values, sel, d.Valid)
+			return filterIn(&d.Strs, p, sel, d.Valid)
 		}
 	case likePred:
 		if p.col.core >= 0 {
@@ -90,18 +90,16 @@ func filterCodes(s *columns.Strings, sel []int32, keep func(v []byte) bool) []in
 	return out
 }
 
-// filterIn keeps the rows whose value of s is one of values; valid, when
+// filterIn keeps the rows whose value of s is in p's list; valid, when
 // given, marks the rows where a dynamic column has a value.
-func filterIn(s *columns.Strings, values [][]byte, sel []int32, valid ...[]bool) []int32 {
+func filterIn(s *columns.Strings, p inPred, sel []int32, valid ...[]bool) []int32 {
 	out := sel[:0]
 	if s.Codes != nil && len(valid) == 0 {
 		// Dictionary codes: decide each dictionary entry once, then each
 		// row by its code.
 		match := make([]bool, len(s.Dict))
 		for c, v := range s.Dict {
-			for _, w := range values {
-				match[c] = match[c] || bytes.Equal(v, w)
-			}
+			match[c] = p.matches(v)
 		}
 		for _, i := range sel {
 			if !s.IsNull(int(i)) && match[s.Codes[i]] {
@@ -114,12 +112,8 @@ func filterIn(s *columns.Strings, values [][]byte, sel []int32, valid ...[]bool)
 		if s.IsNull(int(i)) || len(valid) > 0 && !valid[0][i] {
 			continue
 		}
-		v := s.Value(int(i))
-		for _, w := range values {
-			if bytes.Equal(v, w) {
-				out = append(out, i)
-				break
-			}
+		if p.matches(s.Value(int(i))) {
+			out = append(out, i)
 		}
 	}
 	return out

@@ -6,6 +6,7 @@ import (
 
 	"github.com/dolthub/go-mysql-server/sql/expression"
 
+	"logq/partitions/collate"
 	"logq/partitions/columns"
 )
 
@@ -160,11 +161,14 @@ func coreStrings(b *columns.Batch, col int) *columns.Strings {
 	return &b.Message
 }
 
-// inPred is col IN (values) (col = v for one value); not=true is NOT IN /
-// <>. The collation is binary, so equality is equality of bytes.
+// inPred is col IN (values) (col = v for one value). Under a binary
+// collation equality is equality of bytes; under utf8mb4_0900_ai_ci
+// (folded) values holds the constants' collation keys and a value matches
+// when its key is among them.
 type inPred struct {
 	col    stringAccessor
 	values [][]byte
+	folded bool
 	text   string
 }
 
@@ -174,12 +178,21 @@ func (p inPred) eval(r *batchRow) tri {
 	if !ok {
 		return triNull
 	}
+	return triOf(p.matches(v))
+}
+
+// matches reports whether the non-NULL value v is in the list.
+func (p inPred) matches(v []byte) bool {
+	if p.folded {
+		var buf [64]byte
+		v = collate.AppendKey(buf[:0], v)
+	}
 	for _, w := range p.values {
 		if bytes.Equal(v, w) {
-			return triTrue
+			return true
 		}
 	}
-	return triFalse
+	return false
 }
 func (p inPred) String() string { return p.text }
 

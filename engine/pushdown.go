@@ -14,6 +14,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"logq/catalog"
+	"logq/partitions/collate"
 	"logq/partitions/columns"
 )
 
@@ -85,9 +86,18 @@ func narrow(p *catalog.Predicate, q pred) {
 		default:
 			return
 		}
+		if q.folded && q.col.core == colTraceID {
+			return // the catalog compares trace IDs exactly
+		}
+		// The catalog compares level, service and host by collation key,
+		// which keeps every value equal to a literal under either
+		// collation; keys also make the intersection of two lists exact.
 		values := make([]string, len(q.values))
 		for i, v := range q.values {
 			values[i] = string(v)
+			if !q.folded && q.col.core != colTraceID {
+				values[i] = collate.Key(values[i])
+			}
 		}
 		*set = intersect(*set, values)
 	}
@@ -220,18 +230,22 @@ func (c compiler) comparison(e sql.Expression, a, b sql.Expression, op cmpOp) (p
 		return tsComparison(op, us, text), true
 	case col < numCore || c.t.dyn[col-numCore].Type == columns.TypeString:
 		s, ok := v.(string)
-		if !ok || !types.IsText(other.Type()) || !c.bytewise(a, b) {
+		if !ok || !types.IsText(other.Type()) {
 			return nil, false
 		}
 		if op != opEQ && op != opNE {
 			// go-mysql-server compares rune by rune and weighs a malformed
 			// byte as U+FFFD; for valid UTF-8 that is the bytes' order.
-			if !utf8.ValidString(s) {
+			if !utf8.ValidString(s) || !c.bytewise(a, b) {
 				return nil, false
 			}
 			return strCmpPred{col: c.accessor(col), op: op, v: []byte(s), text: text}, true
 		}
-		p := pred(inPred{col: c.accessor(col), values: [][]byte{[]byte(s)}, text: text})
+		folded, ok := c.equality(a, b)
+		if !ok || folded && !utf8.ValidString(s) {
+			return nil, false
+		}
+		p := pred(inPred{col: c.accessor(col), values: [][]byte{keyOf([]byte(s), folded)}, folded: folded, text: text})
 		if op == opNE {
 			p = notPred{p}
 		}
@@ -333,6 +347,30 @@ func (c compiler) bytewise(a, b sql.Expression) bool {
 	return coll == sql.Collation_utf8mb4_0900_bin || coll == sql.Collation_binary
 }
 
+// equality reports how go-mysql-server tests a = b: bytewise (folded false)
+// under a binary collation, or by collation keys (folded) under
+// utf8mb4_0900_ai_ci, the collation of level, service and host. ok is
+// false under any other collation, whose comparisons stay unclaimed.
+func (c compiler) equality(a, b sql.Expression) (folded, ok bool) {
+	ac, acoer := sql.GetCoercibility(c.ctx, a)
+	bc, bcoer := sql.GetCoercibility(c.ctx, b)
+	switch coll, _ := sql.ResolveCoercibility(ac, acoer, bc, bcoer); coll {
+	case sql.Collation_utf8mb4_0900_bin, sql.Collation_binary:
+		return false, true
+	case collate.ID:
+		return true, true
+	}
+	return false, false
+}
+
+// keyOf is v as an inPred lists it: its collation key when folded.
+func keyOf(v []byte, folded bool) []byte {
+	if folded {
+		return collate.AppendKey(nil, v)
+	}
+	return v
+}
+
 func (c compiler) between(e *expression.Between) (pred, bool) {
 	col, ok := c.column(e.Val)
 	if !ok || col != colTS {
@@ -357,19 +395,23 @@ func (c compiler) in(e *expression.InTuple) (pred, bool) {
 		return nil, false
 	}
 	tuple, ok := e.Right().(expression.Tuple)
-	if !ok || !c.bytewise(e.Left(), e.Right()) {
+	if !ok {
+		return nil, false
+	}
+	folded, ok := c.equality(e.Left(), e.Right())
+	if !ok {
 		return nil, false
 	}
 	values := make([][]byte, 0, len(tuple))
 	for _, item := range tuple {
 		v, ok := c.constant(item)
 		s, isString := v.(string)
-		if !ok || !isString || !types.IsText(item.Type()) {
+		if !ok || !isString || !types.IsText(item.Type()) || folded && !utf8.ValidString(s) {
 			return nil, false // NULL or a non-string item: compared differently
 		}
-		values = append(values, []byte(s))
+		values = append(values, keyOf([]byte(s), folded))
 	}
-	return inPred{col: c.accessor(col), values: values, text: e.String()}, true
+	return inPred{col: c.accessor(col), values: values, folded: folded, text: e.String()}, true
 }
 
 func (c compiler) like(e *expression.Like) (pred, bool) {

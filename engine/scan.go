@@ -180,6 +180,9 @@ func viewString(b []byte) string {
 	return unsafe.String(&b[0], len(b))
 }
 
+// viewBytes is the bytes of s without a copy; they must not be modified.
+func viewBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
 // dynamicValue returns row i of d as a value of the schema type want. A
 // batch written before the column widened holds a narrower type: numbers
 // widen to DOUBLE, anything to its text.

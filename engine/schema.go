@@ -5,6 +5,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/dolthub/vitess/go/sqltypes"
 
+	"logq/partitions/collate"
 	"logq/partitions/columns"
 	"logq/partitions/segment"
 )
@@ -17,9 +18,17 @@ const (
 
 // Types of the columns. VARCHAR columns take utf8mb4's longest VARCHAR so
 // that no stored value is ever too long for its declared type.
+//
+// level, service and host take MySQL 8's default collation,
+// utf8mb4_0900_ai_ci, as a MySQL table created with defaults would: level =
+// 'error' matches ERROR, and GROUP BY service puts 'Svc-1' and 'svc-1' in one
+// group. trace_id, message and the dynamic columns stay binary
+// (utf8mb4_0900_bin): IDs and text searches compare exactly, and LIKE
+// '%timed out%' over the messages runs as a byte search.
 var (
 	tsType      = types.MustCreateDatetimeType(sqltypes.Datetime, 6)
 	varcharType = types.MustCreateStringWithDefaults(sqltypes.VarChar, 16383)
+	nameType    = types.MustCreateString(sqltypes.VarChar, 16383, collate.ID)
 	messageType = types.Text
 )
 
@@ -41,9 +50,9 @@ func coreColumns() sql.Schema {
 	}
 	return sql.Schema{
 		col("ts", tsType, false),
-		col("level", varcharType, true),
-		col("service", varcharType, true),
-		col("host", varcharType, true),
+		col("level", nameType, true),
+		col("service", nameType, true),
+		col("host", nameType, true),
 		col("trace_id", varcharType, true),
 		col("message", messageType, true),
 	}

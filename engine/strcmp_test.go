@@ -17,9 +17,10 @@ import (
 // answers under utf8mb4_0900_bin: LIKE 'p%' keeps exactly the values that
 // start with p, whatever follows (go-mysql-server rewrites it into a range
 // whose upper bound drops characters past U+FFFD, such as emoji), and
-// < <= > >= order values as code points. Each runs on level, service and
-// host and on a dynamic column, flushed and buffered, and must be claimed
-// by the scan (no Filter left above it).
+// < <= > >= order values as code points. Each runs on trace_id and a
+// dynamic column, and on level, service and host (utf8mb4_0900_ai_ci) with
+// the literal given COLLATE utf8mb4_0900_bin, flushed and buffered, and
+// must be claimed by the scan (no Filter left above it).
 func TestPrefixLikeAndStringRanges(t *testing.T) {
 	values := []string{"svc-1", "svc-1😀", "svc-10", "svc-1ÿ", "svc-1\uFFFD", "svc-1\U0010FFFF", "svc-", "svc-2", "svc", "Svc-1", "é", "", "svc-1%x", "svc-1_"}
 	var data bytes.Buffer
@@ -27,7 +28,7 @@ func TestPrefixLikeAndStringRanges(t *testing.T) {
 	for i := range 400 {
 		v := values[i%len(values)]
 		line, err := json.Marshal(map[string]string{"ts": start.Add(time.Duration(i) * time.Second).Format(time.RFC3339),
-			"level": v, "service": v, "host": v, "tag": v, "message": "m"})
+			"level": v, "service": v, "host": v, "trace_id": v, "tag": v, "message": "m"})
 		require.NoError(t, err)
 		data.Write(append(line, '\n'))
 	}
@@ -36,22 +37,27 @@ func TestPrefixLikeAndStringRanges(t *testing.T) {
 		{shards: 1, bucket: 24 * time.Hour, batchRows: 64, unflushed: 1, appendLines: 100},
 	} {
 		db := startLogq(t, data.Bytes(), cfg)
-		for _, col := range []string{"level", "service", "host", "tag"} {
+		for _, col := range []string{"trace_id", "tag", "level", "service", "host"} {
+			lit, sel := func(s string) string { return s }, col
+			if col == "level" || col == "service" || col == "host" {
+				lit = func(s string) string { return s + " COLLATE utf8mb4_0900_bin" }
+				sel = "CAST(" + col + " AS BINARY)" // groups as bytes, not folded
+			}
 			cases := []struct {
 				cond string
 				keep func(v string) bool
 			}{
-				{col + " LIKE 'svc-1%'", func(v string) bool { return strings.HasPrefix(v, "svc-1") }},
-				{col + " LIKE 'svc-1!%%' ESCAPE '!'", func(v string) bool { return strings.HasPrefix(v, "svc-1%") }},
-				{col + " LIKE 'é%'", func(v string) bool { return strings.HasPrefix(v, "é") }},
-				{col + " >= 'svc-1'", func(v string) bool { return v >= "svc-1" }},
-				{col + " > 'svc-1'", func(v string) bool { return v > "svc-1" }},
-				{col + " < 'svc-10'", func(v string) bool { return v < "svc-10" }},
-				{col + " <= 'svc-1😀' AND " + col + " > 'svc'", func(v string) bool { return v <= "svc-1😀" && v > "svc" }},
-				{"'svc-1' < " + col, func(v string) bool { return "svc-1" < v }},
+				{col + " LIKE " + lit("'svc-1%'"), func(v string) bool { return strings.HasPrefix(v, "svc-1") }},
+				{col + " LIKE " + lit("'svc-1!%%'") + " ESCAPE '!'", func(v string) bool { return strings.HasPrefix(v, "svc-1%") }},
+				{col + " LIKE " + lit("'é%'"), func(v string) bool { return strings.HasPrefix(v, "é") }},
+				{col + " >= " + lit("'svc-1'"), func(v string) bool { return v >= "svc-1" }},
+				{col + " > " + lit("'svc-1'"), func(v string) bool { return v > "svc-1" }},
+				{col + " < " + lit("'svc-10'"), func(v string) bool { return v < "svc-10" }},
+				{col + " <= " + lit("'svc-1😀'") + " AND " + col + " > " + lit("'svc'"), func(v string) bool { return v <= "svc-1😀" && v > "svc" }},
+				{lit("'svc-1'") + " < " + col, func(v string) bool { return "svc-1" < v }},
 			}
 			for _, tc := range cases {
-				q := "SELECT " + col + ", COUNT(*) FROM logs WHERE " + tc.cond + " GROUP BY 1"
+				q := "SELECT " + sel + ", COUNT(*) FROM logs WHERE " + tc.cond + " GROUP BY 1"
 				want := map[string]int{}
 				for i := range 400 {
 					if v := values[i%len(values)]; tc.keep(v) {

@@ -1,0 +1,224 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/analyzer"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/expression/function/aggregation"
+	"github.com/dolthub/go-mysql-server/sql/plan"
+	"github.com/dolthub/go-mysql-server/sql/rowexec"
+	"github.com/dolthub/go-mysql-server/sql/transform"
+	"github.com/dolthub/go-mysql-server/sql/types"
+
+	"logq/partitions/collate"
+)
+
+// go-mysql-server v0.20.0 compares and groups strings under their
+// collation (=, IN, GROUP BY, ORDER BY), but two operators hash a value's
+// bytes instead: DISTINCT and COUNT(DISTINCT). Under level's, service's
+// and host's utf8mb4_0900_ai_ci it answers 'ERROR' and 'error' as two
+// values where MySQL sees one. The rule here makes both compare under the
+// collation, on the row path and in the reference engines alike; the
+// pushed-down aggregate does the same with collation keys (strDict).
+
+// collatedDistinctRule replaces every DISTINCT (plan.Distinct or
+// OrderedDistinct) whose rows hold a string
+// with a non-binary collation by a collatedDistinct.
+func collatedDistinctRule(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	return transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+		var child sql.Node
+		switch d := n.(type) {
+		case *plan.Distinct:
+			child = d.Child
+		case *plan.OrderedDistinct:
+			child = d.Child
+		}
+		if child == nil || !hasCollatedString(child.Schema()) {
+			return n, transform.SameTree, nil
+		}
+		return &collatedDistinct{UnaryNode: plan.UnaryNode{Child: child}}, transform.NewTree, nil
+	})
+}
+
+// hasCollatedString reports whether a column of s is a string compared
+// under a collation other than a binary one.
+func hasCollatedString(s sql.Schema) bool {
+	for _, c := range s {
+		if collated(c.Type) {
+			return true
+		}
+	}
+	return false
+}
+
+// collated reports whether values of t compare under a non-binary
+// collation.
+func collated(t sql.Type) bool {
+	st, ok := t.(sql.StringType)
+	if !ok {
+		return false
+	}
+	c := st.Collation()
+	return c != sql.Collation_binary && c != sql.Collation_utf8mb4_0900_bin && c.Sorter() != nil
+}
+
+// collatedDistinct is SELECT DISTINCT with rows compared as MySQL compares
+// them: strings by their collation's weights. It streams, keeping the first
+// row of each distinct value as go-mysql-server's Distinct does.
+type collatedDistinct struct {
+	plan.UnaryNode
+}
+
+var _ sql.ExecSourceRel = (*collatedDistinct)(nil)
+
+func (d *collatedDistinct) Resolved() bool   { return d.Child.Resolved() }
+func (d *collatedDistinct) IsReadOnly() bool { return d.Child.IsReadOnly() }
+func (d *collatedDistinct) String() string {
+	p := sql.NewTreePrinter()
+	_ = p.WriteNode("Distinct(under the columns' collations)")
+	_ = p.WriteChildren(d.Child.String())
+	return p.String()
+}
+
+func (d *collatedDistinct) WithChildren(children ...sql.Node) (sql.Node, error) {
+	if len(children) != 1 {
+		return nil, sql.ErrInvalidChildrenNumber.New(d, len(children), 1)
+	}
+	return &collatedDistinct{UnaryNode: plan.UnaryNode{Child: children[0]}}, nil
+}
+
+// CollationCoercibility implements sql.CollationCoercible, as Distinct does.
+func (d *collatedDistinct) CollationCoercibility(ctx *sql.Context) (sql.CollationID, byte) {
+	return sql.GetCoercibility(ctx, d.Child)
+}
+
+func (d *collatedDistinct) RowIter(ctx *sql.Context, row sql.Row) (sql.RowIter, error) {
+	child, err := rowexec.DefaultBuilder.Build(ctx, d.Child, row)
+	if err != nil {
+		return nil, err
+	}
+	return &collatedDistinctIter{child: child, schema: d.Child.Schema(), seen: map[string]struct{}{}}, nil
+}
+
+type collatedDistinctIter struct {
+	child  sql.RowIter
+	schema sql.Schema
+	seen   map[string]struct{}
+	key    bytes.Buffer
+}
+
+func (it *collatedDistinctIter) Next(ctx *sql.Context) (sql.Row, error) {
+	for {
+		row, err := it.child.Next(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if err := it.rowKey(ctx, row); err != nil {
+			return nil, err
+		}
+		if _, dup := it.seen[it.key.String()]; !dup {
+			it.seen[it.key.String()] = struct{}{}
+			return row, nil
+		}
+	}
+}
+
+// rowKey writes into it.key a key equal for two rows exactly when every
+// column is equal: strings by collation weights, the rest by their text as
+// go-mysql-server's Distinct hashes them; each value is length-prefixed.
+func (it *collatedDistinctIter) rowKey(ctx *sql.Context, row sql.Row) error {
+	it.key.Reset()
+	var v bytes.Buffer
+	for i, x := range row {
+		v.Reset()
+		x, err := sql.UnwrapAny(ctx, x)
+		if err != nil {
+			return err
+		}
+		switch {
+		case x == nil:
+			v.WriteByte(0)
+		case i < len(it.schema) && collated(it.schema[i].Type):
+			s, _, err := types.ConvertToCollatedString(ctx, x, it.schema[i].Type)
+			if err != nil {
+				return err
+			}
+			v.WriteByte(1)
+			if err := it.schema[i].Type.(sql.StringType).Collation().WriteWeightString(&v, s); err != nil {
+				return err
+			}
+		default:
+			fmt.Fprintf(&v, "\x02%v", x)
+		}
+		fmt.Fprintf(&it.key, "%d:", v.Len())
+		it.key.Write(v.Bytes())
+	}
+	return nil
+}
+
+func (it *collatedDistinctIter) Close(ctx *sql.Context) error { return it.child.Close(ctx) }
+
+// collatedCountDistinct makes COUNT(DISTINCT x) of a string x under a
+// non-binary collation count x's collation keys; nil: e is something else.
+func collatedCountDistinct(e sql.Expression) sql.Expression {
+	cd, ok := e.(*aggregation.CountDistinct)
+	if !ok || len(cd.Children()) != 1 {
+		return nil
+	}
+	x := cd.Children()[0]
+	if _, done := x.(*collationKey); done || !collated(x.Type()) {
+		return nil
+	}
+	out, err := cd.WithChildren(&collationKey{expression.UnaryExpression{Child: x}})
+	if err != nil {
+		return nil
+	}
+	return out
+}
+
+// collationKey is the text of its string argument's collation key, equal
+// for two strings exactly when the collation calls them equal; NULL stays
+// NULL. COUNT(DISTINCT) counts these, as MySQL counts under the collation.
+type collationKey struct {
+	expression.UnaryExpression
+}
+
+var _ sql.CollationCoercible = (*collationKey)(nil)
+
+func (k *collationKey) Type() sql.Type { return types.LongText }
+func (k *collationKey) String() string { return k.Child.String() }
+
+func (k *collationKey) CollationCoercibility(*sql.Context) (sql.CollationID, byte) {
+	return sql.Collation_utf8mb4_0900_bin, 4
+}
+
+func (k *collationKey) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	if len(children) != 1 {
+		return nil, sql.ErrInvalidChildrenNumber.New(k, len(children), 1)
+	}
+	return &collationKey{expression.UnaryExpression{Child: children[0]}}, nil
+}
+
+func (k *collationKey) Eval(ctx *sql.Context, row sql.Row) (any, error) {
+	v, err := k.Child.Eval(ctx, row)
+	if err != nil || v == nil {
+		return nil, err
+	}
+	st := k.Child.Type().(sql.StringType)
+	s, _, err := types.ConvertToCollatedString(ctx, v, st)
+	if err != nil {
+		return nil, err
+	}
+	if st.Collation() == collate.ID {
+		return hex.EncodeToString([]byte(collate.Key(s))), nil
+	}
+	var w bytes.Buffer
+	if err := st.Collation().WriteWeightString(&w, s); err != nil {
+		return nil, err
+	}
+	return hex.EncodeToString(w.Bytes()), nil
+}
