@@ -180,8 +180,8 @@ func serveSQL(t testing.TB, e *sqle.Engine, sb gmsserver.SessionBuilder, dbName 
 var serverAddrs sync.Map
 
 // queryStrings runs q and returns every row as text, NULL as "NULL".
-func queryStrings(t testing.TB, db *gosql.DB, q string) [][]string {
-	rows, err := db.Query(q)
+func queryStrings(t testing.TB, db *gosql.DB, q string, args ...any) [][]string {
+	rows, err := db.Query(q, args...)
 	require.NoError(t, err, q)
 	defer rows.Close()
 	cols, err := rows.Columns()

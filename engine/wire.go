@@ -16,7 +16,8 @@ import (
 // '10:00:00.000000', not '10:00:00'). go-mysql-server formats them with
 // trailing zeros dropped, which changes the text a client compares, sorts
 // or parses by position. The binary protocol encodes the parsed value and
-// is right either way. Like WithMySQLSemantics, it does not depend on logs;
+// is right either way. It also keeps the backslash of \% and \_ in string
+// literals, as MySQL does (escapes.go). Like WithMySQLSemantics, it does not depend on logs;
 // the tests' and the benchmark's reference servers use it too.
 func MySQLWire(h mysql.Handler) (mysql.Handler, error) {
 	return &mysqlWire{Handler: h}, nil
@@ -27,11 +28,13 @@ type mysqlWire struct {
 }
 
 func (w *mysqlWire) ComQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) error {
-	return w.Handler.ComQuery(ctx, c, query, fixedFractions(callback))
+	return w.Handler.ComQuery(ctx, c, mysqlEscapes(query), fixedFractions(callback))
 }
 
+// ComMultiQuery returns the rest of the rewritten text, which comes back
+// here for the next statement: mysqlEscapes leaves its own output alone.
 func (w *mysqlWire) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) (string, error) {
-	return w.Handler.ComMultiQuery(ctx, c, query, fixedFractions(callback))
+	return w.Handler.ComMultiQuery(ctx, c, mysqlEscapes(query), fixedFractions(callback))
 }
 
 // fixedFractions returns callback with the fractional seconds of every
