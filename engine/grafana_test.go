@@ -223,3 +223,82 @@ func fixedZone(t *testing.T, zone string) *time.Location {
 	}
 	return time.FixedZone(zone, off)
 }
+
+// TestGrafanaMacros runs the expansions of the MySQL datasource's macros
+// that the dashboard does not use, as Grafana (pkg/tsdb/mysql/macros.go)
+// writes them, against answers computed here: $__time and $__timeEpoch
+// (UNIX_TIMESTAMP with the fraction), $__unixEpochFilter,
+// $__unixEpochNanoFilter, $__unixEpochGroup and its alias over numeric
+// columns, and $__timeFilter of a range starting before 1970 (DATE_ADD on
+// FROM_UNIXTIME(0)), in four session zones.
+func TestGrafanaMacros(t *testing.T) {
+	type row struct {
+		ts   time.Time
+		secs int64
+	}
+	var rows []row
+	var data strings.Builder
+	for i := range 3000 {
+		ts := dataStart.Add(time.Duration(i) * 57 * time.Second).Add(time.Duration(i%7) * 123457 * time.Microsecond)
+		secs := ts.Unix()
+		if i%5 == 0 {
+			secs = secs - secs%300 - int64(i%2) // on and one second before 5-minute edges
+		}
+		rows = append(rows, row{ts, secs})
+		fmt.Fprintf(&data, `{"ts":%q,"message":"m%d","epoch_s":%d,"epoch_ns":%d}`+"\n", ts.Format(time.RFC3339Nano), i, secs, ts.UnixNano())
+	}
+	db := startLogq(t, []byte(data.String()), logqConfig{shards: 2, bucket: 6 * time.Hour, batchRows: 256, unflushed: 0.2, appendLines: 500})
+	from := time.Date(2026, 11, 1, 7, 13, 0, 0, time.UTC)
+	to := from.Add(9 * time.Hour)
+
+	for _, zone := range []string{"+00:00", "+05:30", "-08:00", "Europe/Berlin"} {
+		conn := reconnect(t, db, "time_zone", "'"+zone+"'")
+
+		// $__time(ts) (and $__timeEpoch(ts), which expands alike) with
+		// $__timeFilter(ts).
+		var want [][]string
+		for _, r := range rows {
+			if !r.ts.Before(from) && !r.ts.After(to) {
+				want = append(want, []string{fmt.Sprintf("%d.%06d", r.ts.Unix(), r.ts.Nanosecond()/1000)})
+			}
+		}
+		q := fmt.Sprintf("SELECT UNIX_TIMESTAMP(ts) as time_sec FROM logs WHERE ts BETWEEN FROM_UNIXTIME(%d) AND FROM_UNIXTIME(%d) ORDER BY ts", from.Unix(), to.Unix())
+		require.Equal(t, want, queryStrings(t, conn, q), "%s, zone %s", q, zone)
+
+		// $__unixEpochGroupAlias(epoch_s, '5m') with $__unixEpochFilter(epoch_s).
+		buckets := map[int64]int{}
+		for _, r := range rows {
+			if r.secs >= from.Unix() && r.secs <= to.Unix() {
+				buckets[r.secs/300*300]++
+			}
+		}
+		want = nil
+		for b, n := range buckets {
+			want = append(want, []string{strconv.FormatInt(b, 10), strconv.Itoa(n)})
+		}
+		sort.Slice(want, func(i, j int) bool { return want[i][0] < want[j][0] })
+		q = fmt.Sprintf(`SELECT epoch_s DIV 300 * 300 AS "time", COUNT(*) FROM logs WHERE epoch_s >= %d AND epoch_s <= %d GROUP BY 1 ORDER BY 1`, from.Unix(), to.Unix())
+		require.Equal(t, want, queryStrings(t, conn, q), "%s, zone %s", q, zone)
+
+		// $__unixEpochNanoFilter(epoch_ns).
+		n := 0
+		for _, r := range rows {
+			if ns := r.ts.UnixNano(); ns >= from.UnixNano() && ns <= to.UnixNano() {
+				n++
+			}
+		}
+		q = fmt.Sprintf("SELECT COUNT(*) FROM logs WHERE epoch_ns >= %d AND epoch_ns <= %d", from.UnixNano(), to.UnixNano())
+		require.Equal(t, [][]string{{strconv.Itoa(n)}}, queryStrings(t, conn, q), "%s, zone %s", q, zone)
+
+		// $__timeFilter(ts) of a range from before 1970.
+		early := time.Date(1969, 12, 31, 0, 0, 0, 0, time.UTC)
+		n = 0
+		for _, r := range rows {
+			if !r.ts.After(to) {
+				n++
+			}
+		}
+		q = fmt.Sprintf("SELECT COUNT(*) FROM logs WHERE ts BETWEEN DATE_ADD(FROM_UNIXTIME(0), INTERVAL %d SECOND) AND FROM_UNIXTIME(%d)", early.Unix(), to.Unix())
+		require.Equal(t, [][]string{{strconv.Itoa(n)}}, queryStrings(t, conn, q), "%s, zone %s", q, zone)
+	}
+}
