@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"fmt"
+	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/analyzer"
@@ -221,4 +222,85 @@ func (k *collationKey) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 		return nil, err
 	}
 	return hex.EncodeToString(w.Bytes()), nil
+}
+
+// showColumnsRule makes SHOW [FULL] COLUMNS (and DESCRIBE) show types and
+// collations as MySQL does: go-mysql-server writes the collation into the
+// type of a column whose collation is not its own default
+// ("varchar(16383) COLLATE utf8mb4_0900_ai_ci") and reports every text
+// column's collation as that default in SHOW FULL COLUMNS. DBeaver and
+// other tools read the collation from there.
+func showColumnsRule(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	return transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+		if sc, ok := n.(*plan.ShowColumns); ok {
+			return &mysqlShowColumns{ShowColumns: sc}, transform.NewTree, nil
+		}
+		return n, transform.SameTree, nil
+	})
+}
+
+// mysqlShowColumns is a ShowColumns whose rows are corrected (see
+// showColumnsRule).
+type mysqlShowColumns struct {
+	*plan.ShowColumns
+}
+
+var _ sql.ExecSourceRel = (*mysqlShowColumns)(nil)
+
+func (s *mysqlShowColumns) WithChildren(children ...sql.Node) (sql.Node, error) {
+	n, err := s.ShowColumns.WithChildren(children...)
+	if err != nil {
+		return nil, err
+	}
+	return &mysqlShowColumns{ShowColumns: n.(*plan.ShowColumns)}, nil
+}
+
+// WithTargetSchema and WithExpressions keep the wrapper: go-mysql-server's
+// rules that resolve column defaults call them after logq's rules.
+func (s *mysqlShowColumns) WithTargetSchema(schema sql.Schema) (sql.Node, error) {
+	n, err := s.ShowColumns.WithTargetSchema(schema)
+	if err != nil {
+		return nil, err
+	}
+	return &mysqlShowColumns{ShowColumns: n.(*plan.ShowColumns)}, nil
+}
+
+func (s *mysqlShowColumns) WithExpressions(exprs ...sql.Expression) (sql.Node, error) {
+	n, err := s.ShowColumns.WithExpressions(exprs...)
+	if err != nil {
+		return nil, err
+	}
+	return &mysqlShowColumns{ShowColumns: n.(*plan.ShowColumns)}, nil
+}
+
+func (s *mysqlShowColumns) RowIter(ctx *sql.Context, row sql.Row) (sql.RowIter, error) {
+	iter, err := rowexec.DefaultBuilder.Build(ctx, s.ShowColumns, row)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := sql.RowIterToRows(ctx, iter)
+	if err != nil {
+		return nil, err
+	}
+	target := s.TargetSchema()
+	for i, r := range rows {
+		if i >= len(target) {
+			break
+		}
+		st, ok := target[i].Type.(sql.StringType)
+		if !ok || len(r) < 2 {
+			continue
+		}
+		if typ, ok := r[1].(string); ok {
+			if cut := strings.Index(typ, " CHARACTER SET "); cut >= 0 {
+				r[1] = typ[:cut]
+			} else if cut := strings.Index(typ, " COLLATE "); cut >= 0 {
+				r[1] = typ[:cut]
+			}
+		}
+		if s.Full && len(r) > 2 && r[2] != nil {
+			r[2] = st.Collation().String()
+		}
+	}
+	return sql.RowsToRowIter(rows...), nil
 }

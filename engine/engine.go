@@ -66,7 +66,8 @@ func New(store *partitions.Store, cat *catalog.Catalog, opts ...Options) (*sqle.
 // MySQL 8 where v0.20.0 differs (GMS-NOTES.md): DIV over DECIMAL,
 // UNIX_TIMESTAMP's cost per row, EXPLAIN of plain aggregates, prefix LIKE,
 // FROM_UNIXTIME's fractions, date ± INTERVAL's fractions, DISTINCT and
-// COUNT(DISTINCT) under a collation (collation.go).
+// COUNT(DISTINCT) under a collation, SHOW COLUMNS' types and collations
+// (collation.go).
 // They do
 // not depend on logs; the tests' and the benchmark's reference engines use
 // them too, so that they stand for MySQL.
@@ -74,7 +75,8 @@ func WithMySQLSemantics(b *analyzer.Builder) *analyzer.Builder {
 	return b.AddPreAnalyzeRule(mysqlExpressionsRuleID, mysqlExpressionsRule).
 		AddPostAnalyzeRule(mysqlFunctionsRuleID, mysqlFunctionsRule).
 		AddPostAnalyzeRule(explainRowsRuleID, explainRowsRule).
-		AddPostAnalyzeRule(collatedDistinctRuleID, collatedDistinctRule)
+		AddPostAnalyzeRule(collatedDistinctRuleID, collatedDistinctRule).
+		AddPostAnalyzeRule(showColumnsRuleID, showColumnsRule)
 }
 
 // mysqlExpressionsRule rewrites, before go-mysql-server's rules run (and
@@ -147,6 +149,7 @@ const (
 	explainRowsRuleID
 	mysqlExpressionsRuleID
 	collatedDistinctRuleID
+	showColumnsRuleID
 )
 
 // registerVariables adds logq's session variables to go-mysql-server's
