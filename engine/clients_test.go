@@ -65,6 +65,10 @@ func conformanceCases(t *testing.T, zone string) []clientCase {
 			n++
 		}
 	}
+	sumMod7 := 0
+	for i := range 500 {
+		sumMod7 += i % 7
+	}
 	foldFrom := time.Date(2026, 10, 25, 0, 0, 0, 0, time.UTC).Unix()
 	foldTo := time.Date(2026, 10, 25, 1, 45, 0, 0, time.UTC).Unix()
 	return []clientCase{
@@ -96,6 +100,10 @@ func conformanceCases(t *testing.T, zone string) []clientCase {
 			// n is 0..499 in the 500 filler rows: sum 124,750, mean 249.5.
 			sql:  "SELECT SUM(n), AVG(n), AVG(n) * 2, MIN(n), MAX(n) FROM logs",
 			want: [][]string{{"124750", "249.5000", "499.0000", "0", "499"}}},
+		{name: "SUM and AVG of DISTINCT integers are DECIMAL", zone: zone,
+			// d is n % 7: distinct values 0..6.
+			sql:  "SELECT SUM(DISTINCT d), AVG(DISTINCT d), SUM(d), AVG(d) FROM logs",
+			want: [][]string{{"21", "3.0000", strconv.Itoa(sumMod7), fmt.Sprintf("%.4f", float64(sumMod7)/500)}}},
 		{name: "NOW() is one instant per statement", zone: zone,
 			sql:  "SELECT COUNT(DISTINCT NOW(6)), COUNT(DISTINCT UTC_TIMESTAMP(6)), COUNT(DISTINCT CURRENT_TIMESTAMP(6)) FROM logs",
 			want: [][]string{{"1", "1", "1"}}},
@@ -130,7 +138,7 @@ func TestClientConformance(t *testing.T) {
 		fmt.Fprintf(&data, `{"ts":%q,"level":"INFO","service":"c","message":%q}`+"\n", r.ts.Format(time.RFC3339Nano), r.msg)
 	}
 	for i := range 500 {
-		fmt.Fprintf(&data, `{"ts":"2026-11-01T12:%02d:%02dZ","level":"DEBUG","service":"c","message":"filler %d","n":%d}`+"\n", i/60%60, i%60, i, i)
+		fmt.Fprintf(&data, `{"ts":"2026-11-01T12:%02d:%02dZ","level":"DEBUG","service":"c","message":"filler %d","n":%d,"d":%d}`+"\n", i/60%60, i%60, i, i, i%7)
 	}
 	db := startLogq(t, []byte(data.String()), logqConfig{shards: 2, bucket: 24 * time.Hour, batchRows: 64, unflushed: 0.3, appendLines: 100})
 	addr := mustAddr(t, db)

@@ -71,10 +71,11 @@ func (a *mysqlAvg) WithId(id sql.ColumnId) sql.IdExpression {
 }
 
 // exactSumArg reports whether SUM or AVG of arg gets MySQL's exact
-// DECIMAL: an integer argument, not DISTINCT.
+// DECIMAL: an integer argument, DISTINCT or not. A DISTINCT argument
+// evaluates to NULL for a value its group has seen, which the sum skips.
 func exactSumArg(arg sql.Expression) bool {
-	if _, distinct := arg.(*expression.DistinctExpression); distinct {
-		return false
+	if d, distinct := arg.(*expression.DistinctExpression); distinct {
+		arg = d.Child
 	}
 	return types.IsInteger(arg.Type())
 }
@@ -117,7 +118,8 @@ func (b *exactSum) Eval(*sql.Context) (any, error) {
 	return sumResult(&b.sum, b.n, b.avg), nil
 }
 
-func (b *exactSum) Dispose() {}
+// Dispose frees what a DISTINCT argument remembers.
+func (b *exactSum) Dispose() { expression.Dispose(b.child) }
 
 // sumResult is SUM (avg false) or AVG of n integers that add up to s, as
 // MySQL gives them: the exact sum, or the quotient rounded half away from
