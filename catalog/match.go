@@ -17,16 +17,18 @@ import (
 // matches a literal when their collation keys (collate.Key) are equal. The
 // statistics store values as written, so each segment's level, service and
 // host lists get their keys once, when the segment enters the catalog
-// (segmentKeys). Bloom filters hash the values as written and cannot rule out
-// a value equal only under the collation: they prune trace_id alone.
-// trace_id compares exactly (its column is binary in the schema).
+// (segmentKeys). Bloom filters of service and host written since stats
+// version 3 also hold the values' keys (Bloom.Keyed) and are probed with the
+// literals' keys; older ones hash the values as written, cannot rule out
+// another spelling, and prune nothing for these columns. trace_id compares
+// exactly (its column is binary in the schema).
 
 // literals is the prepared IN-list of one string column.
 type literals struct {
 	constrained bool     // false: the column is unconstrained
 	folded      bool     // values are collation keys, compared with keySets
 	values      []string // distinct, sorted
-	hashes      []uint64 // bloom-filter hashes of values (exact lists only)
+	hashes      []uint64 // bloom-filter hashes of values
 }
 
 // newLiterals prepares vs, compared exactly; nil means unconstrained.
@@ -34,10 +36,14 @@ func newLiterals(vs []string) literals {
 	if vs == nil {
 		return literals{}
 	}
-	l := literals{constrained: true, values: dedup(vs)}
+	return withHashes(literals{constrained: true, values: dedup(vs)})
+}
+
+// withHashes fills in the bloom-filter hashes of l's values: segment.Bloom
+// keys are xxhash64 of the bytes (Bloom.Add).
+func withHashes(l literals) literals {
 	l.hashes = make([]uint64, len(l.values))
 	for i, v := range l.values {
-		// segment.Bloom keys are xxhash64 of the value's bytes (Bloom.Add).
 		l.hashes[i] = xxhash.Sum64String(v)
 	}
 	return l
@@ -48,7 +54,7 @@ func newFoldedLiterals(vs []string) literals {
 	if vs == nil {
 		return literals{}
 	}
-	return literals{constrained: true, folded: true, values: keysOf(vs)}
+	return withHashes(literals{constrained: true, folded: true, values: keysOf(vs)})
 }
 
 // keysOf returns the distinct collation keys of vs, sorted.
@@ -72,7 +78,7 @@ func (l *literals) mayMatch(vs *segment.ValueSet, keys keySet) bool {
 		return true
 	}
 	if vs.Bloom != nil {
-		if l.folded || len(vs.Bloom.Blocks) == 0 {
+		if len(vs.Bloom.Blocks) == 0 || l.folded && !vs.Bloom.Keyed {
 			return true // an unusable filter rules nothing out
 		}
 		for _, h := range l.hashes {

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"logq/partitions"
+	"logq/partitions/collate"
 	"logq/partitions/segment"
 )
 
@@ -310,15 +311,17 @@ func batchStats(rng *rand.Rand, cfg genConfig, rows []testRow) segment.BatchStat
 		}
 		slices.SortFunc(bs.Levels, func(a, b segment.ValueCount) int { return cmp.Compare(a.Value, b.Value) })
 	}
-	bs.Services = valueSet(rng, cfg.sets, services)
-	bs.Hosts = valueSet(rng, cfg.sets, hosts)
-	bs.TraceIDs = valueSet(rng, cfg.sets, traces)
+	keyed := rng.IntN(3) > 0 // stats version 3 keys service and host filters; older ones do not
+	bs.Services = valueSet(rng, cfg.sets, services, keyed)
+	bs.Hosts = valueSet(rng, cfg.sets, hosts, keyed)
+	bs.TraceIDs = valueSet(rng, cfg.sets, traces, false)
 	return bs
 }
 
 // valueSet builds the exact set of vs or, per mode, a bloom filter of it with
-// few bits per key so that false positives happen.
-func valueSet(rng *rand.Rand, mode setMode, vs []nstr) segment.ValueSet {
+// few bits per key so that false positives happen; keyed, the filter also
+// holds the values' collation keys.
+func valueSet(rng *rand.Rand, mode setMode, vs []nstr, keyed bool) segment.ValueSet {
 	var set segment.ValueSet
 	for _, v := range vs {
 		if v.ok {
@@ -331,8 +334,12 @@ func valueSet(rng *rand.Rand, mode setMode, vs []nstr) segment.ValueSet {
 	set.Values = slices.Compact(set.Values)
 	if mode == setsBloom || (mode == setsMixed && rng.IntN(2) == 0) {
 		set.Bloom = segment.NewBloom(len(set.Values), 1+rng.IntN(12))
+		set.Bloom.Keyed = keyed
 		for _, v := range set.Values {
 			set.Bloom.Add(v)
+			if keyed {
+				set.Bloom.Add(collate.Key(v))
+			}
 		}
 		set.Values = nil
 	}
@@ -495,9 +502,10 @@ func judgeBatch(partKept bool, bs *segment.BatchStats, rows []testRow, p Predica
 		(bs.Services.Bloom == nil && !anyService) ||
 		(bs.Hosts.Bloom == nil && !anyHost) ||
 		(bs.TraceIDs.Bloom == nil && !anyTrace)
-	// Bloom filters hash values as written: under the collation they prune
-	// nothing, so only trace_id's are consulted.
-	v.kept = !v.mustDrop && bloomPasses(bs.TraceIDs.Bloom, p.TraceIDs)
+	// Bloom filters of values as written cannot rule out another
+	// spelling: only keyed ones prune service and host, by the literals' keys.
+	v.kept = !v.mustDrop && bloomPasses(bs.TraceIDs.Bloom, p.TraceIDs) &&
+		keyedBloomPasses(bs.Services.Bloom, p.Services) && keyedBloomPasses(bs.Hosts.Bloom, p.Hosts)
 	return v
 }
 
@@ -526,6 +534,12 @@ var aiCI = types.MustCreateString(sqltypes.VarChar, 255, sql.Collation_utf8mb4_0
 // exactIn is `v IN (lits)` compared exactly, as trace_id is.
 func exactIn(lits []string, v nstr) bool {
 	return lits == nil || (v.ok && slices.Contains(lits, v.v))
+}
+
+// keyedBloomPasses reports whether a service or host filter (if any) admits
+// the collation key of one of the literals; an unkeyed one admits all.
+func keyedBloomPasses(f *segment.Bloom, lits []string) bool {
+	return f == nil || !f.Keyed || lits == nil || slices.ContainsFunc(lits, func(l string) bool { return f.MayContain(collate.Key(l)) })
 }
 
 // bloomPasses reports whether a constrained column's bloom filter (if any)

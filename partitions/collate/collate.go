@@ -75,13 +75,22 @@ func IsKey(s []byte) bool {
 
 // Key returns the key of s, s itself when it is its own key.
 func Key(s string) string {
-	b := unsafe.Slice(unsafe.StringData(s), len(s))
+	b := bytesOf(s)
 	if IsKey(b) {
 		return s
 	}
 	k := AppendKey(make([]byte, 0, len(s)+8), b)
 	return unsafe.String(unsafe.SliceData(k), len(k))
 }
+
+// IsKeyString is IsKey of a string.
+func IsKeyString(s string) bool { return IsKey(bytesOf(s)) }
+
+// AppendKeyString is AppendKey of a string.
+func AppendKeyString(dst []byte, s string) []byte { return AppendKey(dst, bytesOf(s)) }
+
+// bytesOf views s as bytes, which the functions here only read.
+func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // Equal reports whether a and b are equal under the collation.
 func Equal(a, b string) bool { return a == b || Key(a) == Key(b) }

@@ -10,6 +10,12 @@ import (
 // filter's bits are written to disk as they are.
 type Bloom struct {
 	Blocks [][8]uint32
+	// Keyed reports that the filter also holds the collation key
+	// (partitions/collate) of every value, so that a value equal to a
+	// literal under MySQL's default collation can be ruled out by the
+	// literal's key. The filters of service and host are keyed from stats
+	// version 3 on.
+	Keyed bool
 }
 
 // bloomSalts are the odd constants of Parquet's split-block bloom filter.

@@ -10,9 +10,10 @@ const (
 
 	// statsVersion is the first byte of the stats block, versioned apart from
 	// the trailer so that statistics can grow without touching the Arrow part.
-	// Version 2 added the (level, service, host) counts; readers accept
+	// Version 2 added the (level, service, host) counts, version 3 bloom
+	// filters that also hold collation keys (Bloom.Keyed); readers accept
 	// minStatsVersion and up, so that files written before still open.
-	statsVersion    = 2
+	statsVersion    = 3
 	minStatsVersion = 1
 
 	// trailerSize is the fixed size of the trailer at the end of the file, so

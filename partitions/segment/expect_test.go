@@ -15,6 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/stretchr/testify/require"
 
+	"logq/partitions/collate"
 	"logq/partitions/columns"
 )
 
@@ -167,6 +168,12 @@ func expectDynamic(d *columns.Dynamic, n int) expField {
 // batch, except the compressed sizes, which come from the file (see
 // arrowSizes).
 func expectStats(b *columns.Batch, fields []expField, batchRows, bpk int) *Stats {
+	return expectStatsVersion(b, fields, batchRows, bpk, statsVersion)
+}
+
+// expectStatsVersion is expectStats as stats version v writes them: before
+// version 3 the bloom filters of service and host hold the values only.
+func expectStatsVersion(b *columns.Batch, fields []expField, batchRows, bpk, v int) *Stats {
 	n := b.Len()
 	st := &Stats{Rows: int64(n), MinTS: b.TS[0], MaxTS: b.TS[n-1]}
 	for _, d := range b.Dynamic {
@@ -182,7 +189,7 @@ func expectStats(b *columns.Batch, fields []expField, batchRows, bpk int) *Stats
 	}
 	for lo := 0; lo < n; lo += batchRows {
 		hi := min(lo+batchRows, n)
-		bs := expectBatch(b, fields, lo, hi, bpk)
+		bs := expectBatch(b, fields, lo, hi, bpk, v >= 3)
 		st.RawBytes += bs.RawBytes
 		st.Batches = append(st.Batches, bs)
 	}
@@ -191,7 +198,7 @@ func expectStats(b *columns.Batch, fields []expField, batchRows, bpk int) *Stats
 
 func isDict(t arrow.DataType) bool { return t.ID() == arrow.DICTIONARY }
 
-func expectBatch(b *columns.Batch, fields []expField, lo, hi, bpk int) BatchStats {
+func expectBatch(b *columns.Batch, fields []expField, lo, hi, bpk int, keyed bool) BatchStats {
 	bs := BatchStats{Rows: hi - lo, MinTS: b.TS[lo], MaxTS: b.TS[hi-1], RawBytes: expectRaw(b, fields, lo, hi)}
 	at := func(s *columns.Strings) func(int) (string, bool) {
 		return func(i int) (string, bool) { return strAt(s, i) }
@@ -205,9 +212,9 @@ func expectBatch(b *columns.Batch, fields []expField, lo, hi, bpk int) BatchStat
 			bs.Levels = append(bs.Levels, ValueCount{Value: v, Count: levels[v]})
 		}
 	}
-	bs.Services = expectValueSet(at(&b.Service), isDict(fields[2].typ), lo, hi, 1024, bpk)
-	bs.Hosts = expectValueSet(at(&b.Host), isDict(fields[3].typ), lo, hi, 1024, bpk)
-	bs.TraceIDs = expectValueSet(at(&b.TraceID), false, lo, hi, 64, bpk)
+	bs.Services = expectValueSet(at(&b.Service), isDict(fields[2].typ), lo, hi, 1024, bpk, keyed)
+	bs.Hosts = expectValueSet(at(&b.Host), isDict(fields[3].typ), lo, hi, 1024, bpk, keyed)
+	bs.TraceIDs = expectValueSet(at(&b.TraceID), false, lo, hi, 64, bpk, false)
 	if isDict(fields[1].typ) && isDict(fields[2].typ) && isDict(fields[3].typ) &&
 		!bs.LevelsOverflow && bs.Services.Exact() && bs.Hosts.Exact() {
 		bs.Tuples = expectTuples(b, &bs, lo, hi)
@@ -281,8 +288,10 @@ func sum(m map[string]int) int {
 }
 
 // expectValueSet: exact up to limit distinct values, else a bloom filter
-// sized for the distinct values (dictionary columns) or the non-NULL values.
-func expectValueSet(at func(int) (string, bool), dict bool, lo, hi, limit, bpk int) ValueSet {
+// sized for the distinct values (dictionary columns) or the non-NULL values;
+// a keyed one also holds the collation key of each value that is not its
+// own key, and is sized for one more key per such value (or row).
+func expectValueSet(at func(int) (string, bool), dict bool, lo, hi, limit, bpk int, keyed bool) ValueSet {
 	vals := distinct(at, lo, hi)
 	nonNull := sum(vals)
 	vs := ValueSet{Nulls: hi - lo - nonNull}
@@ -294,10 +303,22 @@ func expectValueSet(at func(int) (string, bool), dict bool, lo, hi, limit, bpk i
 	if dict {
 		keys = len(vals)
 	}
+	for v, rows := range vals {
+		if keyed && collate.Key(v) != v {
+			if dict {
+				keys++
+			} else {
+				keys += rows
+			}
+		}
+	}
 	blocks := max(1, (keys*bpk+255)/256)
-	vs.Bloom = &Bloom{Blocks: make([][8]uint32, blocks)}
+	vs.Bloom = &Bloom{Blocks: make([][8]uint32, blocks), Keyed: keyed}
 	for v := range vals {
 		vs.Bloom.Add(v)
+		if keyed {
+			vs.Bloom.Add(collate.Key(v))
+		}
 	}
 	return vs
 }

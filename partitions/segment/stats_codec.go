@@ -18,8 +18,9 @@ type blockInfo struct {
 
 // Kinds of a ValueSet on disk.
 const (
-	valueSetExact = 0
-	valueSetBloom = 1
+	valueSetExact      = 0
+	valueSetBloom      = 1
+	valueSetKeyedBloom = 2 // stats version 3 and up
 )
 
 // appendStats appends the stats block (FORMAT.md, "Stats block") for st,
@@ -91,7 +92,11 @@ func tupleIndex(i uint16) uint64 {
 func appendValueSet(dst []byte, s *ValueSet) []byte {
 	dst = binary.AppendUvarint(dst, uint64(s.Nulls))
 	if s.Bloom != nil {
-		dst = append(dst, valueSetBloom)
+		kind := byte(valueSetBloom)
+		if s.Bloom.Keyed {
+			kind = valueSetKeyedBloom
+		}
+		dst = append(dst, kind)
 		dst = binary.AppendUvarint(dst, uint64(len(s.Bloom.Blocks)))
 		for _, blk := range s.Bloom.Blocks {
 			for _, w := range blk {
@@ -356,13 +361,17 @@ func (d *decoder) valueSet(s *ValueSet) {
 				s.Values[i] = d.string()
 			}
 		}
-	case valueSetBloom:
+	case valueSetBloom, valueSetKeyedBloom:
+		if kind == valueSetKeyedBloom && d.version < 3 {
+			d.fail("keyed bloom filter in stats version %d", d.version)
+			return
+		}
 		n := d.count("bloom blocks", 32)
 		if n == 0 {
 			d.fail("empty bloom filter")
 			return
 		}
-		s.Bloom = &Bloom{Blocks: make([][8]uint32, n)}
+		s.Bloom = &Bloom{Blocks: make([][8]uint32, n), Keyed: kind == valueSetKeyedBloom}
 		raw := d.fixed(32 * n)
 		if raw == nil {
 			return

@@ -160,6 +160,22 @@ func TestStatsRoundTrip(t *testing.T) {
 	require.Equal(t, blocks, blocks2)
 }
 
+// TestKeyedBloomNeedsVersion3 holds a reader to the version a keyed filter
+// came with: in an older block, kind 2 is not a value set.
+func TestKeyedBloomNeedsVersion3(t *testing.T) {
+	st, blocks, _ := decodedStats(t)
+	st.Batches[0].Tuples = nil
+	st.Batches[0].Hosts = ValueSet{Bloom: NewBloom(3, 10), Nulls: st.Batches[0].Hosts.Nulls}
+	st.Batches[0].Hosts.Bloom.Keyed = true
+	enc := appendStats(nil, st, blocks)
+	got, _, err := decodeStats(enc)
+	require.NoError(t, err)
+	require.True(t, got.Batches[0].Hosts.Bloom.Keyed)
+	enc[0] = 2
+	_, _, err = decodeStats(enc)
+	require.ErrorContains(t, err, "keyed bloom filter in stats version 2")
+}
+
 func TestStatsDecodeTruncated(t *testing.T) {
 	st, blocks, _ := decodedStats(t)
 	enc := appendStats(nil, st, blocks)
@@ -206,6 +222,41 @@ func TestReadsStatsVersion1(t *testing.T) {
 	got, err := ReadStats(path)
 	require.NoError(t, err)
 	require.Equal(t, want, got)
+
+	r, err := Open(path)
+	require.NoError(t, err)
+	defer r.Close()
+	checkReads(t, r, b, batchRows)
+}
+
+// TestReadsStatsVersion2 opens a segment written before stats version 3
+// (testdata/stats-v2.seg, written by commit dab82be from the batch below):
+// its service and host bloom filters decode as unkeyed (values only), and
+// its rows read back.
+func TestReadsStatsVersion2(t *testing.T) {
+	b := genRandom(rand.New(rand.NewPCG(2, 2)), randSpec{rows: 1400, nullPct: 10, maxGapUS: 1000, cards: [3]int{4, 100000, 100000}, traceHex: true, dynamic: true})
+	const batchRows = 1200
+	path := filepath.Join("testdata", "stats-v2.seg")
+	file, err := os.ReadFile(path)
+	require.NoError(t, err)
+	tr, err := decodeTrailer(path, file[len(file)-trailerSize:], int64(len(file)))
+	require.NoError(t, err)
+	require.Equal(t, byte(2), file[tr.arrowLen], "the file's stats version")
+
+	fields := expectFields(b, batchRows)
+	want := expectStatsVersion(b, fields, batchRows, defaultBloomBitsPerKey, 2)
+	want.CompressedBytes = int64(len(arrowSection(t, file)))
+	_, bodies := arrowSizes(t, arrowSection(t, file))
+	for k := range want.Batches {
+		want.Batches[k].CompressedBytes = bodies[k]
+	}
+	require.NotNil(t, want.Batches[0].Hosts.Bloom, "the first batch's hosts are a bloom filter")
+	require.False(t, want.Batches[0].Hosts.Bloom.Keyed)
+	got, err := ReadStats(path)
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+	// The current version keys the same filters.
+	require.True(t, expectStats(b, fields, batchRows, defaultBloomBitsPerKey).Batches[0].Hosts.Bloom.Keyed)
 
 	r, err := Open(path)
 	require.NoError(t, err)

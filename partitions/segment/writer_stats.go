@@ -8,6 +8,7 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 
+	"logq/partitions/collate"
 	"logq/partitions/columns"
 )
 
@@ -23,6 +24,7 @@ type statsScratch struct {
 	touched    []int32
 	counts     []int
 	set        map[string]struct{}
+	key        []byte // a collation key being built
 
 	// For the (level, service, host) counts: per dictionary code, its
 	// index in the batch's list; the counter of each index triple.
@@ -48,9 +50,9 @@ func (l *layout) batchStats(sc *statsScratch, lo, hi int) BatchStats {
 	b := l.b
 	bs := BatchStats{Rows: hi - lo, MinTS: b.TS[lo], MaxTS: b.TS[hi-1]}
 	l.levelStats(sc, &bs, lo, hi)
-	bs.Services = sc.valueSet(l.service, &b.Service, lo, hi, maxExactValues)
-	bs.Hosts = sc.valueSet(l.host, &b.Host, lo, hi, maxExactValues)
-	bs.TraceIDs = sc.valueSet(nil, &b.TraceID, lo, hi, maxExactTraceIDs)
+	bs.Services = sc.valueSet(l.service, &b.Service, lo, hi, maxExactValues, true)
+	bs.Hosts = sc.valueSet(l.host, &b.Host, lo, hi, maxExactValues, true)
+	bs.TraceIDs = sc.valueSet(nil, &b.TraceID, lo, hi, maxExactTraceIDs, false)
 	bs.Tuples = l.tupleStats(sc, &bs, lo, hi)
 	if len(l.dyn) > 0 {
 		bs.Dynamic = make([]ColumnStats, len(l.dyn))
@@ -245,11 +247,13 @@ func countNulls(valid []bool, lo, hi int) int {
 }
 
 // valueSet summarises the values of rows [lo, hi) of s: exactly when there
-// are at most limit distinct values, else as a bloom filter. d is the
-// column's dictionary, or nil when it is stored plain.
-func (sc *statsScratch) valueSet(d *strDict, s *columns.Strings, lo, hi, limit int) ValueSet {
+// are at most limit distinct values, else as a bloom filter, keyed (holding
+// the values' collation keys too) when keyed is set. d is the column's
+// dictionary, or nil when it is stored plain. A keyed filter is sized for
+// one more key per value that is not its own key.
+func (sc *statsScratch) valueSet(d *strDict, s *columns.Strings, lo, hi, limit int, keyed bool) ValueSet {
 	if d == nil {
-		return sc.plainValueSet(s, lo, hi, limit)
+		return sc.plainValueSet(s, lo, hi, limit, keyed)
 	}
 	codes, nulls := sc.distinctCodes(d, s.Valid, lo, hi)
 	vs := ValueSet{Nulls: nulls}
@@ -260,9 +264,22 @@ func (sc *statsScratch) valueSet(d *strDict, s *columns.Strings, lo, hi, limit i
 		}
 		return vs
 	}
-	vs.Bloom = NewBloom(len(codes), sc.bitsPerKey)
+	n := len(codes)
+	if keyed {
+		for _, c := range codes {
+			if !collate.IsKeyString(d.values[c]) {
+				n++
+			}
+		}
+	}
+	vs.Bloom = NewBloom(n, sc.bitsPerKey)
+	vs.Bloom.Keyed = keyed
 	for _, c := range codes {
 		vs.Bloom.AddHash(d.hashes[c])
+		if keyed && !collate.IsKeyString(d.values[c]) {
+			sc.key = collate.AppendKeyString(sc.key[:0], d.values[c])
+			vs.Bloom.AddBytes(sc.key)
+		}
 	}
 	return vs
 }
@@ -312,7 +329,7 @@ func hasKey(set map[string]struct{}, v []byte) bool {
 // plainValueSet is valueSet for a column without a dictionary. Counting the
 // distinct values exactly would cost a hash set insertion per row, so the
 // filter is sized for the number of non-NULL values, an upper bound.
-func (sc *statsScratch) plainValueSet(s *columns.Strings, lo, hi, limit int) ValueSet {
+func (sc *statsScratch) plainValueSet(s *columns.Strings, lo, hi, limit int, keyed bool) ValueSet {
 	clear(sc.set)
 	vs := ValueSet{Nulls: countNulls(s.Valid, lo, hi)}
 	exact := true
@@ -336,7 +353,16 @@ func (sc *statsScratch) plainValueSet(s *columns.Strings, lo, hi, limit int) Val
 		slices.Sort(vs.Values)
 		return vs
 	}
-	vs.Bloom = NewBloom(hi-lo-vs.Nulls, sc.bitsPerKey)
+	n := hi - lo - vs.Nulls
+	if keyed {
+		for i := lo; i < hi; i++ {
+			if !s.IsNull(i) && !collate.IsKey(s.Value(i)) {
+				n++
+			}
+		}
+	}
+	vs.Bloom = NewBloom(n, sc.bitsPerKey)
+	vs.Bloom.Keyed = keyed
 	start := uint32(0)
 	if lo > 0 {
 		start = s.Ends[lo-1]
@@ -344,6 +370,10 @@ func (sc *statsScratch) plainValueSet(s *columns.Strings, lo, hi, limit int) Val
 	for i, end := range s.Ends[lo:hi] {
 		if s.Valid == nil || s.Valid[lo+i] {
 			vs.Bloom.AddHash(xxhash.Sum64(s.Data[start:end]))
+			if v := s.Data[start:end]; keyed && !collate.IsKey(v) {
+				sc.key = collate.AppendKey(sc.key[:0], v)
+				vs.Bloom.AddBytes(sc.key)
+			}
 		}
 		start = end
 	}
