@@ -227,3 +227,32 @@ func TestCaseInsensitiveNames(t *testing.T) {
 	total, _ := strconv.Atoi(m[2])
 	require.Less(t, kept, total, "shards of other services pruned:\n%s", plan)
 }
+
+// TestHostBloomUnderCollation checks that batches with too many hosts for
+// an exact list (a bloom filter) are still pruned by a host literal in
+// another spelling, and that the batch holding the host is kept.
+func TestHostBloomUnderCollation(t *testing.T) {
+	var data bytes.Buffer
+	const rows, hosts = 9000, 3000
+	for i := range rows {
+		fmt.Fprintf(&data, `{"ts":%q,"message":"m","host":"Hôst-%d"}`+"\n",
+			dataStart.Add(time.Duration(i)*time.Second).Format(time.RFC3339), (i*7)%hosts)
+	}
+	db := startLogq(t, data.Bytes(), logqConfig{shards: 1, bucket: 24 * time.Hour, batchRows: 1500, appendLines: 3000})
+	want := 0
+	for i := range rows {
+		if (i*7)%hosts == 17 {
+			want++
+		}
+	}
+	q := "SELECT COUNT(*) FROM logs WHERE host = 'HOST-17'"
+	require.Equal(t, [][]string{{strconv.Itoa(want)}}, queryStrings(t, db, q))
+	plan := strings.Join(slices.Concat(queryStrings(t, db, "EXPLAIN PLAN "+q)...), "\n")
+	m := regexp.MustCompile(`batches (\d+)/(\d+)`).FindStringSubmatch(plan)
+	require.NotNil(t, m, plan)
+	kept, _ := strconv.Atoi(m[1])
+	total, _ := strconv.Atoi(m[2])
+	require.Equal(t, 6, total, plan)
+	require.Less(t, kept, total, "bloom filters rule batches out:\n%s", plan)
+	require.Positive(t, kept, plan)
+}
