@@ -100,6 +100,10 @@ func conformanceCases(t *testing.T, zone string) []clientCase {
 			// n is 0..499 in the 500 filler rows: sum 124,750, mean 249.5.
 			sql:  "SELECT SUM(n), AVG(n), AVG(n) * 2, MIN(n), MAX(n) FROM logs",
 			want: [][]string{{"124750", "249.5000", "499.0000", "0", "499"}}},
+		{name: "level and service compare case-insensitively", zone: zone,
+			// The 500 filler rows have level DEBUG and service c.
+			sql:  "SELECT COUNT(*), COUNT(DISTINCT level), MIN(service) FROM logs WHERE level = 'debug' AND service IN ('C', 'x')",
+			want: [][]string{{"500", "1", "c"}}},
 		{name: "SUM and AVG of DISTINCT integers are DECIMAL", zone: zone,
 			// d is n % 7: distinct values 0..6.
 			sql:  "SELECT SUM(DISTINCT d), AVG(DISTINCT d), SUM(d), AVG(d) FROM logs",
