@@ -231,9 +231,19 @@ func (t *aggTable) accsOf(g int) []acc {
 	return t.accs[g*n : (g+1)*n]
 }
 
-// mergeFrom adds the groups of o into t, translating string codes; keys
-// of the kinds in final are mapped through finalKey first.
+// mergeFrom adds the groups of o into t, translating string codes (each
+// of o's once); keys of the kinds in final are mapped through finalKey
+// first.
 func (t *aggTable) mergeFrom(o *aggTable, final bool) {
+	var trans [maxAggKeys][]int64 // per string key: o's code → t's, -1 until looked up
+	for k := range t.q.keys {
+		if t.q.keys[k].kind == keyString {
+			trans[k] = make([]int64, len(o.dicts[k].vals))
+			for c := range trans[k] {
+				trans[k][c] = -1
+			}
+		}
+	}
 	for g, tup := range o.tuples {
 		var nt groupTuple
 		for k := range t.q.keys {
@@ -241,7 +251,10 @@ func (t *aggTable) mergeFrom(o *aggTable, final bool) {
 			switch {
 			case key.kind == keyString:
 				if v := o.dicts[k].vals[tup[k]]; v != nil {
-					nt[k] = t.dicts[k].code(*v, true)
+					if trans[k][tup[k]] < 0 {
+						trans[k][tup[k]] = t.dicts[k].code(*v, true)
+					}
+					nt[k] = trans[k][tup[k]]
 				}
 			case final && key.kind == keyLocal:
 				nt[k] = key.identity(tup[k])

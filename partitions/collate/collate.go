@@ -21,8 +21,10 @@ var (
 	// asciiOf maps a weight that some ASCII character has to that character,
 	// the lower-case letter for letters.
 	asciiOf = map[int32]byte{}
-	// own[c] reports that the ASCII character c is its own key.
-	own [utf8.RuneSelf]bool
+	// own[c] reports that the ASCII character c is its own key; keyOf[c]
+	// is its key, so that ASCII text keys without a lookup of weights.
+	own   [utf8.RuneSelf]bool
+	keyOf [utf8.RuneSelf]byte
 )
 
 func init() {
@@ -33,7 +35,8 @@ func init() {
 		}
 	}
 	for c := range own {
-		own[c] = asciiOf[weight(rune(c))] == byte(c)
+		keyOf[c] = asciiOf[weight(rune(c))]
+		own[c] = keyOf[c] == byte(c)
 	}
 }
 
@@ -43,11 +46,7 @@ func isLower(c byte) bool { return 'a' <= c && c <= 'z' }
 func AppendKey(dst, s []byte) []byte {
 	for len(s) > 0 {
 		if c := s[0]; c < utf8.RuneSelf {
-			if own[c] {
-				dst = append(dst, c)
-			} else {
-				dst = append(dst, asciiOf[weight(rune(c))])
-			}
+			dst = append(dst, keyOf[c])
 			s = s[1:]
 			continue
 		}
