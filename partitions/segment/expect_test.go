@@ -172,7 +172,9 @@ func expectStats(b *columns.Batch, fields []expField, batchRows, bpk int) *Stats
 }
 
 // expectStatsVersion is expectStats as stats version v writes them: before
-// version 3 the bloom filters of service and host hold the values only.
+// version 3 the bloom filters of service and host hold the values only;
+// before version 2 there are no tuple counts and no value lists of dynamic
+// columns.
 func expectStatsVersion(b *columns.Batch, fields []expField, batchRows, bpk, v int) *Stats {
 	n := b.Len()
 	st := &Stats{Rows: int64(n), MinTS: b.TS[0], MaxTS: b.TS[n-1]}
@@ -190,6 +192,12 @@ func expectStatsVersion(b *columns.Batch, fields []expField, batchRows, bpk, v i
 	for lo := 0; lo < n; lo += batchRows {
 		hi := min(lo+batchRows, n)
 		bs := expectBatch(b, fields, lo, hi, bpk, v >= 3)
+		if v < 2 {
+			bs.Tuples = nil
+			for j := range bs.Dynamic {
+				bs.Dynamic[j].HasValues, bs.Dynamic[j].Values = false, nil
+			}
+		}
 		st.RawBytes += bs.RawBytes
 		st.Batches = append(st.Batches, bs)
 	}
