@@ -338,13 +338,10 @@ func (c compiler) tsMicros(v any) (int64, bool) {
 }
 
 // bytewise reports whether go-mysql-server compares a and b as bytes: under
-// the default utf8mb4_0900_bin (NO PAD) or binary. A COLLATE clause naming a
-// case-insensitive or PAD SPACE collation leaves the comparison unclaimed.
+// utf8mb4_0900_bin (NO PAD) or binary. Ranges are claimed only then.
 func (c compiler) bytewise(a, b sql.Expression) bool {
-	ac, acoer := sql.GetCoercibility(c.ctx, a)
-	bc, bcoer := sql.GetCoercibility(c.ctx, b)
-	coll, _ := sql.ResolveCoercibility(ac, acoer, bc, bcoer)
-	return coll == sql.Collation_utf8mb4_0900_bin || coll == sql.Collation_binary
+	folded, ok := c.equality(a, b)
+	return ok && !folded
 }
 
 // equality reports how go-mysql-server tests a = b: bytewise (folded false)
