@@ -12,7 +12,6 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
 
-	"logq/partitions/collate"
 	"logq/partitions/columns"
 )
 
@@ -371,11 +370,7 @@ func (r recogniser) stringColumn(col int) (acc stringAccessor, folded, ok bool) 
 	if !ok || col == colTS {
 		return stringAccessor{}, false, false
 	}
-	switch st.Collation() {
-	case sql.Collation_utf8mb4_0900_bin, sql.Collation_binary:
-	case collate.ID:
-		folded = true
-	default:
+	if folded, ok = comparedBy(st.Collation()); !ok {
 		return stringAccessor{}, false, false
 	}
 	if col < numCore {
@@ -519,7 +514,7 @@ func (r recogniser) aggregate(e sql.Expression) (aggFn, bool) {
 		return fn, op != opSum && op != opAvg
 	case col < numCore:
 		acc, folded, ok := r.stringColumn(col)
-		fn.arg, fn.col, fn.folded = argString, acc, folded || fn.folded
+		fn.arg, fn.col, fn.folded = argString, acc, folded
 		return fn, ok && !numeric
 	}
 	d := r.t.dyn[col-numCore]
@@ -531,7 +526,7 @@ func (r recogniser) aggregate(e sql.Expression) (aggFn, bool) {
 		fn.arg = argFloat
 	case columns.TypeString:
 		acc, folded, ok := r.stringColumn(col)
-		fn.arg, fn.col, fn.folded = argString, acc, folded || fn.folded
+		fn.arg, fn.col, fn.folded = argString, acc, folded
 		return fn, ok && !numeric
 	default: // BOOLEAN: counted by its text
 		fn.arg = argString

@@ -351,7 +351,16 @@ func (c compiler) bytewise(a, b sql.Expression) bool {
 func (c compiler) equality(a, b sql.Expression) (folded, ok bool) {
 	ac, acoer := sql.GetCoercibility(c.ctx, a)
 	bc, bcoer := sql.GetCoercibility(c.ctx, b)
-	switch coll, _ := sql.ResolveCoercibility(ac, acoer, bc, bcoer); coll {
+	coll, _ := sql.ResolveCoercibility(ac, acoer, bc, bcoer)
+	return comparedBy(coll)
+}
+
+// comparedBy reports how logq compares strings under coll: as bytes
+// (folded false) under a binary collation, by collation key (folded) under
+// utf8mb4_0900_ai_ci; ok is false for any other collation, which logq
+// leaves to go-mysql-server.
+func comparedBy(coll sql.CollationID) (folded, ok bool) {
+	switch coll {
 	case sql.Collation_utf8mb4_0900_bin, sql.Collation_binary:
 		return false, true
 	case collate.ID:
