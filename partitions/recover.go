@@ -44,13 +44,10 @@ func (s *Store) loadPartitions() error {
 			s.quarantine(dir, err)
 			continue
 		}
-		s.mu.parts[k] = p
-		if len(p.segs) > 0 {
-			s.obs.SegmentsChanged(k, p.segs, nil)
-			for _, seg := range p.segs {
-				s.noteColumnsLocked(seg.Stats.Columns)
-				s.obs.ColumnsSeen(seg.Stats.Columns)
-			}
+		s.addPartitionLocked(p)
+		for _, seg := range p.segs {
+			s.noteColumnsLocked(seg.Stats.Columns)
+			s.obs.ColumnsSeen(seg.Stats.Columns)
 		}
 	}
 	return nil

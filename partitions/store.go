@@ -266,12 +266,22 @@ func (s *Store) partitionLocked(k Key) *partition {
 	p := s.mu.parts[k]
 	if p == nil {
 		p = &partition{key: k, dir: s.path(partsDirName, k.DirName()), man: &manifest{NextID: 1}}
-		s.mu.parts[k] = p
-		// Announce the partition now so that plans list it while its rows
-		// are only buffered. The observer never calls back into the store.
-		s.obs.SegmentsChanged(k, nil, nil)
+		s.addPartitionLocked(p)
 	}
 	return p
+}
+
+// addPartitionLocked makes p one of the store's partitions and announces it
+// with its segments, even when it has none: plans list only the partitions
+// the observer knows, so the rows buffered in a partition it was never told
+// of would be invisible to queries until its next flush. (A partition
+// directory left without segments by a crash during its first flush was once
+// loaded unannounced, and the rows replayed into it then answered no query.)
+// The observer never calls back into the store. REQUIRES: mu held (or
+// recovery, which runs alone).
+func (s *Store) addPartitionLocked(p *partition) {
+	s.mu.parts[p.key] = p
+	s.obs.SegmentsChanged(p.key, p.segs, nil)
 }
 
 // routedRows is the part of an appended batch that goes to one partition.
