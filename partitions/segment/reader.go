@@ -298,6 +298,9 @@ func (r *Reader) readRecord(i int) (arrow.RecordBatch, error) {
 	g := i + 1 // region of batch i
 	if err := r.src.pinRegion(g); err != nil {
 		r.arrows.put(fr)
+		if errors.Is(err, ErrCorrupt) {
+			err = &BatchError{Batch: i, Err: err}
+		}
 		return nil, err
 	}
 	rec, err := r.decodeRecord(fr, i, g)
@@ -308,7 +311,9 @@ func (r *Reader) readRecord(i int) (arrow.RecordBatch, error) {
 		}
 	}
 	if err != nil {
-		return nil, corruptErr(r.path, r.regions[g].off, fmt.Sprintf("batch %d", i), err)
+		// The block's checksum held, so its bytes are what the writer
+		// wrote; they still concern this batch alone.
+		return nil, &BatchError{Batch: i, Err: corruptErr(r.path, r.regions[g].off, fmt.Sprintf("batch %d", i), err)}
 	}
 	return rec, nil
 }

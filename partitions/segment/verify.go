@@ -21,33 +21,53 @@ import (
 // error (os.ErrNotExist for a missing file). It never panics on file bytes.
 // Safe for concurrent use, also with Readers of the same file.
 func Verify(path string) error {
+	bad, err := VerifyBatches(path)
+	if err == nil && len(bad) > 0 {
+		err = bad[0]
+	}
+	return err
+}
+
+// VerifyBatches is Verify telling damage to single record batches apart
+// from damage to the file: it checks every region, and returns the batches
+// whose block fails its checksum, in order, each a *BatchError, when the
+// trailer, the stats block and the meta head and tail are intact (then every
+// other batch reads). Damage to any of those, or an I/O error, is err, and
+// the list is then nil: no batch of the file can be trusted to read.
+func VerifyBatches(path string) ([]*BatchError, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("open segment: %w", err)
+		return nil, fmt.Errorf("open segment: %w", err)
 	}
 	defer f.Close()
 	return verifyFile(f, path, make([]byte, verifyChunkBytes))
 }
 
-// verifyFile is Verify on an open file, reading through buf.
-func verifyFile(f *os.File, path string, buf []byte) error {
+// verifyFile is VerifyBatches on an open file, reading through buf.
+func verifyFile(f *os.File, path string, buf []byte) ([]*BatchError, error) {
 	if len(buf) == 0 {
 		panic("BUG: segment.verifyFile needs a non-empty buffer")
 	}
 	t, st, blocks, err := readStats(f, path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	regions, err := arrowRegions(path, t, st, blocks)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var bad []*BatchError
 	for i, g := range regions {
-		if err := verifyRegion(f, path, g, regionName(i, len(regions)), buf); err != nil {
-			return err
+		err := verifyRegion(f, path, g, regionName(i, len(regions)), buf)
+		switch {
+		case err == nil:
+		case i > 0 && i < len(regions)-1 && errors.Is(err, ErrCorrupt):
+			bad = append(bad, &BatchError{Batch: i - 1, Err: err})
+		default:
+			return nil, err
 		}
 	}
-	return nil
+	return bad, nil
 }
 
 // verifyRegion computes the CRC32C of region g piece by piece through buf

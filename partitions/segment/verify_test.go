@@ -77,7 +77,10 @@ func TestVerify(t *testing.T) {
 			for _, bufSize := range []int{7, 4096} {
 				f, ferr := os.Open(path)
 				require.NoError(t, ferr)
-				small := verifyFile(f, path, make([]byte, bufSize))
+				bad, small := verifyFile(f, path, make([]byte, bufSize))
+				if small == nil && len(bad) > 0 {
+					small = bad[0]
+				}
 				require.NoError(t, f.Close())
 				require.Equal(t, fmt.Sprint(err), fmt.Sprint(small), "buffer of %d bytes", bufSize)
 			}
@@ -114,4 +117,82 @@ func regionAt(regions []region, off int) int64 {
 		}
 	}
 	panic(fmt.Sprintf("BUG: offset %d outside the arrow regions", off))
+}
+
+// TestVerifyBatches checks that VerifyBatches tells damage to single record
+// batches from damage to the file, and agrees with reading: every batch it
+// lists fails Rows with a BatchError naming that batch, every other batch
+// reads, and damage outside the blocks is an error for the whole file.
+func TestVerifyBatches(t *testing.T) {
+	fx := newCorruptFixture(t)
+	regions := fileRegions(t, fx.file)
+	require.Len(t, regions, 5, "head, three batches, tail")
+	blockMid := func(b int) int { g := regions[1+b]; return int(g.off + g.len/2) }
+	head, tail, stats := fx.regions["arrow head"], fx.regions["arrow tail"], fx.regions["stats"]
+	size := len(fx.file)
+	cases := []struct {
+		name  string
+		flips []int
+		want  []int // damaged batches; nil with whole set: the file
+		whole bool
+	}{
+		{name: "intact"},
+		{name: "first batch", flips: []int{blockMid(0)}, want: []int{0}},
+		{name: "middle batch", flips: []int{blockMid(1)}, want: []int{1}},
+		{name: "first and last batch", flips: []int{blockMid(0), blockMid(2)}, want: []int{0, 2}},
+		{name: "first byte of a block", flips: []int{int(regions[2].off)}, want: []int{1}},
+		{name: "meta head", flips: []int{head[1] / 2}, whole: true},
+		{name: "meta tail", flips: []int{(tail[0] + tail[1]) / 2}, whole: true},
+		{name: "stats block", flips: []int{(stats[0] + stats[1]) / 2}, whole: true},
+		{name: "trailer", flips: []int{size - trailerSize + trArrowLen}, whole: true},
+		{name: "a batch and the tail", flips: []int{blockMid(1), (tail[0] + tail[1]) / 2}, whole: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			file := append([]byte(nil), fx.file...)
+			for _, off := range tc.flips {
+				file[off] ^= 0x40
+			}
+			path := writeFile(t, file)
+			bad, err := VerifyBatches(path)
+			if tc.whole {
+				require.ErrorIs(t, err, ErrCorrupt)
+				_, isBatch := DamagedBatch(err)
+				require.False(t, isBatch, "damage outside the blocks is the file's: %v", err)
+				require.Nil(t, bad)
+				return
+			}
+			require.NoError(t, err)
+			var got []int
+			for _, be := range bad {
+				require.ErrorIs(t, be, ErrCorrupt)
+				require.ErrorContains(t, be, path)
+				require.ErrorContains(t, be, fmt.Sprintf("offset %d:", regions[1+be.Batch].off))
+				got = append(got, be.Batch)
+			}
+			require.Equal(t, tc.want, got)
+			if len(bad) > 0 {
+				require.Equal(t, bad[0].Error(), Verify(path).Error(), "Verify reports the first")
+			} else {
+				require.NoError(t, Verify(path))
+			}
+
+			r, err := Open(path)
+			require.NoError(t, err, "the file opens: only blocks are damaged")
+			defer r.Close()
+			var failed []int
+			for i := range r.NumBatches() {
+				_, err := r.Rows(i)
+				if err == nil {
+					continue
+				}
+				require.ErrorIs(t, err, ErrCorrupt)
+				b, ok := DamagedBatch(err)
+				require.True(t, ok, "%v", err)
+				require.Equal(t, i, b)
+				failed = append(failed, i)
+			}
+			require.Equal(t, tc.want, failed, "reading agrees with VerifyBatches")
+		})
+	}
 }
