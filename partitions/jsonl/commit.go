@@ -53,6 +53,7 @@ func (p *Parser) commit(dst *columns.Batch, ts int64) {
 	appendCore(&dst.Host, &p.core[coreHost-coreLevel])
 	appendCore(&dst.TraceID, &p.core[coreTraceID-coreLevel])
 	appendCore(&dst.Message, &p.core[coreMessage-coreLevel])
+	p.dupKeys += int64(p.coreDups)
 	if len(p.fields) > 0 {
 		p.commitFields(dst, row)
 	}
@@ -131,6 +132,7 @@ func (p *Parser) claim(slot, i, ncols int32) {
 	c := &p.claims[slot]
 	if c.serial == p.serial {
 		c.last = i
+		p.dupKeys++
 		return
 	}
 	col := slot

@@ -51,10 +51,20 @@
 // by unicode.ToLower.
 //
 // Nested objects are flattened with dots: {"http":{"Status":200}} fills the
-// column http.status. Empty objects contribute nothing. When a name occurs
-// more than once in a line, also after lower-casing or flattening ({"a":1,
-// "A":2} or {"a.b":1,"a":{"b":2}}), the value that comes last wins, leaf by
-// leaf.
+// column http.status. Empty objects contribute nothing.
+//
+// # Duplicate keys
+//
+// When a name occurs more than once in a line, also after lower-casing or
+// flattening ({"a":1,"A":2} or {"a":{"b":1},"a.b":2}), the value that comes
+// last wins, as MySQL's JSON type keeps the last of duplicate keys. This
+// holds for core fields too: {"ts":A,"ts":B} has ts B, and a later null
+// makes the field NULL. The line is accepted, and every overwritten field
+// is counted (Parser.DuplicateKeys; the server exports the count as
+// logq_ingest_duplicate_keys_total), so that a sender emitting them can be
+// found. Duplicates are resolved leaf by leaf, because every leaf is its own
+// column: {"a":{"b":1},"a":{"c":2}} stores a.b = 1 and a.c = 2 and counts
+// nothing, where MySQL would keep only the second object.
 //
 // # Core fields
 //

@@ -110,6 +110,15 @@ type Parser struct {
 	ts      tsValue
 	core    [numStringCores]coreValue
 	fields  []field
+	// coreSeen has bit c set once core field c occurred in the line, and
+	// coreDups counts its repeats, so that they count as duplicate keys
+	// once the line is accepted.
+	coreSeen uint8
+	coreDups int
+
+	// dupKeys counts the overwritten fields of accepted lines (see
+	// DuplicateKeys).
+	dupKeys int64
 
 	// What commitFields knows of the destination batch (see bind).
 	dst      *columns.Batch
@@ -201,6 +210,14 @@ func (p *Parser) Parse(data []byte, firstLine int, dst *columns.Batch) (accepted
 // any line.
 var utf8BOM = []byte("\xef\xbb\xbf")
 
+// DuplicateKeys returns the number of fields the parser's accepted lines
+// held that a later field of the same name overwrote, since NewParser: a
+// repeated core field (ts, level, ...) counts once per repeat, and so does a
+// repeated leaf name, also after lower-casing and flattening ({"A":1,"a":2}
+// or {"a":{"b":1},"a.b":2}). The last value is the one stored (see the
+// package documentation). Rejected lines do not count.
+func (p *Parser) DuplicateKeys() int64 { return p.dupKeys }
+
 // release drops the scratch row's references into the caller's data, so
 // that an idle parser does not keep a request body alive.
 func (p *Parser) release() {
@@ -249,6 +266,7 @@ func (p *Parser) resetLine(line []byte) {
 	p.ts = tsValue{}
 	p.core = [numStringCores]coreValue{}
 	p.fields = p.fields[:0]
+	p.coreSeen, p.coreDups = 0, 0
 }
 
 // notObject describes a line that does not hold a JSON object.
@@ -384,6 +402,11 @@ func (p *Parser) scanKeySlow(pos int) ([]byte, int, error) {
 func (p *Parser) parseCore(c int, pos int) (int, error) {
 	if err := p.countField(); err != nil {
 		return 0, err
+	}
+	if bit := uint8(1) << c; p.coreSeen&bit != 0 {
+		p.coreDups++
+	} else {
+		p.coreSeen |= bit
 	}
 	if c == coreTS {
 		return p.parseTS(pos)

@@ -386,3 +386,51 @@ func TestParseByteOrderMark(t *testing.T) {
 	require.Equal(t, []LineError{{Line: 4, Reason: `invalid JSON at byte 6: unexpected byte 0xef, expected a value`}}, errs)
 	require.Equal(t, map[string]any{"a": "\ufeff"}, rowAt(b, 1).Dyn)
 }
+
+// TestParseDuplicateKeys checks the duplicate-key rule: the last value of a
+// repeated name is stored, as MySQL's JSON type keeps it, and every
+// overwritten field of an accepted line is counted.
+func TestParseDuplicateKeys(t *testing.T) {
+	t0 := micros(t, "2026-11-03T08:00:00Z")
+	tests := []struct {
+		name  string
+		lines string
+		dups  int64
+		want  []row // the accepted rows
+	}{
+		{"no duplicates", `{` + tsField + `,"a":1,"b":{"c":2}}`, 0,
+			[]row{{TS: t0, Dyn: map[string]any{"a": int64(1), "b.c": int64(2)}}}},
+		{"repeated dynamic field", `{` + tsField + `,"a":1,"a":2,"a":"three"}`, 2,
+			[]row{{TS: t0, Dyn: map[string]any{"a": "three"}}}},
+		{"repeated ts keeps the last", `{"ts":"2026-11-03T07:00:00Z","ts":"2026-11-03T08:00:00Z"}`, 1,
+			[]row{{TS: t0, Dyn: map[string]any{}}}},
+		{"repeated level, message, trace_id", `{` + tsField + `,"level":"debug","level":"error","message":"a","Message":"b","trace_id":"x","trace_id":null}`, 3,
+			[]row{{TS: t0, Level: "ERROR", Message: "b", Dyn: map[string]any{}}}},
+		{"case-folded names", `{` + tsField + `,"A":1,"a":2}`, 1,
+			[]row{{TS: t0, Dyn: map[string]any{"a": int64(2)}}}},
+		{"flattened name then dotted name", `{` + tsField + `,"a":{"b":1},"a.b":2}`, 1,
+			[]row{{TS: t0, Dyn: map[string]any{"a.b": int64(2)}}}},
+		{"dotted name then flattened name", `{` + tsField + `,"a.b":1,"a":{"b":2}}`, 1,
+			[]row{{TS: t0, Dyn: map[string]any{"a.b": int64(2)}}}},
+		{"repeated object merges leaf by leaf", `{` + tsField + `,"a":{"b":1},"a":{"c":2}}`, 0,
+			[]row{{TS: t0, Dyn: map[string]any{"a.b": int64(1), "a.c": int64(2)}}}},
+		{"null last stores NULL", `{` + tsField + `,"a":1,"a":null}`, 1,
+			[]row{{TS: t0, Dyn: map[string]any{}}}},
+		{"rejected lines do not count", `{"ts":"bad","a":1,"a":2}` + "\n" + `{` + tsField + `,"a":1,"a":2,"a":3}`, 2,
+			[]row{{TS: t0, Dyn: map[string]any{"a": int64(3)}}}},
+		{"counts add up over lines", `{` + tsField + `,"x":1,"x":2}` + "\n" + `{` + tsField + `,"ts":1793692800,"x":3}`, 2,
+			[]row{{TS: t0, Dyn: map[string]any{"x": int64(2)}}, {TS: t0, Dyn: map[string]any{"x": int64(3)}}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := NewParser(Options{})
+			var b columns.Batch
+			n, _ := p.Parse([]byte(tc.lines), 1, &b)
+			require.Equal(t, len(tc.want), n)
+			for i, w := range tc.want {
+				require.Equal(t, w, rowAt(&b, i), "row %d", i)
+			}
+			require.Equal(t, tc.dups, p.DuplicateKeys())
+		})
+	}
+}
