@@ -21,4 +21,16 @@
 // partition's manifest together with the WAL generation it covers, and only
 // then deletes the WAL files. Replay skips WAL records a partition's manifest
 // already covers, so a crash at any point neither loses nor duplicates rows.
+//
+// Damage is contained to what is damaged (damage.go). Every record batch of
+// a segment has its own checksum, so when the scrub, a query or a
+// compaction finds one that fails while the segment's trailer, stats block
+// and Arrow metadata are intact, only that batch is set aside
+// (Segment.BadBatches): plans skip it and the rest of the segment answers.
+// Damage to those shared parts takes the whole segment, which moves to
+// quarantine/. Both are recorded in the partition's manifest, so they are
+// known again right after a restart, and both are listed (Damage) with the
+// time range and rows they held, so that the engine can warn every query
+// whose range they overlap. Nothing is repaired in place: the lost rows
+// come back only by re-ingesting their time range.
 package partitions

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"logq/partitions/columns"
+	"logq/partitions/segment"
 )
 
 // maintenanceLoop runs compaction and retention every compactInterval.
@@ -67,7 +68,7 @@ func (s *Store) compactPartition(p *partition) (int, error) {
 	}
 	rows, level, err := readSegments(run)
 	if err != nil {
-		return 0, err
+		return 0, s.compactionReadFailed(p, run, err)
 	}
 	first := run[0]
 	path := filepath.Join(p.dir, segmentFileName(first.ID, level+1))
@@ -103,15 +104,46 @@ func (s *Store) compactPartition(p *partition) (int, error) {
 	return 1, nil
 }
 
+// compactionReadFailed handles a failed read of the inputs of a merge. A
+// damaged input is set aside as the scrub would (its damaged batch, or the
+// whole segment) and the merge is given up without an error, so that
+// compaction goes on with the other partitions; pickCompactionRun leaves
+// segments with damaged batches out from then on. REQUIRES: p.fmu held.
+func (s *Store) compactionReadFailed(p *partition, run []*Segment, err error) error {
+	var re *runReadError
+	if !errors.As(err, &re) || !errors.Is(err, segment.ErrCorrupt) {
+		return err
+	}
+	if bi, ok := segment.DamagedBatch(err); ok {
+		if added := re.seg.markBad([]BadBatch{{Batch: bi, Reason: err.Error()}}); len(added) > 0 {
+			return s.recordBadLocked(p, re.seg, added)
+		}
+		return nil
+	}
+	_, err = s.retireDamagedLocked(p, re.seg, err)
+	return err
+}
+
+// runReadError is a failed read of seg, an input of a merge.
+type runReadError struct {
+	seg *Segment
+	err error
+}
+
+func (e *runReadError) Error() string { return e.err.Error() }
+func (e *runReadError) Unwrap() error { return e.err }
+
 // pickCompactionRun returns the first run of at least compactMinSegments
 // consecutive small segments whose rows fit compactTargetRows. Only
 // consecutive IDs are merged, and the result keeps the first ID, so rows with
 // equal ts keep their place in the total order (ts, partition, segment, row).
+// A segment with damaged batches is never merged: it stays as it is, with its
+// damage listed, until retention drops it.
 func pickCompactionRun(segs []*Segment) []*Segment {
 	var run []*Segment
 	var rows int64
 	for _, seg := range segs {
-		small := seg.Stats.Rows < compactTargetRows/2
+		small := seg.Stats.Rows < compactTargetRows/2 && seg.BadBatches() == nil
 		if !small || rows+seg.Stats.Rows > compactTargetRows {
 			if len(run) >= compactMinSegments {
 				return run
@@ -139,12 +171,12 @@ func readSegments(run []*Segment) (*columns.Batch, int, error) {
 		level = max(level, segmentLevel(seg.Path))
 		r, err := seg.Reader()
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, &runReadError{seg: seg, err: err}
 		}
 		for i := 0; i < r.NumBatches(); i++ {
 			b, err := r.Rows(i)
 			if err != nil {
-				return nil, 0, fmt.Errorf("read %s batch %d: %w", seg.Path, i, err)
+				return nil, 0, &runReadError{seg: seg, err: fmt.Errorf("read %s batch %d: %w", seg.Path, i, err)}
 			}
 			parts = append(parts, b)
 		}
@@ -235,6 +267,7 @@ func (s *Store) dropPartition(p *partition) error {
 		seg.DecRef()
 	}
 	p.segs = nil
+	s.publishLost() // its damaged segments go with it
 	removeDroppedDir(p.dir, s.cfg.log)
 	s.cfg.log.Info("retention dropped partition", "partition", p.key.DirName())
 	return nil

@@ -28,6 +28,9 @@ type manifest struct {
 	NextID uint64 `json:"next_segment_id"`
 	// Segments are the live segments in ID order.
 	Segments []manifestSegment `json:"segments"`
+	// Lost are the segments set aside whole as damaged (Damage): no longer
+	// live, still listed so that queries over their time range are warned.
+	Lost []manifestLost `json:"damaged_segments,omitempty"`
 }
 
 type manifestSegment struct {
@@ -37,6 +40,27 @@ type manifestSegment struct {
 	Bytes int64  `json:"bytes"`
 	MinTS int64  `json:"min_ts"`
 	MaxTS int64  `json:"max_ts"`
+	// Damaged are the record batches that failed verification, in
+	// increasing order; queries skip them.
+	Damaged []manifestBadBatch `json:"damaged_batches,omitempty"`
+}
+
+// manifestBadBatch is a BadBatch on disk.
+type manifestBadBatch struct {
+	Batch  int    `json:"batch"`
+	Reason string `json:"reason"`
+}
+
+// manifestLost is a segment set aside whole: its former manifest entry,
+// why, and where its file went (empty when there was no file to move).
+type manifestLost struct {
+	ID          uint64 `json:"id"`
+	File        string `json:"file"`
+	Rows        int64  `json:"rows"`
+	MinTS       int64  `json:"min_ts"`
+	MaxTS       int64  `json:"max_ts"`
+	Reason      string `json:"reason"`
+	Quarantined string `json:"quarantined_as,omitempty"`
 }
 
 // encodeManifest renders m as its file bytes: a header line
@@ -77,6 +101,11 @@ func decodeManifest(path string, data []byte) (*manifest, error) {
 	for i, s := range m.Segments {
 		if s.ID >= m.NextID || (i > 0 && s.ID <= m.Segments[i-1].ID) {
 			return nil, fmt.Errorf("%w: manifest %s: segment ids out of order", ErrCorrupt, path)
+		}
+		for j, d := range s.Damaged {
+			if d.Batch < 0 || (j > 0 && d.Batch <= s.Damaged[j-1].Batch) {
+				return nil, fmt.Errorf("%w: manifest %s: damaged batches of segment %d out of order", ErrCorrupt, path, s.ID)
+			}
 		}
 	}
 	return &m, nil

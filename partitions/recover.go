@@ -83,20 +83,27 @@ func (s *Store) loadPartition(k Key, dir string) (*partition, error) {
 			s.quarantine(path, errors.New("segment not listed in the manifest"))
 		}
 	}
-	changed := false
+	// Lost entries whose quarantined file is gone were acknowledged.
+	lost, changed := s.keepLost(man.Lost)
 	kept := man.Segments[:0:0]
 	for _, ms := range man.Segments {
 		path := filepath.Join(dir, ms.File)
 		st, err := segment.ReadStats(path)
 		if err != nil {
+			lost = append(lost, s.lostEntry(p, ms, err))
 			s.quarantine(path, err)
 			s.quarantined.Add(1)
 			changed = true
 			continue
 		}
 		kept = append(kept, ms)
-		p.segs = append(p.segs, NewSegment(k, ms.ID, path, st, s.releaseSegment))
+		seg := NewSegment(k, ms.ID, path, st, s.releaseSegment)
+		for _, d := range ms.Damaged {
+			seg.markBad([]BadBatch{BadBatch(d)})
+		}
+		p.segs = append(p.segs, seg)
 	}
+	man.Lost = lost
 	if changed {
 		man.Segments = kept
 		if err := writeFileAtomic(filepath.Join(dir, manifestFileName), encodeManifest(man)); err != nil {

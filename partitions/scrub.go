@@ -11,17 +11,22 @@ import (
 	"logq/partitions/segment"
 )
 
-// Scrub verifies every checksum of every live segment (segment.Verify), one
-// segment at a time, and quarantines each damaged one: it leaves its
-// partition's manifest and the observer's view at once, and its file moves to
-// DATA/quarantine/<partition>/ when the last reader lets go of it, so reads
-// already running keep their file. Segments that compaction or retention
-// retire meanwhile are skipped. After each segment it rests for as long as
-// the check took (scrubRestRatio), leaving most of the machine to queries and
-// ingest.
+// Scrub verifies every checksum of every live segment
+// (segment.VerifyBatches), one segment at a time, and contains the damage it
+// finds to what is damaged. A record batch whose block fails its checksum is
+// set aside alone (Segment.BadBatches, recorded in the manifest): plans skip
+// it and the rest of the segment still answers. Damage to the trailer, the
+// stats block or the Arrow metadata takes the whole segment: it leaves its
+// partition's manifest (which lists it as a damaged segment instead) and the
+// observer's view at once, and its file moves to DATA/quarantine/<partition>/
+// when the last reader lets go of it, so reads already running keep their
+// file. Segments that compaction or retention retire meanwhile are skipped.
+// After each segment it rests for as long as the check took
+// (scrubRestRatio), leaving most of the machine to queries and ingest.
 //
-// It returns the number of segments it quarantined, and the errors of
-// segments it could not read (which stay live) joined. It stops early with
+// It returns the number of segments in which it found new damage (whole or
+// in batches), and the errors of segments it could not read (which stay
+// live) joined. It stops early with
 // context.Cause(ctx) when ctx is cancelled, ErrClosed when the store closes,
 // and an ErrFailed error when a manifest fsync fails. The store runs it once
 // in the background after Open unless WithScrub(false); it is safe to call
@@ -122,11 +127,13 @@ func (s *Store) scrubSegment(p *partition, seg *Segment) (bool, error) {
 	if seg.Retired() {
 		return false, nil
 	}
-	err := segment.Verify(seg.Path)
+	bad, err := segment.VerifyBatches(seg.Path)
 	s.scrubbed.Add(1)
 	switch {
-	case err == nil:
+	case err == nil && len(bad) == 0:
 		return false, nil
+	case err == nil:
+		return s.setBatchesAside(p, seg, bad)
 	case !errors.Is(err, segment.ErrCorrupt):
 		return false, fmt.Errorf("scrub: %w", err) // the error names the file
 	}
@@ -134,14 +141,20 @@ func (s *Store) scrubSegment(p *partition, seg *Segment) (bool, error) {
 }
 
 // retireDamaged removes seg, which failed verification, from p: from the
-// manifest first (after a crash the file is then unlisted, and start-up
-// quarantines it), then from the observer's view and the live list, the way
-// compaction retires its inputs. Its file moves to quarantine when the last
-// reference goes. A segment that compaction or retention retired since the
-// check is theirs, and is left alone.
+// manifest first, which lists it as a damaged segment instead (after a
+// crash the file is then unlisted, and start-up quarantines it), then from
+// the observer's view and the live list, the way compaction retires its
+// inputs. Its file moves to quarantine when the last reference goes. A
+// segment that compaction or retention retired since the check is theirs,
+// and is left alone.
 func (s *Store) retireDamaged(p *partition, seg *Segment, why error) (bool, error) {
 	p.fmu.Lock()
 	defer p.fmu.Unlock()
+	return s.retireDamagedLocked(p, seg, why)
+}
+
+// retireDamagedLocked is retireDamaged. REQUIRES: p.fmu held.
+func (s *Store) retireDamagedLocked(p *partition, seg *Segment, why error) (bool, error) {
 	i := slices.Index(p.segs, seg)
 	if p.dropped || i < 0 {
 		return false, nil
@@ -149,6 +162,9 @@ func (s *Store) retireDamaged(p *partition, seg *Segment, why error) (bool, erro
 	s.cfg.log.Error("segment failed verification; removing it from the manifest and quarantining it",
 		"partition", p.key.DirName(), "path", seg.Path, "reason", why)
 	man := p.man.clone()
+	if j := slices.IndexFunc(man.Segments, func(e manifestSegment) bool { return e.ID == seg.ID }); j >= 0 {
+		man.Lost = append(slices.Clip(man.Lost), s.lostEntry(p, man.Segments[j], why))
+	}
 	man.Segments = slices.DeleteFunc(man.Segments, func(e manifestSegment) bool { return e.ID == seg.ID })
 	if err := writeFileAtomic(filepath.Join(p.dir, manifestFileName), encodeManifest(man)); err != nil {
 		if errors.Is(err, errSync) {
@@ -165,5 +181,6 @@ func (s *Store) retireDamaged(p *partition, seg *Segment, why error) (bool, erro
 	seg.retired.Store(true)
 	seg.DecRef() // the store's; the caller still holds one
 	s.quarantined.Add(1)
+	s.publishLost()
 	return true, nil
 }

@@ -25,8 +25,9 @@ type Segment struct {
 	Stats *segment.Stats
 
 	refs    atomic.Int64
-	retired atomic.Bool    // set by compaction, retention and the scrub before they drop the store's reference
-	release func(*Segment) // called once when refs drops to zero
+	retired atomic.Bool                // set by compaction, retention and the scrub before they drop the store's reference
+	release func(*Segment)             // called once when refs drops to zero
+	bad     atomic.Pointer[[]BadBatch] // damaged batches (damage.go); written under mu
 
 	mu     sync.Mutex
 	reader *segment.Reader // opened on first use, closed on release

@@ -55,6 +55,8 @@ type Store struct {
 	// set aside as damaged (at start-up or by the scrub), since Open.
 	scrubbed    atomic.Int64
 	quarantined atomic.Int64
+
+	damage damageState // the segments set aside whole, for lock-free reads
 }
 
 // partition is one partition directory and its buffers.
@@ -104,6 +106,7 @@ func Open(dir string, opts ...Option) (s *Store, err error) {
 	if err := s.loadPartitions(); err != nil {
 		return nil, err
 	}
+	s.publishLost()
 	nextGen, err := s.replayWAL()
 	if err != nil {
 		return nil, err
