@@ -73,6 +73,7 @@ const (
 	lockFileName      = "LOCK"
 	manifestFileName  = "MANIFEST"
 	droppedFileName   = "DROPPED"
+	columnsFileName   = "COLUMNS"
 	segmentFileExt    = ".seg"
 	tempFileExt       = ".tmp"
 )

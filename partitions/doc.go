@@ -14,6 +14,17 @@
 // every segment it adds or retires, and hands out reference-counted segments
 // and immutable snapshots of its buffers.
 //
+// Columns: the Store is the authority on the dynamic columns. Append admits
+// a batch's fields under the store's lock, so concurrent appends never pass
+// the column limit together: a field gets a column of its own unless the
+// limit (WithMaxColumns), the call's budget (AppendOptions.MaxNewColumns) or
+// the allow list (WithColumnPolicy) says otherwise, in which case it goes to
+// the catch-all column (CatchAllColumn) as a key of a JSON object; denied
+// fields are dropped. A batch is never refused for its field names.
+// DropColumn removes a column by moving its name to a new generation
+// (ColumnView, FORMAT.md COLUMNS): old values, wherever they are stored, are
+// dead, and readers see stored columns through the store's ColumnView.
+//
 // Write path: Append encodes a batch into the WAL, routes its rows into
 // per-partition buffers and returns once the WAL record is fsynced (group
 // commit). A flush rotates the WAL, freezes the buffers, writes one segment per

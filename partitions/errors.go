@@ -11,9 +11,9 @@ var (
 	// ErrFailed is returned once the store hit an error that makes further
 	// writes unsafe (an fsync failure): the process must exit.
 	ErrFailed = errors.New("partitions: store failed")
-	// ErrTooManyColumns refuses a batch that would take the store past its
-	// limit of distinct dynamic columns (WithMaxColumns).
-	ErrTooManyColumns = errors.New("partitions: too many distinct columns")
+	// ErrNoSuchColumn is returned by DropColumn for a name that is not a
+	// live dynamic column.
+	ErrNoSuchColumn = errors.New("partitions: no such column")
 	// ErrLocked means another process holds the data directory.
 	ErrLocked = errors.New("partitions: data directory in use")
 )

@@ -37,6 +37,7 @@ type config struct {
 	compactInterval time.Duration
 	retention       time.Duration
 	maxColumns      int
+	policy          ColumnPolicy
 	repairWAL       bool
 	scrub           bool
 	observer        Observer
@@ -110,10 +111,20 @@ func WithBatchRows(n int) Option {
 	}
 }
 
-// WithMaxColumns bounds the distinct dynamic columns (name and type) the
-// store accepts; an Append that would pass it fails with ErrTooManyColumns.
+// WithMaxColumns bounds the live dynamic columns (default 1000), the
+// catch-all column not counted. Fields of new names past it go to the
+// catch-all column (CatchAllColumn); DropColumn frees a place.
 func WithMaxColumns(n int) Option {
-	return func(c *config) { c.maxColumns = n }
+	return func(c *config) {
+		if n >= 0 {
+			c.maxColumns = n
+		}
+	}
+}
+
+// WithColumnPolicy sets the allow and deny lists of field names.
+func WithColumnPolicy(p ColumnPolicy) Option {
+	return func(c *config) { c.policy = p }
 }
 
 // WithCompactInterval sets how often compaction and retention run; zero or

@@ -30,6 +30,8 @@ type Store struct {
 
 	// flushMu serialises flushes (the flusher goroutine, Flush and Close).
 	flushMu sync.Mutex
+	// dropMu serialises DropColumn calls.
+	dropMu sync.Mutex
 
 	mu struct {
 		sync.Mutex
@@ -41,11 +43,16 @@ type Store struct {
 		bufBytes int64
 		// oldest is when the oldest active buffered row arrived.
 		oldest time.Time
-		// columns holds the names of the dynamic columns stored so far.
+		// columns holds the stored names of the live dynamic columns, the
+		// catch-all column excepted: what counts against the column limit.
 		columns map[string]struct{}
 		closed  bool
 		failed  error
 	}
+
+	// view maps stored to visible column names (see ColumnView); replaced
+	// with mu held when a column is dropped.
+	view atomic.Pointer[ColumnView]
 
 	kick chan struct{} // wakes the flusher
 	stop chan struct{} // closed by Close
@@ -89,6 +96,7 @@ func Open(dir string, opts ...Option) (s *Store, err error) {
 	s.mu.cond = sync.NewCond(&s.mu)
 	s.mu.parts = make(map[Key]*partition)
 	s.mu.columns = make(map[string]struct{})
+	s.view.Store(emptyView)
 	for _, d := range []string{dir, s.path(partsDirName), s.path(walDirName)} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, err
@@ -103,6 +111,9 @@ func Open(dir string, opts ...Option) (s *Store, err error) {
 			lock.Close()
 		}
 	}()
+	if err := s.loadColumnsFile(); err != nil {
+		return nil, err
+	}
 	if err := s.loadPartitions(); err != nil {
 		return nil, err
 	}
@@ -149,11 +160,16 @@ func (s *Store) acquireLock() error {
 // Append makes the rows of b durable and visible to queries. It returns nil
 // only after the WAL record holding them has been fsynced; on error none of
 // b may be considered stored (though rows may still appear after a crash if
-// the record reached the disk). b must not be modified afterwards.
+// the record reached the disk). The store takes b over: the caller must not
+// use it afterwards. Fields that cannot have a column of their own go to the
+// catch-all column (see AppendWith).
 func (s *Store) Append(ctx context.Context, b *columns.Batch) error {
-	if b.Len() == 0 {
-		return nil
-	}
+	_, err := s.AppendWith(ctx, b, AppendOptions{})
+	return err
+}
+
+// appendAdmitted is Append of a batch whose columns admitColumns placed.
+func (s *Store) appendAdmitted(ctx context.Context, b *columns.Batch) error {
 	lay := s.layout()
 	rec := encodeRecord(lay, b)
 	routed := route(b, lay)
@@ -164,10 +180,6 @@ func (s *Store) Append(ctx context.Context, b *columns.Batch) error {
 		s.mu.cond.Wait()
 	}
 	if err := s.usableLocked(); err != nil {
-		s.mu.Unlock()
-		return err
-	}
-	if err := s.admitColumnsLocked(cols); err != nil {
 		s.mu.Unlock()
 		return err
 	}
@@ -202,34 +214,6 @@ func (s *Store) Append(ctx context.Context, b *columns.Batch) error {
 		return err
 	}
 	return nil
-}
-
-// admitColumnsLocked records the dynamic columns of a batch, refusing it if
-// they would take the store past its column limit. REQUIRES: mu held.
-func (s *Store) admitColumnsLocked(cols []segment.ColumnInfo) error {
-	var added []string
-	for _, c := range cols {
-		if _, ok := s.mu.columns[c.Name]; !ok {
-			added = append(added, c.Name)
-		}
-	}
-	if len(added) == 0 {
-		return nil
-	}
-	if len(s.mu.columns)+len(added) > s.cfg.maxColumns {
-		return fmt.Errorf("%w: the batch adds %d new columns (first %q) to the %d stored, above the limit of %d",
-			ErrTooManyColumns, len(added), added[0], len(s.mu.columns), s.cfg.maxColumns)
-	}
-	s.noteColumnsLocked(cols)
-	return nil
-}
-
-// noteColumnsLocked records column names of stored rows. REQUIRES: mu held
-// (or recovery, which runs alone).
-func (s *Store) noteColumnsLocked(cols []segment.ColumnInfo) {
-	for _, c := range cols {
-		s.mu.columns[c.Name] = struct{}{}
-	}
 }
 
 // usableLocked returns why the store cannot take writes, if it cannot.

@@ -326,43 +326,6 @@ func TestSecondOpenIsRefused(t *testing.T) {
 	require.ErrorIs(t, err, partitions.ErrLocked)
 }
 
-// TestColumnLimit checks that a batch adding columns past the limit is
-// refused whole, that known columns stay writable, and that the limit counts
-// columns recovered at restart.
-func TestColumnLimit(t *testing.T) {
-	dir := t.TempDir()
-	withCols := func(names ...string) *columns.Batch {
-		b := &columns.Batch{}
-		b.TS = append(b.TS, 1_793_491_200_000_000)
-		b.Level.AppendString("INFO")
-		b.Service.AppendString("svc")
-		b.Host.AppendNull()
-		b.TraceID.AppendNull()
-		b.Message.AppendString("m")
-		for _, n := range names {
-			b.AddColumn(n, columns.TypeInt64, 0).AppendInt(1)
-		}
-		return b
-	}
-	ctx := context.Background()
-	st, err := partitions.Open(dir, partitions.WithMaxColumns(3), partitions.WithCompactInterval(0))
-	require.NoError(t, err)
-	require.NoError(t, st.Append(ctx, withCols("seq", "a")))
-	err = st.Append(ctx, withCols("b", "c"))
-	require.ErrorIs(t, err, partitions.ErrTooManyColumns)
-	require.Contains(t, err.Error(), `"b"`)
-	require.NoError(t, st.Append(ctx, withCols("seq", "b")), "the third column fits")
-	require.NoError(t, st.Append(ctx, withCols("a", "b")), "known columns stay writable")
-	require.NoError(t, st.Close())
-
-	st, err = partitions.Open(dir, partitions.WithMaxColumns(3), partitions.WithCompactInterval(0))
-	require.NoError(t, err)
-	defer st.Close()
-	require.ErrorIs(t, st.Append(ctx, withCols("d")), partitions.ErrTooManyColumns,
-		"columns of stored rows count against the limit after a restart")
-	require.Len(t, rowsOf(t, st), 3, "the refused batches stored nothing")
-}
-
 // TestWALDamageStopsStart copies the WAL of a running store (what a crash
 // leaves), damages a record before the tail, and checks that start-up stops
 // naming the file and offset, and that the repair flag starts with the rows

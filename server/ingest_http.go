@@ -17,7 +17,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"logq/partitions"
 	"logq/partitions/columns"
 	"logq/partitions/jsonl"
 )
@@ -450,9 +449,6 @@ func (q *ingestRequest) appendFailed(err error) int {
 	q.h.log.Error("ingest append", "error", err, "first_line_not_stored", q.pending.res.firstLine)
 	q.resp.Error = fmt.Sprintf("store append: %v; lines from %d on were not stored, the %d lines accepted before them were",
 		err, q.pending.res.firstLine, q.resp.Accepted)
-	if errors.Is(err, partitions.ErrTooManyColumns) {
-		return http.StatusUnprocessableEntity // resending the same lines cannot help
-	}
 	return http.StatusServiceUnavailable
 }
 

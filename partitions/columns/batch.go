@@ -55,6 +55,13 @@ func (b *Batch) AddColumn(name string, t Type, n int) *Dynamic {
 	return d
 }
 
+// SetDynamic replaces the dynamic columns of b with ds, which must have
+// distinct names and Len() rows each.
+func (b *Batch) SetDynamic(ds []*Dynamic) {
+	b.Dynamic = ds
+	b.byName = nil
+}
+
 // PadDynamic appends NULLs to every dynamic column shorter than n rows; the
 // parser calls it after each row so that absent fields read as NULL.
 func (b *Batch) PadDynamic(n int) {
