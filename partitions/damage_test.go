@@ -129,8 +129,6 @@ func damageOf(t *testing.T, st *partitions.Store) []damageRow {
 	return out
 }
 
-
-
 // liveRowsOf returns the rows a query can read: those of every live
 // segment except its damaged batches, and the buffered ones, sorted by seq.
 func liveRowsOf(t *testing.T, st *partitions.Store) []row {
