@@ -21,6 +21,14 @@
 // so that a planner that meets a retired segment finds a newer snapshot to
 // plan from again.
 //
+// Damaged data (damage.go): a plan never lists a record batch the store has
+// set aside as damaged (partitions.Segment.BadBatches); it lists it in
+// Plan.Damaged instead when pruning would have kept it, that is when its
+// statistics say it could hold a matching row. Whole segments set aside are
+// no longer in the catalog; DamageIn tells which of them a predicate meets,
+// by time range and partition key only, since their statistics may be
+// unreadable. The engine turns both into warnings.
+//
 // Readers never wait for writers: every change builds a new immutable snapshot
 // of the partition → segments map and swaps it in atomically, and Plan works on
 // whichever snapshot it loaded. The catalog reads no files and knows nothing

@@ -36,6 +36,10 @@ type Plan struct {
 	// the catalog does not see.
 	Partitions []PartitionPlan
 	Stats      PlanStats
+	// Damaged lists the record batches that pruning kept but that are set
+	// aside as damaged (partitions.Segment.BadBatches): the plan does not
+	// read them, and the rows of the query they could hold are lost.
+	Damaged []partitions.Damage
 
 	released atomic.Bool
 }
@@ -131,7 +135,7 @@ func (q *query) plan(snap *snapshot) *Plan {
 		b.partOff = append(b.partOff, len(b.segs))
 		pl.Partitions = append(pl.Partitions, PartitionPlan{Key: ps.key})
 		for i, s := range ps.segs {
-			b.addSegment(q, s, ps.keys[i], &pl.Stats)
+			b.addSegment(q, s, ps.keys[i], pl)
 		}
 	}
 	b.finish(pl)
@@ -149,15 +153,22 @@ type planBuilder struct {
 
 // addSegment prunes the batches of s, whose collation keys are keys, and,
 // when some are kept and a reference can be taken, appends s to the plan.
-func (b *planBuilder) addSegment(q *query, s *partitions.Segment, keys *segmentKeys, st *PlanStats) {
+// Kept batches set aside as damaged are listed in pl.Damaged instead.
+func (b *planBuilder) addSegment(q *query, s *partitions.Segment, keys *segmentKeys, pl *Plan) {
 	if !q.keepSegment(s.Stats) {
 		return
 	}
+	st := &pl.Stats
+	bad := s.BadBatches()
 	start := len(b.batches)
 	var bytes int64
 	for i := range s.Stats.Batches {
 		bs := &s.Stats.Batches[i]
 		if !q.keepBatch(bs, &keys.batches[i]) {
+			continue
+		}
+		if d, ok := badBatch(bad, i); ok {
+			pl.Damaged = append(pl.Damaged, batchDamage(s, d))
 			continue
 		}
 		b.batches = append(b.batches, i)
