@@ -17,13 +17,14 @@ FUZZ_TARGETS := \
 	./partitions/jsonl:FuzzParse:150000 \
 	./partitions/jsonl:FuzzParseTimestamp:150000
 
-.PHONY: help build run test test-deps test-unit test-race fuzz vet fmt bench bench-quick clean
+.PHONY: help build run test test-deps test-unit test-race crash fuzz vet fmt bench bench-quick clean
 
 help:
 	@echo "logq make targets:"
 	@echo "  make run          build and start 'logq serve' on ./$(DATA) (HTTP ingest on 127.0.0.1:8080)"
 	@echo "  make test         vet, gofmt check, unit + crash + corruption tests, race detector on storage, brief fuzzing"
 	@echo "  make test-race    all tests under the race detector"
+	@echo "  make crash        the kill -9 tests, $(CRASH_ROUNDS) rounds each (make test runs 20)"
 	@echo "  make fuzz         run every fuzz target (FUZZX=20: 20 times the executions)"
 	@echo "  make bench        the WORKLOAD benchmark: 10M rows, Q1-Q10 against logq and a go-mysql-server baseline (ROWS=..., BENCH_ARGS=...)"
 	@echo "  make bench-quick  the same at 1M rows"
@@ -76,6 +77,13 @@ test-deps:
 
 test-race:
 	$(GO) test -count=1 -race -timeout 30m $(PKGS)
+
+# The kill -9 tests: the store alone (partitions) and the whole server under
+# concurrent HTTP ingest, queried over SQL after every restart (server).
+# `make test` runs 20 rounds of each.
+CRASH_ROUNDS ?= 50
+crash:
+	$(GO) test -count=1 -timeout 60m -run '^TestCrash(Recovery|Serve)$$' ./partitions/ ./server/ -crash-rounds=$(CRASH_ROUNDS) -v
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
