@@ -17,6 +17,12 @@ type file interface {
 	Sync() error
 	// Close releases the file. It is called once.
 	Close() error
+	// Allocate reserves disk blocks for bytes [off, off+n) without changing
+	// the file's size, so that writing them later cannot fail for lack of
+	// space. It returns errAllocUnsupported where the file system cannot.
+	// Append calls it with the WAL's lock held, possibly while the flusher
+	// writes: implementations must allow that.
+	Allocate(off, n int64) error
 }
 
 // createFunc creates the file at path, which must not exist, writes header
@@ -28,6 +34,9 @@ type osFile struct{ *os.File }
 
 // Sync implements file.
 func (f osFile) Sync() error { return fdatasync(f.File) }
+
+// Allocate implements file.
+func (f osFile) Allocate(off, n int64) error { return allocate(f.File, off, n) }
 
 // createOSFile is the createFunc for real files.
 func createOSFile(path string, header []byte) (file, error) {

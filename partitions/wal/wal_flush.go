@@ -15,8 +15,12 @@ func (w *WAL) run() {
 	for {
 		g, r, closing := w.next()
 		err := w.commit(g)
-		if err == nil && r != nil {
-			err = w.switchFile(g.gen + 1)
+		if r != nil {
+			if err == nil {
+				err = w.switchFile(g.gen+1, r.file)
+			} else {
+				r.file.Close()
+			}
 		}
 		if err != nil {
 			err = w.fail(err)
@@ -50,6 +54,7 @@ func (w *WAL) next() (g *group, r *rotation, closing bool) {
 	if r != nil {
 		w.mu.gen++
 		w.mu.cur = w.newGroupLocked(w.mu.gen, fileHeaderBytes)
+		w.mu.file, w.mu.reserved = r.file, r.reserved
 	} else {
 		w.mu.cur = w.newGroupLocked(g.gen, g.start+int64(len(g.buf)))
 	}
@@ -73,13 +78,9 @@ func (w *WAL) commit(g *group) error {
 	return nil
 }
 
-// switchFile creates the file of generation gen and closes the previous one,
-// whose records are already synced.
-func (w *WAL) switchFile(gen uint64) error {
-	f, err := w.createFile(gen)
-	if err != nil {
-		return err
-	}
+// switchFile makes f, the file Rotate created for generation gen, the one
+// written, and closes the previous one, whose records are already synced.
+func (w *WAL) switchFile(gen uint64, f file) error {
 	old := w.f
 	w.f = f
 	if err := old.Close(); err != nil {
@@ -119,6 +120,7 @@ func (w *WAL) fail(cause error) error {
 	close(cur.done)
 	if r := w.mu.rotate; r != nil {
 		w.mu.rotate = nil
+		r.file.Close()
 		r.err = err
 		close(r.done)
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -200,6 +201,8 @@ type faults struct {
 	failCreate int           // fail the n-th create (1-based); 0 never
 	creates    int           // creates so far
 	block      chan struct{} // when set, Sync waits for it to close
+	full       bool          // Allocate and create fail with ENOSPC
+	allocated  int64         // bytes reserved by Allocate, all files
 }
 
 var errInjected = errors.New("injected I/O error")
@@ -207,10 +210,13 @@ var errInjected = errors.New("injected I/O error")
 func (fl *faults) create(path string, header []byte) (file, error) {
 	fl.mu.Lock()
 	fl.creates++
-	fail := fl.creates == fl.failCreate
+	fail, full := fl.creates == fl.failCreate, fl.full
 	fl.mu.Unlock()
 	if fail {
 		return nil, errInjected
+	}
+	if full {
+		return nil, &os.PathError{Op: "write", Path: path, Err: syscall.ENOSPC}
 	}
 	f, err := createOSFile(path, header)
 	if err != nil {
@@ -233,6 +239,16 @@ func (f *faultFile) Write(p []byte) (int, error) {
 		return 0, errInjected
 	}
 	return f.file.Write(p)
+}
+
+func (f *faultFile) Allocate(off, n int64) error {
+	f.fl.mu.Lock()
+	defer f.fl.mu.Unlock()
+	if f.fl.full {
+		return &os.PathError{Op: "fallocate", Err: syscall.ENOSPC}
+	}
+	f.fl.allocated += n
+	return f.file.Allocate(off, n)
 }
 
 func (f *faultFile) Sync() error {
@@ -258,7 +274,6 @@ func TestStickyFailure(t *testing.T) {
 	}{
 		{"fsync fails", &faults{failSync: 2}, false},
 		{"write fails", &faults{failWrite: 2}, false},
-		{"create fails on rotate", &faults{failCreate: 2}, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -291,6 +306,97 @@ func TestStickyFailure(t *testing.T) {
 			require.ErrorIs(t, w.Close(), ErrFsync)
 		})
 	}
+}
+
+// TestRotateCreateFailure: a Rotate that cannot create the next file
+// changes nothing; the WAL goes on in the current generation.
+func TestRotateCreateFailure(t *testing.T) {
+	dir := t.TempDir()
+	fl := &faults{failCreate: 2}
+	w, err := open(dir, 1, Options{Logger: quietLog}, fl.create)
+	require.NoError(t, err)
+	appendSynced(t, w, "before")
+	_, err = w.Rotate()
+	require.ErrorIs(t, err, errInjected)
+	require.NotErrorIs(t, err, ErrFsync)
+	require.Equal(t, uint64(1), w.Gen())
+	tk := appendSynced(t, w, "after")
+	require.Equal(t, uint64(1), tk.Gen())
+	closed, err := w.Rotate()
+	require.NoError(t, err)
+	require.Equal(t, uint64(1), closed)
+	appendSynced(t, w, "next")
+	require.NoError(t, w.Close())
+	require.Equal(t, map[uint64][]string{1: {"before", "after"}, 2: {"next"}}, recordsByGen(t, dir))
+}
+
+// TestNoSpace: on a full file system Append and Rotate fail with
+// ErrNoSpace before writing anything, records already synced stay so, and
+// the WAL works again once space is back.
+func TestNoSpace(t *testing.T) {
+	dir := t.TempDir()
+	fl := &faults{}
+	w, err := open(dir, 1, Options{Logger: quietLog}, fl.create)
+	require.NoError(t, err)
+	appendSynced(t, w, "a")
+	fl.mu.Lock()
+	require.Equal(t, int64(reserveStepBytes), fl.allocated, "a new file reserves ahead")
+	fl.full = true
+	fl.mu.Unlock()
+
+	// Fill the reservation: the record that does not fit fails, cleanly.
+	big := make([]byte, 8<<20)
+	var err2 error
+	for i := 0; i < 9 && err2 == nil; i++ {
+		var tk Ticket
+		if tk, err2 = w.Append(big); err2 == nil {
+			require.NoError(t, w.Wait(context.Background(), tk))
+		}
+	}
+	require.ErrorIs(t, err2, ErrNoSpace)
+	require.ErrorIs(t, err2, syscall.ENOSPC)
+	_, err = w.Rotate()
+	require.ErrorIs(t, err, ErrNoSpace)
+	require.Equal(t, uint64(1), w.Gen())
+
+	fl.mu.Lock()
+	fl.full = false
+	fl.mu.Unlock()
+	appendSynced(t, w, "b")
+	_, err = w.Rotate()
+	require.NoError(t, err)
+	appendSynced(t, w, "c")
+	require.NoError(t, w.Close())
+	got := recordsByGen(t, dir)
+	require.Equal(t, []string{"b"}, got[1][len(got[1])-1:], "the refused record left no bytes behind")
+	require.Len(t, got[1], 9, "a, seven 8 MiB records, b")
+	require.Equal(t, []string{"c"}, got[2])
+}
+
+// appendSynced appends rec and waits for it.
+func appendSynced(t *testing.T, w *WAL, rec string) Ticket {
+	t.Helper()
+	tk, err := w.Append([]byte(rec))
+	require.NoError(t, err)
+	require.NoError(t, w.Wait(context.Background(), tk))
+	return tk
+}
+
+// recordsByGen returns the records of dir by generation, payloads of more than
+// 64 bytes abbreviated to their length.
+func recordsByGen(t *testing.T, dir string) map[uint64][]string {
+	t.Helper()
+	out := map[uint64][]string{}
+	_, err := Replay(dir, ReplayOptions{Logger: quietLog}, func(gen uint64, rec []byte) error {
+		s := string(rec)
+		if len(rec) > 64 {
+			s = fmt.Sprintf("%d bytes", len(rec))
+		}
+		out[gen] = append(out[gen], s)
+		return nil
+	})
+	require.NoError(t, err)
+	return out
 }
 
 func TestFailureFailsQueuedRecords(t *testing.T) {
