@@ -114,6 +114,9 @@ func (s *Store) AppendWith(ctx context.Context, b *columns.Batch, o AppendOption
 	if b.Len() == 0 {
 		return AppendResult{}, nil
 	}
+	if err := s.space.admit(); err != nil {
+		return AppendResult{}, err // before columns are admitted for nothing
+	}
 	var res AppendResult
 	if len(b.Dynamic) > 0 {
 		res = s.admitColumns(b, o)

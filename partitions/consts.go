@@ -63,6 +63,20 @@ const (
 	// flushRetryDelay is the pause before retrying a flush that failed for a
 	// reason other than fsync (disk full, say); the WAL still holds the rows.
 	flushRetryDelay = 5 * time.Second
+
+	// defaultMinFreeBytes is the free space below which Append refuses rows
+	// (ErrNoSpace): the room flushes need to turn the WAL into segments,
+	// which then frees the WAL, and compactions to merge them. 64 MiB is a
+	// flush's worth of buffered rows; a busy server wants more
+	// (WithMinFreeBytes).
+	defaultMinFreeBytes = 64 << 20
+
+	// freeSpaceCheckEvery is how often Append reads the free space again.
+	freeSpaceCheckEvery = 100 * time.Millisecond
+
+	// maxBackoff bounds the pause between compactions that keep failing
+	// for lack of space.
+	maxBackoff = time.Minute
 )
 
 // File and directory names inside the data directory.

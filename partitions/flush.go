@@ -10,6 +10,7 @@ import (
 
 	"logq/partitions/columns"
 	"logq/partitions/segment"
+	"logq/partitions/wal"
 )
 
 // flushLoop flushes when the buffers pass the size limit (Append kicks it) or
@@ -18,6 +19,8 @@ func (s *Store) flushLoop() {
 	defer s.bg.Done()
 	tick := time.NewTicker(max(s.cfg.flushAge/4, 10*time.Millisecond))
 	defer tick.Stop()
+	// On a full disk every append would kick another futile attempt.
+	retry := backoff{base: flushRetryDelay / 5, max: flushRetryDelay}
 	for {
 		select {
 		case <-s.stop:
@@ -25,9 +28,11 @@ func (s *Store) flushLoop() {
 		case <-s.kick:
 		case <-tick.C:
 		}
-		if s.flushDue() {
-			if err := s.flush(); err != nil {
-				s.cfg.log.Error("flush", "err", err)
+		if now := time.Now(); retry.due(now) && s.flushDue() {
+			err := s.flush()
+			retry.done(now, err)
+			if err != nil {
+				s.cfg.log.Error("flush", "err", err, "next_attempt_in", retry.delay)
 			}
 		}
 	}
@@ -74,7 +79,10 @@ func (s *Store) flush() error {
 	gen, err := s.wal.Rotate()
 	if err != nil {
 		s.mu.Unlock()
-		return s.fail(err)
+		if errors.Is(err, wal.ErrFsync) {
+			return s.fail(err)
+		}
+		return s.flushFailed(err) // the WAL goes on in its generation
 	}
 	var frozen []*partition
 	for _, p := range s.mu.parts {
@@ -100,7 +108,25 @@ func (s *Store) flush() error {
 	if err := s.wal.Remove(gen); err != nil {
 		s.cfg.log.Warn("remove flushed WAL files", "through_gen", gen, "err", err)
 	}
+	s.flushFailed(nil)
 	return nil
+}
+
+// flushFailed records the outcome of a flush (nil: success) for Append,
+// waking the appends waiting for room so that they fail instead of waiting
+// on a flush that cannot finish. It returns err, marked ErrNoSpace when it
+// says the disk is full.
+func (s *Store) flushFailed(err error) error {
+	err = s.space.noted(err)
+	s.mu.Lock()
+	was := s.mu.flushErr
+	s.mu.flushErr = err
+	s.mu.cond.Broadcast()
+	s.mu.Unlock()
+	if err == nil && was != nil {
+		s.cfg.log.Info("flushes succeed again", "after", was)
+	}
+	return err
 }
 
 // flushPartitionRetrying writes p's frozen rows, retrying non-fatal errors.
@@ -113,7 +139,8 @@ func (s *Store) flushPartitionRetrying(p *partition, gen uint64) error {
 		case errors.Is(err, errSync):
 			return s.fail(err)
 		}
-		s.cfg.log.Error("flush partition; will retry", "partition", p.key.DirName(), "err", err)
+		err = s.flushFailed(err)
+		s.cfg.log.Error("flush partition; will retry", "partition", p.key.DirName(), "in", flushRetryDelay, "err", err)
 		select {
 		case <-time.After(flushRetryDelay):
 		case <-s.stop:
@@ -197,7 +224,7 @@ func (s *Store) writeSegment(path string, rows *columns.Batch) (*segment.Stats, 
 	}
 	st, err := segment.Encode(f, rows, segment.WriteOptions{BatchRows: s.cfg.batchRows})
 	if err == nil {
-		err = syncFile(f)
+		err = syncTemp(f)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr

@@ -7,31 +7,37 @@ import (
 	"path/filepath"
 )
 
-// errSync marks fsync failures. After one, the kernel may have dropped the
-// dirty pages and a retried fsync can report success for data that is gone,
-// so the store treats them as fatal instead of retrying.
+// errSync marks fsync failures of directories. After one, the kernel may
+// have dropped the dirty pages and a retried fsync can report success for
+// an entry that is gone, so the store treats them as fatal instead of
+// retrying.
 var errSync = errors.New("fsync")
 
-// syncFile fsyncs f, marking a failure with errSync.
-func syncFile(f *os.File) error {
+// syncTemp fsyncs a temp file. A failure is not fatal, unlike errSync: the
+// caller deletes the file and writes a new one from memory, never trusting
+// a second fsync of the same pages. A full disk is such a failure.
+func syncTemp(f *os.File) error {
 	if err := f.Sync(); err != nil {
-		return fmt.Errorf("%w %s: %w", errSync, f.Name(), err)
+		return fmt.Errorf("fsync %s: %w", f.Name(), err)
 	}
 	return nil
 }
 
 // syncDir fsyncs a directory so that entries created, renamed or removed in
-// it survive a crash.
+// it survive a crash; a failure is marked with errSync.
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err
 	}
-	err = syncFile(d)
+	err = d.Sync()
 	if cerr := d.Close(); err == nil {
 		err = cerr
 	}
-	return err
+	if err != nil {
+		return fmt.Errorf("%w %s: %w", errSync, dir, err)
+	}
+	return nil
 }
 
 // writeFileAtomic writes data to path through a temp file: write, fsync,
@@ -44,7 +50,7 @@ func writeFileAtomic(path string, data []byte) error {
 		return err
 	}
 	if _, err = f.Write(data); err == nil {
-		err = syncFile(f)
+		err = syncTemp(f)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr

@@ -16,6 +16,7 @@ func (s *Store) maintenanceLoop() {
 	defer s.bg.Done()
 	tick := time.NewTicker(s.cfg.compactInterval)
 	defer tick.Stop()
+	compaction := backoff{base: s.cfg.compactInterval, max: maxBackoff}
 	for {
 		select {
 		case <-s.stop:
@@ -25,8 +26,12 @@ func (s *Store) maintenanceLoop() {
 		if err := s.ApplyRetention(); err != nil {
 			s.cfg.log.Error("retention", "err", err)
 		}
-		if _, err := s.Compact(); err != nil {
-			s.cfg.log.Error("compaction", "err", err)
+		if now := time.Now(); compaction.due(now) {
+			_, err := s.Compact()
+			compaction.done(now, err)
+			if err != nil {
+				s.cfg.log.Error("compaction", "err", err, "next_attempt_in", compaction.delay)
+			}
 		}
 	}
 }

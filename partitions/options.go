@@ -38,6 +38,7 @@ type config struct {
 	retention       time.Duration
 	maxColumns      int
 	policy          ColumnPolicy
+	minFreeBytes    int64
 	repairWAL       bool
 	scrub           bool
 	observer        Observer
@@ -55,6 +56,7 @@ func newConfig(opts []Option) config {
 		batchRows:       defaultBatchRows,
 		compactInterval: defaultCompactInterval,
 		maxColumns:      defaultMaxColumns,
+		minFreeBytes:    defaultMinFreeBytes,
 		scrub:           defaultScrub,
 		log:             slog.Default(),
 		now:             time.Now,
@@ -125,6 +127,13 @@ func WithMaxColumns(n int) Option {
 // WithColumnPolicy sets the allow and deny lists of field names.
 func WithColumnPolicy(p ColumnPolicy) Option {
 	return func(c *config) { c.policy = p }
+}
+
+// WithMinFreeBytes sets the free space of the data directory's file system
+// below which Append refuses rows with ErrNoSpace (default 64 MiB); zero
+// or negative refuses only when the disk is full.
+func WithMinFreeBytes(n int64) Option {
+	return func(c *config) { c.minFreeBytes = n }
 }
 
 // WithCompactInterval sets how often compaction and retention run; zero or

@@ -48,7 +48,13 @@ type Store struct {
 		columns map[string]struct{}
 		closed  bool
 		failed  error
+		// flushErr is why the last flush failed, nil once one succeeds.
+		// While it is set, Append returns instead of waiting for room in
+		// full buffers: the room may not come until an operator acts.
+		flushErr error
 	}
+
+	space space
 
 	// view maps stored to visible column names (see ColumnView); replaced
 	// with mu held when a column is dropped.
@@ -89,6 +95,7 @@ type partition struct {
 // retention loops, and the scrub.
 func Open(dir string, opts ...Option) (s *Store, err error) {
 	s = &Store{cfg: newConfig(opts), dir: dir, kick: make(chan struct{}, 1), stop: make(chan struct{})}
+	s.space = space{dir: dir, minFree: s.cfg.minFreeBytes, now: time.Now}
 	s.obs = s.cfg.observer
 	if s.obs == nil {
 		s.obs = nopObserver{}
@@ -163,6 +170,10 @@ func (s *Store) acquireLock() error {
 // the record reached the disk). The store takes b over: the caller must not
 // use it afterwards. Fields that cannot have a column of their own go to the
 // catch-all column (see AppendWith).
+//
+// On a full disk, or one below the minimum free space, it returns an error
+// wrapping ErrNoSpace without storing anything; so it does when the buffers
+// are full and flushes are failing, instead of waiting for them.
 func (s *Store) Append(ctx context.Context, b *columns.Batch) error {
 	_, err := s.AppendWith(ctx, b, AppendOptions{})
 	return err
@@ -176,18 +187,28 @@ func (s *Store) appendAdmitted(ctx context.Context, b *columns.Batch) error {
 	cols := ColumnInfos(b)
 
 	s.mu.Lock()
-	for s.mu.bufBytes >= maxBufferedFactor*s.cfg.flushBytes && !s.mu.closed && s.mu.failed == nil {
+	full := func() bool { return s.mu.bufBytes >= maxBufferedFactor*s.cfg.flushBytes }
+	for full() && !s.mu.closed && s.mu.failed == nil && s.mu.flushErr == nil {
 		s.mu.cond.Wait()
 	}
 	if err := s.usableLocked(); err != nil {
 		s.mu.Unlock()
 		return err
 	}
+	if full() {
+		err := s.mu.flushErr
+		s.mu.Unlock()
+		return fmt.Errorf("buffers are full and flushes fail: %w", err)
+	}
 	ticket, err := s.wal.Append(rec)
 	if err != nil {
 		s.mu.Unlock()
-		if errors.Is(err, wal.ErrFsync) {
+		switch {
+		case errors.Is(err, wal.ErrFsync):
 			return s.fail(err)
+		case errors.Is(err, wal.ErrNoSpace):
+			s.space.refused()
+			return s.space.noted(err)
 		}
 		return err // e.g. a record above wal.MaxRecordBytes: this batch only
 	}
@@ -200,11 +221,11 @@ func (s *Store) appendAdmitted(ctx context.Context, b *columns.Batch) error {
 	if s.mu.oldest.IsZero() {
 		s.mu.oldest = s.cfg.now()
 	}
-	full := s.mu.bufBytes >= s.cfg.flushBytes
+	due := s.mu.bufBytes >= s.cfg.flushBytes
 	s.mu.Unlock()
 
 	s.obs.ColumnsSeen(cols)
-	if full {
+	if due {
 		s.kickFlush()
 	}
 	if err := s.wal.Wait(ctx, ticket); err != nil {
@@ -213,6 +234,7 @@ func (s *Store) appendAdmitted(ctx context.Context, b *columns.Batch) error {
 		}
 		return err
 	}
+	s.space.appended()
 	return nil
 }
 
@@ -510,11 +532,23 @@ type Stats struct {
 	// SegmentsQuarantined counts the listed segments set aside as damaged
 	// since Open, at start-up or by the scrub.
 	SegmentsQuarantined int64
+	// FreeBytes is the free space of the data directory's file system.
+	FreeBytes int64
+	// NoSpaceRefusals counts appends refused with ErrNoSpace since Open.
+	NoSpaceRefusals int64
+	// DiskFullSince is when writes last started failing for lack of space;
+	// zero while they succeed.
+	DiskFullSince time.Time
 }
 
 // Stats returns a summary of the store.
 func (s *Store) Stats() Stats {
 	st := Stats{SegmentsScrubbed: s.scrubbed.Load(), SegmentsQuarantined: s.quarantined.Load()}
+	if free, err := statFree(s.dir); err == nil {
+		st.FreeBytes = free
+	}
+	sp := s.space.stats()
+	st.NoSpaceRefusals, st.DiskFullSince = sp.refusals, sp.fullSince
 	s.mu.Lock()
 	st.BufferedBytes = s.mu.bufBytes
 	for _, p := range s.mu.parts {

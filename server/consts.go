@@ -52,6 +52,16 @@ const (
 	// batch of one chunk (about 9k rows) stays a few MiB.
 	defaultIngestChunkBytes = 2 << 20
 
+	// retryAfter is the Retry-After of a refusal that waiting can cure (a
+	// full disk, the store closing for a restart): long enough not to
+	// hammer a server that is out of space, short enough that ingest
+	// resumes soon after an operator frees some.
+	retryAfter = 10 * time.Second
+
+	// logEvery is the least time between two log lines about the same
+	// recurring refusal.
+	logEvery = 10 * time.Second
+
 	// defaultMaxReportedErrors bounds the per-line errors in one answer: a
 	// body of bad lines must not produce a response as large as itself.
 	defaultMaxReportedErrors = 100

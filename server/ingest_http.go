@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"logq/partitions"
 	"logq/partitions/columns"
 	"logq/partitions/jsonl"
 )
@@ -137,6 +138,10 @@ type IngestHandler struct {
 	log     *slog.Logger
 	stats   IngestStats
 	scratch sync.Pool // of *ingestScratch
+
+	// fullLog keeps a full disk from flooding the log (perhaps on that
+	// very disk) with one line per refused request.
+	fullLog logLimiter
 }
 
 // NewIngestHandler returns a handler storing rows through app, with the
@@ -166,13 +171,20 @@ func (h *IngestHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	status, resp := h.serve(w, r)
 	if status != http.StatusOK {
 		h.stats.Failed.Add(1)
-		h.log.Warn("ingest request refused", "status", status, "error", resp.Error,
-			"accepted", resp.Accepted, "rejected", resp.Rejected, "remote", r.RemoteAddr)
+		if status != http.StatusInsufficientStorage {
+			h.log.Warn("ingest request refused", "status", status, "error", resp.Error,
+				"accepted", resp.Accepted, "rejected", resp.Rejected, "remote", r.RemoteAddr)
+		} else if n, ok := h.fullLog.allow(time.Now()); ok {
+			h.log.Warn("ingest refused for lack of space", "error", resp.Error, "refused_since_last_line", n)
+		}
 	}
 	if resp.Errors == nil {
 		resp.Errors = []IngestLineError{}
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if status == http.StatusInsufficientStorage || status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", strconv.Itoa(int(retryAfter/time.Second)))
+	}
 	w.WriteHeader(status)
 	if err := json.NewEncoder(w).Encode(resp); err != nil {
 		h.log.Debug("write ingest answer", "error", err, "remote", r.RemoteAddr)
@@ -446,9 +458,14 @@ func (q *ingestRequest) commit(res chunkResult) {
 // appendFailed answers a failed append: the lines of earlier chunks are
 // stored, the failed chunk and everything after it are not.
 func (q *ingestRequest) appendFailed(err error) int {
-	q.h.log.Error("ingest append", "error", err, "first_line_not_stored", q.pending.res.firstLine)
+	if !errors.Is(err, partitions.ErrNoSpace) { // ServeHTTP logs those, sparingly
+		q.h.log.Error("ingest append", "error", err, "first_line_not_stored", q.pending.res.firstLine)
+	}
 	q.resp.Error = fmt.Sprintf("store append: %v; lines from %d on were not stored, the %d lines accepted before them were",
 		err, q.pending.res.firstLine, q.resp.Accepted)
+	if errors.Is(err, partitions.ErrNoSpace) {
+		return http.StatusInsufficientStorage // until an operator frees space
+	}
 	return http.StatusServiceUnavailable
 }
 
@@ -638,4 +655,26 @@ func readFull(r io.Reader, p []byte) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// logLimiter lets one log line through per logEvery and counts the events
+// it held back.
+type logLimiter struct {
+	mu   sync.Mutex
+	last time.Time
+	held int64
+}
+
+// allow reports whether to log an event at now, and how many events since
+// the last logged one it stands for.
+func (l *logLimiter) allow(now time.Time) (int64, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.held++
+	if !l.last.IsZero() && now.Sub(l.last) < logEvery {
+		return 0, false
+	}
+	n := l.held
+	l.last, l.held = now, 0
+	return n, true
 }

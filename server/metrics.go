@@ -69,6 +69,10 @@ func newStoreCollector(store *partitions.Store) *storeCollector {
 		"segment_bytes":  d("segment_bytes", "Compressed bytes of segment data."),
 		"buffered_rows":  d("buffered_rows", "Rows acknowledged but not yet in segments."),
 		"buffered_bytes": d("buffered_bytes", "Memory held by buffered rows."),
+		"free_bytes":     d("free_bytes", "Free space of the data directory's file system."),
+		"disk_full":      d("disk_full", "1 while writes fail for lack of space (below --min-free-bytes or full), else 0."),
+		"no_space_refusals_total": d("no_space_refusals_total",
+			"Appends refused for lack of space (HTTP 507) since start."),
 	}}
 }
 
@@ -91,6 +95,13 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	g("segment_bytes", float64(st.SegmentBytes))
 	g("buffered_rows", float64(st.BufferedRows))
 	g("buffered_bytes", float64(st.BufferedBytes))
+	g("free_bytes", float64(st.FreeBytes))
+	full := 0.0
+	if !st.DiskFullSince.IsZero() {
+		full = 1
+	}
+	g("disk_full", full)
+	ch <- prometheus.MustNewConstMetric(c.descs["no_space_refusals_total"], prometheus.CounterValue, float64(st.NoSpaceRefusals))
 }
 
 // ingestCollector exports the ingest handler's counters at scrape time; the

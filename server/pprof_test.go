@@ -3,12 +3,10 @@ package server
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"encoding/binary"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -72,11 +70,12 @@ func TestCPUProfileExpires(t *testing.T) {
 // --pprof only.
 func TestServeProfilingFlag(t *testing.T) {
 	for _, on := range []bool{false, true} {
-		args := []string{"--data", t.TempDir(), "--mysql-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0"}
+		args := []string{"--data", t.TempDir()}
 		if on {
 			args = append(args, "--pprof")
 		}
-		httpAddr, stop := startServe(t, args)
+		srv := startServe(t, args...)
+		httpAddr := srv.web
 		code, body := request(t, http.MethodGet, "http://"+httpAddr+"/debug/pprof/heap?gc=1")
 		if !on {
 			require.Equal(t, http.StatusNotFound, code)
@@ -87,34 +86,7 @@ func TestServeProfilingFlag(t *testing.T) {
 		}
 		code, _ = request(t, http.MethodPost, "http://"+httpAddr+"/debug/pprof/cpu/start")
 		require.Equal(t, map[bool]int{false: http.StatusNotFound, true: http.StatusNoContent}[on], code)
-		stop()
-	}
-}
-
-// startServe runs RunServe with args and returns its HTTP address and a
-// function that stops it and checks its exit status.
-func startServe(t *testing.T, args []string) (string, func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncBuffer
-	done := make(chan int, 1)
-	go func() { done <- RunServe(ctx, args, &stdout, &stderr, nil) }()
-	require.Eventually(t, func() bool { return strings.HasPrefix(stdout.String(), "ready ") },
-		20*time.Second, 10*time.Millisecond, "stderr: %s", stderr.String())
-	var httpAddr string
-	for _, f := range strings.Fields(stdout.String()) {
-		if a, ok := strings.CutPrefix(f, "http="); ok {
-			httpAddr = a
-		}
-	}
-	require.NotEmpty(t, httpAddr, stdout.String())
-	return httpAddr, func() {
-		cancel()
-		select {
-		case code := <-done:
-			require.Equal(t, 0, code, "stderr: %s", stderr.String())
-		case <-time.After(30 * time.Second):
-			t.Fatal("serve did not stop")
-		}
+		srv.stop(t)
 	}
 }
 

@@ -32,6 +32,7 @@ type serveConfig struct {
 	shards       int
 	flushBytes   int64
 	flushAge     time.Duration
+	minFreeBytes int64
 	retention    time.Duration
 	compactEvery time.Duration
 	walRepair    bool
@@ -52,6 +53,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.shards, "shards", 4, "service shards of new partitions")
 	fs.Int64Var(&c.flushBytes, "flush-bytes", 64<<20, "buffered bytes that trigger a flush to a segment")
 	fs.DurationVar(&c.flushAge, "flush-age", time.Minute, "age of the oldest buffered row that triggers a flush")
+	fs.Int64Var(&c.minFreeBytes, "min-free-bytes", 64<<20, "refuse ingest (HTTP 507) while the data directory's file system has less free space; 0: only when full")
 	fs.DurationVar(&c.retention, "retention", 0, "drop partitions older than this (0 keeps everything)")
 	fs.DurationVar(&c.compactEvery, "compact-interval", 10*time.Second, "how often compaction and retention run (0 disables)")
 	fs.BoolVar(&c.scrub, "scrub", true, "after start, verify every segment's checksums in the background and quarantine damaged ones")
@@ -149,6 +151,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 		partitions.WithShards(cfg.shards),
 		partitions.WithFlushBytes(cfg.flushBytes),
 		partitions.WithFlushAge(cfg.flushAge),
+		partitions.WithMinFreeBytes(cfg.minFreeBytes),
 		partitions.WithRetention(cfg.retention),
 		partitions.WithCompactInterval(cfg.compactEvery),
 		partitions.WithWALRepair(cfg.walRepair),
