@@ -127,6 +127,7 @@ func (n *aggNode) RowIter(ctx *sql.Context, _ sql.Row) (sql.RowIter, error) {
 func (q *aggQuery) run(ctx context.Context, loc *time.Location) (*aggTable, error) {
 	t := q.t
 	sc := q.push.scope()
+	sc.view = q.t.view
 	snap := takeSnapshot(t, q.push.pruning())
 	defer snap.plan.Release()
 	t.stats.recordPlan(snap)
@@ -213,6 +214,7 @@ func (q *aggQuery) aggregateRows(b *columns.Batch, sorted bool, sc scope, loc *t
 	sel := selections.Get().(*[]int32)
 	defer selections.Put(sel)
 	c := batchCursor{sel: (*sel)[:0]}
+	b = sc.view.Batch(b)
 	c.load(b, nil, sorted, sc)
 	*sel = c.sel // keep what it grew to
 	return q.aggregateBatch(b, c.sel, loc, nil)

@@ -222,7 +222,7 @@ func (r recogniser) fewValues(col stringAccessor) bool {
 	for _, p := range snap.plan.Partitions {
 		for _, sp := range p.Segments {
 			for bi := range sp.Segment.Stats.Batches {
-				if cs, present := dynColumnStats(sp.Segment.Stats, bi, col.name); present && (cs == nil || !cs.HasValues) {
+				if cs, present := dynColumnStats(sp.Segment.Stats, bi, r.t.view.Stored(col.name)); present && (cs == nil || !cs.HasValues) {
 					return false
 				}
 			}

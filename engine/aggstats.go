@@ -80,7 +80,7 @@ func countsPlanOf(q *aggQuery) statsPlan {
 			return sp
 		}
 		if k := q.keys[0]; k.kind == keyString && k.col.core < 0 {
-			sp.ok, sp.distinctDyn = true, k.col.name
+			sp.ok, sp.distinctDyn = true, q.t.view.Stored(k.col.name)
 			return sp
 		}
 	}
@@ -133,10 +133,11 @@ func (sp statsPlan) answers(seg *segment.Stats, bi int, inside bool) bool {
 	return sp.ok && inside && (!st.LevelsOverflow || !sp.levelCounts)
 }
 
-// dynColumnStats returns the statistics of the dynamic column name in batch
-// bi of seg: nil and false when the segment does not have the column (NULL
-// in every row), nil and true when it has it with another type than
-// VARCHAR (written before the column widened).
+// dynColumnStats returns the statistics of the dynamic column stored as
+// name (see partitions.ColumnView.Stored) in batch bi of seg: nil and false
+// when the segment does not have the column (NULL in every row), nil and
+// true when it has it with another type than VARCHAR (written before the
+// column widened).
 func dynColumnStats(seg *segment.Stats, bi int, name string) (*segment.ColumnStats, bool) {
 	for j, c := range seg.Columns {
 		if c.Name == name {

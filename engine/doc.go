@@ -31,4 +31,14 @@
 // the store's buffered rows, taken together under the store's lock, so that
 // every acknowledged row is seen exactly once even while flushes and
 // compactions run.
+//
+// The dynamic columns of logs are the catalog's, seen through the store's
+// partitions.ColumnView, which a query takes with its schema: dropped
+// columns are left out and a name re-created after a drop reads only its
+// new generation. Every batch a scan or an aggregate reads, from a segment
+// or the buffer, goes through that view exactly once (scope.view); the
+// batch cache keeps batches as stored, so that it serves any later view.
+// The catch-all column _extra is an ordinary VARCHAR column holding a JSON
+// object per row; go-mysql-server's JSON functions read it
+// (JSON_EXTRACT(_extra, '$.name'), _extra->>'$.name').
 package engine

@@ -71,7 +71,7 @@ type scan struct {
 
 func newScan(ctx context.Context, t *Table, loc *time.Location, o scanOptions) *scan {
 	sc := o.push.scope()
-	sc.ordered, sc.reverse = o.ordered, o.reverse
+	sc.ordered, sc.reverse, sc.view = o.ordered, o.reverse, t.view
 	ctx, cancel := context.WithCancel(ctx)
 	s := &scan{t: t, loc: loc, snap: takeSnapshot(t, o.push.pruning()), cancel: cancel}
 	t.stats.recordPlan(s.snap)

@@ -48,6 +48,7 @@ type scope struct {
 	cond    pred
 	ordered bool // rows must come in row order (reversed when reverse)
 	reverse bool
+	view    *partitions.ColumnView // applied once to every batch read (Table.view)
 }
 
 // load selects the rows of b to read, in row order when b is sorted: with
@@ -151,9 +152,15 @@ func (s *segmentSource) startLoad() {
 		var c batchCursor
 		b, err := cache.get(seg, bi, cols)
 		if err == nil {
-			c.load(b, nil, true, sc) // segment batches are in row order
+			c.load(sc.view.Batch(b), nil, true, sc) // segment batches are in row order
 			if cols != nil {
-				c.rest = func() (*columns.Batch, error) { return cache.get(seg, bi, nil) }
+				c.rest = func() (*columns.Batch, error) {
+					b, err := cache.get(seg, bi, nil)
+					if err != nil {
+						return nil, err
+					}
+					return sc.view.Batch(b), nil
+				}
 			}
 		}
 		return c, err
@@ -198,7 +205,9 @@ func readBatch(seg *partitions.Segment, bi int, cols *colSet) (*columns.Batch, e
 	}
 	var want func(string) bool
 	if cols != nil {
-		want = func(name string) bool { return cols.names[name] }
+		// Every generation of a wanted column, so that the cached batch
+		// serves any later ColumnView (scope.view picks the live one).
+		want = func(stored string) bool { return cols.names[partitions.ColumnName(stored)] }
 	}
 	b, err := r.RowsOf(bi, want)
 	if err != nil {
@@ -256,7 +265,7 @@ func (s *bufferSource) advance() (bool, error) {
 		if s.sc.ordered {
 			order = s.orders.of(s.b)
 		}
-		s.cur.load(s.b, order, s.sc.ordered, s.sc)
+		s.cur.load(s.sc.view.Batch(s.b), order, s.sc.ordered, s.sc)
 	}
 	return s.cur.step(), nil
 }

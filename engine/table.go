@@ -25,6 +25,10 @@ type Table struct {
 	pool   *pool
 	schema sql.Schema
 	dyn    []segment.ColumnInfo // the dynamic columns, schema[numCore:]
+	// view maps the stored columns of batches to dyn (dropped columns and
+	// their generations; see partitions.ColumnView). Every batch a scan
+	// reads goes through it exactly once.
+	view *partitions.ColumnView
 
 	// proj lists the schema positions the query reads (ProjectedTable), in
 	// output order; nil reads every column.
@@ -41,10 +45,13 @@ var (
 	_ sql.ProjectedTable       = (*Table)(nil)
 )
 
-// snapshot returns the table with the columns known now.
+// snapshot returns the table with the columns known now: the catalog's,
+// less the dropped ones, under their names.
 func (t *Table) snapshot() *Table {
-	dyn := t.cat.Columns()
-	return &Table{store: t.store, cat: t.cat, stats: t.stats, cache: t.cache, orders: t.orders, pool: t.pool, schema: buildSchema(dyn), dyn: dyn}
+	view := t.store.ColumnView()
+	dyn := view.Columns(t.cat.Columns())
+	return &Table{store: t.store, cat: t.cat, stats: t.stats, cache: t.cache, orders: t.orders, pool: t.pool,
+		schema: buildSchema(dyn), dyn: dyn, view: view}
 }
 
 // Name implements sql.Table.

@@ -36,7 +36,7 @@ func newUnordered(ctx context.Context, snap snapshot, sc scope, t *Table, cols *
 					var c batchCursor
 					b, err := t.cache.get(seg, bi, cols)
 					if err == nil {
-						c.load(b, nil, true, sc)
+						c.load(sc.view.Batch(b), nil, true, sc)
 					}
 					return c, err
 				}})
@@ -46,7 +46,7 @@ func newUnordered(ctx context.Context, snap snapshot, sc scope, t *Table, cols *
 			t.stats.BufferedRowsRead.Add(int64(b.Len()))
 			u.tasks = append(u.tasks, loadTask{what: "buffered rows of " + p.Key.DirName(), fn: func() (batchCursor, error) {
 				var c batchCursor
-				c.load(b, nil, false, sc)
+				c.load(sc.view.Batch(b), nil, false, sc)
 				return c, nil
 			}})
 		}

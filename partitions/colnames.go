@@ -68,25 +68,34 @@ type ColumnView struct {
 	gens map[string]uint32 // name → current generation; absent: 0
 }
 
+// empty reports whether v maps every stored name to itself. A nil view is
+// empty.
+func (v *ColumnView) empty() bool { return v == nil || len(v.gens) == 0 }
+
 // emptyView is the view of a store where no column was ever dropped: every
 // stored name is its column's name.
 var emptyView = &ColumnView{}
 
 // Identity reports whether the view maps every stored name to itself (no
 // column was ever dropped), so that callers can skip it.
-func (v *ColumnView) Identity() bool { return len(v.gens) == 0 }
+func (v *ColumnView) Identity() bool { return v.empty() }
 
 // Generation returns the current generation of column name.
-func (v *ColumnView) Generation(name string) uint32 { return v.gens[name] }
+func (v *ColumnView) Generation(name string) uint32 {
+	if v.empty() {
+		return 0
+	}
+	return v.gens[name]
+}
 
 // Stored returns the name under which the current generation of column name
 // is stored.
-func (v *ColumnView) Stored(name string) string { return storedName(name, v.gens[name]) }
+func (v *ColumnView) Stored(name string) string { return storedName(name, v.Generation(name)) }
 
 // Live returns the column name of a stored name, and false when the stored
 // column is dead (a generation dropped since).
 func (v *ColumnView) Live(stored string) (string, bool) {
-	if len(v.gens) == 0 {
+	if v.empty() {
 		return stored, true
 	}
 	name, g := parseStoredName(stored)
@@ -96,7 +105,7 @@ func (v *ColumnView) Live(stored string) (string, bool) {
 // Columns returns the live columns of cols under their column names, in the
 // order of cols. The caller owns the result; cols is not modified.
 func (v *ColumnView) Columns(cols []segment.ColumnInfo) []segment.ColumnInfo {
-	if len(v.gens) == 0 {
+	if v.empty() {
 		return cols
 	}
 	out := make([]segment.ColumnInfo, 0, len(cols))
@@ -112,8 +121,10 @@ func (v *ColumnView) Columns(cols []segment.ColumnInfo) []segment.ColumnInfo {
 // Batch returns b as SQL sees it: without its dead columns and with later
 // generations under their column names. It returns b itself when nothing
 // changes, otherwise a shallow copy sharing b's arrays (b is not modified).
+// b must hold stored names: mapping a mapped batch again would take a later
+// generation under its plain name for a dead generation 0.
 func (v *ColumnView) Batch(b *columns.Batch) *columns.Batch {
-	if len(v.gens) == 0 {
+	if v.empty() {
 		return b
 	}
 	same := true
@@ -147,7 +158,7 @@ func (v *ColumnView) Batch(b *columns.Batch) *columns.Batch {
 // Want returns the filter of stored names to decode from a segment for the
 // filter of column names want (nil: every live column).
 func (v *ColumnView) Want(want func(string) bool) func(string) bool {
-	if len(v.gens) == 0 {
+	if v.empty() {
 		return want
 	}
 	return func(stored string) bool {
@@ -156,9 +167,19 @@ func (v *ColumnView) Want(want func(string) bool) func(string) bool {
 	}
 }
 
+// ColumnName returns the column name of a stored dynamic column name,
+// whatever its generation: "latency@G2" is a stored column of latency.
+func ColumnName(stored string) string {
+	name, _ := parseStoredName(stored)
+	return name
+}
+
 // withDrop returns the view after dropping column name.
 func (v *ColumnView) withDrop(name string) *ColumnView {
-	gens := maps.Clone(v.gens)
+	var gens map[string]uint32
+	if v != nil {
+		gens = maps.Clone(v.gens)
+	}
 	if gens == nil {
 		gens = map[string]uint32{}
 	}

@@ -1,0 +1,107 @@
+package engine_test
+
+import (
+	"context"
+	gosql "database/sql"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"logq/catalog"
+	"logq/engine"
+	"logq/partitions"
+	"logq/partitions/columns"
+	"logq/partitions/jsonl"
+)
+
+// columnsStore serves a store opened with opts over SQL and returns a
+// function that ingests JSON lines into it (one Append per call).
+func columnsStore(t *testing.T, opts ...partitions.Option) (*gosql.DB, *partitions.Store, func(lines ...string)) {
+	cat := catalog.New()
+	base := []partitions.Option{partitions.WithObserver(cat), partitions.WithShards(1),
+		partitions.WithCompactInterval(0), partitions.WithFlushAge(time.Hour), partitions.WithScrub(false)}
+	st, err := partitions.Open(t.TempDir(), append(base, opts...)...)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, st.Close()) })
+	p := jsonl.NewParser(jsonl.Options{})
+	ingest := func(lines ...string) {
+		b := &columns.Batch{}
+		n, errs := p.Parse([]byte(strings.Join(lines, "\n")), 1, b)
+		require.Empty(t, errs)
+		require.Equal(t, len(lines), n)
+		require.NoError(t, st.Append(context.Background(), b))
+	}
+	e, _ := engine.New(st, cat, engine.Options{})
+	return serveSQL(t, e, engine.SessionBuilder, ""), st, ingest
+}
+
+// line is a JSON line at 2026-11-01T00:00:0n with message rn and the given
+// extra members.
+func line(n int, members string) string {
+	if members != "" {
+		members = "," + members
+	}
+	return fmt.Sprintf(`{"ts":"2026-11-01T00:00:0%dZ","message":"r%d"%s}`, n, n, members)
+}
+
+func describeNames(t *testing.T, db *gosql.DB) []string {
+	var names []string
+	for _, r := range queryStrings(t, db, "DESCRIBE logs") {
+		names = append(names, r[0]+" "+r[1])
+	}
+	return names[6:] // after the core columns
+}
+
+// TestCatchAllColumnInSQL checks that fields past the column limit are
+// read in SQL with JSON functions over _extra, from the buffer and from
+// segments alike.
+func TestCatchAllColumnInSQL(t *testing.T) {
+	db, st, ingest := columnsStore(t, partitions.WithMaxColumns(2))
+	ingest(line(1, `"a":1,"b":"x"`), line(2, `"a":2,"c":3,"d":{"e":"f\"g"},"t":[1,"u"]`), line(3, `"b":"y","c":4.5,"ok":true`))
+	const q = "SELECT message, a, b, JSON_EXTRACT(_extra, '$.c'), _extra->>'$.\"d.e\"', _extra->>'$.t', JSON_EXTRACT(_extra, '$.ok') FROM logs ORDER BY ts"
+	want := [][]string{
+		{"r1", "1", "x", "NULL", "NULL", "NULL", "NULL"},
+		{"r2", "2", "NULL", "3", `f"g`, `[1,"u"]`, "NULL"},
+		{"r3", "NULL", "y", "4.5", "NULL", "NULL", "true"},
+	}
+	require.Equal(t, []string{"a bigint", "b varchar(16383)", "_extra varchar(16383)"}, describeNames(t, db))
+	require.Equal(t, want, queryStrings(t, db, q), "buffered")
+	require.NoError(t, st.Flush())
+	require.Equal(t, want, queryStrings(t, db, q), "in a segment")
+	require.Equal(t, [][]string{{"r2"}}, queryStrings(t, db, "SELECT message FROM logs WHERE JSON_EXTRACT(_extra, '$.c') = 3"))
+}
+
+// TestDroppedColumnInSQL drops a column with values in a segment and in the
+// buffer, brings the name back with another type, and checks DESCRIBE, row
+// reads and aggregates (including those answered from statistics).
+func TestDroppedColumnInSQL(t *testing.T) {
+	db, st, ingest := columnsStore(t)
+	ingest(line(1, `"a":"one","b":1`), line(2, `"a":"two"`))
+	require.NoError(t, st.Flush())
+	ingest(line(3, `"a":"three","b":3`))
+	require.Equal(t, []string{"a varchar(16383)", "b bigint"}, describeNames(t, db))
+
+	require.NoError(t, st.DropColumn("a"))
+	require.Equal(t, []string{"b bigint"}, describeNames(t, db))
+	_, err := db.Query("SELECT a FROM logs")
+	require.ErrorContains(t, err, "could not be found")
+
+	ingest(line(4, `"a":"four"`))
+	require.Equal(t, []string{"b bigint", "a varchar(16383)"}, describeNames(t, db))
+	for _, flushed := range []bool{false, true} {
+		if flushed {
+			require.NoError(t, st.Flush())
+		}
+		msg := fmt.Sprintf("flushed=%v", flushed)
+		require.Equal(t, [][]string{{"r1", "NULL", "1"}, {"r2", "NULL", "NULL"}, {"r3", "NULL", "3"}, {"r4", "four", "NULL"}},
+			queryStrings(t, db, "SELECT message, a, b FROM logs ORDER BY ts"), msg)
+		require.Equal(t, [][]string{{"r4", "four"}}, queryStrings(t, db, "SELECT message, a FROM logs WHERE a IS NOT NULL"), msg)
+		require.Equal(t, [][]string{{"1", "four"}}, queryStrings(t, db, "SELECT COUNT(a), MAX(a) FROM logs"), msg)
+		require.Equal(t, [][]string{{"NULL"}, {"four"}}, queryStrings(t, db, "SELECT DISTINCT a FROM logs ORDER BY a"), msg)
+		require.Equal(t, [][]string{{"NULL"}, {"four"}}, queryStrings(t, db, "SELECT a FROM logs GROUP BY a ORDER BY a"), msg)
+		require.Equal(t, [][]string{{"NULL", "3"}, {"four", "1"}}, queryStrings(t, db, "SELECT a, COUNT(*) FROM logs GROUP BY a ORDER BY a"), msg)
+	}
+}
