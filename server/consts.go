@@ -62,6 +62,14 @@ const (
 	// recurring refusal.
 	logEvery = 10 * time.Second
 
+	// defaultMaxNewColumns bounds the columns one ingest request may create
+	// (the store's limit, 1000 by default, bounds them all). A hundred is
+	// more new fields than a new service brings at once, yet ten requests
+	// are needed to fill the schema: a sender inventing names (ids used as
+	// keys) fills it slowly and visibly (logq_ingest_new_columns_total)
+	// while its extra fields stay queryable in the catch-all column.
+	defaultMaxNewColumns = 100
+
 	// defaultMaxReportedErrors bounds the per-line errors in one answer: a
 	// body of bad lines must not produce a response as large as itself.
 	defaultMaxReportedErrors = 100

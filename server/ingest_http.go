@@ -24,14 +24,16 @@ import (
 
 // appender stores parsed rows durably.
 type appender interface {
-	// Append stores the rows of b. The ingest handler calls it from one
+	// AppendWith stores the rows of b, giving at most o.MaxNewColumns new
+	// columns to its fields (the others go to the catch-all column) and
+	// reporting where the fields went. The ingest handler calls it from one
 	// goroutine per request, so calls for different requests run
 	// concurrently; within one request the calls are sequential and in body
 	// order. A nil error means every row of b is durable: it survives a crash
 	// and the handler reports it as accepted. An error means no row of b may
-	// be considered stored. b stays owned by the caller, which reuses it once
-	// Append returns: Append must not retain b or any slice of it.
-	Append(ctx context.Context, b *columns.Batch) error
+	// be considered stored. The handler never touches b again: the appender
+	// may keep it.
+	AppendWith(ctx context.Context, b *columns.Batch, o partitions.AppendOptions) (partitions.AppendResult, error)
 }
 
 // IngestConfig holds the limits and options of the ingest handler. The zero
@@ -66,6 +68,10 @@ type IngestConfig struct {
 	// IngestTime lets rows without ts take the request's arrival time. The
 	// query parameter ingest_time=1 (or 0) overrides it per request.
 	IngestTime bool
+	// MaxNewColumns bounds the columns one request may create; fields of
+	// further new names go to the catch-all column, so that one request
+	// cannot take every free column. Negative: a request creates none.
+	MaxNewColumns int
 	// ChunkBytes is the target size of the chunks parsed and appended.
 	ChunkBytes int
 	// MaxReportedErrors bounds the line errors listed in one answer.
@@ -85,6 +91,9 @@ func (c IngestConfig) withDefaults() IngestConfig {
 	setDefault(&c.AcceptFuture, defaultAcceptFuture)
 	setDefault(&c.ChunkBytes, defaultIngestChunkBytes)
 	setDefault(&c.MaxReportedErrors, defaultMaxReportedErrors)
+	if c.MaxNewColumns == 0 {
+		c.MaxNewColumns = defaultMaxNewColumns
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -109,6 +118,13 @@ type IngestStats struct {
 	Rows, Rejected atomic.Int64
 	// Bytes counts body bytes after decompression, WireBytes as sent.
 	Bytes, WireBytes atomic.Int64
+	// DuplicateKeys counts fields of accepted lines overwritten by a later
+	// field of the same name (jsonl.Parser.DuplicateKeys).
+	DuplicateKeys atomic.Int64
+	// NewColumns counts the columns ingest created, OverflowFields the
+	// values stored in the catch-all column instead, DeniedFields the
+	// values dropped by the deny list.
+	NewColumns, OverflowFields, DeniedFields atomic.Int64
 }
 
 // IngestResponse is the JSON answer of the ingest endpoint.
@@ -118,6 +134,14 @@ type IngestResponse struct {
 	Rejected int64 `json:"rejected"`
 	// Errors lists the first rejected lines with their reasons.
 	Errors []IngestLineError `json:"errors"`
+	// NewColumns counts the columns the stored lines created;
+	// OverflowFields counts their values stored in the catch-all column
+	// _extra because they could not have a column of their own (column
+	// limit, the request's new-column budget, the allow list), and
+	// DeniedFields the values the deny list dropped.
+	NewColumns     int64 `json:"new_columns,omitempty"`
+	OverflowFields int64 `json:"overflow_fields,omitempty"`
+	DeniedFields   int64 `json:"denied_fields,omitempty"`
 	// Error explains a status other than 200; when the body was cut short it
 	// names the limit and the first line not read.
 	Error string `json:"error,omitempty"`
@@ -225,6 +249,7 @@ func (h *IngestHandler) serve(w http.ResponseWriter, r *http.Request) (int, *Ing
 	}
 	status := q.run()
 	h.stats.Bytes.Add(q.chunks.read)
+	h.stats.DuplicateKeys.Add(q.parser.DuplicateKeys())
 	return status, &q.resp
 }
 
@@ -313,7 +338,13 @@ type chunkResult struct {
 // pendingAppend is an append running while the next chunk is parsed.
 type pendingAppend struct {
 	res  chunkResult
-	done chan error
+	done chan appendDone
+}
+
+// appendDone is the outcome of one append.
+type appendDone struct {
+	res partitions.AppendResult
+	err error
 }
 
 // run reads, parses and appends the body chunk by chunk and returns the
@@ -412,22 +443,34 @@ func (q *ingestRequest) start(res chunkResult) error {
 		q.commit(res)
 		return nil
 	}
-	p := &pendingAppend{res: res, done: make(chan error, 1)}
-	go q.h.appendBatch(q.ctx, res.batch, p.done)
+	p := &pendingAppend{res: res, done: make(chan appendDone, 1)}
+	go q.h.appendBatch(q.ctx, res.batch, q.columnBudget(), p.done)
 	q.pending = p
 	return nil
 }
 
+// columnBudget is what is left of the request's new-column budget, as
+// AppendOptions takes it: appends run one after another within a request,
+// so the previous one has counted its columns.
+func (q *ingestRequest) columnBudget() partitions.AppendOptions {
+	left := int64(q.h.cfg.MaxNewColumns) - q.resp.NewColumns
+	if q.h.cfg.MaxNewColumns < 0 || left <= 0 {
+		return partitions.AppendOptions{MaxNewColumns: -1}
+	}
+	return partitions.AppendOptions{MaxNewColumns: int(left)}
+}
+
 // appendBatch runs one append and sends its result on done. A panic in the
 // store becomes an error, so that it fails this request, not the process.
-func (h *IngestHandler) appendBatch(ctx context.Context, b *columns.Batch, done chan<- error) {
+func (h *IngestHandler) appendBatch(ctx context.Context, b *columns.Batch, o partitions.AppendOptions, done chan<- appendDone) {
 	defer func() {
 		if v := recover(); v != nil {
 			h.log.Error("BUG: store append panicked", "panic", v, "stack", string(debug.Stack()))
-			done <- fmt.Errorf("store append panicked: %v", v)
+			done <- appendDone{err: fmt.Errorf("store append panicked: %v", v)}
 		}
 	}()
-	done <- h.app.Append(ctx, b)
+	res, err := h.app.AppendWith(ctx, b, o)
+	done <- appendDone{res: res, err: err}
 }
 
 // wait waits for the append in flight, if any, and commits its result. On an
@@ -437,11 +480,18 @@ func (q *ingestRequest) wait() error {
 	if p == nil {
 		return nil
 	}
-	if err := <-p.done; err != nil {
-		return err
+	d := <-p.done
+	if d.err != nil {
+		return d.err
 	}
 	q.pending = nil
 	q.commit(p.res)
+	q.resp.NewColumns += int64(d.res.NewColumns)
+	q.resp.OverflowFields += d.res.OverflowFields
+	q.resp.DeniedFields += d.res.DeniedFields
+	q.h.stats.NewColumns.Add(int64(d.res.NewColumns))
+	q.h.stats.OverflowFields.Add(d.res.OverflowFields)
+	q.h.stats.DeniedFields.Add(d.res.DeniedFields)
 	return nil
 }
 

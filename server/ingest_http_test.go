@@ -18,6 +18,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"logq/partitions"
 	"logq/partitions/columns"
 )
 
@@ -119,16 +120,16 @@ type fakeAppender struct {
 	rows   []testRow
 }
 
-// Append implements appender; it copies the rows, as a store must.
-func (f *fakeAppender) Append(_ context.Context, b *columns.Batch) error {
+// AppendWith implements appender; it copies the rows.
+func (f *fakeAppender) AppendWith(_ context.Context, b *columns.Batch, _ partitions.AppendOptions) (partitions.AppendResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls++
 	if f.calls == f.failAt {
-		return errors.New("disk on fire")
+		return partitions.AppendResult{}, errors.New("disk on fire")
 	}
 	f.rows = append(f.rows, batchRows(b)...)
-	return nil
+	return partitions.AppendResult{}, nil
 }
 
 // stored returns the rows appended so far.
@@ -477,7 +478,9 @@ func TestIngestAppendFailure(t *testing.T) {
 // panicAppender panics on every append.
 type panicAppender struct{}
 
-func (panicAppender) Append(context.Context, *columns.Batch) error { panic("boom") }
+func (panicAppender) AppendWith(context.Context, *columns.Batch, partitions.AppendOptions) (partitions.AppendResult, error) {
+	panic("boom")
+}
 
 func TestIngestAppendPanicIsAnError(t *testing.T) {
 	h := NewIngestHandler(panicAppender{}, IngestConfig{Now: func() time.Time { return testNow }}, nil)
@@ -583,8 +586,10 @@ func TestIngestConfigDefaults(t *testing.T) {
 // nopAppender accepts every batch without storing it.
 type nopAppender struct{}
 
-// Append implements appender.
-func (nopAppender) Append(context.Context, *columns.Batch) error { return nil }
+// AppendWith implements appender.
+func (nopAppender) AppendWith(context.Context, *columns.Batch, partitions.AppendOptions) (partitions.AppendResult, error) {
+	return partitions.AppendResult{}, nil
+}
 
 // BenchmarkIngestHandler measures the handler (chunking, parsing, answer)
 // on 8 MiB requests of WORKLOAD-like lines, with an appender that does
@@ -639,12 +644,12 @@ type retainingAppender struct {
 	batches []*columns.Batch
 }
 
-// Append implements appender.
-func (r *retainingAppender) Append(_ context.Context, b *columns.Batch) error {
+// AppendWith implements appender.
+func (r *retainingAppender) AppendWith(_ context.Context, b *columns.Batch, _ partitions.AppendOptions) (partitions.AppendResult, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.batches = append(r.batches, b)
-	return nil
+	return partitions.AppendResult{}, nil
 }
 
 // TestIngestAppenderOwnsBatches checks that the handler never reuses a batch

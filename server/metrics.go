@@ -108,20 +108,24 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 // handler keeps them as atomics so that its hot path needs no registry.
 type ingestCollector struct {
 	stats *IngestStats
-	descs [6]*prometheus.Desc
+	descs [10]*prometheus.Desc
 }
 
 func newIngestCollector(stats *IngestStats) *ingestCollector {
 	d := func(name, help string) *prometheus.Desc {
 		return prometheus.NewDesc("logq_ingest_"+name, help, nil, nil)
 	}
-	return &ingestCollector{stats: stats, descs: [6]*prometheus.Desc{
+	return &ingestCollector{stats: stats, descs: [10]*prometheus.Desc{
 		d("requests_total", "Ingest requests received."),
 		d("requests_failed_total", "Ingest requests answered with a status other than 200."),
 		d("rows_total", "Rows stored durably by ingest."),
 		d("rejected_lines_total", "Lines refused by ingest (see the answer's errors)."),
 		d("bytes_total", "JSON bytes received, after decompression."),
 		d("wire_bytes_total", "Body bytes received as sent (compressed when gzip)."),
+		d("duplicate_keys_total", "Fields of accepted lines overwritten by a later field of the same name (the last value is kept)."),
+		d("new_columns_total", "Dynamic columns created by ingest."),
+		d("overflow_fields_total", "Field values stored in the catch-all column _extra for want of a column of their own."),
+		d("denied_fields_total", "Field values dropped by the deny list (--columns-deny)."),
 	}}
 }
 
@@ -135,8 +139,9 @@ func (c *ingestCollector) Describe(ch chan<- *prometheus.Desc) {
 // Collect implements prometheus.Collector.
 func (c *ingestCollector) Collect(ch chan<- prometheus.Metric) {
 	s := c.stats
-	for i, v := range [6]int64{s.Requests.Load(), s.Failed.Load(), s.Rows.Load(),
-		s.Rejected.Load(), s.Bytes.Load(), s.WireBytes.Load()} {
+	for i, v := range [10]int64{s.Requests.Load(), s.Failed.Load(), s.Rows.Load(),
+		s.Rejected.Load(), s.Bytes.Load(), s.WireBytes.Load(), s.DuplicateKeys.Load(),
+		s.NewColumns.Load(), s.OverflowFields.Load(), s.DeniedFields.Load()} {
 		ch <- prometheus.MustNewConstMetric(c.descs[i], prometheus.CounterValue, float64(v))
 	}
 }

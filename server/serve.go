@@ -43,6 +43,9 @@ type serveConfig struct {
 	pprof        bool
 	memoryLimit  int64
 	sql          engine.Options
+	maxColumns   int
+	columnsAllow string
+	columnsDeny  string
 }
 
 func (c *serveConfig) flags(fs *flag.FlagSet) {
@@ -65,6 +68,10 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.Int64Var(&c.ingest.MaxDecompressedBytes, "max-decompressed-bytes", defaultMaxDecompressedBytes, "largest JSON a gzip ingest body may expand to")
 	fs.IntVar(&c.ingest.MaxLineBytes, "max-line-bytes", defaultMaxLineBytes, "longest JSON line")
 	fs.IntVar(&c.ingest.MaxFields, "max-fields", defaultMaxFields, "most fields in one line, after flattening")
+	fs.IntVar(&c.maxColumns, "max-columns", 1000, "most dynamic columns; fields past it go to the catch-all JSON column _extra")
+	fs.IntVar(&c.ingest.MaxNewColumns, "max-new-columns", defaultMaxNewColumns, "most columns one ingest request may create; its further new fields go to _extra (negative: none)")
+	fs.StringVar(&c.columnsAllow, "columns-allow", "", "comma-separated field name patterns ('*' matches anything, e.g. 'http.*,user_id') that get columns; other fields go to _extra (empty: all)")
+	fs.StringVar(&c.columnsDeny, "columns-deny", "", "comma-separated field name patterns whose fields are dropped, never stored (wins over --columns-allow)")
 	fs.Int64Var(&c.memoryLimit, "memory-limit", defaultMemoryLimit, "soft memory limit of the Go heap in bytes (GC works harder near it); 0: none; the GOMEMLIMIT variable wins")
 	fs.IntVar(&c.sql.Workers, "scan-workers", 0, "batch loads (decode and filter) running at once across queries; 0: one per core")
 	fs.Int64Var(&c.sql.CacheBytes, "cache-bytes", 0, "decoded batches kept between queries, in bytes; 0: 256 MiB, negative: none")
@@ -156,6 +163,9 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 		partitions.WithCompactInterval(cfg.compactEvery),
 		partitions.WithWALRepair(cfg.walRepair),
 		partitions.WithScrub(cfg.scrub),
+		partitions.WithMaxColumns(cfg.maxColumns),
+		partitions.WithColumnPolicy(partitions.ColumnPolicy{
+			Allow: partitions.ParsePatterns(cfg.columnsAllow), Deny: partitions.ParsePatterns(cfg.columnsDeny)}),
 		partitions.WithFatalHandler(func(err error) {
 			// A failed fsync may have lost acknowledged-looking data and a
 			// retry can lie: stop at once and let the restart replay the WAL.
@@ -176,6 +186,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 		}
 	}
 	mux.Handle("/api/v1/ingest", m.instrumentIngest(ingest))
+	registerColumns(mux, store, cat, log)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.Handle("/metrics", m.handler())
 	if cfg.pprof {

@@ -1,0 +1,242 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/go-sql-driver/mysql"
+	"github.com/stretchr/testify/require"
+)
+
+// columnsServer is `logq serve` running in the test's process.
+type columnsServer struct {
+	web    string // base URL of the HTTP listener
+	db     *sql.DB
+	stop   func()
+	stderr *syncBuffer
+}
+
+// startColumnsServe runs RunServe on dir with args added and waits for its ready
+// line.
+func startColumnsServe(t *testing.T, dir string, args ...string) *columnsServer {
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	done := make(chan int, 1)
+	all := append([]string{"--data", dir, "--mysql-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0",
+		"--accept-past", "0", "--scrub=false", "--log-level", "warn"}, args...)
+	go func() { done <- RunServe(ctx, all, stdout, stderr, nil) }()
+	require.Eventually(t, func() bool { return strings.HasPrefix(stdout.String(), "ready ") },
+		20*time.Second, 10*time.Millisecond, "stderr: %s", stderr.String())
+	fields := strings.Fields(stdout.String())
+	db, err := sql.Open("mysql", "root@tcp("+strings.TrimPrefix(fields[1], "mysql=")+")/logq?time_zone=%27%2B00%3A00%27")
+	require.NoError(t, err)
+	s := &columnsServer{web: "http://" + strings.TrimPrefix(fields[2], "http="), db: db, stderr: stderr}
+	stopped := false
+	s.stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		db.Close()
+		cancel()
+		select {
+		case code := <-done:
+			require.Equal(t, 0, code, "stderr: %s", stderr.String())
+		case <-time.After(30 * time.Second):
+			t.Fatal("serve did not stop")
+		}
+	}
+	t.Cleanup(s.stop)
+	return s
+}
+
+// ingest posts lines and returns the answer, which must be a 200.
+func (s *columnsServer) ingest(t *testing.T, lines []string) IngestResponse {
+	res, err := http.Post(s.web+ingestPath, "application/x-ndjson", strings.NewReader(strings.Join(lines, "\n")))
+	require.NoError(t, err)
+	defer res.Body.Close()
+	var resp IngestResponse
+	require.NoError(t, json.NewDecoder(res.Body).Decode(&resp))
+	require.Equal(t, http.StatusOK, res.StatusCode, "answer: %+v", resp)
+	return resp
+}
+
+// query returns the rows of q as text, NULL as "NULL".
+func (s *columnsServer) query(t *testing.T, q string) [][]string {
+	rows, err := s.db.Query(q)
+	require.NoError(t, err, q)
+	defer rows.Close()
+	cols, err := rows.Columns()
+	require.NoError(t, err)
+	var out [][]string
+	for rows.Next() {
+		vals := make([]sql.NullString, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		require.NoError(t, rows.Scan(ptrs...))
+		row := make([]string, len(cols))
+		for i, v := range vals {
+			row[i] = "NULL"
+			if v.Valid {
+				row[i] = v.String
+			}
+		}
+		out = append(out, row)
+	}
+	require.NoError(t, rows.Err())
+	return out
+}
+
+// dynamicColumns returns the names of the dynamic columns DESCRIBE shows.
+func (s *columnsServer) dynamicColumns(t *testing.T) []string {
+	var names []string
+	for _, r := range s.query(t, "DESCRIBE logs")[6:] {
+		names = append(names, r[0])
+	}
+	return names
+}
+
+// metric returns the value of an unlabelled metric.
+func (s *columnsServer) metric(t *testing.T, name string) string {
+	res, err := http.Get(s.web + "/metrics")
+	require.NoError(t, err)
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	for _, l := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(l, name+" "); ok {
+			return v
+		}
+	}
+	t.Fatalf("no metric %s", name)
+	return ""
+}
+
+// colLine is line n: ts 2026-11-03 + n seconds, message "m<n>", and the
+// members given.
+func colLine(n int, members string) string {
+	if members != "" {
+		members = "," + members
+	}
+	return fmt.Sprintf(`{"ts":%d,"level":"info","service":"svc","message":"m%d"%s}`, 1_793_750_400+n, n, members)
+}
+
+// TestIngestPastColumnLimit is probe C5: a sender invents field names past
+// the column limit. Every line must be stored, the fields past the limit
+// must be readable with JSON functions over _extra, and a later request of
+// core-only lines with one new field must be stored whole too.
+func TestIngestPastColumnLimit(t *testing.T) {
+	s := startColumnsServe(t, t.TempDir(), "--max-columns", "50", "--max-new-columns", "20")
+	const requests, perRequest = 4, 30
+	for r := range requests {
+		var lines []string
+		for i := range perRequest {
+			n := r*perRequest + i
+			lines = append(lines, colLine(n, fmt.Sprintf(`"junk_%d":%d`, n, n)))
+		}
+		resp := s.ingest(t, lines)
+		wantNew := newColumnsOf(r)
+		require.Equal(t, IngestResponse{Accepted: perRequest, Errors: []IngestLineError{}, NewColumns: int64(wantNew),
+			OverflowFields: int64(perRequest - wantNew)}, resp, "request %d", r)
+	}
+	last := s.ingest(t, []string{colLine(1000, ""), colLine(1001, `"brand_new":"x"`), colLine(1002, `"level":"error"`)})
+	require.Equal(t, int64(3), last.Accepted)
+	require.Equal(t, int64(1), last.OverflowFields)
+
+	require.Equal(t, [][]string{{fmt.Sprint(requests*perRequest + 3)}}, s.query(t, "SELECT COUNT(*) FROM logs"))
+	require.Len(t, s.dynamicColumns(t), 51, "50 columns and _extra")
+	// Every junk value, from its own column or from _extra.
+	for n := range requests * perRequest {
+		col := fmt.Sprintf("junk_%d", n)
+		q := fmt.Sprintf("SELECT JSON_EXTRACT(_extra, '$.%s') FROM logs WHERE message = 'm%d'", col, n)
+		if n%perRequest < newColumnsOf(n/perRequest) {
+			q = fmt.Sprintf("SELECT %s FROM logs WHERE message = 'm%d'", col, n)
+		}
+		require.Equal(t, [][]string{{fmt.Sprint(n)}}, s.query(t, q), q)
+	}
+	require.Equal(t, [][]string{{"m1001", "x"}}, s.query(t, "SELECT message, _extra->>'$.brand_new' FROM logs WHERE _extra->>'$.brand_new' IS NOT NULL"))
+	require.Equal(t, "71", s.metric(t, "logq_ingest_overflow_fields_total"))
+	require.Equal(t, "50", s.metric(t, "logq_ingest_new_columns_total"))
+}
+
+// newColumnsOf is the number of columns request r of
+// TestIngestPastColumnLimit creates: the first ones of its new names, as
+// many as its budget of 20 and the store's limit of 50 allow (20, 20, 10,
+// then none).
+func newColumnsOf(r int) int { return max(0, min(20, 50-20*r)) }
+
+// TestIngestColumnPolicyAndDuplicates checks the allow and deny flags, that
+// core fields are never subject to them, and the duplicate-key metric.
+func TestIngestColumnPolicyAndDuplicates(t *testing.T) {
+	s := startColumnsServe(t, t.TempDir(), "--columns-allow", "http.*, user_id", "--columns-deny", "*password*,http.secret")
+	resp := s.ingest(t, []string{
+		colLine(1, `"http":{"status":200,"secret":"s"},"user_id":7,"other":"o","db_password":"p","message":"dup","Level":"warn"`),
+		colLine(2, `"user_id":8,"user_id":9,"x":{"y":1},"x.y":2`),
+	})
+	require.Equal(t, int64(2), resp.Accepted)
+	require.Equal(t, int64(2), resp.DeniedFields)
+	require.Equal(t, []string{"http.status", "user_id", "_extra"}, s.dynamicColumns(t))
+	require.Equal(t, [][]string{
+		{"dup", "WARN", "200", "7", `{"other":"o"}`},
+		{"m2", "INFO", "NULL", "9", `{"x.y":2}`},
+	}, s.query(t, "SELECT message, level, `http.status`, user_id, _extra FROM logs ORDER BY ts"))
+	// Line 1 repeats message and level, line 2 user_id and x.y.
+	require.Equal(t, "4", s.metric(t, "logq_ingest_duplicate_keys_total"))
+	require.Equal(t, "2", s.metric(t, "logq_ingest_denied_fields_total"))
+}
+
+// runColumns runs `logq columns args...` and returns its exit code and
+// output.
+func runColumns(args ...string) (int, string) {
+	var out bytes.Buffer
+	code := RunColumns(context.Background(), args, &out, &out)
+	return code, out.String()
+}
+
+// TestDropColumns drops columns online and offline and checks that they stay
+// dropped across restarts and that a re-created name starts empty.
+func TestDropColumns(t *testing.T) {
+	dir := t.TempDir()
+	s := startColumnsServe(t, dir)
+	s.ingest(t, []string{colLine(1, `"a":1,"b":"one","c":true`), colLine(2, `"a":2,"b":"two"`)})
+
+	code, out := runColumns("list", "--server", s.web)
+	require.Equal(t, 0, code, out)
+	require.Equal(t, "a\tBIGINT\nb\tVARCHAR\nc\tBOOLEAN\n", out)
+	code, out = runColumns("drop", "a", "--server", s.web)
+	require.Equal(t, 0, code, out)
+	require.Equal(t, []string{"b", "c"}, s.dynamicColumns(t))
+	code, out = runColumns("drop", "--server", s.web, "a")
+	require.Equal(t, 1, code)
+	require.Contains(t, out, "404")
+	code, out = runColumns("drop", "ts", "--server", s.web)
+	require.Equal(t, 1, code)
+	require.Contains(t, out, "core column")
+	code, out = runColumns("drop", "b", "--data", dir)
+	require.Equal(t, 1, code, "the running server holds the data directory")
+	require.Contains(t, out, "use --server")
+
+	s.ingest(t, []string{colLine(3, `"a":"three"`)})
+	s.stop()
+	code, out = runColumns("drop", "b", "--data", dir)
+	require.Equal(t, 0, code, out)
+	code, out = runColumns("list", "--data", dir)
+	require.Equal(t, 0, code, out)
+	require.Equal(t, "c\tBOOLEAN\na\tVARCHAR\n", out)
+
+	s = startColumnsServe(t, dir)
+	require.Equal(t, []string{"c", "a"}, s.dynamicColumns(t))
+	s.ingest(t, []string{colLine(4, `"b":4`)})
+	require.Equal(t, [][]string{{"m1", "NULL", "NULL"}, {"m2", "NULL", "NULL"}, {"m3", "three", "NULL"}, {"m4", "NULL", "4"}},
+		s.query(t, "SELECT message, a, b FROM logs ORDER BY ts"))
+}
