@@ -118,19 +118,39 @@ func (s *Store) AppendWith(ctx context.Context, b *columns.Batch, o AppendOption
 		return AppendResult{}, err // before columns are admitted for nothing
 	}
 	var res AppendResult
+	var added []string
 	if len(b.Dynamic) > 0 {
-		res = s.admitColumns(b, o)
+		res, added = s.admitColumns(b, o)
 	}
-	return res, s.appendAdmitted(ctx, b)
+	appended := false
+	err := s.appendAdmitted(ctx, b, &appended)
+	if err != nil && !appended && len(added) > 0 {
+		s.releaseColumns(added)
+	}
+	return res, err
+}
+
+// releaseColumns gives back the columns an append reserved and then did not
+// store, unless another append stored them meanwhile.
+func (s *Store) releaseColumns(stored []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, name := range stored {
+		if held, ok := s.mu.columns[name]; ok && !held {
+			delete(s.mu.columns, name)
+		}
+	}
 }
 
 // admitColumns decides where each dynamic column of b goes and rewrites b:
 // admitted columns under their stored names, overflow into the catch-all
 // column, denied ones removed. New columns are taken under the store's lock,
-// so concurrent appends never pass the limit together. A column admitted
-// here stays counted even if the append then fails; a later drop frees it.
-func (s *Store) admitColumns(b *columns.Batch, o AppendOptions) AppendResult {
+// so concurrent appends never pass the limit together; a new column is
+// reserved until the append stores it (or fails and releases it). It returns
+// the stored names of the columns it reserved.
+func (s *Store) admitColumns(b *columns.Batch, o AppendOptions) (AppendResult, []string) {
 	var res AppendResult
+	var added []string
 	acts := make([]int, len(b.Dynamic))
 	stored := make([]string, len(b.Dynamic))
 	for i, d := range b.Dynamic {
@@ -151,12 +171,13 @@ func (s *Store) admitColumns(b *columns.Batch, o AppendOptions) AppendResult {
 			acts[i] = admitOverflow
 			continue
 		}
-		s.mu.columns[stored[i]] = struct{}{}
+		s.mu.columns[stored[i]] = false
+		added = append(added, stored[i])
 		res.NewColumns++
 	}
 	s.mu.Unlock()
 	rewriteColumns(b, acts, stored, view.Stored(CatchAllColumn), &res)
-	return res
+	return res, added
 }
 
 // rewriteColumns applies the admission of b's dynamic columns.
@@ -231,13 +252,14 @@ func catchAllColumn(name string, over []*columns.Dynamic, n int) *columns.Dynami
 }
 
 // noteColumnsLocked records the live column names of stored rows (at
-// recovery). Dead generations and the catch-all column do not count against
-// the limit. REQUIRES: mu held (or recovery, which runs alone).
+// recovery, and once an append's record is in the WAL). Dead generations and
+// the catch-all column do not count against the limit. REQUIRES: mu held
+// (or recovery, which runs alone).
 func (s *Store) noteColumnsLocked(cols []segment.ColumnInfo) {
 	for _, c := range cols {
 		name, live := s.view.Load().Live(c.Name)
 		if live && name != CatchAllColumn {
-			s.mu.columns[c.Name] = struct{}{}
+			s.mu.columns[c.Name] = true
 		}
 	}
 }

@@ -3,7 +3,9 @@ package partitions_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -188,5 +190,60 @@ func TestColumnPolicy(t *testing.T) {
 			require.Equal(t, tc.denied, res.DeniedFields)
 			require.Equal(t, tc.want, visible(t, st)["r"])
 		})
+	}
+}
+
+// TestFailedAppendReleasesColumns checks that an append that stores
+// nothing gives back the columns it reserved, and keeps those that were
+// already stored.
+func TestFailedAppendReleasesColumns(t *testing.T) {
+	st := openTestStore(t, t.TempDir())
+	ctx := context.Background()
+	require.NoError(t, st.Append(ctx, fieldRow("r1", field{"a", int64(1)})))
+	require.NoError(t, st.Close())
+	_, err := st.AppendWith(ctx, fieldRow("r2", field{"a", int64(2)}, field{"b", int64(2)}), partitions.AppendOptions{})
+	require.ErrorIs(t, err, partitions.ErrClosed)
+	require.Equal(t, []string{"a"}, sortedNames(st), "b was reserved, then released")
+}
+
+// TestColumnLimitConcurrent appends batches of new names from many
+// goroutines: the limit holds exactly, and every field is stored, in its
+// column or in the catch-all column.
+func TestColumnLimitConcurrent(t *testing.T) {
+	const limit, writers, perWriter = 25, 8, 10
+	st := openTestStore(t, t.TempDir(), partitions.WithMaxColumns(limit))
+	defer st.Close()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	created, overflow := 0, int64(0)
+	for w := range writers {
+		wg.Go(func() {
+			for i := range perWriter {
+				name := fmt.Sprintf("f_%d_%d", w, i)
+				res, err := st.AppendWith(context.Background(), fieldRow(name, field{name, int64(w*100 + i)}), partitions.AppendOptions{})
+				require.NoError(t, err)
+				mu.Lock()
+				created += res.NewColumns
+				overflow += res.OverflowFields
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	require.Equal(t, limit, created)
+	require.Equal(t, int64(writers*perWriter-limit), overflow)
+	require.Len(t, st.ColumnNames(), limit)
+	rows := visible(t, st)
+	require.Len(t, rows, writers*perWriter)
+	for w := range writers {
+		for i := range perWriter {
+			name := fmt.Sprintf("f_%d_%d", w, i)
+			r := rows[name]
+			if v, ok := r[name]; ok {
+				require.Equal(t, int64(w*100+i), v)
+			} else {
+				require.Equal(t, map[string]any{name: float64(w*100 + i)}, r["_extra"])
+			}
+		}
 	}
 }

@@ -45,7 +45,9 @@ type Store struct {
 		oldest time.Time
 		// columns holds the stored names of the live dynamic columns, the
 		// catch-all column excepted: what counts against the column limit.
-		columns map[string]struct{}
+		// The value is false while the column is only reserved by appends
+		// in flight, true once a WAL record holds it.
+		columns map[string]bool
 		closed  bool
 		failed  error
 		// flushErr is why the last flush failed, nil once one succeeds.
@@ -102,7 +104,7 @@ func Open(dir string, opts ...Option) (s *Store, err error) {
 	}
 	s.mu.cond = sync.NewCond(&s.mu)
 	s.mu.parts = make(map[Key]*partition)
-	s.mu.columns = make(map[string]struct{})
+	s.mu.columns = make(map[string]bool)
 	s.view.Store(emptyView)
 	for _, d := range []string{dir, s.path(partsDirName), s.path(walDirName)} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -180,7 +182,9 @@ func (s *Store) Append(ctx context.Context, b *columns.Batch) error {
 }
 
 // appendAdmitted is Append of a batch whose columns admitColumns placed.
-func (s *Store) appendAdmitted(ctx context.Context, b *columns.Batch) error {
+// appended is set once the batch is in the WAL (its rows then count as
+// stored even if the wait for the fsync fails).
+func (s *Store) appendAdmitted(ctx context.Context, b *columns.Batch, appended *bool) error {
 	lay := s.layout()
 	rec := encodeRecord(lay, b)
 	routed := route(b, lay)
@@ -212,6 +216,8 @@ func (s *Store) appendAdmitted(ctx context.Context, b *columns.Batch) error {
 		}
 		return err // e.g. a record above wal.MaxRecordBytes: this batch only
 	}
+	*appended = true
+	s.noteColumnsLocked(cols)
 	for _, r := range routed {
 		p := s.partitionLocked(r.key)
 		p.active = append(p.active, r.rows)
