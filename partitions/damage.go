@@ -129,16 +129,21 @@ func (s *Store) ReportDamage(seg *Segment, err error) error {
 	if p == nil {
 		return nil
 	}
+	var rerr error
 	if bi, ok := segment.DamagedBatch(err); ok {
 		added := seg.markBad([]BadBatch{{Batch: bi, Reason: err.Error()}})
 		if len(added) == 0 {
 			return nil
 		}
 		p.fmu.Lock()
-		defer p.fmu.Unlock()
-		return s.recordBadLocked(p, seg, added)
+		rerr = s.recordBadLocked(p, seg, added)
+		p.fmu.Unlock()
+	} else {
+		_, rerr = s.retireDamaged(p, seg, err)
 	}
-	_, rerr := s.retireDamaged(p, seg, err)
+	if rerr != nil {
+		s.cfg.log.Error("damage found by a read not recorded", "path", seg.Path, "damage", err, "err", rerr)
+	}
 	return rerr
 }
 
