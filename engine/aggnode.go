@@ -123,13 +123,20 @@ func (n *aggNode) RowIter(ctx *sql.Context, _ sql.Row) (sql.RowIter, error) {
 }
 
 // run aggregates the kept batches on the pool, a window of them at a time,
-// merging each partial as it completes.
-func (q *aggQuery) run(ctx context.Context, loc *time.Location) (*aggTable, error) {
+// merging each partial as it completes. It reports the damaged data it
+// meets (damageReport) and must run on the goroutine ctx.Warn may be
+// called from: go-mysql-server's, building the row iterator.
+func (q *aggQuery) run(ctx *sql.Context, loc *time.Location) (*aggTable, error) {
 	t := q.t
 	sc := q.push.scope()
 	sc.view = q.t.view
-	snap := takeSnapshot(t, q.push.pruning())
+	pred := q.push.pruning()
+	snap := takeSnapshot(t, pred)
 	defer snap.plan.Release()
+	report := newDamageReport(ctx)
+	if err := report.planned(ctx, t, snap.plan, pred); err != nil {
+		return nil, err
+	}
 	t.stats.recordPlan(snap)
 
 	type task struct {
@@ -174,7 +181,7 @@ func (q *aggQuery) run(ctx context.Context, loc *time.Location) (*aggTable, erro
 		}
 	}
 
-	ctx, cancel := context.WithCancel(ctx)
+	lctx, cancel := context.WithCancel(ctx)
 	defer cancel() // an error stops the loads still queued
 	type result struct {
 		part *aggTable
@@ -188,13 +195,19 @@ func (q *aggQuery) run(ctx context.Context, loc *time.Location) (*aggTable, erro
 			started++
 			running++
 			var part *aggTable
-			t.pool.start(ctx, tk.what, func() (err error) {
+			t.pool.start(lctx, tk.what, func() (err error) {
 				part, err = tk.fn()
 				return err
 			}, func(err error) { results <- result{part, err} })
 		}
 		r := <-results
 		running--
+		if d, ok := asDamaged(r.err); ok {
+			if err := report.add(ctx, d); err != nil {
+				return nil, err
+			}
+			continue // the batch adds nothing
+		}
 		if r.err != nil {
 			return nil, r.err
 		}

@@ -16,6 +16,7 @@ import (
 // immutable, so one may serve many queries at once.
 type batchCache struct {
 	stats *ScanStats
+	store *partitions.Store // told about the damaged batches a read finds
 
 	mu    sync.Mutex
 	limit int64
@@ -58,8 +59,8 @@ type cacheEntry struct {
 // are kept; no column set has this signature.
 const tuplesKey = "\x00tuples"
 
-func newBatchCache(limit int64, stats *ScanStats) *batchCache {
-	return &batchCache{stats: stats, limit: limit, order: list.New(), byKey: map[cacheKey]*list.Element{}}
+func newBatchCache(limit int64, stats *ScanStats, store *partitions.Store) *batchCache {
+	return &batchCache{stats: stats, store: store, limit: limit, order: list.New(), byKey: map[cacheKey]*list.Element{}}
 }
 
 // get returns batch bi of seg with at least the columns cols (nil: all),
@@ -81,7 +82,7 @@ func (c *batchCache) get(seg *partitions.Segment, bi int, cols *colSet) (*column
 		}
 	}
 	c.mu.Unlock()
-	b, err := readBatch(seg, bi, cols)
+	b, err := readBatch(c.store, seg, bi, cols)
 	if err != nil {
 		return nil, err
 	}

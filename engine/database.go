@@ -30,12 +30,14 @@ func (p *Provider) HasDatabase(_ *sql.Context, name string) bool {
 // AllDatabases implements sql.DatabaseProvider.
 func (p *Provider) AllDatabases(*sql.Context) []sql.Database { return []sql.Database{p.db} }
 
-// Database is logq, holding the table logs. It implements sql.ViewDatabase
+// Database is logq, holding the table logs, and damaged, the list of
+// damaged data no query can read (damaged_table.go). It implements sql.ViewDatabase
 // with no views: with users enabled go-mysql-server wraps databases, and
 // SHOW TABLES and information_schema.columns (Grafana's column browser)
 // fail on a database without it.
 type Database struct {
-	table *Table
+	table   *Table
+	damaged *damagedTable
 }
 
 var (
@@ -48,13 +50,19 @@ func (d *Database) Name() string { return DatabaseName }
 
 // GetTableInsensitive implements sql.Database.
 func (d *Database) GetTableInsensitive(_ *sql.Context, name string) (sql.Table, bool, error) {
-	if strings.EqualFold(name, TableName) {
+	switch {
+	case strings.EqualFold(name, TableName):
 		return d.table.snapshot(), true, nil
+	case strings.EqualFold(name, DamagedTableName):
+		return d.damaged, true, nil
 	}
 	return nil, false, nil
 }
 
-// GetTableNames implements sql.Database.
+// GetTableNames implements sql.Database: logs only. damaged is found by
+// name (SELECT ... FROM logq.damaged, DESCRIBE) but not listed, so that
+// tools listing the database's tables (Grafana's table picker, DBeaver)
+// keep offering the one table of logs, as before it existed.
 func (d *Database) GetTableNames(*sql.Context) ([]string, error) { return []string{TableName}, nil }
 
 // CreateView implements sql.ViewDatabase: logq has no views.

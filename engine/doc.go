@@ -27,6 +27,22 @@
 // record batch over its columns, or from the batch's statistics when it
 // lies inside the time range and they answer exactly.
 //
+// Damaged data (damage.go, damaged_table.go): a query never fails for good
+// because a record batch or segment fails its checksum. Plans leave out what
+// the store has set aside as damaged; a batch found damaged while a query
+// reads it is reported to the store (partitions.Store.ReportDamage), which
+// sets it aside for later plans, and skipped. Either way the query gets one
+// warning (code 1877, ER_TABLE_CORRUPT) per damaged batch or segment that
+// could have held a matching row: a damaged batch when pruning by its
+// statistics would have kept it, a whole segment when the query's time
+// range and service shard meet it. Warnings are raised only on the
+// goroutine that consumes the rows (or builds an aggregate), since
+// go-mysql-server's ctx.Warn is not safe for concurrent use; scan workers
+// hand damage over as errors. Under SET logq_damaged_data = 'error' the
+// first damage met fails the query instead. The table damaged, in the same
+// database, lists everything set aside; it is found by name but not listed
+// by SHOW TABLES.
+//
 // A query reads one consistent snapshot: the catalog's plan of segments and
 // the store's buffered rows, taken together under the store's lock, so that
 // every acknowledged row is seen exactly once even while flushes and

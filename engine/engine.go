@@ -44,9 +44,9 @@ func New(store *partitions.Store, cat *catalog.Catalog, opts ...Options) (*sqle.
 	case cacheBytes < 0:
 		cacheBytes = 0 // keeps nothing
 	}
-	cache := newBatchCache(cacheBytes, stats)
+	cache := newBatchCache(cacheBytes, stats, store)
 	t := &Table{store: store, cat: cat, stats: stats, cache: cache, orders: &sortOrders{}, pool: newPool(o.Workers)}
-	pro := &Provider{db: &Database{table: t}, stats: stats}
+	pro := &Provider{db: &Database{table: t, damaged: &damagedTable{store: store, cat: cat}}, stats: stats}
 	registerVariables.Do(func() {
 		sql.SystemVariables.AddSystemVariables([]sql.SystemVariable{&sql.MysqlSystemVariable{
 			Name:    aggregatePushdownVar,
@@ -54,6 +54,12 @@ func New(store *partitions.Store, cat *catalog.Catalog, opts ...Options) (*sqle.
 			Dynamic: true,
 			Type:    types.NewSystemBoolType(aggregatePushdownVar),
 			Default: int8(1),
+		}, &sql.MysqlSystemVariable{
+			Name:    damagedDataVar,
+			Scope:   sql.GetMysqlScope(sql.SystemVariableScope_Both),
+			Dynamic: true,
+			Type:    types.NewSystemEnumType(damagedDataVar, damagedWarn, damagedError),
+			Default: damagedWarn,
 		}})
 	})
 	a := WithMySQLSemantics(analyzer.NewBuilder(pro)).

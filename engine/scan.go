@@ -67,24 +67,37 @@ type scan struct {
 	returned  bool       // a row was returned and its source not advanced yet
 	dyn       []*columns.Dynamic
 	dynOf     *columns.Batch // the batch dyn was resolved for
+
+	// report tells the user about damaged data; found holds the damage the
+	// sources met since Next last reported (both consumer-goroutine only).
+	report *damageReport
+	found  []partitions.Damage
 }
 
-func newScan(ctx context.Context, t *Table, loc *time.Location, o scanOptions) *scan {
+// newScan plans the scan and reports (or, under logq_damaged_data =
+// 'error', fails on) the damaged data the plan meets; it must be called
+// from the goroutine that will consume the rows.
+func newScan(ctx *sql.Context, t *Table, loc *time.Location, o scanOptions) (*scan, error) {
 	sc := o.push.scope()
 	sc.ordered, sc.reverse, sc.view = o.ordered, o.reverse, t.view
-	ctx, cancel := context.WithCancel(ctx)
-	s := &scan{t: t, loc: loc, snap: takeSnapshot(t, o.push.pruning()), cancel: cancel}
+	pred := o.push.pruning()
+	lctx, cancel := context.WithCancel(ctx)
+	s := &scan{t: t, loc: loc, snap: takeSnapshot(t, pred), cancel: cancel, report: newDamageReport(ctx)}
+	if err := s.report.planned(ctx, t, s.snap.plan, pred); err != nil {
+		_ = s.Close(ctx)
+		return nil, err
+	}
 	t.stats.recordPlan(s.snap)
 	cols := t.neededColumns(sc.cond)
 	if !o.ordered {
-		s.unordered = newUnordered(ctx, s.snap, sc, t, cols)
-		return s
+		s.unordered = newUnordered(lctx, s.snap, sc, t, cols, &s.found)
+		return s, nil
 	}
 	var sources []source
 	for _, p := range s.snap.plan.Partitions {
 		for _, sp := range p.Segments {
 			if len(sp.Batches) > 0 {
-				sources = append(sources, newSegmentSource(ctx, sp, sc, cols, t.cache, t.pool))
+				sources = append(sources, newSegmentSource(lctx, sp, sc, cols, t.cache, t.pool, &s.found))
 			}
 		}
 		for _, b := range s.snap.buffered[p.Key].Batches {
@@ -95,7 +108,7 @@ func newScan(ctx context.Context, t *Table, loc *time.Location, o scanOptions) *
 		}
 	}
 	s.merge = newMerger(sources, o.reverse)
-	return s
+	return s, nil
 }
 
 // Next implements sql.RowIter.
@@ -109,6 +122,12 @@ func (s *scan) Next(ctx *sql.Context) (row sql.Row, err error) {
 		return nil, err
 	}
 	b, i, err := s.nextRow()
+	for _, d := range s.found {
+		if err := s.report.add(ctx, d); err != nil {
+			return nil, err
+		}
+	}
+	s.found = s.found[:0]
 	if err != nil {
 		return nil, err
 	}

@@ -124,10 +124,12 @@ type segmentSource struct {
 	next    int // batches whose load has started, in scan direction
 	cur     batchCursor
 	pending <-chan loadResult
+	found   *[]partitions.Damage // where damaged batches go, skipped (the scan's)
 }
 
-func newSegmentSource(ctx context.Context, sp catalog.SegmentPlan, sc scope, cols *colSet, cache *batchCache, p *pool) *segmentSource {
-	return &segmentSource{ctx: ctx, seg: sp, sc: sc, cols: cols, cache: cache, pool: p}
+func newSegmentSource(ctx context.Context, sp catalog.SegmentPlan, sc scope, cols *colSet, cache *batchCache, p *pool,
+	found *[]partitions.Damage) *segmentSource {
+	return &segmentSource{ctx: ctx, seg: sp, sc: sc, cols: cols, cache: cache, pool: p, found: found}
 }
 
 // prime starts loading the first batch before the source is needed.
@@ -187,6 +189,10 @@ func (s *segmentSource) advance() (bool, error) {
 		}
 		r := <-s.pending
 		s.pending = nil
+		if d, ok := asDamaged(r.err); ok {
+			*s.found = append(*s.found, d)
+			r = loadResult{} // an empty batch: go on with the next
+		}
 		if r.err != nil {
 			return false, r.err
 		}
@@ -197,23 +203,26 @@ func (s *segmentSource) advance() (bool, error) {
 }
 
 // readBatch decodes batch bi of seg, converting the columns cols (nil:
-// all); errors name the file.
-func readBatch(seg *partitions.Segment, bi int, cols *colSet) (*columns.Batch, error) {
-	r, err := seg.Reader()
-	if err != nil {
-		return nil, errScan.New(seg.Path, err)
-	}
+// all); errors name the file. Damage is told to store and returned as a
+// *damagedRead, which the scan reports and skips.
+func readBatch(store *partitions.Store, seg *partitions.Segment, bi int, cols *colSet) (*columns.Batch, error) {
 	var want func(string) bool
 	if cols != nil {
 		// Every generation of a wanted column, so that the cached batch
 		// serves any later ColumnView (scope.view picks the live one).
 		want = func(stored string) bool { return cols.names[partitions.ColumnName(stored)] }
 	}
-	b, err := r.RowsOf(bi, want)
-	if err != nil {
-		return nil, errScan.New(fmt.Sprintf("%s (batch %d)", seg.Path, bi), err)
+	r, err := seg.Reader()
+	if err == nil {
+		var b *columns.Batch
+		if b, err = r.RowsOf(bi, want); err == nil {
+			return b, nil
+		}
 	}
-	return b, nil
+	if dr := readDamaged(store, seg, bi, err); dr != nil {
+		return nil, dr
+	}
+	return nil, errScan.New(fmt.Sprintf("%s (batch %d)", seg.Path, bi), err)
 }
 
 // bufferSource yields the matching rows of one buffered batch. Buffered

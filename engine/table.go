@@ -115,9 +115,9 @@ func (t *Table) PartitionRows(ctx *sql.Context, p sql.Partition) (sql.RowIter, e
 		return nil, err
 	}
 	if lp, ok := p.(lookupPartition); ok {
-		return newScan(ctx, t, loc, lp.options()), nil
+		return newScan(ctx, t, loc, lp.options())
 	}
-	return newScan(ctx, t, loc, scanOptions{}), nil
+	return newScan(ctx, t, loc, scanOptions{})
 }
 
 // wholeTable is the one partition of logs.

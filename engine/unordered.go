@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 
+	"logq/partitions"
 	"logq/partitions/columns"
 )
 
@@ -17,6 +18,7 @@ type unordered struct {
 	running int
 	results chan loadResult
 	cur     batchCursor
+	found   *[]partitions.Damage // where damaged batches go, skipped (the scan's)
 }
 
 // loadTask loads one batch: a segment batch, or a buffered one (filtered
@@ -26,8 +28,8 @@ type loadTask struct {
 	fn   func() (batchCursor, error)
 }
 
-func newUnordered(ctx context.Context, snap snapshot, sc scope, t *Table, cols *colSet) *unordered {
-	u := &unordered{ctx: ctx, pool: t.pool}
+func newUnordered(ctx context.Context, snap snapshot, sc scope, t *Table, cols *colSet, found *[]partitions.Damage) *unordered {
+	u := &unordered{ctx: ctx, pool: t.pool, found: found}
 	for _, p := range snap.plan.Partitions {
 		for _, sp := range p.Segments {
 			seg := sp.Segment
@@ -76,6 +78,10 @@ func (u *unordered) next() (*columns.Batch, int, error) {
 		}
 		r := <-u.results
 		u.running--
+		if d, ok := asDamaged(r.err); ok {
+			*u.found = append(*u.found, d)
+			r = loadResult{} // an empty batch: go on with the next
+		}
 		if r.err != nil {
 			return nil, 0, r.err
 		}

@@ -1,0 +1,149 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/vitess/go/mysql"
+
+	"logq/catalog"
+	"logq/partitions"
+	"logq/partitions/segment"
+)
+
+// damagedDataVar says what a query over damaged data gets (SET
+// logq_damaged_data = 'warn' | 'error'): by default the rows that could be
+// read plus one warning per damaged batch or segment whose rows it could not
+// read; with 'error' the query fails instead, naming the first one.
+const damagedDataVar = "logq_damaged_data"
+
+// Values of damagedDataVar.
+const (
+	damagedWarn  = "warn"
+	damagedError = "error"
+)
+
+// erTableCorrupt is MySQL's ER_TABLE_CORRUPT: the code of the warning, and
+// of the error under logq_damaged_data = 'error'.
+const erTableCorrupt = 1877
+
+// damageReport tells the SQL user about the damaged data one query could not
+// read: found when planning (batches and segments already set aside) or
+// while reading (a batch whose checksum fails now). Each damaged batch or
+// segment is reported once per query. It is used only by the goroutine that
+// consumes the query's rows, the one go-mysql-server's ctx.Warn may be
+// called from; scan workers hand damage over as damagedRead errors.
+type damageReport struct {
+	strict bool
+	seen   map[damageKey]bool
+}
+
+type damageKey struct {
+	key   partitions.Key
+	file  string
+	batch int
+}
+
+// newDamageReport reads the session's logq_damaged_data.
+func newDamageReport(ctx *sql.Context) *damageReport {
+	r := &damageReport{seen: map[damageKey]bool{}}
+	if v, err := ctx.GetSessionVariable(ctx, damagedDataVar); err == nil {
+		s, _ := v.(string)
+		r.strict = strings.EqualFold(s, damagedError)
+	}
+	return r
+}
+
+// planned reports the damage a plan made with pred meets: the damaged
+// batches it skipped, and the damaged segments whose range pred overlaps.
+func (r *damageReport) planned(ctx *sql.Context, t *Table, pl *catalog.Plan, pred catalog.Predicate) error {
+	for _, d := range pl.Damaged {
+		if err := r.add(ctx, d); err != nil {
+			return err
+		}
+	}
+	for _, d := range catalog.DamageIn(pred, t.store.DamagedSegments()) {
+		if err := r.add(ctx, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// add warns about d, unless it did already; with logq_damaged_data =
+// 'error' it returns the query's error instead.
+func (r *damageReport) add(ctx *sql.Context, d partitions.Damage) error {
+	k := damageKey{key: d.Key, file: d.File, batch: d.Batch}
+	if r.seen[k] {
+		return nil
+	}
+	r.seen[k] = true
+	msg := damageMessage(d)
+	if r.strict {
+		return mysql.NewSQLError(erTableCorrupt, mysql.SSUnknownSQLState, "%s (SET %s = '%s' to read the rest)",
+			msg, damagedDataVar, damagedWarn)
+	}
+	ctx.Warn(erTableCorrupt, "%s", msg)
+	return nil
+}
+
+// damageMessage describes d for a warning or an error: where, which time
+// range and how many rows, in UTC.
+func damageMessage(d partitions.Damage) string {
+	what := fmt.Sprintf("batch %d of segment %s/%s", d.Batch, d.Key.DirName(), d.File)
+	if d.Whole() {
+		what = fmt.Sprintf("segment %s/%s", d.Key.DirName(), d.File)
+	}
+	return fmt.Sprintf("%d rows of logs from %s to %s are unreadable: %s is damaged (see logq.damaged)",
+		d.Rows, utcString(d.MinTS), utcString(d.MaxTS), what)
+}
+
+func utcString(ts int64) string {
+	return time.UnixMicro(ts).UTC().Format("2006-01-02 15:04:05.000000")
+}
+
+// damagedRead is the error of a batch load that found the batch or its
+// segment damaged: the store has been told (partitions.Store.ReportDamage),
+// and the consumer reports d and goes on without the batch.
+type damagedRead struct {
+	d   partitions.Damage
+	err error
+}
+
+func (e *damagedRead) Error() string { return e.err.Error() }
+func (e *damagedRead) Unwrap() error { return e.err }
+
+// asDamaged returns the damage err reports, if it is a damagedRead.
+func asDamaged(err error) (partitions.Damage, bool) {
+	var dr *damagedRead
+	if errors.As(err, &dr) {
+		return dr.d, true
+	}
+	return partitions.Damage{}, false
+}
+
+// readDamaged handles a read of batch bi of seg that failed with err: when
+// err is damage, it tells store, which sets the batch (or the segment)
+// aside for later plans, and returns what the scan reports; nil for other
+// errors. store may be nil (tests of the cache alone).
+func readDamaged(store *partitions.Store, seg *partitions.Segment, bi int, err error) *damagedRead {
+	if !errors.Is(err, segment.ErrCorrupt) {
+		return nil
+	}
+	if store != nil {
+		// The store logs what it sets aside; a failure to record it in the
+		// manifest leaves it set aside in memory until a restart.
+		_ = store.ReportDamage(seg, err)
+	}
+	d := partitions.Damage{Key: seg.Key, File: filepath.Base(seg.Path), Batch: -1, MinTS: seg.Stats.MinTS,
+		MaxTS: seg.Stats.MaxTS, Rows: seg.Stats.Rows, Reason: err.Error()}
+	if b, ok := segment.DamagedBatch(err); ok && b == bi {
+		bs := &seg.Stats.Batches[bi]
+		d.Batch, d.MinTS, d.MaxTS, d.Rows = bi, bs.MinTS, bs.MaxTS, int64(bs.Rows)
+	}
+	return &damagedRead{d: d, err: err}
+}
