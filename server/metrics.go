@@ -34,6 +34,7 @@ func newMetrics(store *partitions.Store, cat *catalog.Catalog, ingest *IngestSta
 		newStoreCollector(store),
 		newIngestCollector(ingest),
 		newScanCollector(scans),
+		newDamageCollector(store, cat),
 	)
 	m.queries = newQueryMetrics(m.reg)
 	return m
