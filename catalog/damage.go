@@ -27,14 +27,17 @@ func badBatch(bad []partitions.BadBatch, i int) (partitions.BadBatch, bool) {
 }
 
 // DamagedBatches lists the record batches set aside as damaged in every
-// segment of the catalog, in partition, segment and batch order. It never
-// blocks: it reads the current snapshot.
+// segment of the catalog, in partition, segment and batch order, except
+// those acknowledged (partitions.Store.Acknowledge). It never blocks: it
+// reads the current snapshot.
 func (c *Catalog) DamagedBatches() []partitions.Damage {
 	var out []partitions.Damage
 	for _, p := range c.snap.Load().parts {
 		for _, s := range p.segs {
 			for _, b := range s.BadBatches() {
-				out = append(out, batchDamage(s, b))
+				if !b.Acknowledged {
+					out = append(out, batchDamage(s, b))
+				}
 			}
 		}
 	}

@@ -38,7 +38,8 @@ type Plan struct {
 	Stats      PlanStats
 	// Damaged lists the record batches that pruning kept but that are set
 	// aside as damaged (partitions.Segment.BadBatches): the plan does not
-	// read them, and the rows of the query they could hold are lost.
+	// read them, and the rows of the query they could hold are lost. Those
+	// acknowledged are not read either, but not listed.
 	Damaged []partitions.Damage
 
 	released atomic.Bool
@@ -168,7 +169,9 @@ func (b *planBuilder) addSegment(q *query, s *partitions.Segment, keys *segmentK
 			continue
 		}
 		if d, ok := badBatch(bad, i); ok {
-			pl.Damaged = append(pl.Damaged, batchDamage(s, d))
+			if !d.Acknowledged {
+				pl.Damaged = append(pl.Damaged, batchDamage(s, d))
+			}
 			continue
 		}
 		b.batches = append(b.batches, i)

@@ -36,6 +36,10 @@ func (d Damage) Whole() bool { return d.Batch < 0 }
 type BadBatch struct {
 	Batch  int
 	Reason string
+	// Acknowledged is set once an operator has dealt with the loss
+	// (Store.Acknowledge): the batch is still never read, but no longer
+	// listed or warned about.
+	Acknowledged bool
 }
 
 // BadBatches returns the record batches of s set aside as damaged, in
@@ -218,4 +222,84 @@ func (s *Store) keepLost(lost []manifestLost) ([]manifestLost, bool) {
 		return os.IsNotExist(err)
 	})
 	return lost, len(lost) != n
+}
+
+// Acknowledge records that an operator has dealt with the loss d (re-ingested
+// its rows, or accepted it), which DamagedSegments or a segment's
+// BadBatches listed: a whole segment leaves its partition's manifest list of
+// damaged segments (its file stays in quarantine/), and a damaged batch is
+// marked acknowledged in the manifest, staying set aside but no longer
+// listed. Either way queries stop warning about it. d is matched by Key,
+// File and Batch; it reports whether it found d unacknowledged. Safe for
+// concurrent use.
+func (s *Store) Acknowledge(d Damage) (bool, error) {
+	s.mu.Lock()
+	p := s.mu.parts[d.Key]
+	s.mu.Unlock()
+	if p == nil {
+		return false, nil
+	}
+	p.fmu.Lock()
+	defer p.fmu.Unlock()
+	if p.dropped {
+		return false, nil
+	}
+	man := p.man.clone()
+	if d.Whole() {
+		n := len(man.Lost)
+		man.Lost = slices.DeleteFunc(slices.Clone(man.Lost), func(l manifestLost) bool { return l.File == d.File })
+		if len(man.Lost) == n {
+			return false, nil
+		}
+		if err := s.writeManifestLocked(p, man); err != nil {
+			return false, err
+		}
+		s.publishLost()
+		return true, nil
+	}
+	i := slices.IndexFunc(p.segs, func(seg *Segment) bool { return filepath.Base(seg.Path) == d.File })
+	j := slices.IndexFunc(man.Segments, func(e manifestSegment) bool { return e.File == d.File })
+	if i < 0 || j < 0 {
+		return false, nil
+	}
+	e := &man.Segments[j]
+	e.Damaged = slices.Clone(e.Damaged)
+	k := slices.IndexFunc(e.Damaged, func(b manifestBadBatch) bool { return b.Batch == d.Batch })
+	if k < 0 || e.Damaged[k].Acknowledged {
+		return false, nil
+	}
+	e.Damaged[k].Acknowledged = true
+	if err := s.writeManifestLocked(p, man); err != nil {
+		return false, err
+	}
+	p.segs[i].acknowledge(d.Batch)
+	return true, nil
+}
+
+// writeManifestLocked makes man p's manifest, on disk then in memory.
+// REQUIRES: p.fmu held.
+func (s *Store) writeManifestLocked(p *partition, man *manifest) error {
+	if err := writeFileAtomic(filepath.Join(p.dir, manifestFileName), encodeManifest(man)); err != nil {
+		if errors.Is(err, errSync) {
+			return s.fail(err)
+		}
+		return fmt.Errorf("write the manifest of %s: %w", p.key.DirName(), err)
+	}
+	s.mu.Lock()
+	p.man = man
+	s.mu.Unlock()
+	return nil
+}
+
+// acknowledge marks damaged batch b acknowledged.
+func (s *Segment) acknowledge(b int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	next := slices.Clone(s.BadBatches())
+	for i := range next {
+		if next[i].Batch == b {
+			next[i].Acknowledged = true
+		}
+	}
+	s.bad.Store(&next)
 }

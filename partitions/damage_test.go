@@ -261,3 +261,67 @@ func TestCompactionLeavesDamagedSegments(t *testing.T) {
 	require.Equal(t, []damageRow{batchDamage(filepath.Base(hit), victim, perBatch[victim])}, damageOf(t, st),
 		"the damaged segment is still there, unmerged")
 }
+
+// TestAcknowledge acknowledges a damaged batch and a damaged segment: both
+// stop being listed, the batch stays unread, the segment's file stays in
+// quarantine, and all of it holds after a restart.
+func TestAcknowledge(t *testing.T) {
+	dir := t.TempDir()
+	parts, first, second := twoSegmentsPerDay(t, dir)
+	batchHit := filepath.Join(parts[0], "0000000000000001-0000.seg")
+	wholeHit := filepath.Join(parts[1], "0000000000000002-0000.seg")
+	perBatch := seqsPerBatch(t, batchHit)
+	lost := slices.Concat(seqsPerBatch(t, wholeHit)...)
+	flipDataByte(t, batchHit)
+	victim := failingBatch(t, batchHit)
+	flipTailByte(t, wholeHit)
+	want := rowsWithout(rowsWithout(append(slices.Clone(first), second...), perBatch[victim]), lost)
+	quarantined := filepath.Join(dir, "quarantine", filepath.Base(parts[1]), filepath.Base(wholeHit))
+
+	st := openTestStore(t, dir, partitions.WithShards(1), partitions.WithScrub(false))
+	_, err := st.Scrub(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, []damageRow{
+		batchDamage(filepath.Base(batchHit), victim, perBatch[victim]),
+		wholeDamage(filepath.Base(wholeHit), lost),
+	}, damageOf(t, st))
+	k0, err := partitions.ParseDirName(filepath.Base(parts[0]))
+	require.NoError(t, err)
+	k1, err := partitions.ParseDirName(filepath.Base(parts[1]))
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		d     partitions.Damage
+		found bool
+	}{
+		{partitions.Damage{Key: k0, File: filepath.Base(batchHit), Batch: victim + 1}, false}, // not damaged
+		{partitions.Damage{Key: k1, File: filepath.Base(batchHit), Batch: victim}, false},     // another partition
+		{partitions.Damage{Key: k0, File: filepath.Base(batchHit), Batch: victim}, true},
+		{partitions.Damage{Key: k0, File: filepath.Base(batchHit), Batch: victim}, false}, // already
+		{partitions.Damage{Key: k1, File: filepath.Base(wholeHit), Batch: -1}, true},
+		{partitions.Damage{Key: k1, File: filepath.Base(wholeHit), Batch: -1}, false},
+	} {
+		found, err := st.Acknowledge(tc.d)
+		require.NoError(t, err)
+		require.Equal(t, tc.found, found, "%+v", tc.d)
+	}
+	check := func(st *partitions.Store) {
+		t.Helper()
+		require.Empty(t, st.DamagedSegments())
+		segs := st.Segments()
+		for _, s := range segs {
+			for _, b := range s.BadBatches() {
+				require.True(t, b.Acknowledged, "%s batch %d", s.Path, b.Batch)
+			}
+			s.DecRef()
+		}
+		require.Equal(t, want, liveRowsOf(t, st), "the batch is still not read")
+		_, err := os.Stat(quarantined)
+		require.NoError(t, err, "the file stays for inspection")
+	}
+	check(st)
+	require.NoError(t, st.Close())
+	st = openTestStore(t, dir, partitions.WithShards(1), partitions.WithScrub(false))
+	defer st.Close()
+	check(st)
+	require.Len(t, damageOf(t, st), 1, "the acknowledged batch is still set aside")
+}

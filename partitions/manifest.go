@@ -47,8 +47,9 @@ type manifestSegment struct {
 
 // manifestBadBatch is a BadBatch on disk.
 type manifestBadBatch struct {
-	Batch  int    `json:"batch"`
-	Reason string `json:"reason"`
+	Batch        int    `json:"batch"`
+	Reason       string `json:"reason"`
+	Acknowledged bool   `json:"acknowledged,omitempty"`
 }
 
 // manifestLost is a segment set aside whole: its former manifest entry,
