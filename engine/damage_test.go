@@ -276,6 +276,20 @@ func TestDamagedBatchIsSkippedAndReported(t *testing.T) {
 					}
 				}
 			}
+
+			// Acknowledged (say, re-ingested elsewhere): no longer listed
+			// nor warned about, even strictly, and still never read.
+			res, err := conn.ExecContext(context.Background(), fmt.Sprintf("DELETE FROM logq.damaged WHERE batch = %d", fx.batch))
+			require.NoError(t, err)
+			affected, err := res.RowsAffected()
+			require.NoError(t, err)
+			require.Equal(t, int64(1), affected)
+			require.Empty(t, connStrings(t, conn, "SELECT * FROM logq.damaged"))
+			for _, q := range []string{ranges[0].where, "TRUE"} {
+				q = "SELECT ts, message FROM logs WHERE " + q
+				sameAnswer(t, q, queryStrings(t, fx.ref, q), connStrings(t, conn, q), -1, false)
+				require.Empty(t, damageWarnings(t, conn), q)
+			}
 		})
 	}
 }
@@ -310,4 +324,11 @@ func TestDamagedSegmentIsSkippedAndReported(t *testing.T) {
 	var n int
 	require.NoError(t, conn.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM logs").Scan(&n))
 	require.Equal(t, fx.total-fx.lostRows, n)
+
+	_, err = conn.ExecContext(context.Background(), "DELETE FROM logq.damaged")
+	require.NoError(t, err)
+	require.Empty(t, connStrings(t, conn, "SELECT * FROM logq.damaged"))
+	require.NoError(t, conn.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM logs").Scan(&n))
+	require.Equal(t, fx.total-fx.lostRows, n)
+	require.Empty(t, damageWarnings(t, conn), "acknowledged")
 }

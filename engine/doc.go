@@ -40,8 +40,9 @@
 // go-mysql-server's ctx.Warn is not safe for concurrent use; scan workers
 // hand damage over as errors. Under SET logq_damaged_data = 'error' the
 // first damage met fails the query instead. The table damaged, in the same
-// database, lists everything set aside; it is found by name but not listed
-// by SHOW TABLES.
+// database, lists everything set aside and not acknowledged; it is found by
+// name but not listed by SHOW TABLES, and DELETE FROM it acknowledges rows
+// (partitions.Store.Acknowledge), which stops their warnings.
 //
 // A query reads one consistent snapshot: the catalog's plan of segments and
 // the store's buffered rows, taken together under the store's lock, so that
