@@ -67,11 +67,18 @@ func TestCatchAllColumnInSQL(t *testing.T) {
 		{"r2", "2", "NULL", "3", `f"g`, `[1,"u"]`, "NULL"},
 		{"r3", "NULL", "y", "4.5", "NULL", "NULL", "true"},
 	}
-	require.Equal(t, []string{"a bigint", "b varchar(16383)", "_extra varchar(16383)"}, describeNames(t, db))
+	require.Equal(t, []string{"a bigint", "b varchar(16383)", "_extra json"}, describeNames(t, db))
 	require.Equal(t, want, queryStrings(t, db, q), "buffered")
 	require.NoError(t, st.Flush())
 	require.Equal(t, want, queryStrings(t, db, q), "in a segment")
 	require.Equal(t, [][]string{{"r2"}}, queryStrings(t, db, "SELECT message FROM logs WHERE JSON_EXTRACT(_extra, '$.c') = 3"))
+	// _extra is JSON to SQL, shown as MySQL prints JSON (keys shorter
+	// first) and compared as JSON.
+	require.Equal(t, [][]string{{`{"c": 3, "t": "[1,\"u\"]", "d.e": "f\"g"}`}},
+		queryStrings(t, db, "SELECT _extra FROM logs WHERE message = 'r2'"))
+	require.Equal(t, [][]string{{"r3"}}, queryStrings(t, db, `SELECT message FROM logs WHERE _extra = CAST('{"ok":true,"c":4.5}' AS JSON)`))
+	require.Equal(t, [][]string{{"r2"}, {"r3"}}, queryStrings(t, db, "SELECT message FROM logs WHERE _extra IS NOT NULL ORDER BY ts"))
+	require.Equal(t, [][]string{{`["c", "ok"]`}}, queryStrings(t, db, "SELECT JSON_KEYS(_extra) FROM logs WHERE message = 'r3'"))
 }
 
 // TestDroppedColumnInSQL drops a column with values in a segment and in the

@@ -55,7 +55,9 @@
 // new generation. Every batch a scan or an aggregate reads, from a segment
 // or the buffer, goes through that view exactly once (scope.view); the
 // batch cache keeps batches as stored, so that it serves any later view.
-// The catch-all column _extra is an ordinary VARCHAR column holding a JSON
-// object per row; go-mysql-server's JSON functions read it
-// (JSON_EXTRACT(_extra, '$.name'), _extra->>'$.name').
+// The catch-all column _extra, stored as text holding a JSON object per row,
+// is a JSON column to SQL: its values go to go-mysql-server as lazily parsed
+// documents (JSON_EXTRACT(_extra, '$.name'), _extra->>'$.name', comparisons
+// with CAST(... AS JSON)), and no predicate on it is pushed down, since the
+// scan's byte predicates do not know JSON's comparison rules.
 package engine

@@ -173,7 +173,10 @@ func (c compiler) column(e sql.Expression) (int, bool) {
 	}
 	for i, col := range c.t.schema {
 		if strings.EqualFold(col.Name, gf.Name()) && col.Type.Equals(gf.Type()) {
-			return i, true
+			// The catch-all column is JSON to SQL: comparisons follow
+			// JSON's rules over its normalised text, which the byte
+			// predicates of the scan do not know, so GMS evaluates them.
+			return i, !types.IsJSON(col.Type)
 		}
 	}
 	return 0, false

@@ -10,6 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/types"
 
 	"logq/catalog"
 	"logq/partitions"
@@ -179,7 +180,13 @@ func (s *scan) value(b *columns.Batch, i, col int) any {
 		return stringValue(coreStrings(b, col), i)
 	}
 	j := col - numCore
-	return dynamicValue(s.dyn[j], s.t.dyn[j].Type, i)
+	v := dynamicValue(s.dyn[j], s.t.dyn[j].Type, i)
+	if str, ok := v.(string); ok && types.IsJSON(s.t.schema[col].Type) {
+		// The catch-all column: JSON functions and comparisons take a
+		// document, parsed only if one of them looks inside.
+		return types.NewLazyJSONDocument(viewBytes(str))
+	}
+	return v
 }
 
 func stringValue(c *columns.Strings, i int) any {

@@ -5,6 +5,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/dolthub/vitess/go/sqltypes"
 
+	"logq/partitions"
 	"logq/partitions/collate"
 	"logq/partitions/columns"
 	"logq/partitions/segment"
@@ -62,7 +63,11 @@ func coreColumns() sql.Schema {
 func buildSchema(dyn []segment.ColumnInfo) sql.Schema {
 	s := coreColumns()
 	for _, c := range dyn {
-		s = append(s, &sql.Column{Name: c.Name, Type: sqlType(c.Type), Nullable: true,
+		t := sqlType(c.Type)
+		if c.Name == partitions.CatchAllColumn && c.Type == columns.TypeString {
+			t = types.JSON
+		}
+		s = append(s, &sql.Column{Name: c.Name, Type: t, Nullable: true,
 			Source: TableName, DatabaseSource: DatabaseName})
 	}
 	return s

@@ -1,8 +1,10 @@
 package partitions
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"logq/partitions/columns"
@@ -222,9 +224,14 @@ func countValid(d *columns.Dynamic) int64 {
 }
 
 // catchAllColumn builds the catch-all column of n rows from the overflow
-// columns over: per row, a JSON object of the non-NULL values in column
-// order, or NULL when the row has none.
+// columns over: per row, a JSON object of the non-NULL values, or NULL when
+// the row has none. The text is the one MySQL prints for a JSON value (keys
+// shorter first, then in byte order; ", " and ": " between), so that SQL
+// shows it as MySQL would without re-encoding it per row.
 func catchAllColumn(name string, over []*columns.Dynamic, n int) *columns.Dynamic {
+	slices.SortFunc(over, func(a, b *columns.Dynamic) int {
+		return cmp.Or(cmp.Compare(len(a.Name), len(b.Name)), strings.Compare(a.Name, b.Name))
+	})
 	d := columns.NewDynamic(name, columns.TypeString)
 	var buf []byte
 	for i := range n {
@@ -236,10 +243,10 @@ func catchAllColumn(name string, over []*columns.Dynamic, n int) *columns.Dynami
 			if len(buf) == 0 {
 				buf = append(buf, '{')
 			} else {
-				buf = append(buf, ',')
+				buf = append(buf, ", "...)
 			}
 			buf = columns.AppendJSONString(buf, []byte(o.Name))
-			buf = append(buf, ':')
+			buf = append(buf, ": "...)
 			buf = o.AppendJSON(buf, i)
 		}
 		if len(buf) == 0 {

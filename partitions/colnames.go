@@ -16,8 +16,9 @@ import (
 // (WithColumnPolicy). Each key is the name the field's column would have had
 // (lower-cased and flattened, so a nested field's key holds dots) and each
 // value the JSON value the column would have held (an array as its JSON text,
-// in a string). It is a VARCHAR column that SQL reads with JSON functions:
-// JSON_EXTRACT(_extra, '$.name'), _extra->>'$."http.path"'. A field
+// in a string), written as MySQL prints JSON (keys shorter first, then in
+// byte order). It is stored as a VARCHAR column and the engine shows it to
+// SQL as JSON: JSON_EXTRACT(_extra, '$.name'), _extra->>'$."http.path"'. A field
 // called _extra in a line is itself such a field, under the key "_extra".
 // The catch-all column does not count against the column limit.
 const CatchAllColumn = "_extra"

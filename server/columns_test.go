@@ -187,8 +187,8 @@ func TestIngestColumnPolicyAndDuplicates(t *testing.T) {
 	require.Equal(t, int64(2), resp.DeniedFields)
 	require.Equal(t, []string{"http.status", "user_id", "_extra"}, s.dynamicColumns(t))
 	require.Equal(t, [][]string{
-		{"dup", "WARN", "200", "7", `{"other":"o"}`},
-		{"m2", "INFO", "NULL", "9", `{"x.y":2}`},
+		{"dup", "WARN", "200", "7", `{"other": "o"}`},
+		{"m2", "INFO", "NULL", "9", `{"x.y": 2}`},
 	}, s.query(t, "SELECT message, level, `http.status`, user_id, _extra FROM logs ORDER BY ts"))
 	// Line 1 repeats message and level, line 2 user_id and x.y.
 	require.Equal(t, "4", s.metric(t, "logq_ingest_duplicate_keys_total"))

@@ -116,5 +116,9 @@
 // VARCHAR holding its compact JSON text; null → NULL (a column is not created
 // for a null alone). A column seen with conflicting types widens as the
 // columns package defines: BIGINT and DOUBLE to DOUBLE, anything else to
-// VARCHAR. A row without a column's field reads NULL there.
+// VARCHAR. A row without a column's field reads NULL there. Whether a field
+// keeps a column of its own is the store's decision, not the parser's: past
+// the column limit, a request's budget of new columns or the allow list, the
+// store moves it into the catch-all JSON column _extra, and the deny list
+// drops it (see partitions.CatchAllColumn).
 package jsonl
