@@ -38,7 +38,11 @@ type ColumnsResponse struct {
 func listColumns(store *partitions.Store, cat *catalog.Catalog) []ColumnInfo {
 	out := []ColumnInfo{}
 	for _, c := range store.ColumnView().Columns(cat.Columns()) {
-		out = append(out, ColumnInfo{Name: c.Name, Type: c.Type.String()})
+		typ := c.Type.String()
+		if c.Name == partitions.CatchAllColumn && c.Type == columns.TypeString {
+			typ = "JSON" // as SQL sees it
+		}
+		out = append(out, ColumnInfo{Name: c.Name, Type: typ})
 	}
 	return out
 }

@@ -208,14 +208,14 @@ func runColumns(args ...string) (int, string) {
 func TestDropColumns(t *testing.T) {
 	dir := t.TempDir()
 	s := startColumnsServe(t, dir)
-	s.ingest(t, []string{colLine(1, `"a":1,"b":"one","c":true`), colLine(2, `"a":2,"b":"two"`)})
+	s.ingest(t, []string{colLine(1, `"a":1,"b":"one","c":true`), colLine(2, `"a":2,"b":"two","_extra":0`)})
 
 	code, out := runColumns("list", "--server", s.web)
 	require.Equal(t, 0, code, out)
-	require.Equal(t, "a\tBIGINT\nb\tVARCHAR\nc\tBOOLEAN\n", out)
+	require.Equal(t, "a\tBIGINT\nb\tVARCHAR\nc\tBOOLEAN\n_extra\tJSON\n", out)
 	code, out = runColumns("drop", "a", "--server", s.web)
 	require.Equal(t, 0, code, out)
-	require.Equal(t, []string{"b", "c"}, s.dynamicColumns(t))
+	require.Equal(t, []string{"b", "c", "_extra"}, s.dynamicColumns(t))
 	code, out = runColumns("drop", "--server", s.web, "a")
 	require.Equal(t, 1, code)
 	require.Contains(t, out, "404")
@@ -232,10 +232,10 @@ func TestDropColumns(t *testing.T) {
 	require.Equal(t, 0, code, out)
 	code, out = runColumns("list", "--data", dir)
 	require.Equal(t, 0, code, out)
-	require.Equal(t, "c\tBOOLEAN\na\tVARCHAR\n", out)
+	require.Equal(t, "c\tBOOLEAN\n_extra\tJSON\na\tVARCHAR\n", out)
 
 	s = startColumnsServe(t, dir)
-	require.Equal(t, []string{"c", "a"}, s.dynamicColumns(t))
+	require.Equal(t, []string{"c", "_extra", "a"}, s.dynamicColumns(t))
 	s.ingest(t, []string{colLine(4, `"b":4`)})
 	require.Equal(t, [][]string{{"m1", "NULL", "NULL"}, {"m2", "NULL", "NULL"}, {"m3", "three", "NULL"}, {"m4", "NULL", "4"}},
 		s.query(t, "SELECT message, a, b FROM logs ORDER BY ts"))
