@@ -88,8 +88,9 @@ func (s *Store) loadColumnsFile() error {
 // schema at once, its place under the column limit is freed, and its values
 // already stored are never read again, even if rows bring the name back
 // later (they start a new, empty column; see ColumnView). The drop is
-// durable when DropColumn returns. Segments are not rewritten: the values
-// take disk space until retention removes their segments. The catch-all
+// durable when DropColumn returns. Segments are not rewritten for it: the
+// values take disk space until a compaction merges their segments (which
+// leaves dead columns out, as flushes do) or retention removes them. The catch-all
 // column may be dropped too (its stored fields go with it); core columns
 // cannot. Names are matched in lower case.
 func (s *Store) DropColumn(name string) error {

@@ -2,6 +2,7 @@ package partitions_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -91,4 +92,43 @@ func TestDamagedColumnsFileStopsStart(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, data, 0o644))
 	_, err = partitions.Open(dir, partitions.WithCompactInterval(0))
 	require.ErrorIs(t, err, partitions.ErrCorrupt)
+}
+
+// TestDroppedValuesLeaveRewrittenSegments checks that flushes and
+// compactions stop writing the values of dropped columns.
+func TestDroppedValuesLeaveRewrittenSegments(t *testing.T) {
+	st := openTestStore(t, t.TempDir(), partitions.WithShards(1))
+	defer st.Close()
+	ctx := context.Background()
+	for i := range 4 {
+		msg := fmt.Sprintf("r%d", i)
+		require.NoError(t, st.Append(ctx, fieldRow(msg, field{"a", int64(i)}, field{"b", int64(i)})))
+		if i < 3 {
+			require.NoError(t, st.Flush())
+		}
+	}
+	require.NoError(t, st.DropColumn("a"))
+	require.NoError(t, st.Flush()) // r3 was buffered when a was dropped
+	storedColumns := func() [][]string {
+		var out [][]string
+		for _, seg := range st.Segments() {
+			var names []string
+			for _, c := range seg.Stats.Columns {
+				names = append(names, c.Name)
+			}
+			out = append(out, names)
+			seg.DecRef()
+		}
+		return out
+	}
+	require.Equal(t, [][]string{{"a", "b"}, {"a", "b"}, {"a", "b"}, {"b"}}, storedColumns())
+	n, err := st.Compact()
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.Equal(t, [][]string{{"b"}}, storedColumns())
+	want := map[string]map[string]any{}
+	for i := range 4 {
+		want[fmt.Sprintf("r%d", i)] = map[string]any{"b": int64(i)}
+	}
+	require.Equal(t, want, visible(t, st))
 }

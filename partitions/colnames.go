@@ -156,6 +156,47 @@ func (v *ColumnView) Batch(b *columns.Batch) *columns.Batch {
 	return &out
 }
 
+// Prune returns b without its dead columns, stored names kept; b itself
+// when it has none.
+func (v *ColumnView) Prune(b *columns.Batch) *columns.Batch {
+	if v.empty() {
+		return b
+	}
+	var ds []*columns.Dynamic
+	for i, d := range b.Dynamic {
+		if _, live := v.Live(d.Name); live {
+			if ds != nil {
+				ds = append(ds, d)
+			}
+			continue
+		}
+		if ds == nil {
+			ds = append(make([]*columns.Dynamic, 0, len(b.Dynamic)), b.Dynamic[:i]...)
+		}
+	}
+	if ds == nil {
+		return b
+	}
+	out := *b
+	out.SetDynamic(ds)
+	return &out
+}
+
+// pruneDead returns the rows a flush or a compaction writes: without the
+// columns dropped since they were stored, so that dropped values stop
+// taking space once their rows are rewritten, and in row order (which
+// compares every column, so it may change when some go).
+func (s *Store) pruneDead(rows *columns.Batch) *columns.Batch {
+	pruned := s.view.Load().Prune(rows)
+	if pruned == rows {
+		return rows
+	}
+	if idx := pruned.SortIndex(); idx != nil {
+		pruned = pruned.Take(idx)
+	}
+	return pruned
+}
+
 // Want returns the filter of stored names to decode from a segment for the
 // filter of column names want (nil: every live column).
 func (v *ColumnView) Want(want func(string) bool) func(string) bool {

@@ -167,7 +167,7 @@ func (s *Store) flushPartition(p *partition, gen uint64) error {
 	batches := p.frozen
 	s.mu.Unlock()
 
-	rows := columns.Concat(batches...)
+	rows := s.pruneDead(columns.Concat(batches...))
 	if idx := rows.SortIndex(); idx != nil {
 		rows = rows.Take(idx)
 	}

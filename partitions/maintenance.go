@@ -75,6 +75,7 @@ func (s *Store) compactPartition(p *partition) (int, error) {
 	if err != nil {
 		return 0, s.compactionReadFailed(p, run, err)
 	}
+	rows = s.pruneDead(rows)
 	first := run[0]
 	path := filepath.Join(p.dir, segmentFileName(first.ID, level+1))
 	st, err := s.writeSegment(path, rows)
