@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -239,4 +241,17 @@ func TestDropColumns(t *testing.T) {
 	s.ingest(t, []string{colLine(4, `"b":4`)})
 	require.Equal(t, [][]string{{"m1", "NULL", "NULL"}, {"m2", "NULL", "NULL"}, {"m3", "three", "NULL"}, {"m4", "NULL", "4"}},
 		s.query(t, "SELECT message, a, b FROM logs ORDER BY ts"))
+}
+
+// TestIngestClientReportsOverflow checks that `logq ingest` tells how many
+// field values went to _extra or were dropped.
+func TestIngestClientReportsOverflow(t *testing.T) {
+	s := startColumnsServe(t, t.TempDir(), "--max-columns", "1", "--columns-deny", "secret")
+	path := filepath.Join(t.TempDir(), "in.jsonl")
+	require.NoError(t, os.WriteFile(path, []byte(colLine(1, `"a":1,"b":2,"secret":"x"`)+"\n"+colLine(2, `"b":3,"c":4`)+"\n"), 0o644))
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, 0, RunIngest(context.Background(), []string{"--server", s.web, path}, nil, &stdout, &stderr), stderr.String())
+	require.Contains(t, stdout.String(), "fields:   3 values without a column of their own, stored in the JSON column _extra\n")
+	require.Contains(t, stdout.String(), "fields:   1 values dropped by the server's deny list\n")
+	require.Equal(t, [][]string{{"m1", "1", `{"b": 2}`}, {"m2", "NULL", `{"b": 3, "c": 4}`}}, s.query(t, "SELECT message, a, _extra FROM logs ORDER BY ts"))
 }

@@ -218,6 +218,9 @@ type ingestClient struct {
 	// accepted and rejected count lines, bytesDone the bytes of answered
 	// requests (for progress).
 	accepted, rejected, bytesDone atomic.Int64
+	// overflow and denied count field values the server stored in _extra
+	// or dropped by its deny list.
+	overflow, denied atomic.Int64
 
 	mu struct {
 		sync.Mutex
@@ -360,6 +363,8 @@ func (c *ingestClient) send(ctx context.Context, job ingestJob, gz *gzipScratch)
 	if resp != nil {
 		c.accepted.Add(resp.Accepted)
 		c.rejected.Add(resp.Rejected)
+		c.overflow.Add(resp.OverflowFields)
+		c.denied.Add(resp.DeniedFields)
 		c.addErrors(job, resp.Errors)
 	}
 	c.bytesDone.Add(int64(len(job.data)))
@@ -602,6 +607,12 @@ func (c *ingestClient) printSummary(w io.Writer, elapsed time.Duration) {
 	fmt.Fprintf(w, "files:    %d\n", len(c.sources))
 	fmt.Fprintf(w, "accepted: %d lines\n", accepted)
 	fmt.Fprintf(w, "rejected: %d lines\n", rejected)
+	if n := c.overflow.Load(); n > 0 {
+		fmt.Fprintf(w, "fields:   %d values without a column of their own, stored in the JSON column _extra\n", n)
+	}
+	if n := c.denied.Load(); n > 0 {
+		fmt.Fprintf(w, "fields:   %d values dropped by the server's deny list\n", n)
+	}
 	fmt.Fprintf(w, "bytes:    %d (%s)\n", sent, formatBytes(sent))
 	fmt.Fprintf(w, "elapsed:  %v\n", elapsed.Round(time.Millisecond))
 	fmt.Fprintf(w, "rate:     %.0f rows/s, %s/s\n", float64(accepted)/secs, formatBytes(int64(float64(sent)/secs)))
