@@ -9,6 +9,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -73,6 +75,9 @@ func RunColumns(ctx context.Context, args []string, stdout, stderr io.Writer) in
 // the store recovers it as `logq serve` would (WAL replay), and closing it
 // flushes the replayed rows.
 func columnsOffline(cmd string, args []string, dir string, stdout io.Writer) (err error) {
+	if _, err := os.Stat(filepath.Join(dir, "LOCK")); err != nil {
+		return fmt.Errorf("%s is not a logq data directory: %w", dir, err)
+	}
 	cat := catalog.New()
 	st, err := partitions.Open(dir, partitions.WithObserver(cat), partitions.WithScrub(false), partitions.WithCompactInterval(0))
 	if errors.Is(err, partitions.ErrLocked) {
