@@ -545,6 +545,9 @@ type Stats struct {
 	// DiskFullSince is when writes last started failing for lack of space;
 	// zero while they succeed.
 	DiskFullSince time.Time
+	// Columns counts the live dynamic columns (the catch-all column not
+	// counted), MaxColumns is their limit (WithMaxColumns).
+	Columns, MaxColumns int
 }
 
 // Stats returns a summary of the store.
@@ -557,6 +560,7 @@ func (s *Store) Stats() Stats {
 	st.NoSpaceRefusals, st.DiskFullSince = sp.refusals, sp.fullSince
 	s.mu.Lock()
 	st.BufferedBytes = s.mu.bufBytes
+	st.Columns, st.MaxColumns = len(s.mu.columns), s.cfg.maxColumns
 	for _, p := range s.mu.parts {
 		for _, b := range p.frozen {
 			st.BufferedRows += int64(b.Len())

@@ -169,6 +169,8 @@ func TestIngestPastColumnLimit(t *testing.T) {
 	require.Equal(t, [][]string{{"m1001", "x"}}, s.query(t, "SELECT message, _extra->>'$.brand_new' FROM logs WHERE _extra->>'$.brand_new' IS NOT NULL"))
 	require.Equal(t, "71", s.metric(t, "logq_ingest_overflow_fields_total"))
 	require.Equal(t, "50", s.metric(t, "logq_ingest_new_columns_total"))
+	require.Equal(t, "50", s.metric(t, "logq_store_columns"))
+	require.Equal(t, "50", s.metric(t, "logq_store_max_columns"))
 }
 
 // newColumnsOf is the number of columns request r of

@@ -74,6 +74,8 @@ func newStoreCollector(store *partitions.Store) *storeCollector {
 		"disk_full":      d("disk_full", "1 while writes fail for lack of space (below --min-free-bytes or full), else 0."),
 		"no_space_refusals_total": d("no_space_refusals_total",
 			"Appends refused for lack of space (HTTP 507) since start."),
+		"columns":     d("columns", "Live dynamic columns, the catch-all column _extra not counted."),
+		"max_columns": d("max_columns", "The limit of dynamic columns (--max-columns); past it fields go to _extra."),
 	}}
 }
 
@@ -102,6 +104,8 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 		full = 1
 	}
 	g("disk_full", full)
+	g("columns", float64(st.Columns))
+	g("max_columns", float64(st.MaxColumns))
 	ch <- prometheus.MustNewConstMetric(c.descs["no_space_refusals_total"], prometheus.CounterValue, float64(st.NoSpaceRefusals))
 }
 
