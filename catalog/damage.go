@@ -51,6 +51,9 @@ func (c *Catalog) DamagedBatches() []partitions.Damage {
 // segments are pruned with their statistics like any batch, and a plan
 // lists those it would have read in Plan.Damaged.
 func DamageIn(p Predicate, damaged []partitions.Damage) []partitions.Damage {
+	if len(damaged) == 0 {
+		return nil // every query asks: compile nothing then
+	}
 	q := compile(p)
 	if q.none {
 		return nil
