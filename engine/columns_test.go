@@ -79,6 +79,12 @@ func TestCatchAllColumnInSQL(t *testing.T) {
 	require.Equal(t, [][]string{{"r3"}}, queryStrings(t, db, `SELECT message FROM logs WHERE _extra = CAST('{"ok":true,"c":4.5}' AS JSON)`))
 	require.Equal(t, [][]string{{"r2"}, {"r3"}}, queryStrings(t, db, "SELECT message FROM logs WHERE _extra IS NOT NULL ORDER BY ts"))
 	require.Equal(t, [][]string{{`["c", "ok"]`}}, queryStrings(t, db, "SELECT JSON_KEYS(_extra) FROM logs WHERE message = 'r3'"))
+
+	_, err := db.Exec(`INSERT INTO logs (ts, message, _extra) VALUES ('2026-11-01 00:00:09', 'i', '{"z": 1}')`)
+	require.ErrorContains(t, err, "it cannot be inserted")
+	_, err = db.Exec(`INSERT INTO logs (ts, message, a) VALUES ('2026-11-01 00:00:09', 'i', 9)`)
+	require.NoError(t, err)
+	require.Equal(t, [][]string{{"9", "NULL"}}, queryStrings(t, db, "SELECT a, _extra FROM logs WHERE message = 'i'"))
 }
 
 // TestDroppedColumnInSQL drops a column with values in a segment and in the

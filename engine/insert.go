@@ -6,6 +6,7 @@ import (
 
 	"github.com/dolthub/go-mysql-server/sql"
 
+	"logq/partitions"
 	"logq/partitions/columns"
 	"logq/partitions/jsonl"
 )
@@ -91,6 +92,11 @@ func (w *inserter) Insert(ctx *sql.Context, row sql.Row) error {
 		v := row[numCore+j]
 		if v == nil {
 			continue // PadDynamic makes it NULL
+		}
+		if c.Name == partitions.CatchAllColumn {
+			// The store would take a value for _extra as a field called
+			// _extra and nest it inside the catch-all object.
+			return fmt.Errorf("INSERT INTO logs: %s holds the fields that have no column of their own; logq fills it, it cannot be inserted", c.Name)
 		}
 		d := b.AddColumn(c.Name, c.Type, n)
 		switch c.Type {
