@@ -118,3 +118,33 @@ func TestDroppedColumnInSQL(t *testing.T) {
 		require.Equal(t, [][]string{{"NULL", "3"}, {"four", "1"}}, queryStrings(t, db, "SELECT a, COUNT(*) FROM logs GROUP BY a ORDER BY a"), msg)
 	}
 }
+
+// TestDropKeepsRowOrder checks that rows of equal ts whose order a dropped
+// column decided come back in the order of the columns that remain, the
+// same from the buffer, from a segment written before the drop and from
+// the segment a compaction rewrites.
+func TestDropKeepsRowOrder(t *testing.T) {
+	db, st, ingest := columnsStore(t)
+	// Equal in ts and every core column: a orders x before y, b the other
+	// way round.
+	const same = `{"ts":"2026-11-01T00:00:01Z","message":"m",`
+	const q = "SELECT b FROM logs ORDER BY ts"
+	const qDesc = "SELECT b FROM logs ORDER BY ts DESC"
+	for i := range 4 {
+		ingest(same+fmt.Sprintf(`"a":1,"b":"z%d"}`, i), same+fmt.Sprintf(`"a":2,"b":"y%d"}`, i))
+		if i < 3 {
+			require.NoError(t, st.Flush())
+		}
+	}
+	require.NoError(t, st.DropColumn("a"))
+	want := [][]string{{"y0"}, {"y1"}, {"y2"}, {"y3"}, {"z0"}, {"z1"}, {"z2"}, {"z3"}}
+	wantDesc := [][]string{{"z3"}, {"z2"}, {"z1"}, {"z0"}, {"y3"}, {"y2"}, {"y1"}, {"y0"}}
+	require.Equal(t, want, queryStrings(t, db, q), "three segments and the buffer")
+	require.Equal(t, wantDesc, queryStrings(t, db, qDesc))
+	require.NoError(t, st.Flush())
+	n, err := st.Compact()
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.Equal(t, want, queryStrings(t, db, q), "after the compaction rewrote them")
+	require.Equal(t, wantDesc, queryStrings(t, db, qDesc))
+}

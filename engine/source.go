@@ -51,6 +51,32 @@ type scope struct {
 	view    *partitions.ColumnView // applied once to every batch read (Table.view)
 }
 
+// viewed maps the buffered batch b through the scope's column view and
+// returns it with its row order: order (b's own) unless the view removed a
+// column of b. Row order compares every column, so rows stored before a
+// drop may be out of order without the dropped column; an ordered scan
+// sorts them again, as the flush or compaction that rewrites them will (a
+// renamed generation keeps its place: see columns.BaseName).
+func (sc scope) viewed(b *columns.Batch, order []int32) (*columns.Batch, []int32) {
+	vb := sc.view.Batch(b)
+	if sc.ordered && len(vb.Dynamic) < len(b.Dynamic) {
+		return vb, vb.SortIndex()
+	}
+	return vb, order
+}
+
+// resortedOrder is the row order of batch bi of a segment written before
+// a column it holds was dropped (see viewed): computed over the whole batch
+// as the view shows it, since every remaining column takes part. Until a
+// compaction rewrites the segment, ordered scans of it decode whole batches.
+func resortedOrder(cache *batchCache, seg *partitions.Segment, bi int, view *partitions.ColumnView) ([]int32, error) {
+	whole, err := cache.get(seg, bi, nil)
+	if err != nil {
+		return nil, err
+	}
+	return view.Batch(whole).SortIndex(), nil
+}
+
 // load selects the rows of b to read, in row order when b is sorted: with
 // order, the permutation that puts b in row order; without, b itself when
 // sorted (segment batches) or arrival order when not.
@@ -153,8 +179,12 @@ func (s *segmentSource) startLoad() {
 	s.pending = s.pool.load(s.ctx, seg.Path, func() (batchCursor, error) {
 		var c batchCursor
 		b, err := cache.get(seg, bi, cols)
+		var order []int32
+		if err == nil && sc.ordered && sc.view.HasDead(seg.Stats.Columns) {
+			order, err = resortedOrder(cache, seg, bi, sc.view)
+		}
 		if err == nil {
-			c.load(sc.view.Batch(b), nil, true, sc) // segment batches are in row order
+			c.load(sc.view.Batch(b), order, true, sc) // segment batches are in row order
 			if cols != nil {
 				c.rest = func() (*columns.Batch, error) {
 					b, err := cache.get(seg, bi, nil)
@@ -274,7 +304,8 @@ func (s *bufferSource) advance() (bool, error) {
 		if s.sc.ordered {
 			order = s.orders.of(s.b)
 		}
-		s.cur.load(s.sc.view.Batch(s.b), order, s.sc.ordered, s.sc)
+		vb, order := s.sc.viewed(s.b, order)
+		s.cur.load(vb, order, s.sc.ordered, s.sc)
 	}
 	return s.cur.step(), nil
 }

@@ -36,7 +36,7 @@ const CatchAllColumn = "_extra"
 // count against the column limit, and a name ingested again after a drop
 // starts a fresh column that old values can never reach, whatever segment,
 // buffer or WAL record they sit in, before or after compaction.
-const generationMark = "@G"
+const generationMark = columns.GenerationMark
 
 // storedName is the name under which the generation gen of column name is
 // stored.
@@ -154,6 +154,20 @@ func (v *ColumnView) Batch(b *columns.Batch) *columns.Batch {
 	}
 	out.SetDynamic(ds)
 	return &out
+}
+
+// HasDead reports whether cols, the stored columns of a segment, include
+// a dead one.
+func (v *ColumnView) HasDead(cols []segment.ColumnInfo) bool {
+	if v.empty() {
+		return false
+	}
+	for _, c := range cols {
+		if _, live := v.Live(c.Name); !live {
+			return true
+		}
+	}
+	return false
 }
 
 // Prune returns b without its dead columns, stored names kept; b itself

@@ -2,7 +2,9 @@ package columns
 
 import (
 	"bytes"
+	"cmp"
 	"slices"
+	"strings"
 )
 
 // CompareRows orders row i of a against row j of b in logq's row order: by
@@ -37,7 +39,9 @@ func CompareRows(a *Batch, i int, b *Batch, j int) int {
 }
 
 // compareDynamic compares the dynamic columns of two rows by name: a column
-// a batch lacks reads as NULL.
+// a batch lacks reads as NULL. Columns are taken in the order of their
+// names without generation (see BaseName), so that a column re-created
+// after a drop, stored as "name@G1", sorts where SQL sees it, as "name".
 func compareDynamic(a *Batch, i int, b *Batch, j int) int {
 	names := make([]string, 0, len(a.Dynamic)+len(b.Dynamic))
 	for _, d := range a.Dynamic {
@@ -46,7 +50,9 @@ func compareDynamic(a *Batch, i int, b *Batch, j int) int {
 	for _, d := range b.Dynamic {
 		names = append(names, d.Name)
 	}
-	slices.Sort(names)
+	slices.SortFunc(names, func(x, y string) int {
+		return cmp.Or(strings.Compare(BaseName(x), BaseName(y)), strings.Compare(x, y))
+	})
 	names = slices.Compact(names)
 	var bufX, bufY [64]byte
 	for _, name := range names {

@@ -119,3 +119,34 @@ func TestSortIndexRowOrder(t *testing.T) {
 		}
 	}
 }
+
+func TestBaseName(t *testing.T) {
+	for stored, want := range map[string]string{
+		"a": "a", "a@G1": "a", "http.status@G12": "http.status", "a@G": "a@G", "a@Gx": "a@Gx",
+		"@G1": "@G1", "a@g1": "a@g1", "a@G1@G2": "a@G1",
+	} {
+		require.Equal(t, want, BaseName(stored), stored)
+	}
+}
+
+// TestCompareRowsIgnoresGenerations checks that a column stored under a
+// later generation ("a@G1") orders rows as the same column under its plain
+// name does: SQL sees it as "a".
+func TestCompareRowsIgnoresGenerations(t *testing.T) {
+	build := func(name string) *Batch {
+		b := &Batch{}
+		for i, v := range [][2]string{{"2", "x"}, {"1", "y"}} {
+			b.TS = append(b.TS, 5)
+			for _, s := range []*Strings{&b.Level, &b.Service, &b.Host, &b.TraceID, &b.Message} {
+				s.AppendString("same")
+			}
+			b.AddColumn(name, TypeString, i).AppendString([]byte(v[0]))
+			b.AddColumn("a0", TypeString, i).AppendString([]byte(v[1]))
+		}
+		return b
+	}
+	plain, gen := build("a"), build("a@G1")
+	require.Equal(t, 1, CompareRows(plain, 0, plain, 1), "a decides before a0")
+	require.Equal(t, CompareRows(plain, 0, plain, 1), CompareRows(gen, 0, gen, 1))
+	require.Equal(t, plain.SortIndex(), gen.SortIndex())
+}

@@ -1,6 +1,9 @@
 package columns
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Names of the core columns, in schema order.
 const (
@@ -69,4 +72,25 @@ func Widen(a, b Type) Type {
 		return TypeFloat64
 	}
 	return TypeString
+}
+
+// GenerationMark separates a dynamic column's name from its generation in
+// the name it is stored under: a column dropped once and created again is
+// stored as "name@G1" (see partitions.ColumnView). Field names are lower
+// case, so no field name holds it.
+const GenerationMark = "@G"
+
+// BaseName returns a stored dynamic column name without its generation:
+// "latency@G2" → "latency"; other names are returned as they are.
+func BaseName(stored string) string {
+	i := strings.LastIndex(stored, GenerationMark)
+	if i <= 0 || i+len(GenerationMark) == len(stored) {
+		return stored
+	}
+	for _, c := range []byte(stored[i+len(GenerationMark):]) {
+		if c < '0' || c > '9' {
+			return stored
+		}
+	}
+	return stored[:i]
 }
