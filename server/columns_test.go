@@ -261,3 +261,27 @@ func TestIngestClientReportsOverflow(t *testing.T) {
 	require.Contains(t, stdout.String(), "fields:   1 values dropped by the server's deny list\n")
 	require.Equal(t, [][]string{{"m1", "1", `{"b": 2}`}, {"m2", "NULL", `{"b": 3, "c": 4}`}}, s.query(t, "SELECT message, a, _extra FROM logs ORDER BY ts"))
 }
+
+// TestProbeC5 replays probe C5 at the default limits: 2,000 invented field
+// names, a hundred per request, then a request of valid lines carrying one
+// new field. Every line is stored; the first 1,000 names get columns.
+func TestProbeC5(t *testing.T) {
+	s := startColumnsServe(t, t.TempDir())
+	n := 0
+	for r := range 20 {
+		var lines []string
+		for range 100 {
+			lines = append(lines, colLine(n, fmt.Sprintf(`"junk_%04d":%d`, n, n)))
+			n++
+		}
+		resp := s.ingest(t, lines)
+		require.Equal(t, int64(100), resp.Accepted, "request %d", r)
+		require.Equal(t, int64(max(0, min(100, 1000-100*r))), resp.NewColumns, "request %d", r)
+	}
+	resp := s.ingest(t, []string{colLine(n, ""), colLine(n+1, `"status":200`), colLine(n+2, `"level":"warn"`)})
+	require.Equal(t, IngestResponse{Accepted: 3, Errors: []IngestLineError{}, OverflowFields: 1}, resp)
+	require.Equal(t, [][]string{{"2003"}}, s.query(t, "SELECT COUNT(*) FROM logs"))
+	require.Equal(t, [][]string{{"999", "NULL", "NULL"}, {"NULL", "1000", "NULL"}, {"NULL", "NULL", "1999"}}, s.query(t,
+		"SELECT junk_0999, JSON_EXTRACT(_extra, '$.junk_1000'), JSON_EXTRACT(_extra, '$.junk_1999') FROM logs WHERE message IN ('m999', 'm1000', 'm1999') ORDER BY ts"))
+	require.Equal(t, [][]string{{"200"}}, s.query(t, "SELECT _extra->>'$.status' FROM logs WHERE message = 'm2001'"))
+}
