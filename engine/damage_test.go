@@ -229,6 +229,8 @@ func TestDamagedBatchIsSkippedAndReported(t *testing.T) {
 			require.NoError(t, conn.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM logs").Scan(&n))
 			require.Equal(t, fx.total-fx.lostRows, n)
 			require.Len(t, damageWarnings(t, conn), 1)
+			plan := fmt.Sprint(connStrings(t, conn, "EXPLAIN PLAN SELECT ts FROM logs ORDER BY ts"))
+			require.Contains(t, plan, "damaged, not read: batches 1, segments 0 (logq.damaged)")
 
 			require.Equal(t, [][]string{{fx.seg, fmt.Sprint(fx.batch), sqlTime(fx.minTS), sqlTime(fx.maxTS), fmt.Sprint(fx.lostRows)}},
 				connStrings(t, conn, "SELECT file, batch, min_ts, max_ts, `rows` FROM logq.damaged"))
@@ -321,6 +323,8 @@ func TestDamagedSegmentIsSkippedAndReported(t *testing.T) {
 	require.Empty(t, damageWarnings(t, conn))
 	require.Equal(t, [][]string{{fx.seg, "NULL", sqlTime(fx.minTS), sqlTime(fx.maxTS), fmt.Sprint(fx.lostRows)}},
 		connStrings(t, conn, "SELECT file, batch, min_ts, max_ts, `rows` FROM logq.damaged"))
+	plan := fmt.Sprint(connStrings(t, conn, "EXPLAIN PLAN SELECT ts FROM logs ORDER BY ts"))
+	require.Contains(t, plan, "damaged, not read: batches 0, segments 1 (logq.damaged)")
 	var n int
 	require.NoError(t, conn.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM logs").Scan(&n))
 	require.Equal(t, fx.total-fx.lostRows, n)

@@ -5,6 +5,8 @@ import (
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/types"
+
+	"logq/catalog"
 )
 
 // explain describes an indexed read for EXPLAIN PLAN: the conditions logs
@@ -26,9 +28,13 @@ func explainScan(t *Table, push *pushed) string {
 		}
 	}
 	bytesTotal := t.store.Stats().SegmentBytes
-	return fmt.Sprintf("pushed: %s; pruning: partitions %d/%d, segments %d/%d, batches %d/%d, bytes to read %d/%d; buffered rows %d",
+	out := fmt.Sprintf("pushed: %s; pruning: partitions %d/%d, segments %d/%d, batches %d/%d, bytes to read %d/%d; buffered rows %d",
 		push.describe(), st.PartitionsKept, st.PartitionsTotal, st.SegmentsKept, st.SegmentsTotal,
 		st.BatchesKept, st.BatchesTotal, st.BytesToRead, bytesTotal, total)
+	if segs := catalog.DamageIn(push.pruning(), t.store.DamagedSegments()); len(snap.plan.Damaged)+len(segs) > 0 {
+		out += fmt.Sprintf("; damaged, not read: batches %d, segments %d (logq.damaged)", len(snap.plan.Damaged), len(segs))
+	}
+	return out
 }
 
 // explainNote is text shown in a plan; it is never evaluated.
