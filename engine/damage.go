@@ -74,8 +74,11 @@ func (r *damageReport) planned(ctx *sql.Context, t *Table, pl *catalog.Plan, pre
 	return nil
 }
 
-// add warns about d, unless it did already; with logq_damaged_data =
-// 'error' it returns the query's error instead.
+// add warns about d, unless this query did already; with
+// logq_damaged_data = 'error' it returns the query's error instead. One
+// statement may scan logs several times (a join reads its inner side once
+// per outer row), each scan with its own report, so the statement's
+// warnings so far are checked too.
 func (r *damageReport) add(ctx *sql.Context, d partitions.Damage) error {
 	k := damageKey{key: d.Key, file: d.File, batch: d.Batch}
 	if r.seen[k] {
@@ -86,6 +89,13 @@ func (r *damageReport) add(ctx *sql.Context, d partitions.Damage) error {
 	if r.strict {
 		return mysql.NewSQLError(erTableCorrupt, mysql.SSUnknownSQLState, "%s (SET %s = '%s' to read the rest)",
 			msg, damagedDataVar, damagedWarn)
+	}
+	if ctx.Session != nil {
+		for _, w := range ctx.Session.Warnings() {
+			if w.Code == erTableCorrupt && w.Message == msg {
+				return nil
+			}
+		}
 	}
 	ctx.Warn(erTableCorrupt, "%s", msg)
 	return nil

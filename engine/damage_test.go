@@ -231,6 +231,13 @@ func TestDamagedBatchIsSkippedAndReported(t *testing.T) {
 			require.Len(t, damageWarnings(t, conn), 1)
 			plan := fmt.Sprint(connStrings(t, conn, "EXPLAIN PLAN SELECT ts FROM logs ORDER BY ts"))
 			require.Contains(t, plan, "damaged, not read: batches 1, segments 0 (logq.damaged)")
+			// A join scans logs more than once (its inner side once per
+			// outer row): still one warning per damaged batch.
+			from, to := sqlTime(fx.minTS.Add(-2*time.Minute)), sqlTime(fx.maxTS)
+			join := fmt.Sprintf("SELECT COUNT(*) FROM logs a JOIN logs b ON a.ts < b.ts "+
+				"WHERE a.ts BETWEEN '%s' AND '%s' AND b.ts BETWEEN '%s' AND '%s'", from, to, from, to)
+			sameAnswer(t, join, queryStrings(t, fx.ref, join), connStrings(t, conn, join), -1, false)
+			require.Len(t, damageWarnings(t, conn), 1, join)
 
 			require.Equal(t, [][]string{{fx.seg, fmt.Sprint(fx.batch), sqlTime(fx.minTS), sqlTime(fx.maxTS), fmt.Sprint(fx.lostRows)}},
 				connStrings(t, conn, "SELECT file, batch, min_ts, max_ts, `rows` FROM logq.damaged"))
