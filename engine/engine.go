@@ -90,7 +90,8 @@ func WithMySQLSemantics(b *analyzer.Builder) *analyzer.Builder {
 // go-mysql-server v0.20.0 answers differently from MySQL: every LIKE into
 // a mysqlLike, FROM_UNIXTIME(x) into a fromUnixtime, date ± INTERVAL into
 // DATE_ADD and DATE_SUB, ts compared with FROM_UNIXTIME into a tsVsEpoch,
-// SUM and AVG of integers into mysqlSum and mysqlAvg (exactSums).
+// SUM and AVG of integers into mysqlSum and mysqlAvg (exactSums), and the
+// regular expression functions into re2Func.
 func mysqlExpressionsRule(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
 	n, sums, err := exactSums(n)
 	if err != nil {
@@ -110,6 +111,8 @@ func mysqlExpressionsRule(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ 
 			return nil
 		case *aggregation.CountDistinct:
 			return collatedCountDistinct(e)
+		case *function.RegexpLike, *function.RegexpInstr, *function.RegexpSubstr, *function.RegexpReplace:
+			return newRE2Func(e) // regexp.go: never ICU in WebAssembly
 		}
 		return epochComparison(ctx, e)
 	})

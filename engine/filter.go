@@ -37,6 +37,10 @@ func filterSel(cond pred, b *columns.Batch, sel []int32) []int32 {
 		if p.col.core >= 0 {
 			return filterLike(p, coreStrings(b, p.col.core), sel)
 		}
+	case regexpPred:
+		if p.col.core >= 0 {
+			return filterRegexp(p, coreStrings(b, p.col.core), sel)
+		}
 	case strCmpPred:
 		if p.col.core >= 0 {
 			s := coreStrings(b, p.col.core)

@@ -156,6 +156,8 @@ func (c compiler) compile(e sql.Expression) (pred, bool) {
 		return c.like(e)
 	case *mysqlLike:
 		return c.like(e.Like)
+	case *re2Func:
+		return c.regexp(e)
 	case *expression.IsNull:
 		return c.isNull(e)
 	}
