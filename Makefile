@@ -97,7 +97,7 @@ fuzz:
 ROWS ?= 10000000
 BENCH_ARGS ?=
 bench: build
-	./$(BIN) bench --rows $(ROWS) --queries all,grafana --out bench/out/latest.json $(BENCH_ARGS)
+	./$(BIN) bench --rows $(ROWS) --queries all,grafana,regexp --out bench/out/latest.json $(BENCH_ARGS)
 
 bench-quick: build
 	./$(BIN) bench --rows 1000000 --out bench/out/quick.json $(BENCH_ARGS)

@@ -61,7 +61,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchConfig, error) {
 	fs.StringVar(&cfg.workDir, "work-dir", os.TempDir(), "parent directory of the server's temporary data directory (use a real disk, not tmpfs)")
 	serveArgs := fs.String("serve-args", "", "extra flags for `logq serve`, separated by spaces (e.g. \"--shards 2\")")
 	fs.BoolVar(&cfg.verbose, "verbose", false, "forward the server's log to stderr")
-	queries := fs.String("queries", defaultQueries, "WORKLOAD.md queries to time through the MySQL wire after ingest, e.g. Q1,Q3 or all; none skips the query phase (SELECT 1, the floor, always runs with them)")
+	queries := fs.String("queries", defaultQueries, "WORKLOAD.md queries to time through the MySQL wire after ingest, e.g. Q1,Q3, all, grafana or regexp; none skips the query phase (SELECT 1, the floor, always runs with them)")
 	fs.IntVar(&cfg.runs, "runs", defaultQueryRuns, "timed runs per query on logq, after one untimed warm-up (WORKLOAD.md asks for at least 5); the most on the baseline")
 	fs.BoolVar(&cfg.baseline, "baseline", true, "also run the queries on the same rows in a go-mysql-server memory table, compare every answer and time it (several GB of RAM at 10M rows)")
 	fs.DurationVar(&cfg.baselineBudget, "baseline-budget", defaultBaselineBudget, "the baseline's time per query: warm-up, then timed runs until this much is spent (at least one, at most --runs; 0: --runs runs)")

@@ -52,6 +52,11 @@ var workloadSQL = map[string]string{
 	"G4": "SELECT DISTINCT service FROM logs ORDER BY service",
 	"G5": "SELECT DISTINCT host FROM logs ORDER BY host LIMIT 100",
 	"G6": "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'logq' AND TABLE_NAME = 'logs' ORDER BY ORDINAL_POSITION",
+
+	// Q5 as regular expressions (issue 14: REGEXP at most 3 times the
+	// equivalent LIKE): the same literal, and one with a character class.
+	"R1": "SELECT COUNT(*) FROM logs WHERE message REGEXP 'timed out' AND ts >= '2026-11-02 00:00:00' AND ts < '2026-11-03 00:00:00'",
+	"R2": "SELECT COUNT(*) FROM logs WHERE message REGEXP 'timed out after [0-9]+ms' AND ts >= '2026-11-02 00:00:00' AND ts < '2026-11-03 00:00:00'",
 }
 
 // allServices is the IN list of Grafana's $service with All chosen: every
@@ -66,6 +71,9 @@ var allServices = func() string {
 
 // grafanaIDs are the Grafana queries, in report order.
 var grafanaIDs = []string{"G1", "G2", "G3", "G4", "G5", "G6"}
+
+// regexpIDs are the regular expression queries, in report order.
+var regexpIDs = []string{"R1", "R2"}
 
 // workloadShapes holds the ORDER BY of each query whose answer has one
 // (the others compare as multisets). Q7's key, n then service, is unique:
@@ -92,6 +100,8 @@ var queryTargetsMS = map[string]float64{
 	"Q3": 2, "Q10": 2, "Q4": 10, "Q7": 10, "Q8": 10, "Q5": 40,
 	// Issue 6: Grafana's queries within the aggregation issue's targets.
 	"G1": 10, "G2": 10, "G4": 10, "G5": 10, "G6": 10,
+	// Issue 14: three times Q5's target.
+	"R1": 120, "R2": 120,
 }
 
 // defaultQueries is the --queries default: all of WORKLOAD.md's queries
@@ -119,11 +129,15 @@ func parseQueryList(s string) ([]string, error) {
 			for _, g := range grafanaIDs {
 				set[g] = true
 			}
+		case id == "REGEXP":
+			for _, r := range regexpIDs {
+				set[r] = true
+			}
 		case id == "FLOOR":
 		case workloadSQL[id] != "":
 			set[id] = true
 		default:
-			return nil, fmt.Errorf("--queries: unknown query %q (want Q1..Q10, G1..G6, all, grafana, floor or none)", strings.TrimSpace(f))
+			return nil, fmt.Errorf("--queries: unknown query %q (want Q1..Q10, G1..G6, R1, R2, all, grafana, regexp, floor or none)", strings.TrimSpace(f))
 		}
 	}
 	ids := []string{floorID}
@@ -132,7 +146,7 @@ func parseQueryList(s string) ([]string, error) {
 			ids = append(ids, id)
 		}
 	}
-	for _, g := range grafanaIDs {
+	for _, g := range append(slices.Clone(grafanaIDs), regexpIDs...) {
 		if set[g] {
 			ids = append(ids, g)
 		}

@@ -30,6 +30,8 @@ func TestParseQueryList(t *testing.T) {
 		{in: "q9, Q1,Q1", want: []string{"floor", "Q1", "Q9"}},
 		{in: "floor", want: []string{"floor"}},
 		{in: "all", want: []string{"floor", "Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Q7", "Q8", "Q9", "Q10"}},
+		{in: "regexp,G2,grafana,Q5", want: []string{"floor", "Q5", "G1", "G2", "G3", "G4", "G5", "G6", "R1", "R2"}},
+		{in: "r2", want: []string{"floor", "R2"}},
 		{in: "none"},
 		{in: " None "},
 		{in: "Q11", err: `unknown query "Q11"`},
