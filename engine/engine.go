@@ -48,6 +48,9 @@ func New(store *partitions.Store, cat *catalog.Catalog, opts ...Options) (*sqle.
 	t := &Table{store: store, cat: cat, stats: stats, cache: cache, orders: &sortOrders{}, pool: newPool(o.Workers)}
 	pro := &Provider{db: &Database{table: t, damaged: &damagedTable{store: store, cat: cat}}, stats: stats}
 	registerVariables.Do(func() {
+		if err := disableSecureFilePriv(); err != nil {
+			panic("BUG: secure_file_priv: " + err.Error())
+		}
 		sql.SystemVariables.AddSystemVariables([]sql.SystemVariable{&sql.MysqlSystemVariable{
 			Name:    aggregatePushdownVar,
 			Scope:   sql.GetMysqlScope(sql.SystemVariableScope_Both),
@@ -63,6 +66,7 @@ func New(store *partitions.Store, cat *catalog.Catalog, opts ...Options) (*sqle.
 		}})
 	})
 	a := WithMySQLSemantics(analyzer.NewBuilder(pro)).
+		AddPreAnalyzeRule(noFileAccessRuleID, noFileAccessRule).
 		AddPostAnalyzeRule(aggregateRuleID, aggregateRule). // after the functions: it matches intDiv
 		Build()
 	return sqle.New(a, nil), pro
@@ -159,6 +163,7 @@ const (
 	mysqlExpressionsRuleID
 	collatedDistinctRuleID
 	showColumnsRuleID
+	noFileAccessRuleID
 )
 
 // registerVariables adds logq's session variables to go-mysql-server's
