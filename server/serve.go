@@ -16,6 +16,7 @@ import (
 
 	gmsserver "github.com/dolthub/go-mysql-server/server"
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/vitess/go/mysql"
 	"github.com/sirupsen/logrus"
 
 	"logq/catalog"
@@ -33,6 +34,7 @@ type serveConfig struct {
 	flushBytes   int64
 	flushAge     time.Duration
 	minFreeBytes int64
+	maxExecTime  time.Duration
 	retention    time.Duration
 	compactEvery time.Duration
 	walRepair    bool
@@ -57,6 +59,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.Int64Var(&c.flushBytes, "flush-bytes", 64<<20, "buffered bytes that trigger a flush to a segment")
 	fs.DurationVar(&c.flushAge, "flush-age", time.Minute, "age of the oldest buffered row that triggers a flush")
 	fs.Int64Var(&c.minFreeBytes, "min-free-bytes", 64<<20, "refuse ingest (HTTP 507) while the data directory's file system has less free space; 0: only when full")
+	fs.DurationVar(&c.maxExecTime, "max-execution-time", time.Minute, "default max_execution_time of SELECTs (a session may SET its own, 0 for none); past it a query fails with error 3024")
 	fs.DurationVar(&c.retention, "retention", 0, "drop partitions older than this (0 keeps everything)")
 	fs.DurationVar(&c.compactEvery, "compact-interval", 10*time.Second, "how often compaction and retention run (0 disables)")
 	fs.BoolVar(&c.scrub, "scrub", true, "after start, verify every segment's checksums in the background and quarantine damaged ones")
@@ -197,8 +200,18 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 	if err != nil {
 		return errors.Join(fmt.Errorf("MySQL listener: %w", err), store.Close())
 	}
+	if err := engine.SetDefaultExecutionTime(cfg.maxExecTime); err != nil {
+		return errors.Join(err, mysqlLn.Close(), store.Close())
+	}
+	limits := engine.NewQueryLimits(sqlEngine.ProcessList)
 	mysqlSrv, err := gmsserver.NewServerWithHandler(gmsserver.Config{Protocol: "tcp", Listener: mysqlLn, Version: mysqlVersion},
-		sqlEngine, sql.NewContext, engine.SessionBuilder, m.queries, engine.MySQLWire)
+		sqlEngine, sql.NewContext, limits.SessionBuilder, m.queries, func(h mysql.Handler) (mysql.Handler, error) {
+			h, err := engine.MySQLWire(h)
+			if err != nil {
+				return nil, err
+			}
+			return limits.Wrap(h)
+		})
 	if err != nil {
 		return errors.Join(err, mysqlLn.Close(), store.Close())
 	}
