@@ -30,7 +30,6 @@ func TestMaxExecutionTime(t *testing.T) {
 	const join = "SELECT COUNT(*) FROM logs a JOIN logs b ON a.host = b.host"
 	ctx := context.Background()
 
-
 	run := func(t *testing.T, setup []string, q string) (uint16, time.Duration) {
 		conn, err := srv.db.Conn(ctx)
 		require.NoError(t, err)
