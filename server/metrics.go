@@ -44,6 +44,14 @@ func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
 }
 
+// watchConnections exports the MySQL listener's refusals.
+func (m *metrics) watchConnections(l *mysqlListener) {
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "logq_sql_connections_refused_total",
+		Help: "MySQL connections refused with error 1040 (past --max-connections).",
+	}, func() float64 { return float64(l.refused.Load()) }))
+}
+
 // instrumentIngest times ingest requests.
 func (m *metrics) instrumentIngest(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

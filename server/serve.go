@@ -35,6 +35,7 @@ type serveConfig struct {
 	flushAge     time.Duration
 	minFreeBytes int64
 	maxExecTime  time.Duration
+	maxConns     int64
 	retention    time.Duration
 	compactEvery time.Duration
 	walRepair    bool
@@ -59,6 +60,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.Int64Var(&c.flushBytes, "flush-bytes", 64<<20, "buffered bytes that trigger a flush to a segment")
 	fs.DurationVar(&c.flushAge, "flush-age", time.Minute, "age of the oldest buffered row that triggers a flush")
 	fs.Int64Var(&c.minFreeBytes, "min-free-bytes", 64<<20, "refuse ingest (HTTP 507) while the data directory's file system has less free space; 0: only when full")
+	fs.Int64Var(&c.maxConns, "max-connections", 1000, "open MySQL connections past which a new one gets error 1040; 0: no limit")
 	fs.DurationVar(&c.maxExecTime, "max-execution-time", time.Minute, "default max_execution_time of SELECTs (a session may SET its own, 0 for none); past it a query fails with error 3024")
 	fs.DurationVar(&c.retention, "retention", 0, "drop partitions older than this (0 keeps everything)")
 	fs.DurationVar(&c.compactEvery, "compact-interval", 10*time.Second, "how often compaction and retention run (0 disables)")
@@ -196,10 +198,12 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 		registerProfiling(mux)
 	}
 
-	mysqlLn, err := net.Listen("tcp", cfg.mysqlAddr)
+	ln, err := net.Listen("tcp", cfg.mysqlAddr)
 	if err != nil {
 		return errors.Join(fmt.Errorf("MySQL listener: %w", err), store.Close())
 	}
+	mysqlLn := &mysqlListener{Listener: ln, maxConns: cfg.maxConns}
+	m.watchConnections(mysqlLn)
 	if err := engine.SetDefaultExecutionTime(cfg.maxExecTime); err != nil {
 		return errors.Join(err, mysqlLn.Close(), store.Close())
 	}
@@ -210,7 +214,8 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 			if err != nil {
 				return nil, err
 			}
-			return limits.Wrap(h)
+			h, err = limits.Wrap(h)
+			return &countingHandler{Handler: h, l: mysqlLn}, err
 		})
 	if err != nil {
 		return errors.Join(err, mysqlLn.Close(), store.Close())
