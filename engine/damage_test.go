@@ -142,28 +142,7 @@ func sqlTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.00
 func connStrings(t *testing.T, conn *gosql.Conn, q string) [][]string {
 	rows, err := conn.QueryContext(context.Background(), q)
 	require.NoError(t, err, q)
-	defer rows.Close()
-	cols, err := rows.Columns()
-	require.NoError(t, err)
-	var out [][]string
-	for rows.Next() {
-		vals := make([]gosql.NullString, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		require.NoError(t, rows.Scan(ptrs...))
-		row := make([]string, len(cols))
-		for i, v := range vals {
-			row[i] = "NULL"
-			if v.Valid {
-				row[i] = v.String
-			}
-		}
-		out = append(out, row)
-	}
-	require.NoError(t, rows.Err(), q)
-	return out
+	return rowStrings(t, rows, q)
 }
 
 // damageWarnings returns the messages of the damage warnings (code 1877)

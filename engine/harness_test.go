@@ -183,6 +183,12 @@ var serverAddrs sync.Map
 func queryStrings(t testing.TB, db *gosql.DB, q string, args ...any) [][]string {
 	rows, err := db.Query(q, args...)
 	require.NoError(t, err, q)
+	return rowStrings(t, rows, q)
+}
+
+// rowStrings reads and closes the rows of q, every row as text, NULL as
+// "NULL".
+func rowStrings(t testing.TB, rows *gosql.Rows, q string) [][]string {
 	defer rows.Close()
 	cols, err := rows.Columns()
 	require.NoError(t, err)

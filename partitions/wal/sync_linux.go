@@ -14,33 +14,23 @@ const fallocKeepSize = 1
 // FALLOC_FL_KEEP_SIZE). File systems without fallocate (some network and
 // FUSE ones) report errAllocUnsupported.
 func allocate(f *os.File, off, n int64) error {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var serr error
-	if err := rc.Control(func(fd uintptr) {
-		for {
-			if serr = syscall.Fallocate(int(fd), fallocKeepSize, off, n); serr != syscall.EINTR {
-				return
-			}
-		}
-	}); err != nil {
-		return err
-	}
-	switch {
-	case serr == nil:
-		return nil
-	case errors.Is(serr, syscall.EOPNOTSUPP), errors.Is(serr, syscall.ENOSYS):
+	err := onFD(f, "fallocate", func(fd int) error { return syscall.Fallocate(fd, fallocKeepSize, off, n) })
+	if errors.Is(err, syscall.EOPNOTSUPP) || errors.Is(err, syscall.ENOSYS) {
 		return errAllocUnsupported
 	}
-	return &os.PathError{Op: "fallocate", Path: f.Name(), Err: serr}
+	return err
 }
 
 // fdatasync flushes f's data and the metadata needed to read it back (its
 // size), skipping timestamps: MEASURED.md found it as fast as fsync here, and
 // it is never slower.
 func fdatasync(f *os.File) error {
+	return onFD(f, "fdatasync", func(fd int) error { return syscall.Fdatasync(fd) })
+}
+
+// onFD runs the system call call on f's descriptor, again while it is
+// interrupted (EINTR), and names op and the file in its error.
+func onFD(f *os.File, op string, call func(fd int) error) error {
 	rc, err := f.SyscallConn()
 	if err != nil {
 		return err
@@ -48,7 +38,7 @@ func fdatasync(f *os.File) error {
 	var serr error
 	if err := rc.Control(func(fd uintptr) {
 		for {
-			if serr = syscall.Fdatasync(int(fd)); serr != syscall.EINTR {
+			if serr = call(int(fd)); serr != syscall.EINTR {
 				return
 			}
 		}
@@ -56,7 +46,7 @@ func fdatasync(f *os.File) error {
 		return err
 	}
 	if serr != nil {
-		return &os.PathError{Op: "fdatasync", Path: f.Name(), Err: serr}
+		return &os.PathError{Op: op, Path: f.Name(), Err: serr}
 	}
 	return nil
 }
