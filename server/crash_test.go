@@ -42,6 +42,12 @@ func TestCrashServe(t *testing.T) {
 	}
 	c := &crashRun{t: t, dir: t.TempDir(), rng: rand.New(rand.NewPCG(7, uint64(time.Now().UnixNano()))),
 		acked: map[int64]int{}, maybe: map[int64]int{}}
+	// A failed check ends the test with a server running: end it too.
+	t.Cleanup(func() {
+		if c.running != nil {
+			c.running.kill()
+		}
+	})
 	for round := 0; round < *crashRounds; round++ {
 		if c.rng.IntN(3) == 0 {
 			// Killed during start-up: WAL replay, quarantine, the first flush.
@@ -74,7 +80,8 @@ type crashRun struct {
 	nextSeq  int64
 	bodies   [][]int64 // the seqs of earlier bodies, to send again verbatim
 	requests int
-	lastRows []int64 // the previous export, to compare with the next one
+	lastRows []int64      // the previous export, to compare with the next one
+	running  *crashServer // the child started last, until it ends
 }
 
 // crashServer is one running child.
@@ -140,6 +147,7 @@ func (c *crashRun) start(round int) *crashServer {
 	case <-time.After(60 * time.Second):
 	}
 	srv := &crashServer{cmd: cmd, logPath: logPath}
+	c.running = srv
 	if line == "" {
 		srv.kill()
 		c.t.Fatalf("round %d: the server did not become ready; its log:\n%s", round, tail(logPath))
@@ -157,7 +165,11 @@ func (c *crashRun) start(round int) *crashServer {
 	return srv
 }
 
+// kill ends the child with SIGKILL; it is idempotent.
 func (s *crashServer) kill() {
+	if s.cmd.ProcessState != nil {
+		return
+	}
 	s.cmd.Process.Signal(syscall.SIGKILL)
 	s.cmd.Wait()
 	if s.db != nil {
