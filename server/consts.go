@@ -58,6 +58,13 @@ const (
 	// resumes soon after an operator frees some.
 	retryAfter = 10 * time.Second
 
+	// defaultMinBodyRate and defaultBodyGrace: after 10 s a body must have
+	// averaged 64 KiB/s (a 256 MiB body then has 70 minutes). Senders that
+	// batch send a body at network speed; a client trickling a byte a
+	// second, holding a connection and a request, is cut after the grace.
+	defaultMinBodyRate = 64 << 10
+	defaultBodyGrace   = 10 * time.Second
+
 	// logEvery is the least time between two log lines about the same
 	// recurring refusal.
 	logEvery = 10 * time.Second

@@ -10,6 +10,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"os"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -72,6 +74,15 @@ type IngestConfig struct {
 	// further new names go to the catch-all column, so that one request
 	// cannot take every free column. Negative: a request creates none.
 	MaxNewColumns int
+	// MinBodyRate is the slowest average, in bytes per second, at which a
+	// body may arrive once BodyGrace has passed: a client trickling bytes
+	// would otherwise hold a connection and a request for ever. Batching
+	// senders send whole bodies at once. Zero selects the default (64 KiB/s),
+	// negative none.
+	MinBodyRate int64
+	// BodyGrace is how long a body may take before MinBodyRate applies
+	// (default 10 s).
+	BodyGrace time.Duration
 	// ChunkBytes is the target size of the chunks parsed and appended.
 	ChunkBytes int
 	// MaxReportedErrors bounds the line errors listed in one answer.
@@ -90,6 +101,10 @@ func (c IngestConfig) withDefaults() IngestConfig {
 	setDefault(&c.MaxDepth, defaultMaxDepth)
 	setDefault(&c.AcceptFuture, defaultAcceptFuture)
 	setDefault(&c.ChunkBytes, defaultIngestChunkBytes)
+	setDefault(&c.BodyGrace, defaultBodyGrace)
+	if c.MinBodyRate == 0 {
+		c.MinBodyRate = defaultMinBodyRate
+	}
 	setDefault(&c.MaxReportedErrors, defaultMaxReportedErrors)
 	if c.MaxNewColumns == 0 {
 		c.MaxNewColumns = defaultMaxNewColumns
@@ -221,6 +236,13 @@ func (h *IngestHandler) serve(w http.ResponseWriter, r *http.Request) (int, *Ing
 		w.Header().Set("Allow", http.MethodPost)
 		return http.StatusMethodNotAllowed, &IngestResponse{Error: fmt.Sprintf("method %s not allowed, use POST", r.Method)}
 	}
+	if origin := r.Header.Get("Origin"); origin != "" && !sameOrigin(origin, r.Host) {
+		// A web page's request: browsers send Origin, curl, logq ingest and
+		// log shippers do not. Without it any page open on this host could
+		// post log lines here (a form or fetch with any content type).
+		return http.StatusForbidden, &IngestResponse{Error: fmt.Sprintf(
+			"cross-origin ingest refused: Origin %q is not this server (%s); clients that are not browsers send no Origin", origin, r.Host)}
+	}
 	if r.ContentLength > h.cfg.MaxBodyBytes {
 		return http.StatusRequestEntityTooLarge, &IngestResponse{Error: fmt.Sprintf(
 			"%v: Content-Length %d exceeds the limit of %d bytes (max body bytes)",
@@ -233,6 +255,9 @@ func (h *IngestHandler) serve(w http.ResponseWriter, r *http.Request) (int, *Ing
 	s := h.getScratch()
 	defer h.scratch.Put(s)
 	wire := &wireReader{r: http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)}
+	if h.cfg.MinBodyRate > 0 {
+		wire.pace = bodyPace{rc: http.NewResponseController(w), start: time.Now(), grace: h.cfg.BodyGrace, rate: h.cfg.MinBodyRate}
+	}
 	defer func() { h.stats.WireBytes.Add(wire.n) }()
 	body, err := h.openBody(r, wire, s)
 	if err != nil {
@@ -533,6 +558,9 @@ func (q *ingestRequest) finish(err error) int {
 	case errors.Is(err, ErrTooLarge):
 		q.resp.Error = fmt.Sprintf("%v; lines from %d on were not read", err, q.line)
 		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, errTooSlow):
+		q.resp.Error = fmt.Sprintf("%v; lines from %d on were not read", err, q.line)
+		return http.StatusRequestTimeout
 	case q.wire.err != nil:
 		q.resp.Error = fmt.Sprintf("read request body: %v; lines from %d on were not read", q.wire.err, q.line)
 		return http.StatusBadRequest
@@ -565,18 +593,44 @@ func countNewlines(data []byte) int { return bytes.Count(data, newline) }
 // wireReader counts the body bytes as sent and keeps the first error of the
 // connection, turning the body limit into an ErrTooLarge naming it.
 type wireReader struct {
-	r   io.Reader
-	n   int64
-	err error
+	r    io.Reader
+	n    int64
+	err  error
+	pace bodyPace
+}
+
+// bodyPace holds a body to its minimum average rate: before each read the
+// connection's read deadline moves to when the bytes read so far would be
+// too few.
+type bodyPace struct {
+	rc          *http.ResponseController // nil: no minimum
+	start       time.Time
+	grace       time.Duration
+	rate        int64 // bytes per second
+	unsupported bool
+}
+
+// arm sets the read deadline for a body of which n bytes have arrived.
+func (p *bodyPace) arm(n int64) {
+	if p.rc == nil || p.unsupported {
+		return
+	}
+	due := p.start.Add(p.grace + time.Duration(float64(n)/float64(p.rate)*float64(time.Second)))
+	if err := p.rc.SetReadDeadline(due); err != nil {
+		p.unsupported = true // a ResponseWriter without deadlines (tests' recorders)
+	}
 }
 
 // Read implements io.Reader.
 func (w *wireReader) Read(p []byte) (int, error) {
+	w.pace.arm(w.n)
 	n, err := w.r.Read(p)
 	w.n += int64(n)
 	if err != nil && !errors.Is(err, io.EOF) {
 		if mbe, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			err = fmt.Errorf("%w: request body exceeds the limit of %d bytes (max body bytes)", ErrTooLarge, mbe.Limit)
+		} else if errors.Is(err, os.ErrDeadlineExceeded) && w.pace.rc != nil {
+			err = fmt.Errorf("%w: the body arrived slower than %d bytes/s after %v (min body rate)", errTooSlow, w.pace.rate, w.pace.grace)
 		}
 		if w.err == nil {
 			w.err = err
@@ -727,4 +781,14 @@ func (l *logLimiter) allow(now time.Time) (int64, bool) {
 	n := l.held
 	l.last, l.held = now, 0
 	return n, true
+}
+
+// errTooSlow ends a body that arrives below the minimum rate.
+var errTooSlow = errors.New("request body too slow")
+
+// sameOrigin reports whether the Origin header origin names host, the
+// request's Host: the scheme is not compared, since a proxy may end TLS.
+func sameOrigin(origin, host string) bool {
+	u, err := url.Parse(origin)
+	return err == nil && u.Host != "" && strings.EqualFold(u.Host, host)
 }

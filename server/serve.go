@@ -69,6 +69,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.ingest.AcceptPast, "accept-past", 0, "reject ts older than now minus this (0: back to 1970-01-01 00:00:01 UTC)")
 	fs.DurationVar(&c.ingest.AcceptFuture, "accept-future", 24*time.Hour, "reject ts later than now plus this")
 	fs.BoolVar(&c.ingest.IngestTime, "ingest-time", false, "give rows without ts the arrival time instead of rejecting them")
+	fs.Int64Var(&c.ingest.MinBodyRate, "min-body-rate", defaultMinBodyRate, "after 10 s an ingest body must have averaged this many bytes/s, or it is cut with 408; negative: no minimum")
 	fs.Int64Var(&c.ingest.MaxBodyBytes, "max-body-bytes", defaultMaxBodyBytes, "largest ingest request body, as sent")
 	fs.Int64Var(&c.ingest.MaxDecompressedBytes, "max-decompressed-bytes", defaultMaxDecompressedBytes, "largest JSON a gzip ingest body may expand to")
 	fs.IntVar(&c.ingest.MaxLineBytes, "max-line-bytes", defaultMaxLineBytes, "longest JSON line")
@@ -224,7 +225,9 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 	if err != nil {
 		return errors.Join(fmt.Errorf("HTTP listener: %w", err), mysqlSrv.Close(), store.Close())
 	}
-	httpSrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	// Idle keep-alive connections close after two minutes; a slow body is
+	// the ingest handler's (min body rate).
+	httpSrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 2)
 	go func() { errc <- httpSrv.Serve(httpLn) }()
 	go func() { errc <- mysqlSrv.Start() }()
