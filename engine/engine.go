@@ -67,6 +67,7 @@ func New(store *partitions.Store, cat *catalog.Catalog, opts ...Options) (*sqle.
 	})
 	a := WithMySQLSemantics(analyzer.NewBuilder(pro)).
 		AddPreAnalyzeRule(noFileAccessRuleID, noFileAccessRule).
+		AddPreAnalyzeRule(unhonouredGlobalsRuleID, unhonouredGlobalsRule).
 		AddPostAnalyzeRule(aggregateRuleID, aggregateRule). // after the functions: it matches intDiv
 		Build()
 	return sqle.New(a, nil), pro
@@ -164,6 +165,7 @@ const (
 	collatedDistinctRuleID
 	showColumnsRuleID
 	noFileAccessRuleID
+	unhonouredGlobalsRuleID
 )
 
 // registerVariables adds logq's session variables to go-mysql-server's

@@ -1,8 +1,11 @@
 package engine
 
 import (
+	"strings"
+
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/analyzer"
+	"github.com/dolthub/go-mysql-server/sql/expression"
 	"github.com/dolthub/go-mysql-server/sql/expression/function"
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
@@ -64,3 +67,43 @@ func disableSecureFilePriv() error {
 
 // noFilePrivDir is what secure_file_priv shows.
 const noFilePrivDir = "/nonexistent/logq-has-no-file-access-from-sql"
+
+// unhonouredGlobalsRule refuses SET GLOBAL (or PERSIST) of a server-wide
+// setting that logq does not act on. go-mysql-server accepted
+// `SET GLOBAL max_connections = 1`, `read_only = 1` or
+// `max_allowed_packet = 1024` and showed the new values, while nothing
+// changed (probe A9): a setting that lies is worse than none. Variables
+// whose global value is the default of new sessions (time_zone, sql_mode,
+// max_execution_time, logq's own) keep working.
+func unhonouredGlobalsRule(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	set, ok := n.(*plan.Set)
+	if !ok {
+		return n, transform.SameTree, nil
+	}
+	for _, e := range set.Exprs {
+		sf, ok := e.(*expression.SetField)
+		if !ok {
+			continue
+		}
+		v, ok := sf.LeftChild.(*expression.SystemVar)
+		if !ok || v.Scope == nil {
+			continue
+		}
+		scope, ok := v.Scope.(*sql.MysqlScope)
+		if !ok || scope.Type == sql.SystemVariableScope_Session {
+			continue
+		}
+		name := strings.ToLower(v.Name)
+		sv, _, found := sql.SystemVariables.GetGlobal(name)
+		if found && (sv.IsGlobalOnly() || serverOnlySettings[name]) {
+			return n, transform.SameTree, mysql.NewSQLError(mysql.ERNotSupportedYet, mysql.SSUnknownSQLState,
+				"SET GLOBAL %s is not supported: logq does not act on it (server settings are flags of logq serve, see logq serve -h)", name)
+		}
+	}
+	return n, transform.SameTree, nil
+}
+
+// serverOnlySettings are variables with a session scope whose global value
+// go-mysql-server nevertheless reads from nowhere.
+var serverOnlySettings = map[string]bool{"max_allowed_packet": true, "net_read_timeout": true,
+	"net_write_timeout": true, "wait_timeout": true, "interactive_timeout": true}

@@ -43,3 +43,32 @@ func TestNoFileAccess(t *testing.T) {
 	_, err = os.Stat(priv)
 	require.True(t, os.IsNotExist(err), "secure_file_priv %q exists", priv)
 }
+
+// TestUnhonouredGlobalsAreRefused: SET GLOBAL of a server setting logq
+// does not act on fails with 1235 and changes nothing shown, while a global
+// that sets new sessions' default still works.
+func TestUnhonouredGlobalsAreRefused(t *testing.T) {
+	db := startLogq(t, genData(t, 10, 1, 1), logqConfig{shards: 1, bucket: 24 * time.Hour, batchRows: 100, appendLines: 100})
+	db.SetMaxOpenConns(1)
+	before := queryStrings(t, db, "SELECT @@GLOBAL.max_connections, @@GLOBAL.read_only, @@GLOBAL.max_allowed_packet")
+	for _, q := range []string{
+		"SET GLOBAL max_connections = 1",
+		"SET @@global.max_connections = 5",
+		"SET GLOBAL read_only = 1",
+		"SET GLOBAL max_allowed_packet = 1024",
+		"SET PERSIST max_connections = 7",
+	} {
+		_, err := db.Exec(q)
+		var me *mysql.MySQLError
+		require.True(t, errors.As(err, &me), "%s: %v", q, err)
+		require.Equal(t, uint16(1235), me.Number, "%s: %v", q, err)
+		require.Contains(t, me.Message, "logq does not act on it", q)
+	}
+	require.Equal(t, before, queryStrings(t, db, "SELECT @@GLOBAL.max_connections, @@GLOBAL.read_only, @@GLOBAL.max_allowed_packet"))
+
+	old := queryStrings(t, db, "SELECT @@GLOBAL.max_execution_time")[0][0]
+	_, err := db.Exec("SET GLOBAL max_execution_time = 4321")
+	require.NoError(t, err)
+	defer db.Exec("SET GLOBAL max_execution_time = " + old)
+	require.Equal(t, [][]string{{"4321"}}, queryStrings(t, db, "SELECT @@GLOBAL.max_execution_time"))
+}
