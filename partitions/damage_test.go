@@ -132,38 +132,7 @@ func damageOf(t *testing.T, st *partitions.Store) []damageRow {
 // liveRowsOf returns the rows a query can read: those of every live
 // segment except its damaged batches, and the buffered ones, sorted by seq.
 func liveRowsOf(t *testing.T, st *partitions.Store) []row {
-	var out []row
-	segs := st.Segments()
-	defer func() {
-		for _, s := range segs {
-			s.DecRef()
-		}
-	}()
-	for _, s := range segs {
-		r, err := s.Reader()
-		require.NoError(t, err)
-		for bi := range r.NumBatches() {
-			if slices.ContainsFunc(s.BadBatches(), func(b partitions.BadBatch) bool { return b.Batch == bi }) {
-				continue
-			}
-			b, err := r.Rows(bi)
-			require.NoError(t, err)
-			for i := range b.Len() {
-				out = append(out, row{ts: b.TS[i], service: string(b.Service.Value(i)),
-					message: string(b.Message.Value(i)), seq: b.Column("seq").Ints[i]})
-			}
-		}
-	}
-	st.View(func(buf []partitions.Buffered) {
-		for _, p := range buf {
-			for _, b := range p.Batches {
-				for i := range b.Len() {
-					out = append(out, row{ts: b.TS[i], service: string(b.Service.Value(i)),
-						message: string(b.Message.Value(i)), seq: b.Column("seq").Ints[i]})
-				}
-			}
-		}
-	})
+	out := rowsOf(t, st)
 	sortRows(out)
 	return out
 }
