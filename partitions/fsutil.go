@@ -44,8 +44,14 @@ func syncDir(dir string) error {
 // rename, fsync of the directory. A crash leaves either the old or the new
 // file, plus possibly a temp file that start-up removes.
 func writeFileAtomic(path string, data []byte) error {
+	return WriteFileAtomic(path, data, 0o644)
+}
+
+// WriteFileAtomic is writeFileAtomic with the file mode perm, for the other
+// files of a data directory (the accounts file is 0600).
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	tmp := path + tempFileExt
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
 	if err != nil {
 		return err
 	}

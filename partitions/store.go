@@ -154,16 +154,39 @@ func (s *Store) path(elem ...string) string {
 // acquireLock takes an exclusive flock on DATA/LOCK so that two processes
 // never write one data directory.
 func (s *Store) acquireLock() error {
-	f, err := os.OpenFile(s.path(lockFileName), os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := lockDir(s.dir)
 	if err != nil {
 		return err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		return fmt.Errorf("%w: %s: %v", ErrLocked, s.dir, err)
-	}
 	s.lock = f
 	return nil
+}
+
+// LockDir takes the data directory's lock as a running server does, for a
+// command that edits a stopped server's files (logq user), which may also
+// prepare a directory no server has used yet. It fails with ErrLocked while
+// a server runs on dir; release gives the lock back.
+func LockDir(dir string) (release func() error, err error) {
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("data directory %s: not a directory (%v)", dir, err)
+	}
+	f, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	return f.Close, nil
+}
+
+func lockDir(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, lockFileName), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%w: %s: %v", ErrLocked, dir, err)
+	}
+	return f, nil
 }
 
 // Append makes the rows of b durable and visible to queries. It returns nil
