@@ -82,3 +82,47 @@ func (d *Database) GetViewDefinition(*sql.Context, string) (sql.ViewDefinition, 
 
 // AllViews implements sql.ViewDatabase.
 func (d *Database) AllViews(*sql.Context) ([]sql.ViewDefinition, error) { return nil, nil }
+
+// logq has no triggers or stored procedures. Database says so through
+// sql.TriggerDatabase and sql.StoredProcedureDatabase rather than by not
+// implementing them: with accounts on, go-mysql-server wraps databases in
+// a PrivilegedDatabase that implements both and fails with "database does
+// not support triggers" when the wrapped one does not, and every INSERT
+// asks for the table's triggers.
+var (
+	_ sql.TriggerDatabase         = (*Database)(nil)
+	_ sql.StoredProcedureDatabase = (*Database)(nil)
+)
+
+// GetTriggers implements sql.TriggerDatabase: none.
+func (d *Database) GetTriggers(*sql.Context) ([]sql.TriggerDefinition, error) { return nil, nil }
+
+// CreateTrigger implements sql.TriggerDatabase.
+func (d *Database) CreateTrigger(*sql.Context, sql.TriggerDefinition) error {
+	return errReadOnlySchema.New("CREATE TRIGGER")
+}
+
+// DropTrigger implements sql.TriggerDatabase.
+func (d *Database) DropTrigger(_ *sql.Context, name string) error {
+	return sql.ErrTriggerDoesNotExist.New(name)
+}
+
+// GetStoredProcedure implements sql.StoredProcedureDatabase: none.
+func (d *Database) GetStoredProcedure(*sql.Context, string) (sql.StoredProcedureDetails, bool, error) {
+	return sql.StoredProcedureDetails{}, false, nil
+}
+
+// GetStoredProcedures implements sql.StoredProcedureDatabase.
+func (d *Database) GetStoredProcedures(*sql.Context) ([]sql.StoredProcedureDetails, error) {
+	return nil, nil
+}
+
+// SaveStoredProcedure implements sql.StoredProcedureDatabase.
+func (d *Database) SaveStoredProcedure(*sql.Context, sql.StoredProcedureDetails) error {
+	return errReadOnlySchema.New("CREATE PROCEDURE")
+}
+
+// DropStoredProcedure implements sql.StoredProcedureDatabase.
+func (d *Database) DropStoredProcedure(_ *sql.Context, name string) error {
+	return sql.ErrStoredProcedureDoesNotExist.New(name)
+}

@@ -68,8 +68,10 @@ func New(store *partitions.Store, cat *catalog.Catalog, opts ...Options) (*sqle.
 	a := WithMySQLSemantics(analyzer.NewBuilder(pro)).
 		AddPreAnalyzeRule(noFileAccessRuleID, noFileAccessRule).
 		AddPreAnalyzeRule(unhonouredGlobalsRuleID, unhonouredGlobalsRule).
+		AddPreAnalyzeRule(ownGrantsRuleID, ownGrantsRule).
 		AddPostAnalyzeRule(aggregateRuleID, aggregateRule). // after the functions: it matches intDiv
 		Build()
+	AllowOwnGrants(a.Catalog)
 	return sqle.New(a, nil), pro
 }
 
@@ -166,6 +168,7 @@ const (
 	showColumnsRuleID
 	noFileAccessRuleID
 	unhonouredGlobalsRuleID
+	ownGrantsRuleID
 )
 
 // registerVariables adds logq's session variables to go-mysql-server's
