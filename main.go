@@ -4,6 +4,7 @@
 //	logq serve  [--data DIR] [--http-addr 127.0.0.1:8080] [--config FILE] ...
 //	logq ingest [--server http://127.0.0.1:8080] FILE... | -
 //	logq columns list|drop NAME [--server URL | --data DIR]
+//	logq user   add|passwd|del|token|list [NAME] [--data DIR]
 //	logq gen    [--rows N] [--days D] [--seed S] [--out FILE]
 package main
 
@@ -27,6 +28,7 @@ commands:
   serve    run the server: HTTP ingest (and, later, SQL over the MySQL protocol)
   ingest   load JSON-lines files (or - for stdin) into a running server
   columns  list the dynamic columns, or drop one (online or on a stopped server's data)
+  user     manage the accounts (MySQL users and HTTP tokens) of a stopped server's data
   gen      write the benchmark data set (WORKLOAD.md) as JSON lines
   bench    run the WORKLOAD benchmark against a fresh server and a baseline (see 'make bench')
 
@@ -63,6 +65,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return server.RunIngest(ctx, args[1:], stdin, stdout, stderr)
 	case "columns":
 		return server.RunColumns(ctx, args[1:], stdout, stderr)
+	case "user":
+		return server.RunUser(ctx, args[1:], stdin, stdout, stderr)
 	case "gen":
 		return bench.RunGen(ctx, args[1:], stdout, stderr)
 	case "bench":

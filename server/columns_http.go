@@ -11,6 +11,7 @@ import (
 	"logq/catalog"
 	"logq/partitions"
 	"logq/partitions/columns"
+	"logq/server/accounts"
 )
 
 // columnsPath is the URL path of the column administration endpoints:
@@ -47,14 +48,15 @@ func listColumns(store *partitions.Store, cat *catalog.Catalog) []ColumnInfo {
 	return out
 }
 
-// registerColumns adds the column administration endpoints to mux. Like
-// ingest they have no authentication; DELETE cannot be sent cross-origin by
-// a browser without a CORS preflight, which the server never grants.
-func registerColumns(mux *http.ServeMux, store *partitions.Store, cat *catalog.Catalog, log *slog.Logger) {
-	mux.HandleFunc("GET "+columnsPath, func(w http.ResponseWriter, r *http.Request) {
+// registerColumns adds the column administration endpoints to mux. auth
+// guards them: listing needs SELECT on logq, dropping needs DROP (an
+// admin). DELETE cannot be sent cross-origin by a browser without a CORS
+// preflight, which the server never grants.
+func registerColumns(mux *http.ServeMux, store *partitions.Store, cat *catalog.Catalog, log *slog.Logger, auth authorizer) {
+	mux.Handle("GET "+columnsPath, auth(accounts.Select, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeColumns(w, http.StatusOK, &ColumnsResponse{Columns: listColumns(store, cat)})
-	})
-	mux.HandleFunc("DELETE "+columnsPath+"/{name}", func(w http.ResponseWriter, r *http.Request) {
+	})))
+	mux.Handle("DELETE "+columnsPath+"/{name}", auth(accounts.Drop, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("name")
 		if columns.IsCore(strings.ToLower(name)) {
 			writeColumns(w, http.StatusBadRequest, &ColumnsResponse{Error: fmt.Sprintf("%q is a core column and cannot be dropped", name)})
@@ -73,7 +75,7 @@ func registerColumns(mux *http.ServeMux, store *partitions.Store, cat *catalog.C
 			log.Error("drop column", "column", name, "err", err)
 			writeColumns(w, http.StatusInternalServerError, &ColumnsResponse{Error: err.Error()})
 		}
-	})
+	})))
 }
 
 func writeColumns(w http.ResponseWriter, status int, resp *ColumnsResponse) {

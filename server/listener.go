@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/dolthub/vitess/go/mysql"
+
+	"logq/server/accounts"
 )
 
 // mysqlListener refuses MySQL connections past a limit the way MySQL does,
@@ -66,6 +68,13 @@ func refuseTooMany(c net.Conn) {
 type countingHandler struct {
 	mysql.Handler
 	l *mysqlListener
+}
+
+// NewConnection starts the handshake's connect_timeout (accounts.go ends it
+// at a successful login).
+func (h *countingHandler) NewConnection(c *mysql.Conn) {
+	accounts.StartHandshake(c)
+	h.Handler.NewConnection(c)
 }
 
 func (h *countingHandler) ConnectionClosed(c *mysql.Conn) {

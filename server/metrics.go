@@ -11,6 +11,7 @@ import (
 	"logq/catalog"
 	"logq/engine"
 	"logq/partitions"
+	"logq/server/accounts"
 )
 
 // metrics is the Prometheus registry of one server.
@@ -50,6 +51,19 @@ func (m *metrics) watchConnections(l *mysqlListener) {
 		Name: "logq_sql_connections_refused_total",
 		Help: "MySQL connections refused with error 1040 (past --max-connections).",
 	}, func() float64 { return float64(l.refused.Load()) }))
+}
+
+// watchAccounts exports failed logins.
+func (m *metrics) watchAccounts(acc *accounts.Accounts) {
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name:        "logq_auth_failures_total",
+		Help:        "Logins refused for a wrong name or password (MySQL error 1045, HTTP 401).",
+		ConstLabels: prometheus.Labels{"protocol": "mysql"},
+	}, func() float64 { return float64(acc.MySQLFailures.Load()) }), prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name:        "logq_auth_failures_total",
+		Help:        "Logins refused for a wrong name or password (MySQL error 1045, HTTP 401).",
+		ConstLabels: prometheus.Labels{"protocol": "http"},
+	}, func() float64 { return float64(acc.HTTPFailures.Load()) }))
 }
 
 // instrumentIngest times ingest requests.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -22,6 +23,7 @@ import (
 	"logq/catalog"
 	"logq/engine"
 	"logq/partitions"
+	"logq/server/accounts"
 )
 
 // serveConfig holds the flags of `logq serve`.
@@ -49,6 +51,10 @@ type serveConfig struct {
 	maxColumns   int
 	columnsAllow string
 	columnsDeny  string
+	httpAuth     string
+	tlsCert      string
+	tlsKey       string
+	requireTLS   bool
 }
 
 func (c *serveConfig) flags(fs *flag.FlagSet) {
@@ -81,6 +87,10 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.Int64Var(&c.memoryLimit, "memory-limit", defaultMemoryLimit, "soft memory limit of the Go heap in bytes (GC works harder near it); 0: none; the GOMEMLIMIT variable wins")
 	fs.IntVar(&c.sql.Workers, "scan-workers", 0, "batch loads (decode and filter) running at once across queries; 0: one per core")
 	fs.Int64Var(&c.sql.CacheBytes, "cache-bytes", 0, "decoded batches kept between queries, in bytes; 0: 256 MiB, negative: none")
+	fs.StringVar(&c.httpAuth, "http-auth", httpAuthAuto, "HTTP credentials (Authorization: Bearer NAME:PASSWORD, see `logq user token`): auto requires them unless --http-addr is loopback-only, required always")
+	fs.StringVar(&c.tlsCert, "tls-cert", "", "PEM certificate (chain) for TLS on both listeners: MySQL sessions that ask for it, and HTTPS; reread on SIGHUP")
+	fs.StringVar(&c.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
+	fs.BoolVar(&c.requireTLS, "require-secure-transport", false, "refuse MySQL sessions without TLS (error 3159); needs --tls-cert")
 	fs.BoolVar(&c.demo, "demo", false, "load a demo data set (the last two days) when the data directory is empty")
 	fs.BoolVar(&c.pprof, "pprof", false, "serve Go profiles under /debug/pprof/ on the HTTP listener (logq bench --cpuprofile uses them)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
@@ -185,14 +195,32 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 	mux := http.NewServeMux()
 	ingest := NewIngestHandler(store, cfg.ingest, log)
 	sqlEngine, pro := engine.New(store, cat, cfg.sql)
+	acc, err := accounts.Open(cfg.dataDir, sqlEngine.Analyzer.Catalog.MySQLDb, log)
+	if err == nil {
+		err = checkExposure(cfg, acc)
+	}
+	auth, authErr := httpAuthorizer(cfg, acc)
+	cert, certErr := loadCertificate(cfg.tlsCert, cfg.tlsKey, log)
+	if err = errors.Join(err, authErr, certErr); err == nil && cfg.requireTLS && cert == nil {
+		err = errors.New("--require-secure-transport needs --tls-cert and --tls-key")
+	}
+	if err != nil {
+		return errors.Join(err, store.Close())
+	}
+	var tlsConfig *tls.Config
+	if cert != nil {
+		tlsConfig = cert.config()
+		defer cert.reloadOnHangup()()
+	}
 	m := newMetrics(store, cat, ingest.Stats(), pro.Stats())
+	m.watchAccounts(acc)
 	if cfg.demo && demo != nil {
 		if err := loadDemo(ctx, store, ingest, demo, log); err != nil {
 			return errors.Join(err, store.Close())
 		}
 	}
-	mux.Handle("/api/v1/ingest", m.instrumentIngest(ingest))
-	registerColumns(mux, store, cat, log)
+	mux.Handle("/api/v1/ingest", auth(accounts.Insert, m.instrumentIngest(ingest)))
+	registerColumns(mux, store, cat, log, auth)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.Handle("/metrics", m.handler())
 	if cfg.pprof {
@@ -209,10 +237,15 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 		return errors.Join(err, mysqlLn.Close(), store.Close())
 	}
 	limits := engine.NewQueryLimits(sqlEngine.ProcessList)
-	mysqlSrv, err := gmsserver.NewServerWithHandler(gmsserver.Config{Protocol: "tcp", Listener: mysqlLn, Version: mysqlVersion},
+	mysqlCfg := gmsserver.Config{Protocol: "tcp", Listener: mysqlLn, Version: mysqlVersion, TLSConfig: tlsConfig,
+		ProtocolListenerFactory: mysqlListenerFactory(acc, cfg.requireTLS)}
+	mysqlSrv, err := gmsserver.NewServerWithHandler(mysqlCfg,
 		sqlEngine, sql.NewContext, limits.SessionBuilder, m.queries, func(h mysql.Handler) (mysql.Handler, error) {
 			h, err := engine.MySQLWire(h)
 			if err != nil {
+				return nil, err
+			}
+			if h, err = engine.AccountsWire(h); err != nil {
 				return nil, err
 			}
 			h, err = limits.Wrap(h)
@@ -227,9 +260,15 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 	}
 	// Idle keep-alive connections close after two minutes; a slow body is
 	// the ingest handler's (min body rate).
-	httpSrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	httpSrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, TLSConfig: tlsConfig}
 	errc := make(chan error, 2)
-	go func() { errc <- httpSrv.Serve(httpLn) }()
+	go func() {
+		if tlsConfig != nil {
+			errc <- httpSrv.ServeTLS(httpLn, "", "")
+			return
+		}
+		errc <- httpSrv.Serve(httpLn)
+	}()
 	go func() { errc <- mysqlSrv.Start() }()
 	fmt.Fprintf(stdout, "ready mysql=%s http=%s\n", mysqlLn.Addr(), httpLn.Addr())
 	log.Info("serving", "mysql", mysqlLn.Addr().String(), "http", httpLn.Addr().String(), "data", cfg.dataDir)

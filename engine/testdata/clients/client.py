@@ -2,8 +2,11 @@
 """Runs conformance cases through PyMySQL (text protocol).
 
 Reads {"host", "port", "cases": [{"zone", "sql", "params"}]} as JSON on
-stdin; writes one {"rows": [[text or null, ...], ...]} or {"error": ...}
-per case as a JSON list on stdout. Values are the text the server sent:
+stdin, with optional "user" (default root), "password" and "ca" (a PEM
+file: connect over TLS and verify the server against it); writes one
+{"rows": [[text or null, ...], ...]} or {"error": ..., "errno": ...} per
+case as a JSON list on stdout, or [{"connect_error", "errno"}] if it
+cannot connect. Values are the text the server sent:
 the decoders are dropped, the encoders kept for the parameters.
 """
 import json
@@ -14,13 +17,19 @@ from pymysql.converters import conversions
 
 req = json.load(sys.stdin)
 encoders_only = {k: v for k, v in conversions.items() if not isinstance(k, int)}
-conn = pymysql.connect(host=req["host"], port=req["port"], user="root", password="",
-                       database="logq", autocommit=True, conv=encoders_only)
+try:
+    conn = pymysql.connect(host=req["host"], port=req["port"], user=req.get("user", "root"),
+                           password=req.get("password", ""), database="logq", autocommit=True,
+                           conv=encoders_only, ssl={"ca": req["ca"]} if req.get("ca") else None)
+except pymysql.err.MySQLError as e:
+    json.dump([{"connect_error": repr(e), "errno": e.args[0] if e.args else 0}], sys.stdout)
+    sys.exit(0)
 out = []
 for case in req["cases"]:
     try:
         with conn.cursor() as cur:
-            cur.execute("SET time_zone = %s", (case["zone"],))
+            if case.get("zone"):
+                cur.execute("SET time_zone = %s", (case["zone"],))
             sql, params = case["sql"], case.get("params")
             if params:
                 # PyMySQL's placeholders are %s, and a literal % is %%.
@@ -30,6 +39,6 @@ for case in req["cases"]:
                     for row in cur.fetchall()]
         out.append({"rows": rows})
     except Exception as e:  # reported per case, compared by the Go test
-        out.append({"error": repr(e)})
+        out.append({"error": repr(e), "errno": e.args[0] if e.args and isinstance(e.args[0], int) else 0})
 conn.close()
 json.dump(out, sys.stdout)
