@@ -141,9 +141,15 @@ func authClients(t *testing.T) []authClient {
 		{"go-sql-driver text", func(t *testing.T, addr string, l login) session { return goDriverSession(t, addr, l, false) }},
 		{"go-sql-driver prepared", func(t *testing.T, addr string, l login) session { return goDriverSession(t, addr, l, true) }},
 		{"mariadb CLI", cliSession},
-		{"mysql2 query", func(t *testing.T, addr string, l login) session { return scriptSession(t, addr, l, nodeClient(t), false) }},
-		{"mysql2 execute", func(t *testing.T, addr string, l login) session { return scriptSession(t, addr, l, nodeClient(t), true) }},
-		{"PyMySQL", func(t *testing.T, addr string, l login) session { return scriptSession(t, addr, l, pythonClient(t), false) }},
+		{"mysql2 query", func(t *testing.T, addr string, l login) session {
+			return scriptSession(t, addr, l, nodeClient(t), false)
+		}},
+		{"mysql2 execute", func(t *testing.T, addr string, l login) session {
+			return scriptSession(t, addr, l, nodeClient(t), true)
+		}},
+		{"PyMySQL", func(t *testing.T, addr string, l login) session {
+			return scriptSession(t, addr, l, pythonClient(t), false)
+		}},
 	}
 }
 
