@@ -761,3 +761,52 @@ func accountsConnectTimeout(d time.Duration) time.Duration {
 	accounts.ConnectTimeout = d
 	return old
 }
+
+// TestClientCommandsWithCredentials: logq ingest and logq columns reach an
+// HTTPS server that requires credentials, with --token (or LOGQ_TOKEN)
+// and --ca; without them they fail and say why.
+func TestClientCommandsWithCredentials(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile, _ := writeTestCA(t, t.TempDir(), "logq-https")
+	startSecureServe(t, dir).stop()
+	var out, errb bytes.Buffer
+	require.Equal(t, 0, RunUser(context.Background(), []string{"token", "shipper", "--data", dir}, nil, &out, &errb), errb.String())
+	token := strings.TrimSpace(out.String())
+	addUser(t, dir, "boss", "admin", "bpw")
+	srv := startSecureServe(t, dir, "--http-auth", "required", "--tls-cert", certFile, "--tls-key", keyFile)
+	base := "https://" + srv.httpAddr
+
+	file := filepath.Join(t.TempDir(), "in.jsonl")
+	const lines = 40
+	var body strings.Builder
+	for i := range lines {
+		fmt.Fprintf(&body, `{"ts":"2026-12-01T10:00:%02dZ","message":"line %d","team":"a"}`+"\n", i, i)
+	}
+	require.NoError(t, os.WriteFile(file, []byte(body.String()), 0o600))
+
+	code, stdout, stderr := runIngest(t, []string{"--server", base, "--ca", certFile, file}, nil)
+	require.Equal(t, 1, code, "without a token: %s %s", stdout, stderr)
+	require.Contains(t, stdout+stderr, "401")
+	code, stdout, stderr = runIngest(t, []string{"--server", base, "--token", token, file}, nil)
+	require.Equal(t, 1, code, "without --ca the self-signed certificate is not trusted: %s %s", stdout, stderr)
+	require.Contains(t, stdout+stderr, "certificate")
+	code, stdout, stderr = runIngest(t, []string{"--server", base, "--ca", certFile, "--token", token, file}, nil)
+	require.Equal(t, 0, code, "%s %s", stdout, stderr)
+	t.Setenv(tokenEnv, token)
+	code, stdout, stderr = runIngest(t, []string{"--server", base, "--ca", certFile, file}, nil)
+	require.Equal(t, 0, code, "the token from $LOGQ_TOKEN: %s %s", stdout, stderr)
+
+	db, err := sql.Open("mysql", "boss:bpw@tcp("+srv.mysqlAddr+")/logq")
+	require.NoError(t, err)
+	defer db.Close()
+	var n int
+	require.NoError(t, db.QueryRow("SELECT COUNT(*) FROM logs").Scan(&n))
+	require.Equal(t, 2*lines, n)
+
+	code, got := runColumns("list", "--server", base, "--ca", certFile)
+	require.Equal(t, 1, code, "an ingest token may not list columns")
+	require.Contains(t, got, "403")
+	code, got = runColumns("list", "--server", base, "--ca", certFile, "--token", "boss:bpw")
+	require.Equal(t, 0, code, got)
+	require.Contains(t, got, "team")
+}

@@ -41,28 +41,26 @@ func RunColumns(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs.SetOutput(stderr)
 	server := fs.String("server", defaultIngestServer, "base URL of the running logq server")
 	dataDir := fs.String("data", "", "data directory of a stopped server (instead of --server)")
+	var auth clientAuth
+	auth.flags(fs)
 	// Flags may come before or after NAME.
-	var rest []string
-	for a := args[1:]; ; {
-		if err := fs.Parse(a); err != nil {
-			return 2
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		rest = append(rest, fs.Arg(0))
-		a = fs.Args()[1:]
+	rest, err := parseInterspersed(fs, args[1:])
+	if err != nil {
+		return 2
+	}
+	if err := auth.load(); err != nil {
+		fmt.Fprintf(stderr, "logq columns %s: %v\n", cmd, err)
+		return 2
 	}
 	if cmd == "drop" && len(rest) != 1 || cmd == "list" && len(rest) != 0 {
 		fmt.Fprint(stderr, columnsUsage)
 		return 2
 	}
-	var err error
 	switch {
 	case *dataDir != "":
 		err = columnsOffline(cmd, rest, *dataDir, stdout)
 	default:
-		err = columnsOnline(ctx, cmd, rest, *server, stdout)
+		err = columnsOnline(ctx, cmd, rest, *server, auth, stdout)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "logq columns %s: %v\n", cmd, err)
@@ -99,7 +97,7 @@ func columnsOffline(cmd string, args []string, dir string, stdout io.Writer) (er
 }
 
 // columnsOnline runs cmd through the HTTP endpoints of a running server.
-func columnsOnline(ctx context.Context, cmd string, args []string, server string, stdout io.Writer) error {
+func columnsOnline(ctx context.Context, cmd string, args []string, server string, auth clientAuth, stdout io.Writer) error {
 	method, u := http.MethodGet, strings.TrimRight(server, "/")+columnsPath
 	if cmd == "drop" {
 		method, u = http.MethodDelete, u+"/"+url.PathEscape(args[0])
@@ -110,14 +108,20 @@ func columnsOnline(ctx context.Context, cmd string, args []string, server string
 	if err != nil {
 		return err
 	}
-	res, err := http.DefaultClient.Do(req)
+	auth.set(req)
+	res, err := auth.client().Do(req)
 	if err != nil {
 		return err
 	}
 	defer res.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(res.Body, maxResponseBytes))
+	if err != nil {
+		return fmt.Errorf("%s %s: %s: %w", method, u, res.Status, err)
+	}
 	var resp ColumnsResponse
-	if err := json.NewDecoder(io.LimitReader(res.Body, maxResponseBytes)).Decode(&resp); err != nil {
-		return fmt.Errorf("%s %s: %s, unreadable answer: %w", method, u, res.Status, err)
+	if err := json.Unmarshal(raw, &resp); err != nil {
+		// A refusal of the credentials is plain text.
+		return fmt.Errorf("%s %s: %s: %s", method, u, res.Status, strings.TrimSpace(string(raw[:min(len(raw), 200)])))
 	}
 	if res.StatusCode != http.StatusOK {
 		return fmt.Errorf("%s: %s", res.Status, resp.Error)

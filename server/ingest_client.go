@@ -33,6 +33,7 @@ type ingestOptions struct {
 	gzip        bool
 	timeout     time.Duration
 	inputs      []string
+	auth        clientAuth
 }
 
 // RunIngest runs `logq ingest [flags] FILE... | -`: it streams JSON-lines
@@ -83,6 +84,7 @@ func parseIngestArgs(args []string, stderr io.Writer) (ingestOptions, error) {
 	fs.BoolVar(&o.gzip, "gzip", false, "gzip request bodies (saves network, costs client CPU)")
 	ingestTime := fs.Bool("ingest-time", false, "let lines without ts take the arrival time")
 	fs.DurationVar(&o.timeout, "timeout", defaultClientTimeout, "timeout of one request")
+	o.auth.flags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: logq ingest [flags] FILE... | -")
 		fs.PrintDefaults()
@@ -115,6 +117,9 @@ func (o *ingestOptions) validate(server string, ingestTime bool) error {
 	u, err := url.Parse(server)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("--server %q: want a URL like %s", server, defaultIngestServer)
+	}
+	if err := o.auth.load(); err != nil {
+		return err
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/") + ingestPath
 	if ingestTime {
@@ -239,6 +244,7 @@ func newIngestClient(opts ingestOptions, sources []ingestSource) *ingestClient {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = opts.concurrency
 	tr.DisableCompression = true
+	tr.TLSClientConfig = opts.auth.tlsConfig
 	c := &ingestClient{
 		opts:    opts,
 		sources: sources,
@@ -403,6 +409,7 @@ func (c *ingestClient) postOnce(ctx context.Context, body []byte) (*IngestRespon
 		return nil, 0, err
 	}
 	req.Header.Set("Content-Type", "application/x-ndjson")
+	c.opts.auth.set(req)
 	if c.opts.gzip {
 		req.Header.Set("Content-Encoding", "gzip")
 	}
