@@ -41,6 +41,16 @@ func SetDefaultExecutionTime(d time.Duration) error {
 	return sql.SystemVariables.AssignValues(map[string]any{"max_execution_time": d.Milliseconds()})
 }
 
+// SetMaxAllowedPacket sets the max_allowed_packet that sessions read: the
+// server's limit on a client's request (the MySQL listener enforces it);
+// 0 leaves go-mysql-server's 1 GiB.
+func SetMaxAllowedPacket(n int64) error {
+	if n == 0 {
+		return nil
+	}
+	return sql.SystemVariables.AssignValues(map[string]any{"max_allowed_packet": n})
+}
+
 // SessionBuilder is engine.SessionBuilder that also remembers the session,
 // to read its max_execution_time at every query.
 func (l *QueryLimits) SessionBuilder(ctx context.Context, conn *mysql.Conn, addr string) (sql.Session, error) {

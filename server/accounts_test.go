@@ -810,3 +810,37 @@ func TestClientCommandsWithCredentials(t *testing.T) {
 	require.Equal(t, 0, code, got)
 	require.Contains(t, got, "team")
 }
+
+// TestMaxAllowedPacket: a request larger than --max-allowed-packet closes
+// its connection (go-mysql-server would read any size into memory), one
+// just under it is answered, and other sessions go on.
+func TestMaxAllowedPacket(t *testing.T) {
+	const limit = 1 << 20
+	srv := startSecureServe(t, t.TempDir(), "--max-allowed-packet", strconv.Itoa(limit))
+	// The client is told a larger limit than the server's, so that it
+	// sends what the server must refuse instead of refusing it itself.
+	db, err := sql.Open("mysql", "root@tcp("+srv.mysqlAddr+")/logq?maxAllowedPacket=67108864")
+	require.NoError(t, err)
+	defer db.Close()
+	other, err := db.Conn(context.Background())
+	require.NoError(t, err)
+	defer other.Close()
+
+	var reported int64
+	require.NoError(t, other.QueryRowContext(context.Background(), "SELECT @@max_allowed_packet").Scan(&reported))
+	require.Equal(t, int64(limit), reported)
+
+	fits := strings.Repeat("x", limit-1024)
+	var n int
+	require.NoError(t, db.QueryRow("SELECT LENGTH('"+fits+"')").Scan(&n))
+	require.Equal(t, len(fits), n)
+
+	for _, size := range []int{2 * limit, 64 << 20} {
+		big := strings.Repeat("y", size)
+		err := db.QueryRow("SELECT LENGTH('" + big + "')").Scan(&n)
+		require.Error(t, err, "%d bytes", size)
+	}
+	var one int
+	require.NoError(t, other.QueryRowContext(context.Background(), "SELECT 1").Scan(&one), "the other session goes on")
+	require.Contains(t, srv.stderr.String(), "bigger than max_allowed_packet")
+}

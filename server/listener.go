@@ -2,6 +2,8 @@ package server
 
 import (
 	"encoding/binary"
+	"errors"
+	"log/slog"
 	"net"
 	"sync/atomic"
 	"time"
@@ -18,16 +20,18 @@ import (
 // 1040) as its first packet and is closed, and the server keeps serving
 // the ones it has.
 //
-// Accepted connections go to vitess as they are: go-mysql-server notices
-// a client that went away mid-query only on a *net.TCPConn, so the count
-// drops when the handler hears the connection closed (countingHandler),
-// not through a wrapper of the connection.
+// Past maxPacket bytes in one request a connection is closed
+// (packetLimitConn). The count of open connections drops when the handler
+// hears a connection closed (countingHandler).
 type mysqlListener struct {
 	net.Listener
-	maxConns int64 // 0: no limit
+	maxConns  int64 // 0: no limit
+	maxPacket int64 // max_allowed_packet; 0: no limit
+	log       *slog.Logger
 
-	open    atomic.Int64
-	refused atomic.Int64 // connections refused with 1040 since start
+	open     atomic.Int64
+	refused  atomic.Int64 // connections refused with 1040 since start
+	tooLarge atomic.Int64 // connections closed past max_allowed_packet since start
 }
 
 // Accept implements net.Listener.
@@ -43,9 +47,49 @@ func (l *mysqlListener) Accept() (net.Conn, error) {
 			continue
 		}
 		l.open.Add(1)
+		if l.maxPacket > 0 {
+			c = &packetLimitConn{Conn: c, l: l, limit: l.maxPacket + l.maxPacket/64 + 64<<10}
+		}
 		return c, nil
 	}
 }
+
+// packetLimitConn enforces max_allowed_packet, which go-mysql-server does
+// not (vitess reads a packet of any size into memory): a client may send
+// at most limit bytes without the server answering, which bounds one
+// request, whatever it is (a statement, a prepared statement's data). The
+// bound holds under TLS too, because it counts the bytes on the wire,
+// below the encryption: limit is max_allowed_packet plus room for the
+// packet headers and TLS records. Past it the connection is closed, as
+// MySQL closes a connection that sent a packet too large (the client then
+// reports the lost connection).
+type packetLimitConn struct {
+	net.Conn
+	l          *mysqlListener
+	limit      int64
+	unanswered atomic.Int64 // bytes read since the server last wrote
+}
+
+var errPacketTooLarge = errors.New("a packet bigger than max_allowed_packet")
+
+func (c *packetLimitConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if c.unanswered.Add(int64(n)) > c.limit {
+		c.l.tooLarge.Add(1)
+		c.l.log.Warn("closing a MySQL connection: it sent a packet bigger than max_allowed_packet",
+			"client", c.RemoteAddr().String(), "max_allowed_packet", c.l.maxPacket)
+		return 0, errPacketTooLarge
+	}
+	return n, err
+}
+
+func (c *packetLimitConn) Write(p []byte) (int, error) {
+	c.unanswered.Store(0)
+	return c.Conn.Write(p)
+}
+
+// NetConn returns the TCP connection, as tls.Conn's does.
+func (c *packetLimitConn) NetConn() net.Conn { return c.Conn }
 
 // refuseTooMany sends MySQL's answer to a connection past the limit. Before
 // the handshake there are no capabilities, so the error packet carries no

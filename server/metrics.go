@@ -50,7 +50,10 @@ func (m *metrics) watchConnections(l *mysqlListener) {
 	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "logq_sql_connections_refused_total",
 		Help: "MySQL connections refused with error 1040 (past --max-connections).",
-	}, func() float64 { return float64(l.refused.Load()) }))
+	}, func() float64 { return float64(l.refused.Load()) }), prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "logq_sql_packets_too_large_total",
+		Help: "MySQL connections closed for sending more than --max-allowed-packet bytes in one request.",
+	}, func() float64 { return float64(l.tooLarge.Load()) }))
 }
 
 // watchAccounts exports failed logins.

@@ -38,6 +38,7 @@ type serveConfig struct {
 	minFreeBytes int64
 	maxExecTime  time.Duration
 	maxConns     int64
+	maxPacket    int64
 	retention    time.Duration
 	compactEvery time.Duration
 	walRepair    bool
@@ -67,6 +68,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.flushAge, "flush-age", time.Minute, "age of the oldest buffered row that triggers a flush")
 	fs.Int64Var(&c.minFreeBytes, "min-free-bytes", 64<<20, "refuse ingest (HTTP 507) while the data directory's file system has less free space; 0: only when full")
 	fs.Int64Var(&c.maxConns, "max-connections", 1000, "open MySQL connections past which a new one gets error 1040; 0: no limit")
+	fs.Int64Var(&c.maxPacket, "max-allowed-packet", 64<<20, "largest request a MySQL client may send (a statement with its data), in bytes; past it the connection is closed (MySQL's max_allowed_packet)")
 	fs.DurationVar(&c.maxExecTime, "max-execution-time", time.Minute, "default max_execution_time of SELECTs (a session may SET its own, 0 for none); past it a query fails with error 3024")
 	fs.DurationVar(&c.retention, "retention", 0, "drop partitions older than this (0 keeps everything)")
 	fs.DurationVar(&c.compactEvery, "compact-interval", 10*time.Second, "how often compaction and retention run (0 disables)")
@@ -231,9 +233,9 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 	if err != nil {
 		return errors.Join(fmt.Errorf("MySQL listener: %w", err), store.Close())
 	}
-	mysqlLn := &mysqlListener{Listener: ln, maxConns: cfg.maxConns}
+	mysqlLn := &mysqlListener{Listener: ln, maxConns: cfg.maxConns, maxPacket: cfg.maxPacket, log: log}
 	m.watchConnections(mysqlLn)
-	if err := engine.SetDefaultExecutionTime(cfg.maxExecTime); err != nil {
+	if err := errors.Join(engine.SetDefaultExecutionTime(cfg.maxExecTime), engine.SetMaxAllowedPacket(cfg.maxPacket)); err != nil {
 		return errors.Join(err, mysqlLn.Close(), store.Close())
 	}
 	limits := engine.NewQueryLimits(sqlEngine.ProcessList)
