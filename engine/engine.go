@@ -97,8 +97,9 @@ func WithMySQLSemantics(b *analyzer.Builder) *analyzer.Builder {
 // go-mysql-server v0.20.0 answers differently from MySQL: every LIKE into
 // a mysqlLike, FROM_UNIXTIME(x) into a fromUnixtime, date ± INTERVAL into
 // DATE_ADD and DATE_SUB, ts compared with FROM_UNIXTIME into a tsVsEpoch,
-// SUM and AVG of integers into mysqlSum and mysqlAvg (exactSums), and the
-// regular expression functions into re2Func.
+// SUM and AVG of integers into mysqlSum and mysqlAvg (exactSums), the
+// regular expression functions into re2Func, and the string functions that
+// can build huge results into boundedString.
 func mysqlExpressionsRule(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
 	n, sums, err := exactSums(n)
 	if err != nil {
@@ -120,6 +121,8 @@ func mysqlExpressionsRule(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ 
 			return collatedCountDistinct(e)
 		case *function.RegexpLike, *function.RegexpInstr, *function.RegexpSubstr, *function.RegexpReplace:
 			return newRE2Func(e) // regexp.go: never ICU in WebAssembly
+		case *function.Repeat, *function.Space, *function.Pad, *function.Replace, *function.Concat, *function.ConcatWithSeparator:
+			return newBoundedString(e) // bounded.go: no result past max_allowed_packet
 		}
 		return epochComparison(ctx, e)
 	})

@@ -90,10 +90,17 @@ func unhonouredGlobalsRule(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *
 			continue
 		}
 		scope, ok := v.Scope.(*sql.MysqlScope)
-		if !ok || scope.Type == sql.SystemVariableScope_Session {
+		if !ok {
 			continue
 		}
 		name := strings.ToLower(v.Name)
+		if scope.Type == sql.SystemVariableScope_Session {
+			if sessionReadOnly[name] {
+				return n, transform.SameTree, mysql.NewSQLError(erVariableIsReadonly, mysql.SSUnknownSQLState,
+					"SESSION variable '%s' is read-only. Use SET GLOBAL to assign the value", name)
+			}
+			continue
+		}
 		sv, _, found := sql.SystemVariables.GetGlobal(name)
 		if found && (sv.IsGlobalOnly() || serverOnlySettings[name]) {
 			return n, transform.SameTree, mysql.NewSQLError(mysql.ERNotSupportedYet, mysql.SSUnknownSQLState,
@@ -102,6 +109,14 @@ func unhonouredGlobalsRule(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *
 	}
 	return n, transform.SameTree, nil
 }
+
+// sessionReadOnly are variables whose session value MySQL does not let a
+// session change (ER_VARIABLE_IS_READONLY, 1621); go-mysql-server does,
+// and logq reads max_allowed_packet's to bound string results
+// (bounded.go) while the server's listener bounds requests by its flag.
+var sessionReadOnly = map[string]bool{"max_allowed_packet": true}
+
+const erVariableIsReadonly = 1621
 
 // serverOnlySettings are variables with a session scope whose global value
 // go-mysql-server nevertheless reads from nowhere.
