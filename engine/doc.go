@@ -21,7 +21,9 @@
 // SHOW COLUMNS) and fixes the statement text and results on the wire
 // (MySQLWire: the backslash of \% and \_, DATETIME fractions). The tests' and
 // the benchmark's reference engines take both, so that they stand for
-// MySQL.
+// MySQL. The functions of the current time (NOW(), UTC_TIMESTAMP(),
+// CURDATE(), ...) are the Provider's own (now.go): one instant per
+// statement, in the session's zone.
 //
 // Aggregates over logs run inside the table (aggrule.go, aggnode.go): per
 // record batch over its columns, or from the batch's statistics when it
