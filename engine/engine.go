@@ -69,6 +69,7 @@ func New(store *partitions.Store, cat *catalog.Catalog, opts ...Options) (*sqle.
 		AddPreAnalyzeRule(noFileAccessRuleID, noFileAccessRule).
 		AddPreAnalyzeRule(unhonouredGlobalsRuleID, unhonouredGlobalsRule).
 		AddPostAnalyzeRule(aggregateRuleID, aggregateRule). // after the functions: it matches intDiv
+		AddPostAnalyzeRule(declaredSchemaRuleID, declaredSchemaRule).
 		Build()
 	return sqle.New(a, nil), pro
 }
@@ -166,6 +167,7 @@ const (
 	showColumnsRuleID
 	noFileAccessRuleID
 	unhonouredGlobalsRuleID
+	declaredSchemaRuleID
 )
 
 // registerVariables adds logq's session variables to go-mysql-server's
