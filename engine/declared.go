@@ -23,7 +23,11 @@ import (
 // timestamp(6) range"). What a client reads as ts's type, though, is
 // TIMESTAMP(6), as MySQL declares it: DESCRIBE and SHOW [FULL] COLUMNS
 // (mysqlShowColumns), SHOW CREATE TABLE and information_schema.COLUMNS
-// (declaredSchemaRule).
+// (declaredSchemaRule), and the definitions of result columns that are ts
+// itself, under an alias, through a derived table or a UNION, or its MIN
+// or MAX (declared_result.go and MySQLWire). An expression over ts (ts +
+// INTERVAL 1 SECOND, DATE(ts)) stays what go-mysql-server types it, as in
+// MySQL (DATETIME, DATE).
 
 // tsDeclaredType is the type clients are told ts, damaged.min_ts and
 // damaged.max_ts have.

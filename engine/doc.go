@@ -21,9 +21,9 @@
 // FROM_UNIXTIME, date ± INTERVAL, UNIX_TIMESTAMP, ts against FROM_UNIXTIME,
 // SUM and AVG of integers, DISTINCT and COUNT(DISTINCT) under a collation,
 // SHOW COLUMNS) and fixes the statement text and results on the wire
-// (MySQLWire: the backslash of \% and \_, DATETIME fractions). The tests'
-// and the benchmark's reference engines take both, so that they stand for
-// MySQL. The functions of the current time (NOW(),
+// (MySQLWire: the backslash of \% and \_, DATETIME fractions, ts's declared
+// type). The tests' and the benchmark's reference engines take both, so
+// that they stand for MySQL. The functions of the current time (NOW(),
 // UTC_TIMESTAMP(), CURDATE(), ...) are the Provider's own (now.go): one
 // instant per statement, in the session's zone.
 //

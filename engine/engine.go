@@ -68,7 +68,8 @@ func New(store *partitions.Store, cat *catalog.Catalog, opts ...Options) (*sqle.
 	a := WithMySQLSemantics(analyzer.NewBuilder(pro)).
 		AddPreAnalyzeRule(noFileAccessRuleID, noFileAccessRule).
 		AddPreAnalyzeRule(unhonouredGlobalsRuleID, unhonouredGlobalsRule).
-		AddPostAnalyzeRule(aggregateRuleID, aggregateRule). // after the functions: it matches intDiv
+		AddPreAnalyzeRule(declaredResultRuleID, declaredResultRule). // on the plan as written (declared.go)
+		AddPostAnalyzeRule(aggregateRuleID, aggregateRule).          // after the functions: it matches intDiv
 		AddPostAnalyzeRule(declaredSchemaRuleID, declaredSchemaRule).
 		Build()
 	return sqle.New(a, nil), pro
@@ -167,6 +168,7 @@ const (
 	showColumnsRuleID
 	noFileAccessRuleID
 	unhonouredGlobalsRuleID
+	declaredResultRuleID
 	declaredSchemaRuleID
 )
 
