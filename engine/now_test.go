@@ -49,10 +49,11 @@ func TestTimeOfStatement(t *testing.T) {
 			require.Len(t, got, 1, what)
 			r := got[0]
 
-			// The instant, from NOW(6) read as a wall clock of the zone.
-			now, err := time.ParseInLocation("2006-01-02 15:04:05.000000", r[0], loc)
+			// The instant, from UTC_TIMESTAMP(6) (a wall clock in a zone
+			// may name two).
+			now, err := time.Parse("2006-01-02 15:04:05.000000", r[1])
 			require.NoError(t, err, what)
-			require.False(t, now.Before(before) || now.After(after), "%s: NOW(6) %s outside [%s, %s]", what, now, before, after)
+			require.False(t, now.Before(before) || now.After(after), "%s: UTC_TIMESTAMP(6) %s outside [%s, %s]", what, now, before, after)
 			local, utc := now.In(loc), now.UTC()
 			_, off := local.Zone()
 			cut := func(t time.Time, d time.Duration) time.Time { return t.Truncate(d) }
@@ -177,4 +178,21 @@ func TestTimeOfStatementTypes(t *testing.T) {
 		_, err := db.Exec(bad)
 		require.Error(t, err, bad)
 	}
+}
+
+// TestInsertNow inserts NOW(6) in a +05:30 session, as the README shows,
+// and reads the row back in UTC: the stored instant is the statement's,
+// between the client's clock readings around the INSERT.
+func TestInsertNow(t *testing.T) {
+	db := startLogq(t, []byte(`{"ts":"2026-11-01T10:00:00Z","message":"m"}`+"\n"),
+		logqConfig{shards: 1, bucket: 24 * time.Hour, batchRows: 64, appendLines: 10})
+	before := time.Now().Truncate(time.Microsecond)
+	_, err := reconnect(t, db, "time_zone", "'+05:30'").Exec("INSERT INTO logs (ts, service, message) VALUES (NOW(6), 'now', 'inserted')")
+	require.NoError(t, err)
+	after := time.Now()
+	got := queryStrings(t, db, "SELECT ts FROM logs WHERE message = 'inserted'") // db's session is at +00:00
+	require.Len(t, got, 1)
+	ts, err := time.Parse("2006-01-02 15:04:05.000000", got[0][0])
+	require.NoError(t, err)
+	require.False(t, ts.Before(before) || ts.After(after), "%s outside [%s, %s]", ts, before, after)
 }
