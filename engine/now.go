@@ -21,19 +21,19 @@ import (
 // at each call. go-mysql-server v0.20.0 keeps the instant (the context's
 // QueryTime) but not the rest: UTC_TIMESTAMP() carries microseconds where
 // NOW() has none, so TIMESTAMPDIFF(MINUTE, UTC_TIMESTAMP(), NOW()) in a
-// +02:00 session gave 119; NOW() and CURRENT_TIMESTAMP are DATETIME(6)
-// whatever their precision; CURDATE() is the server's date, in the
-// server's zone, as text; UTC_DATE and UTC_TIME do not exist. The Provider
+// +02:00 session gave 119; NOW(n) and CURRENT_TIMESTAMP are typed
+// DATETIME(6) whatever n; CURDATE() is the date in the server's zone, not
+// the session's, as text; UTC_DATE and UTC_TIME do not exist. The Provider
 // offers these in their place (Function), so they are logq's from the
 // moment a statement is planned.
 
 // timeOfStatement is one of those functions.
 type timeOfStatement struct {
-	name    string   // the name it was called by, for String
-	part    timePart // what of the instant it gives
-	utc     bool     // in UTC; else in the session's time_zone
-	fsp     int      // fraction digits, 0 to 6
-	precArg []sql.Expression
+	name    string           // the name it was called by, for String
+	part    timePart         // what of the instant it gives
+	utc     bool             // in UTC; else in the session's time_zone
+	fsp     int              // fraction digits, 0 to 6
+	precArg []sql.Expression // the fraction digits as written, if given
 }
 
 // timePart is what a time function gives of the instant.
