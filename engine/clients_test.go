@@ -117,11 +117,22 @@ func conformanceCases(t *testing.T, zone string) []clientCase {
 		{name: "SHOW FULL TABLES", zone: zone, sql: "SHOW FULL TABLES", want: [][]string{{"logs", "BASE TABLE"}}},
 		{name: "SHOW DATABASES", zone: zone, sql: "SHOW DATABASES", contains: [][]string{{"logq"}, {"information_schema"}}},
 		{name: "information_schema.COLUMNS of ts", zone: zone,
-			sql:  "SELECT COLUMN_NAME, DATA_TYPE, DATETIME_PRECISION FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'logq' AND TABLE_NAME = 'logs' AND COLUMN_NAME IN ('ts', 'level') ORDER BY ORDINAL_POSITION",
-			want: [][]string{{"ts", "datetime", "6"}, {"level", "varchar", "NULL"}}},
+			sql:  "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, DATETIME_PRECISION FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'logq' AND TABLE_NAME = 'logs' AND COLUMN_NAME IN ('ts', 'level') ORDER BY ORDINAL_POSITION",
+			want: [][]string{{"ts", "timestamp", "timestamp(6)", "6"}, {"level", "varchar", "varchar(16383)", "NULL"}}},
+		{name: "SHOW COLUMNS of ts", zone: zone, sql: "SHOW COLUMNS FROM logs LIKE 'ts'",
+			want: [][]string{{"ts", "timestamp(6)", "NO", "MUL", "NULL", ""}}},
+		{name: "TIMESTAMPDIFF of UTC_TIMESTAMP() and NOW()", zone: zone,
+			sql:  "SELECT TIMESTAMPDIFF(MINUTE, UTC_TIMESTAMP(), NOW())",
+			want: [][]string{{strconv.Itoa(offsetNow(loc) / 60)}}},
 		{name: "SHOW WARNINGS", zone: zone, sql: "SHOW WARNINGS"},
 		{name: "SET NAMES", zone: zone, sql: "SET NAMES utf8mb4"},
 	}
+}
+
+// offsetNow is loc's offset from UTC now, in seconds.
+func offsetNow(loc *time.Location) int {
+	_, off := time.Now().In(loc).Zone()
+	return off
 }
 
 // clientResult is what a client script reports for one case.

@@ -229,7 +229,8 @@ func (k *collationKey) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 // type of a column whose collation is not its own default
 // ("varchar(16383) COLLATE utf8mb4_0900_ai_ci") and reports every text
 // column's collation as that default in SHOW FULL COLUMNS. DBeaver and
-// other tools read the collation from there.
+// other tools read the collation from there. A column of logq declared
+// with another type (ts, TIMESTAMP(6): declared.go) shows that type.
 func showColumnsRule(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
 	return transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 		if sc, ok := n.(*plan.ShowColumns); ok {
@@ -283,9 +284,15 @@ func (s *mysqlShowColumns) RowIter(ctx *sql.Context, row sql.Row) (sql.RowIter, 
 		return nil, err
 	}
 	target := s.TargetSchema()
+	rt, _ := s.Child.(*plan.ResolvedTable)
 	for i, r := range rows {
 		if i >= len(target) {
 			break
+		}
+		if rt != nil && len(r) > 1 {
+			if d := declaredTypeIn(rt.Table, target[i].Name); d != nil {
+				r[1] = d.String() // timestamp(6) for ts (declared.go)
+			}
 		}
 		st, ok := target[i].Type.(sql.StringType)
 		if !ok || len(r) < 2 {

@@ -4,10 +4,12 @@
 // The table's schema is the core columns (ts, level, service, host,
 // trace_id, message) followed by every dynamic column the catalog has seen,
 // in order of first sight. ts is stored as UTC microseconds and shown, like
-// MySQL's TIMESTAMP, in the session's time_zone; the column is declared
-// DATETIME(6) because go-mysql-server's TIMESTAMP ignores the session zone
-// and announces TIMESTAMP(6) columns with 0 decimals to binary-protocol
-// clients (../shared/GMS-NOTES.md), so the table converts instead.
+// MySQL's TIMESTAMP, in the session's time_zone, and clients are told it is
+// a TIMESTAMP(6) (declared.go). To go-mysql-server it is a DATETIME(6)
+// holding the session's wall clock, which the table converts: its own
+// TIMESTAMP ignores the session zone, announces TIMESTAMP(6) columns with 0
+// decimals to binary-protocol clients (../shared/GMS-NOTES.md) and refuses
+// to send a wall clock outside 1970-2038 UTC.
 //
 // level, service and host compare under MySQL 8's default collation,
 // utf8mb4_0900_ai_ci; pushed-down conditions, pruning and the aggregate
@@ -19,9 +21,11 @@
 // FROM_UNIXTIME, date ± INTERVAL, UNIX_TIMESTAMP, ts against FROM_UNIXTIME,
 // SUM and AVG of integers, DISTINCT and COUNT(DISTINCT) under a collation,
 // SHOW COLUMNS) and fixes the statement text and results on the wire
-// (MySQLWire: the backslash of \% and \_, DATETIME fractions). The tests' and
-// the benchmark's reference engines take both, so that they stand for
-// MySQL.
+// (MySQLWire: the backslash of \% and \_, DATETIME fractions, ts's declared
+// type). The tests' and the benchmark's reference engines take both, so
+// that they stand for MySQL. The functions of the current time (NOW(),
+// UTC_TIMESTAMP(), CURDATE(), ...) are the Provider's own (now.go): one
+// instant per statement, in the session's zone.
 //
 // Aggregates over logs run inside the table (aggrule.go, aggnode.go): per
 // record batch over its columns, or from the batch's statistics when it

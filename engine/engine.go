@@ -69,7 +69,9 @@ func New(store *partitions.Store, cat *catalog.Catalog, opts ...Options) (*sqle.
 		AddPreAnalyzeRule(noFileAccessRuleID, noFileAccessRule).
 		AddPreAnalyzeRule(unhonouredGlobalsRuleID, unhonouredGlobalsRule).
 		AddPreAnalyzeRule(ownGrantsRuleID, ownGrantsRule).
-		AddPostAnalyzeRule(aggregateRuleID, aggregateRule). // after the functions: it matches intDiv
+		AddPreAnalyzeRule(declaredResultRuleID, declaredResultRule). // on the plan as written (declared.go)
+		AddPostAnalyzeRule(aggregateRuleID, aggregateRule).          // after the functions: it matches intDiv
+		AddPostAnalyzeRule(declaredSchemaRuleID, declaredSchemaRule).
 		Build()
 	AllowOwnGrants(a.Catalog)
 	return sqle.New(a, nil), pro
@@ -172,6 +174,8 @@ const (
 	noFileAccessRuleID
 	unhonouredGlobalsRuleID
 	ownGrantsRuleID
+	declaredResultRuleID
+	declaredSchemaRuleID
 )
 
 // registerVariables adds logq's session variables to go-mysql-server's

@@ -9,7 +9,6 @@ import (
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
-	"github.com/dolthub/go-mysql-server/sql/expression/function"
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/shopspring/decimal"
 
@@ -186,15 +185,13 @@ func (c compiler) column(e sql.Expression) (int, bool) {
 
 // constant evaluates e if it is a constant of the statement: no column, no
 // parameter, no subquery, nothing random. NOW() and its kin are constants
-// of a statement in MySQL; go-mysql-server re-evaluates them per row, and
-// claiming them gives MySQL's answer.
+// of a statement in MySQL, and logq's are (now.go); SYSDATE() is not.
 func (c compiler) constant(e sql.Expression) (any, bool) {
 	ok := true
 	sql.Inspect(e, func(e sql.Expression) bool {
 		switch e.(type) {
 		case *expression.GetField, *expression.BindVar, *expression.ProcedureParam, *expression.UserVar:
 			ok = false
-		case *function.Now, *function.CurrDate, *function.CurrTime, *function.UTCTimestamp:
 		case sql.NonDeterministicExpression:
 			ok = false
 		}

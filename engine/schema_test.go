@@ -11,14 +11,15 @@ import (
 // TestSchemaIsVisible checks that the dynamic columns show wherever clients
 // look for columns: DESCRIBE, SHOW FULL COLUMNS (DBeaver), SHOW CREATE
 // TABLE and information_schema (Grafana's column browser), with types and
-// collations as MySQL shows them, and that SHOW TABLES lists logs.
+// collations as MySQL shows them (ts as TIMESTAMP(6)), and that SHOW
+// TABLES lists logs.
 func TestSchemaIsVisible(t *testing.T) {
 	data := genData(t, 50, 1, 9)
 	data = append(data, []byte(`{"ts":"2026-11-01T01:00:00Z","message":"m","http":{"path":"/x"},"ok":true,"ratio":0.5}`+"\n")...)
 	lq := startLogq(t, data, logqConfig{shards: 1, bucket: 24 * time.Hour, batchRows: 64, unflushed: 0.5, appendLines: 20})
 
 	want := [][]string{
-		{"ts", "datetime(6)"}, {"level", "varchar(16383)"}, {"service", "varchar(16383)"}, {"host", "varchar(16383)"},
+		{"ts", "timestamp(6)"}, {"level", "varchar(16383)"}, {"service", "varchar(16383)"}, {"host", "varchar(16383)"},
 		{"trace_id", "varchar(16383)"}, {"message", "text"}, {"status", "bigint"}, {"latency_ms", "bigint"},
 		{"http.path", "varchar(16383)"}, {"ok", "tinyint(1)"}, {"ratio", "double"},
 	}
@@ -57,6 +58,18 @@ func TestSchemaIsVisible(t *testing.T) {
 		require.Contains(t, create, "`"+c[0]+"` "+c[1])
 	}
 	require.True(t, strings.Contains(create, "KEY `ts`"), create)
+
+	// ts is declared as MySQL declares a TIMESTAMP(6) column, and so are
+	// damaged's min_ts and max_ts, shown in the session's zone like ts.
+	require.Equal(t, [][]string{{"timestamp", "timestamp(6)", "6"}}, queryStrings(t, lq,
+		"SELECT data_type, column_type, datetime_precision FROM information_schema.columns WHERE table_schema = 'logq' AND table_name = 'logs' AND column_name = 'ts'"))
+	got = nil
+	for _, r := range queryStrings(t, lq, "DESCRIBE logq.damaged") {
+		got = append(got, r[:2])
+	}
+	require.Equal(t, [][]string{{"file", "varchar(16383)"}, {"batch", "bigint"}, {"min_ts", "timestamp(6)"}, {"max_ts", "timestamp(6)"},
+		{"rows", "bigint"}, {"reason", "text"}}, got)
+	require.Contains(t, queryStrings(t, lq, "SHOW CREATE TABLE logq.damaged")[0][1], "`min_ts` timestamp(6) NOT NULL")
 	require.Equal(t, [][]string{{"/x", "1", "0.5"}}, queryStrings(t, lq, "SELECT `http.path`, ok, ratio FROM logs WHERE `http.path` IS NOT NULL"))
 }
 

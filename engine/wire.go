@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 
+	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/vitess/go/mysql"
 	"github.com/dolthub/vitess/go/sqltypes"
 	querypb "github.com/dolthub/vitess/go/vt/proto/query"
@@ -17,8 +18,11 @@ import (
 // trailing zeros dropped, which changes the text a client compares, sorts
 // or parses by position. The binary protocol encodes the parsed value and
 // is right either way. It also keeps the backslash of \% and \_ in string
-// literals, as MySQL does (escapes.go). Like WithMySQLSemantics, it does not depend on logs;
-// the tests' and the benchmark's reference servers use it too.
+// literals, as MySQL does (escapes.go), and gives the result columns that
+// are logq's ts the type clients are told it has, TIMESTAMP(6)
+// (declared.go), in the text and the binary protocol. Like
+// WithMySQLSemantics, it does not depend on logs; the tests' and the
+// benchmark's reference servers use it too.
 func MySQLWire(h mysql.Handler) (mysql.Handler, error) {
 	return &mysqlWire{Handler: h}, nil
 }
@@ -28,23 +32,60 @@ type mysqlWire struct {
 }
 
 func (w *mysqlWire) ComQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) error {
-	return w.Handler.ComQuery(ctx, c, mysqlEscapes(query), fixedFractions(callback))
+	ctx, rt := withResultTypes(ctx)
+	return w.Handler.ComQuery(ctx, c, mysqlEscapes(query), fixedFractions(rt, callback))
 }
 
 // ComMultiQuery returns the rest of the rewritten text, which comes back
 // here for the next statement: mysqlEscapes leaves its own output alone.
 func (w *mysqlWire) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) (string, error) {
-	return w.Handler.ComMultiQuery(ctx, c, mysqlEscapes(query), fixedFractions(callback))
+	ctx, rt := withResultTypes(ctx)
+	return w.Handler.ComMultiQuery(ctx, c, mysqlEscapes(query), fixedFractions(rt, callback))
 }
 
-// fixedFractions returns callback with the fractional seconds of every
-// DATETIME and TIMESTAMP value padded to its column's decimals. The fields
-// come with a result's first part; later parts of the same result reuse
-// them.
-func fixedFractions(callback mysql.ResultSpoolFn) mysql.ResultSpoolFn {
+// ComStmtExecute declares the result's column types. Binary rows need no
+// padding: they carry the parsed value, and the client formats it with
+// the column's decimals.
+//
+// The column definitions of the answer to COM_STMT_PREPARE stay
+// go-mysql-server's (DATETIME for ts): it builds them from the unanalysed
+// plan, which no rule sees. Clients read a result by the definitions that
+// come with it here.
+func (w *mysqlWire) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *mysql.PrepareData, callback func(*sqltypes.Result) error) error {
+	ctx, rt := withResultTypes(ctx)
+	return w.Handler.ComStmtExecute(ctx, c, prepare, func(res *sqltypes.Result) error {
+		if res != nil {
+			declareFields(rt, res.Fields)
+		}
+		return callback(res)
+	})
+}
+
+// declareFields gives the DATETIME columns of fields that rt declares
+// otherwise (TIMESTAMP(6) for ts) their declared type and decimals.
+func declareFields(rt *resultTypes, fields []*querypb.Field) {
+	if len(rt.declared) != len(fields) {
+		return // not the statement rt was filled in for
+	}
+	for i, t := range rt.declared {
+		dt, ok := t.(sql.DatetimeType)
+		if !ok || fields[i].Type != sqltypes.Datetime {
+			continue
+		}
+		fields[i].Type = dt.Type()
+		fields[i].Decimals = uint32(dt.Precision())
+	}
+}
+
+// fixedFractions returns callback with the result's column types declared
+// (rt) and the fractional seconds of every DATETIME and TIMESTAMP value
+// padded to its column's decimals. The fields come with a result's first
+// part; later parts of the same result reuse them.
+func fixedFractions(rt *resultTypes, callback mysql.ResultSpoolFn) mysql.ResultSpoolFn {
 	var fields []*querypb.Field
 	return func(res *sqltypes.Result, more bool) error {
 		if res != nil && len(res.Fields) > 0 {
+			declareFields(rt, res.Fields)
 			fields = res.Fields
 		}
 		if res != nil && len(res.Rows) > 0 && len(fields) > 0 {
