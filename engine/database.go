@@ -126,3 +126,18 @@ func (d *Database) SaveStoredProcedure(*sql.Context, sql.StoredProcedureDetails)
 func (d *Database) DropStoredProcedure(_ *sql.Context, name string) error {
 	return sql.ErrStoredProcedureDoesNotExist.New(name)
 }
+
+// Provider implements sql.MutableDatabaseProvider only to refuse, in
+// words: go-mysql-server's own refusal of CREATE DATABASE and DROP
+// DATABASE reads "can't modify database databaseProvider".
+var _ sql.MutableDatabaseProvider = (*Provider)(nil)
+
+// CreateDatabase implements sql.MutableDatabaseProvider.
+func (p *Provider) CreateDatabase(_ *sql.Context, name string) error {
+	return errOneDatabase.New("CREATE DATABASE " + name)
+}
+
+// DropDatabase implements sql.MutableDatabaseProvider.
+func (p *Provider) DropDatabase(_ *sql.Context, name string) error {
+	return errOneDatabase.New("DROP DATABASE " + name)
+}

@@ -101,10 +101,15 @@ func (c *crashRun) serveArgs() []string {
 }
 
 func (c *crashRun) command(round int) (*exec.Cmd, string) {
-	logPath := filepath.Join(c.dir, fmt.Sprintf("round-%03d.log", round))
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashServeChild$", "-test.v=false")
-	cmd.Env = append(os.Environ(), "LOGQ_CRASH_SERVE_ARGS="+strings.Join(c.serveArgs(), "\x1f"))
-	return cmd, logPath
+	return serveChildCommand(c.serveArgs()), filepath.Join(c.dir, fmt.Sprintf("round-%03d.log", round))
+}
+
+// serveChildCommand is `logq serve` with args in a child process: this test
+// binary running TestServeChild.
+func serveChildCommand(args []string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestServeChild$", "-test.v=false")
+	cmd.Env = append(os.Environ(), serveChildEnv+"="+strings.Join(args, "\x1f"))
+	return cmd
 }
 
 // killDuringStart starts a child and kills it after a random delay that
@@ -123,13 +128,23 @@ func (c *crashRun) killDuringStart(round int) {
 
 // start starts a child and waits for its ready line.
 func (c *crashRun) start(round int) *crashServer {
-	cmd, logPath := c.command(round)
+	_, logPath := c.command(round)
+	srv := startServeChild(c.t, c.serveArgs(), logPath)
+	c.running = srv
+	return srv
+}
+
+// startServeChild starts `logq serve` with args in a child process logging
+// to logPath, and waits for its ready line; a child that does not become
+// ready is killed and fails the test.
+func startServeChild(t *testing.T, args []string, logPath string) *crashServer {
+	cmd := serveChildCommand(args)
 	logf, err := os.Create(logPath)
-	require.NoError(c.t, err)
+	require.NoError(t, err)
 	cmd.Stderr = logf
 	out, err := cmd.StdoutPipe()
-	require.NoError(c.t, err)
-	require.NoError(c.t, cmd.Start())
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
 	logf.Close()
 	lines := bufio.NewScanner(out)
 	ready := make(chan string, 1)
@@ -147,10 +162,9 @@ func (c *crashRun) start(round int) *crashServer {
 	case <-time.After(60 * time.Second):
 	}
 	srv := &crashServer{cmd: cmd, logPath: logPath}
-	c.running = srv
 	if line == "" {
 		srv.kill()
-		c.t.Fatalf("round %d: the server did not become ready; its log:\n%s", round, tail(logPath))
+		t.Fatalf("the server did not become ready; its log:\n%s", tail(logPath))
 	}
 	for _, f := range strings.Fields(line)[1:] {
 		if v, ok := strings.CutPrefix(f, "mysql="); ok {
@@ -161,7 +175,7 @@ func (c *crashRun) start(round int) *crashServer {
 		}
 	}
 	srv.db, err = sql.Open("mysql", "root@tcp("+srv.mysql+")/logq")
-	require.NoError(c.t, err)
+	require.NoError(t, err)
 	return srv
 }
 
@@ -345,12 +359,15 @@ func tail(path string) string {
 	return string(data)
 }
 
-// TestCrashServeChild is the server of TestCrashServe; it does nothing in a
-// normal run.
-func TestCrashServeChild(t *testing.T) {
-	args := os.Getenv("LOGQ_CRASH_SERVE_ARGS")
+// serveChildEnv carries the arguments of a child server.
+const serveChildEnv = "LOGQ_SERVE_CHILD_ARGS"
+
+// TestServeChild is the server process of TestCrashServe and
+// TestHostileStatements; it does nothing in a normal run.
+func TestServeChild(t *testing.T) {
+	args := os.Getenv(serveChildEnv)
 	if args == "" {
-		t.Skip("child process of TestCrashServe")
+		t.Skip("child process of TestCrashServe and TestHostileStatements")
 	}
 	os.Exit(RunServe(context.Background(), strings.Split(args, "\x1f"), os.Stdout, os.Stderr, nil))
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dolthub/vitess/go/mysql"
+	querypb "github.com/dolthub/vitess/go/vt/proto/query"
 
 	"logq/server/accounts"
 )
@@ -108,7 +110,8 @@ func refuseTooMany(c net.Conn) {
 
 // countingHandler tells the listener when a connection it accepted is
 // closed: vitess calls ConnectionClosed once for every connection it
-// handles, however it ends.
+// handles, however it ends. It also refuses statements past
+// max_allowed_packet (tooLarge).
 type countingHandler struct {
 	mysql.Handler
 	l *mysqlListener
@@ -124,4 +127,40 @@ func (h *countingHandler) NewConnection(c *mysql.Conn) {
 func (h *countingHandler) ConnectionClosed(c *mysql.Conn) {
 	h.l.open.Add(-1)
 	h.Handler.ConnectionClosed(c)
+}
+
+// erNetPacketTooLarge is MySQL's ER_NET_PACKET_TOO_LARGE.
+const erNetPacketTooLarge = 1153
+
+// tooLarge refuses a statement longer than max_allowed_packet, exactly:
+// packetLimitConn's bound on the wire leaves room for headers and TLS, so
+// a statement a little longer would pass it and cost go-mysql-server
+// seconds and several copies of itself in memory.
+func (h *countingHandler) tooLarge(query string) error {
+	if h.l.maxPacket <= 0 || int64(len(query)) <= h.l.maxPacket {
+		return nil
+	}
+	h.l.tooLarge.Add(1)
+	return mysql.NewSQLError(erNetPacketTooLarge, "08S01", "Got a packet bigger than 'max_allowed_packet' bytes")
+}
+
+func (h *countingHandler) ComQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) error {
+	if err := h.tooLarge(query); err != nil {
+		return err
+	}
+	return h.Handler.ComQuery(ctx, c, query, callback)
+}
+
+func (h *countingHandler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) (string, error) {
+	if err := h.tooLarge(query); err != nil {
+		return "", err
+	}
+	return h.Handler.ComMultiQuery(ctx, c, query, callback)
+}
+
+func (h *countingHandler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, prepare *mysql.PrepareData) ([]*querypb.Field, error) {
+	if err := h.tooLarge(query); err != nil {
+		return nil, err
+	}
+	return h.Handler.ComPrepare(ctx, c, query, prepare)
 }
