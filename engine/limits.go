@@ -26,7 +26,10 @@ import (
 // It also bounds the memory every statement may hold (WithQueryMemoryLimit,
 // memlimit.go): past it the statement fails with ER_OUT_OF_RESOURCES
 // (1041). A session may lower its limit with SET logq_query_memory_limit
-// (bytes), never raise it past the server's.
+// (bytes), never raise it past the server's. And it kills the statement of
+// a client that went away (peer.go), which go-mysql-server notices only
+// for results of many rows, every 5 s: a COUNT(*) over a self-join ran on
+// for its client long gone.
 //
 // Use SessionBuilder for the server's sessions and Wrap (after MySQLWire)
 // for its handler. Safe for concurrent use.
@@ -41,6 +44,9 @@ type QueryLimits struct {
 type LimitStats struct {
 	// MemoryExceeded counts statements failed for their memory limit.
 	MemoryExceeded atomic.Int64
+	// ClientGoneKills counts statements killed because their client
+	// closed the connection while they ran.
+	ClientGoneKills atomic.Int64
 }
 
 // LimitsOption configures QueryLimits.
@@ -126,8 +132,10 @@ type limitedRun struct {
 
 	mu      sync.Mutex
 	timer   *time.Timer // max_execution_time
+	watch   *time.Timer // the next check of the client (peer.go)
 	done    bool
 	expired bool // killed by its time limit
+	gone    bool // killed because its client went away
 }
 
 // start arms the limits of query on connection c.
@@ -144,6 +152,7 @@ func (l *QueryLimits) start(c *mysql.Conn, query string) *limitedRun {
 			}
 		})
 	}
+	run.watchClient(c.Conn)
 	return run
 }
 
@@ -153,6 +162,9 @@ func (r *limitedRun) finish(err error) error {
 	r.mu.Lock()
 	r.done = true
 	expired := r.expired
+	if r.watch != nil {
+		r.watch.Stop()
+	}
 	r.mu.Unlock()
 	if r.timer != nil {
 		r.timer.Stop()
