@@ -255,16 +255,17 @@ func TestQueryMemoryLimitConcurrent(t *testing.T) {
 // live heap is back within heapMargin of what it was before. The batch cache is off,
 // so that no statement leaves decoded batches behind.
 func TestQueryMemoryLimitReleases(t *testing.T) {
-	n := 200_000
+	// Each statement holds some 80-400 bytes a row: 16 MiB is reached
+	// about halfway through the rows of the smallest.
+	n, limit := 200_000, uint64(16<<20)
 	if raceEnabled {
-		n = 50_000
+		n, limit = 50_000, 4<<20
 	}
-	const limit = 16 << 20
 	// heapMargin covers what the runtime and the driver allocate between
 	// two measurements: a few MiB, against the tens of MiB the statements
 	// hold before they fail.
 	const heapMargin = 6 << 20
-	db := startMemLimited(t, n, limit, true)
+	db := startMemLimited(t, n, int64(limit), true)
 	queryStrings(t, db, "SELECT COUNT(*) FROM logs WHERE message LIKE '%x%'") // first scan: lazily built state
 	base := liveHeap()
 	for _, q := range []string{
