@@ -115,18 +115,25 @@ func (n *aggNode) RowIter(ctx *sql.Context, _ sql.Row) (sql.RowIter, error) {
 	if err != nil {
 		return nil, err
 	}
-	total, err := n.q.run(ctx, loc)
+	charge := &memCharge{b: budgetOf(ctx)}
+	total, err := n.q.run(ctx, loc, charge)
 	if err != nil {
+		charge.release()
 		return nil, err
 	}
-	return n.q.rows(ctx, total, loc)
+	it, err := n.q.rows(ctx, total, loc, charge)
+	if err != nil {
+		charge.release()
+	}
+	return it, err
 }
 
 // run aggregates the kept batches on the pool, a window of them at a time,
 // merging each partial as it completes. It reports the damaged data it
 // meets (damageReport) and must run on the goroutine ctx.Warn may be
-// called from: go-mysql-server's, building the row iterator.
-func (q *aggQuery) run(ctx *sql.Context, loc *time.Location) (*aggTable, error) {
+// called from: go-mysql-server's, building the row iterator. The merged
+// groups are charged to charge as they grow, a batch at a time.
+func (q *aggQuery) run(ctx *sql.Context, loc *time.Location, charge *memCharge) (*aggTable, error) {
 	t := q.t
 	sc := q.push.scope()
 	sc.view = q.t.view
@@ -158,6 +165,9 @@ func (q *aggQuery) run(ctx *sql.Context, loc *time.Location) (*aggTable, error) 
 						continue
 					}
 					total.mergeFrom(q.stats.partial(q, seg.Stats, bi), false)
+					if err := charge.set(total.size()); err != nil {
+						return nil, err
+					}
 					continue
 				}
 				bsc := sc
@@ -212,6 +222,9 @@ func (q *aggQuery) run(ctx *sql.Context, loc *time.Location) (*aggTable, error) 
 			return nil, r.err
 		}
 		total.mergeFrom(r.part, false)
+		if err := charge.set(total.size()); err != nil {
+			return nil, err
+		}
 	}
 	return total, nil
 }
@@ -233,8 +246,15 @@ func (q *aggQuery) aggregateRows(b *columns.Batch, sorted bool, sc scope, loc *t
 	return q.aggregateBatch(b, c.sel, loc, nil)
 }
 
-// rows turns the merged groups into the GroupBy's rows.
-func (q *aggQuery) rows(ctx *sql.Context, total *aggTable, loc *time.Location) (sql.RowIter, error) {
+// rows turns the merged groups into the GroupBy's rows. The final table
+// and the rows are charged before they are made (as much again as total,
+// and a row per group), and the rows' charge is given back when the
+// iterator closes.
+func (q *aggQuery) rows(ctx *sql.Context, total *aggTable, loc *time.Location, charge *memCharge) (sql.RowIter, error) {
+	rowsBytes := int64(len(total.tuples)+1) * (rowOverheadBytes + 2*valueSlotBytes*int64(len(q.outs)))
+	if err := charge.set(2*total.size() + rowsBytes); err != nil {
+		return nil, err
+	}
 	final := newAggTable(q)
 	final.mergeFrom(total, true)
 	if len(final.tuples) == 0 && !q.grouped {
@@ -270,13 +290,15 @@ func (q *aggQuery) rows(ctx *sql.Context, total *aggTable, loc *time.Location) (
 		}
 		out = append(out, row)
 	}
-	return &rowsIter{rows: out}, nil
+	_ = charge.set(rowsBytes) // total and final are garbage now
+	return &rowsIter{rows: out, charge: charge}, nil
 }
 
 // rowsIter returns rows computed in advance.
 type rowsIter struct {
-	rows []sql.Row
-	next int
+	rows   []sql.Row
+	next   int
+	charge *memCharge // the rows'; nil: none
 }
 
 func (it *rowsIter) Next(*sql.Context) (sql.Row, error) {
@@ -287,4 +309,10 @@ func (it *rowsIter) Next(*sql.Context) (sql.Row, error) {
 	return it.rows[it.next-1], nil
 }
 
-func (it *rowsIter) Close(*sql.Context) error { return nil }
+func (it *rowsIter) Close(*sql.Context) error {
+	if it.charge != nil {
+		it.charge.release()
+	}
+	it.rows = nil
+	return nil
+}

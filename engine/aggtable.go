@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"logq/partitions/collate"
 )
@@ -62,10 +63,11 @@ type acc struct {
 	set  map[string]struct{}
 }
 
-// merge adds o, of the same aggregate fn, into a.
-func (a *acc) merge(fn *aggFn, o *acc) {
+// merge adds o, of the same aggregate fn, into a, and returns the bytes
+// a's set of distinct values grew by (setEntryBytes).
+func (a *acc) merge(fn *aggFn, o *acc) (grew int64) {
 	if o.n == 0 && o.set == nil {
-		return
+		return 0
 	}
 	switch fn.op {
 	case opMin:
@@ -87,12 +89,17 @@ func (a *acc) merge(fn *aggFn, o *acc) {
 			a.set = make(map[string]struct{}, len(o.set))
 		}
 		for v := range o.set {
+			n := len(a.set)
 			a.set[v] = struct{}{}
+			if len(a.set) > n {
+				grew += setEntryBytes + int64(len(v))
+			}
 		}
 	}
 	a.n += o.n
 	a.sumI.merge(&o.sumI)
 	a.sumF += o.sumF
+	return grew
 }
 
 // result is the aggregate's value as go-mysql-server's row path gives it
@@ -142,6 +149,7 @@ type strDict struct {
 	codes  map[string]int64 // by value, or by collation key when folded
 	vals   []*string
 	folded bool
+	bytes  int64 // estimated memory of the values (dictEntryBytes each)
 }
 
 func newStrDict(folded bool) *strDict {
@@ -165,6 +173,7 @@ func (d *strDict) code(v string, clone bool) int64 {
 	c := int64(len(d.vals))
 	d.codes[s] = c
 	d.vals = append(d.vals, &s)
+	d.bytes += dictEntryBytes + int64(len(s))
 	return c
 }
 
@@ -186,6 +195,7 @@ func (d *strDict) foldedCode(v string, clone bool) int64 {
 	c = int64(len(d.vals))
 	d.codes[string(k)] = c
 	d.vals = append(d.vals, &s)
+	d.bytes += dictEntryBytes + int64(len(k)+len(s))
 	return c
 }
 
@@ -198,6 +208,7 @@ type aggTable struct {
 	minTS  []int64 // per group: its first ts, which stands for its ts keys
 	accs   []acc   // len(q.aggs) per group
 	dicts  [maxAggKeys]*strDict
+	bytes  int64 // estimated memory of the groups and distinct sets; see size
 }
 
 func newAggTable(q *aggQuery) *aggTable {
@@ -222,7 +233,22 @@ func (t *aggTable) group(tup groupTuple) int {
 	for range t.q.aggs {
 		t.accs = append(t.accs, acc{})
 	}
+	t.bytes += tableGroupBytes + int64(len(t.q.aggs))*accBytes
 	return g
+}
+
+// size estimates the memory t holds: its groups, their accumulators, the
+// distinct values merged into them and the string keys. It counts what
+// mergeFrom merges in; the sets a partial table fills row by row are not
+// counted (a partial holds one batch).
+func (t *aggTable) size() int64 {
+	n := t.bytes
+	for _, d := range t.dicts {
+		if d != nil {
+			n += d.bytes
+		}
+	}
+	return n
 }
 
 // accsOf returns the accumulators of group g.
@@ -266,10 +292,24 @@ func (t *aggTable) mergeFrom(o *aggTable, final bool) {
 		t.minTS[ng] = min(t.minTS[ng], o.minTS[g])
 		dst, src := t.accsOf(ng), o.accsOf(g)
 		for a := range dst {
-			dst[a].merge(&t.q.aggs[a], &src[a])
+			t.bytes += dst[a].merge(&t.q.aggs[a], &src[a])
 		}
 	}
 }
+
+// Estimated sizes of a pushed-down aggregate's state (see aggTable.size).
+const (
+	// tableGroupBytes is a group beyond its accumulators: its tuple in the
+	// index map and in tuples, its minTS, with slice growth averaged.
+	tableGroupBytes = int64(unsafe.Sizeof(groupTuple{}))*2 + 4 + mapEntryBytes + 8
+	// accBytes is one accumulator.
+	accBytes = int64(unsafe.Sizeof(acc{}))
+	// dictEntryBytes is a string key's value beyond its bytes: the map
+	// entry (string header, code) and the *string in vals with its header.
+	dictEntryBytes = 16 + 8 + mapEntryBytes + 8 + 16
+	// setEntryBytes is a value of COUNT(DISTINCT) beyond its bytes.
+	setEntryBytes = 16 + mapEntryBytes
+)
 
 // distinctText is the text COUNT(DISTINCT) compares a value by.
 func distinctText(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }

@@ -97,12 +97,19 @@ func (d *collatedDistinct) CollationCoercibility(ctx *sql.Context) (sql.Collatio
 	return sql.GetCoercibility(ctx, d.Child)
 }
 
+// RowIter implements sql.ExecSourceRel, for engines without logq's
+// builder (the reference engines); logq's calls rowIter (memExec).
 func (d *collatedDistinct) RowIter(ctx *sql.Context, row sql.Row) (sql.RowIter, error) {
-	child, err := rowexec.DefaultBuilder.Build(ctx, d.Child, row)
+	return d.rowIter(ctx, rowexec.DefaultBuilder, row, nil)
+}
+
+// rowIter builds the child with b and charges each new key to budget.
+func (d *collatedDistinct) rowIter(ctx *sql.Context, b sql.NodeExecBuilder, row sql.Row, budget *memBudget) (sql.RowIter, error) {
+	child, err := b.Build(ctx, d.Child, row)
 	if err != nil {
 		return nil, err
 	}
-	return &collatedDistinctIter{child: child, schema: d.Child.Schema(), seen: map[string]struct{}{}}, nil
+	return &collatedDistinctIter{child: child, schema: d.Child.Schema(), seen: map[string]struct{}{}, charge: memCharge{b: budget}}, nil
 }
 
 type collatedDistinctIter struct {
@@ -110,6 +117,7 @@ type collatedDistinctIter struct {
 	schema sql.Schema
 	seen   map[string]struct{}
 	key    bytes.Buffer
+	charge memCharge // the keys in seen
 }
 
 func (it *collatedDistinctIter) Next(ctx *sql.Context) (sql.Row, error) {
@@ -123,6 +131,9 @@ func (it *collatedDistinctIter) Next(ctx *sql.Context) (sql.Row, error) {
 		}
 		if _, dup := it.seen[it.key.String()]; !dup {
 			it.seen[it.key.String()] = struct{}{}
+			if err := it.charge.grow(16 + mapEntryBytes + int64(it.key.Len())); err != nil {
+				return nil, err
+			}
 			return row, nil
 		}
 	}
@@ -161,7 +172,10 @@ func (it *collatedDistinctIter) rowKey(ctx *sql.Context, row sql.Row) error {
 	return nil
 }
 
-func (it *collatedDistinctIter) Close(ctx *sql.Context) error { return it.child.Close(ctx) }
+func (it *collatedDistinctIter) Close(ctx *sql.Context) error {
+	it.charge.release()
+	return it.child.Close(ctx)
+}
 
 // collatedCountDistinct makes COUNT(DISTINCT x) of a string x under a
 // non-binary collation count x's collation keys; nil: e is something else.

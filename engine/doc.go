@@ -48,6 +48,13 @@
 // name but not listed by SHOW TABLES, and DELETE FROM it acknowledges rows
 // (partitions.Store.Acknowledge), which stops their warnings.
 //
+// Limits (limits.go, memlimit.go, peer.go): QueryLimits makes
+// max_execution_time hold, answers KILL QUERY with MySQL's errors, bounds
+// the memory each statement may hold in the operators that keep rows (the
+// analyzer's ExecBuilder, memExec, builds them charging a per-statement
+// budget; past it the statement fails with 1041), and kills the statement
+// of a client that closed its connection.
+//
 // A query reads one consistent snapshot: the catalog's plan of segments and
 // the store's buffered rows, taken together under the store's lock, so that
 // every acknowledged row is seen exactly once even while flushes and

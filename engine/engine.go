@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"math"
 	"sync"
 
 	sqle "github.com/dolthub/go-mysql-server"
@@ -63,6 +64,14 @@ func New(store *partitions.Store, cat *catalog.Catalog, opts ...Options) (*sqle.
 			Dynamic: true,
 			Type:    types.NewSystemEnumType(damagedDataVar, damagedWarn, damagedError),
 			Default: damagedWarn,
+		}, &sql.MysqlSystemVariable{
+			// Bytes; 0: the server's limit (QueryLimits), which a session
+			// may lower and never raise.
+			Name:    queryMemoryLimitVar,
+			Scope:   sql.GetMysqlScope(sql.SystemVariableScope_Both),
+			Dynamic: true,
+			Type:    types.NewSystemIntType(queryMemoryLimitVar, 0, math.MaxInt64, false),
+			Default: int64(0),
 		}})
 	})
 	a := WithMySQLSemantics(analyzer.NewBuilder(pro)).
@@ -74,6 +83,7 @@ func New(store *partitions.Store, cat *catalog.Catalog, opts ...Options) (*sqle.
 		AddPostAnalyzeRule(declaredSchemaRuleID, declaredSchemaRule).
 		Build()
 	AllowOwnGrants(a.Catalog)
+	a.ExecBuilder = newExecBuilder() // memlimit_exec.go: operators charge the query's memory budget
 	return sqle.New(a, nil), pro
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/analyzer"
 	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/dolthub/vitess/go/mysql"
 	"github.com/dolthub/vitess/go/sqltypes"
 	_ "github.com/go-sql-driver/mysql"
 	"github.com/stretchr/testify/require"
@@ -80,6 +81,9 @@ type logqConfig struct {
 	appendLines int     // lines per Append
 	workers     int     // engine.Options.Workers; 0: one per core
 	noCache     bool    // decode every batch on every read
+	// limits, when not nil, serves through engine.QueryLimits with these
+	// options, as logq serve does.
+	limits []engine.LimitsOption
 }
 
 func (c logqConfig) String() string {
@@ -129,6 +133,16 @@ func startLogqStore(t testing.TB, data []byte, cfg logqConfig) (*gosql.DB, *part
 		o.CacheBytes = -1
 	}
 	e, _ := engine.New(st, cat, o)
+	if cfg.limits != nil {
+		l := engine.NewQueryLimits(e.ProcessList, cfg.limits...)
+		return serveSQLWith(t, e, l.SessionBuilder, "", func(h mysql.Handler) (mysql.Handler, error) {
+			h, err := engine.MySQLWire(h)
+			if err != nil {
+				return nil, err
+			}
+			return l.Wrap(h)
+		}), st
+	}
 	return serveSQL(t, e, engine.SessionBuilder, ""), st
 }
 
@@ -162,9 +176,14 @@ func startReference(t testing.TB, rows []refRow) *gosql.DB {
 
 // serveSQL serves e on a free port and returns a client.
 func serveSQL(t testing.TB, e *sqle.Engine, sb gmsserver.SessionBuilder, dbName string) *gosql.DB {
+	return serveSQLWith(t, e, sb, dbName, engine.MySQLWire)
+}
+
+// serveSQLWith is serveSQL with the protocol handler wrapped by wrap.
+func serveSQLWith(t testing.TB, e *sqle.Engine, sb gmsserver.SessionBuilder, dbName string, wrap gmsserver.HandlerWrapper) *gosql.DB {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	srv, err := gmsserver.NewServerWithHandler(gmsserver.Config{Protocol: "tcp", Listener: ln}, e, sql.NewContext, sb, nil, engine.MySQLWire)
+	srv, err := gmsserver.NewServerWithHandler(gmsserver.Config{Protocol: "tcp", Listener: ln}, e, sql.NewContext, sb, nil, wrap)
 	require.NoError(t, err)
 	go srv.Start()
 	t.Cleanup(func() { srv.Close() })

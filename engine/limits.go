@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -22,18 +23,58 @@ import (
 // instead of a bare "context canceled". As in MySQL, the limit applies to
 // read-only SELECT statements only.
 //
+// It also bounds the memory every statement may hold (WithQueryMemoryLimit,
+// memlimit.go): past it the statement fails with ER_OUT_OF_RESOURCES
+// (1041). A session may lower its limit with SET logq_query_memory_limit
+// (bytes), never raise it past the server's. And it kills the statement of
+// a client that went away (peer.go), which go-mysql-server notices only
+// for results of many rows, every 5 s: a COUNT(*) over a self-join ran on
+// for its client long gone.
+//
 // Use SessionBuilder for the server's sessions and Wrap (after MySQLWire)
 // for its handler. Safe for concurrent use.
 type QueryLimits struct {
-	processes sql.ProcessList
-	sessions  sync.Map // connection ID (uint32) → sql.Session
+	processes   sql.ProcessList
+	sessions    sync.Map // connection ID (uint32) → sql.Session
+	memoryLimit int64    // bytes a statement may hold; 0: none
+	stats       LimitStats
+}
+
+// LimitStats counts what the limits did since start.
+type LimitStats struct {
+	// MemoryExceeded counts statements failed for their memory limit.
+	MemoryExceeded atomic.Int64
+	// ClientGoneKills counts statements killed because their client
+	// closed the connection while they ran.
+	ClientGoneKills atomic.Int64
+}
+
+// LimitsOption configures QueryLimits.
+type LimitsOption func(*QueryLimits)
+
+// WithQueryMemoryLimit bounds the memory one statement may hold in the
+// operators that keep rows (sorts, groups, DISTINCT keys, hash join
+// tables; memlimit.go) to bytes; 0 or less: no limit (the default).
+func WithQueryMemoryLimit(bytes int64) LimitsOption {
+	return func(l *QueryLimits) { l.memoryLimit = max(bytes, 0) }
 }
 
 // NewQueryLimits returns the limits of an engine whose processes (its
 // ProcessList) run the queries.
-func NewQueryLimits(processes sql.ProcessList) *QueryLimits {
-	return &QueryLimits{processes: processes}
+func NewQueryLimits(processes sql.ProcessList, opts ...LimitsOption) *QueryLimits {
+	l := &QueryLimits{processes: processes}
+	for _, o := range opts {
+		o(l)
+	}
+	return l
 }
+
+// Stats returns the counters of the limits, for metrics.
+func (l *QueryLimits) Stats() *LimitStats { return &l.stats }
+
+// MemoryLimit returns the server's per-statement memory limit in bytes; 0:
+// none.
+func (l *QueryLimits) MemoryLimit() int64 { return l.memoryLimit }
 
 // SetDefaultExecutionTime sets the global max_execution_time that new
 // sessions start with; 0 sets none.
@@ -73,18 +114,18 @@ type limitedHandler struct {
 
 func (h *limitedHandler) ComQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) error {
 	run := h.l.start(c, query)
-	return run.finish(h.Handler.ComQuery(ctx, c, query, callback))
+	return run.finish(h.Handler.ComQuery(withBudget(ctx, run.budget), c, query, callback))
 }
 
 func (h *limitedHandler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) (string, error) {
 	run := h.l.start(c, query)
-	rest, err := h.Handler.ComMultiQuery(ctx, c, query, callback)
+	rest, err := h.Handler.ComMultiQuery(withBudget(ctx, run.budget), c, query, callback)
 	return rest, run.finish(err)
 }
 
 func (h *limitedHandler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *mysql.PrepareData, callback func(*sqltypes.Result) error) error {
 	run := h.l.start(c, prepare.PrepareStmt)
-	return run.finish(h.Handler.ComStmtExecute(ctx, c, prepare, callback))
+	return run.finish(h.Handler.ComStmtExecute(withBudget(ctx, run.budget), c, prepare, callback))
 }
 
 func (h *limitedHandler) ConnectionClosed(c *mysql.Conn) {
@@ -92,38 +133,48 @@ func (h *limitedHandler) ConnectionClosed(c *mysql.Conn) {
 	h.Handler.ConnectionClosed(c)
 }
 
-// limitedRun is one statement under its limit.
+// limitedRun is one statement under its limits.
 type limitedRun struct {
+	l      *QueryLimits
+	id     uint32     // the connection's
+	budget *memBudget // nil: no memory limit
+	limit  time.Duration
+
 	mu      sync.Mutex
-	timer   *time.Timer
+	timer   *time.Timer // max_execution_time
+	watch   *time.Timer // the next check of the client (peer.go)
 	done    bool
-	expired bool
-	limit   time.Duration
+	expired bool // killed by its time limit
+	gone    bool // killed because its client went away
 }
 
-// start arms the limit of query on connection c, if it has one.
+// start arms the limits of query on connection c.
 func (l *QueryLimits) start(c *mysql.Conn, query string) *limitedRun {
-	run := &limitedRun{limit: l.limitOf(c.ConnectionID, query)}
+	s := l.session(c.ConnectionID)
+	run := &limitedRun{l: l, id: c.ConnectionID, limit: limitOf(s, query), budget: l.budgetOf(s)}
 	if run.limit > 0 {
-		id := c.ConnectionID
 		run.timer = time.AfterFunc(run.limit, func() {
 			run.mu.Lock()
 			defer run.mu.Unlock()
 			if !run.done { // never the next statement of the connection
 				run.expired = true
-				l.processes.Kill(id)
+				l.processes.Kill(run.id)
 			}
 		})
 	}
+	run.watchClient(c.Conn)
 	return run
 }
 
-// finish disarms the limit and returns the statement's error as MySQL
+// finish disarms the limits and returns the statement's error as MySQL
 // gives it.
 func (r *limitedRun) finish(err error) error {
 	r.mu.Lock()
 	r.done = true
 	expired := r.expired
+	if r.watch != nil {
+		r.watch.Stop()
+	}
 	r.mu.Unlock()
 	if r.timer != nil {
 		r.timer.Stop()
@@ -131,6 +182,10 @@ func (r *limitedRun) finish(err error) error {
 	switch {
 	case err == nil:
 		return nil
+	case r.budget.exceeded():
+		// Whatever go-mysql-server made of the error on its way up.
+		r.l.stats.MemoryExceeded.Add(1)
+		return r.budget.error()
 	case expired:
 		return mysql.NewSQLError(mysql.ERQueryTimeout, mysql.SSUnknownSQLState,
 			"Query execution was interrupted, maximum statement execution time exceeded (%v)", r.limit)
@@ -154,10 +209,19 @@ var (
 	hintLimit   = regexp.MustCompile(`(?is)^\s*(?:/\*[^+].*?\*/\s*|\(\s*)*select\s*/\*\+[^*]*?\bmax_execution_time\s*\(\s*(\d+)\s*\)`)
 )
 
-// limitOf returns the limit of query on connection id: the hint's, else
+// session returns the session of connection id; nil when unknown.
+func (l *QueryLimits) session(id uint32) sql.Session {
+	s, ok := l.sessions.Load(id)
+	if !ok {
+		return nil
+	}
+	return s.(sql.Session)
+}
+
+// limitOf returns the time limit of query in session s: the hint's, else
 // the session's max_execution_time; 0 when none, or when query is not a
 // SELECT.
-func (l *QueryLimits) limitOf(id uint32, query string) time.Duration {
+func limitOf(s sql.Session, query string) time.Duration {
 	if !selectStart.MatchString(query) || selectsInto(query) {
 		return 0
 	}
@@ -167,21 +231,36 @@ func (l *QueryLimits) limitOf(id uint32, query string) time.Duration {
 			return time.Duration(ms) * time.Millisecond
 		}
 	}
-	s, ok := l.sessions.Load(id)
-	if !ok {
+	return time.Duration(sessionInt(s, "max_execution_time")) * time.Millisecond
+}
+
+// budgetOf returns the memory budget of a statement of session s: the
+// server's limit, or the session's logq_query_memory_limit when lower.
+func (l *QueryLimits) budgetOf(s sql.Session) *memBudget {
+	limit, source := l.memoryLimit, "--query-memory-limit"
+	if v := sessionInt(s, queryMemoryLimitVar); v > 0 && (limit == 0 || v < limit) {
+		limit, source = v, queryMemoryLimitVar
+	}
+	return newMemBudget(limit, source)
+}
+
+// sessionInt returns the integer session variable name of s; 0 when s is
+// nil or the value is not a positive integer.
+func sessionInt(s sql.Session, name string) int64 {
+	if s == nil {
 		return 0
 	}
 	// The base session reads its map without the context; making one
 	// (sql.NewEmptyContext) cost 20 µs, a tenth of SELECT 1.
-	v, err := s.(sql.Session).GetSessionVariable(nil, "max_execution_time")
+	v, err := s.GetSessionVariable(nil, name)
 	if err != nil {
 		return 0
 	}
-	ms, ok := v.(int64)
-	if !ok || ms <= 0 {
+	n, ok := v.(int64)
+	if !ok || n <= 0 {
 		return 0
 	}
-	return time.Duration(ms) * time.Millisecond
+	return n
 }
 
 // selectsInto reports SELECT ... INTO, which MySQL does not limit (it is

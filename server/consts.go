@@ -94,6 +94,27 @@ const (
 // CPU, and never fails an allocation.
 const defaultMemoryLimit = 768 << 20
 
+// queryMemoryShare is the part of the Go memory limit one SQL statement
+// may hold by default (--query-memory-limit): a quarter, 192 MiB at the
+// default 768 MiB. Within the soft limit the heap also keeps the decoded
+// batch cache (256 MiB by default), the buffered rows of ingest (up to
+// --flush-bytes per partition being written) and the statements that
+// stream; two statements at their limit then still fit beside a full cache
+// and ingest, and a third fails one of them rather than the process. The
+// charge is an estimate of what operators keep (engine/memlimit.go), and
+// the rows a sort keeps may also sit in the batch cache, so it errs high.
+// ORDER BY message over a million rows, or GROUP BY message over a million
+// distinct messages, fails at the default (without a limit the latter took
+// the heap to 790 MiB, cache included), while what a dashboard asks (groups
+// per level, service or time bucket, ORDER BY ts with a LIMIT, which sorts
+// nothing) stays far below it.
+const queryMemoryShare = 4
+
+// fallbackQueryMemoryLimit is the default per-statement limit when the Go
+// heap has no limit (--memory-limit 0 and no GOMEMLIMIT): a quarter of the
+// 1 GiB the server is sized for.
+const fallbackQueryMemoryLimit = 256 << 20
+
 // mysqlVersion is the server version the MySQL protocol announces: clients
 // (Grafana, connectors) pick their SQL dialect from it.
 const mysqlVersion = "8.0.33-logq"

@@ -69,6 +69,23 @@ func (m *metrics) watchAccounts(acc *accounts.Accounts) {
 	}, func() float64 { return float64(acc.HTTPFailures.Load()) }))
 }
 
+// watchLimits exports what the SQL limits did.
+func (m *metrics) watchLimits(l *engine.QueryLimits) {
+	st := l.Stats()
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "logq_sql_query_memory_exceeded_total",
+		Help: "SQL statements failed with error 1041 for holding more than their memory limit (--query-memory-limit, logq_query_memory_limit).",
+	}, func() float64 { return float64(st.MemoryExceeded.Load()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "logq_sql_client_gone_kills_total",
+			Help: "SQL statements killed because their client closed the connection while they ran.",
+		}, func() float64 { return float64(st.ClientGoneKills.Load()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "logq_sql_query_memory_limit_bytes",
+			Help: "The server's per-statement memory limit (--query-memory-limit); 0: none.",
+		}, func() float64 { return float64(l.MemoryLimit()) }))
+}
+
 // instrumentIngest times ingest requests.
 func (m *metrics) instrumentIngest(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

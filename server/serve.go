@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -48,6 +49,7 @@ type serveConfig struct {
 	demo         bool
 	pprof        bool
 	memoryLimit  int64
+	queryMemory  int64
 	sql          engine.Options
 	maxColumns   int
 	columnsAllow string
@@ -87,6 +89,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.columnsAllow, "columns-allow", "", "comma-separated field name patterns ('*' matches anything, e.g. 'http.*,user_id') that get columns; other fields go to _extra (empty: all)")
 	fs.StringVar(&c.columnsDeny, "columns-deny", "", "comma-separated field name patterns whose fields are dropped, never stored (wins over --columns-allow)")
 	fs.Int64Var(&c.memoryLimit, "memory-limit", defaultMemoryLimit, "soft memory limit of the Go heap in bytes (GC works harder near it); 0: none; the GOMEMLIMIT variable wins")
+	fs.Int64Var(&c.queryMemory, "query-memory-limit", -1, "bytes one SQL statement may hold in sorts, groups, DISTINCT keys and join tables; past it the statement fails with error 1041 (a session may lower it: SET logq_query_memory_limit); 0: none; negative: a quarter of the Go memory limit (192 MiB at the default --memory-limit)")
 	fs.IntVar(&c.sql.Workers, "scan-workers", 0, "batch loads (decode and filter) running at once across queries; 0: one per core")
 	fs.Int64Var(&c.sql.CacheBytes, "cache-bytes", 0, "decoded batches kept between queries, in bytes; 0: 256 MiB, negative: none")
 	fs.StringVar(&c.httpAuth, "http-auth", httpAuthAuto, "HTTP credentials (Authorization: Bearer NAME:PASSWORD, see `logq user token`): auto requires them unless --http-addr is loopback-only, required always")
@@ -238,7 +241,8 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 	if err := errors.Join(engine.SetDefaultExecutionTime(cfg.maxExecTime), engine.SetMaxAllowedPacket(cfg.maxPacket)); err != nil {
 		return errors.Join(err, mysqlLn.Close(), store.Close())
 	}
-	limits := engine.NewQueryLimits(sqlEngine.ProcessList)
+	limits := engine.NewQueryLimits(sqlEngine.ProcessList, engine.WithQueryMemoryLimit(queryMemoryLimit(cfg.queryMemory)))
+	m.watchLimits(limits)
 	mysqlCfg := gmsserver.Config{Protocol: "tcp", Listener: mysqlLn, Version: mysqlVersion, TLSConfig: tlsConfig,
 		ProtocolListenerFactory: mysqlListenerFactory(acc, cfg.requireTLS)}
 	mysqlSrv, err := gmsserver.NewServerWithHandler(mysqlCfg,
@@ -284,6 +288,20 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 	defer cancel()
 	// Stop taking writes from both front ends, then flush.
 	return errors.Join(err, httpSrv.Shutdown(shutCtx), mysqlSrv.Close(), closeEngine(sqlEngine), store.Close())
+}
+
+// queryMemoryLimit returns the per-statement memory limit of flag value
+// flag: itself when not negative, else the default: a quarter of the Go
+// runtime's memory limit (--memory-limit or GOMEMLIMIT), or
+// fallbackQueryMemoryLimit when there is none (consts.go says why).
+func queryMemoryLimit(flag int64) int64 {
+	if flag >= 0 {
+		return flag
+	}
+	if limit := debug.SetMemoryLimit(-1); limit > 0 && limit < math.MaxInt64 {
+		return limit / queryMemoryShare
+	}
+	return fallbackQueryMemoryLimit
 }
 
 // closeEngine closes the SQL engine. go-mysql-server's Engine.Close always
