@@ -449,12 +449,17 @@ func TestAccountsThroughClients(t *testing.T) {
 // header (none if empty) and checks the status.
 func postIngest(t *testing.T, base, authorization, body string, status int) string {
 	t.Helper()
+	return postIngestWith(t, httpClient, base, authorization, body, status)
+}
+
+func postIngestWith(t *testing.T, hc *http.Client, base, authorization, body string, status int) string {
+	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, base+ingestPath, strings.NewReader(body))
 	require.NoError(t, err)
 	if authorization != "" {
 		req.Header.Set("Authorization", authorization)
 	}
-	res, err := httpClient.Do(req)
+	res, err := hc.Do(req)
 	require.NoError(t, err)
 	defer res.Body.Close()
 	answer, _ := io.ReadAll(res.Body)
@@ -843,4 +848,31 @@ func TestMaxAllowedPacket(t *testing.T) {
 	var one int
 	require.NoError(t, other.QueryRowContext(context.Background(), "SELECT 1").Scan(&one), "the other session goes on")
 	require.Contains(t, srv.stderr.String(), "bigger than max_allowed_packet")
+}
+
+// TestCachingSha2Accounts: an account made IDENTIFIED WITH
+// caching_sha2_password logs in over TLS (its full authentication sends
+// the password, which vitess allows only under TLS), is refused a wrong
+// password, and its password also works for HTTP.
+func TestCachingSha2Accounts(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile, pool := writeTestCA(t, t.TempDir(), "logq-sha2")
+	srv := startSecureServe(t, dir, "--tls-cert", certFile, "--tls-key", keyFile, "--http-auth", "required")
+	admin := goDriverSession(t, srv.mysqlAddr, login{user: "root", stmts: []string{
+		"CREATE USER 'sha'@'%' IDENTIFIED WITH caching_sha2_password BY 's3cret'",
+		"GRANT SELECT, INSERT ON logq.* TO 'sha'@'%'",
+		"SELECT plugin FROM mysql.user WHERE user = 'sha'"}}, false)
+	require.Zero(t, admin.connectErrno)
+	require.Equal(t, [][]string{{"caching_sha2_password"}}, admin.results[2].rows)
+
+	s := goDriverSession(t, srv.mysqlAddr, login{user: "sha", password: "s3cret", ca: certFile, stmts: []string{"SELECT COUNT(*) FROM logs"}}, false)
+	require.Zero(t, s.connectErrno)
+	require.Equal(t, [][]string{{"0"}}, s.results[0].rows)
+	s = goDriverSession(t, srv.mysqlAddr, login{user: "sha", password: "wrong", ca: certFile}, false)
+	require.Equal(t, erAccessDenied, s.connectErrno)
+
+	line := `{"ts":"2026-12-01T10:00:00Z","message":"sha2"}`
+	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	postIngestWith(t, hc, "https://"+srv.httpAddr, "Bearer sha:wrong", line, http.StatusUnauthorized)
+	postIngestWith(t, hc, "https://"+srv.httpAddr, "Bearer sha:s3cret", line, http.StatusOK)
 }

@@ -131,6 +131,7 @@ func TestHostileStatements(t *testing.T) {
 	rss := watchRSS(t, srv.cmd.Process.Pid)
 	probe := startProbe(t, srv)
 	for _, c := range cases {
+		probe.during.Store(c.name)
 		t.Run(c.name, func(t *testing.T) {
 			db, err := sql.Open("mysql", dsn)
 			require.NoError(t, err)
@@ -155,8 +156,11 @@ func TestHostileStatements(t *testing.T) {
 	}
 	probe.stop(t)
 	maxRSS := rss.stop()
-	t.Logf("peak RSS %d MiB (bound %d MiB); SELECT 1 / healthz slowest %v over %d probes",
-		maxRSS>>20, (hostileMemoryLimit+hostileRSSMargin)>>20, probe.slowest.Round(time.Millisecond), probe.count.Load())
+	t.Logf("peak RSS %d MiB (bound %d MiB); SELECT 1 / healthz slowest %v (during %s) over %d probes",
+		maxRSS>>20, (hostileMemoryLimit+hostileRSSMargin)>>20, probe.slowest.Round(time.Millisecond), probe.slowestDuring, probe.count.Load())
+	for c, d := range probe.byCase {
+		t.Logf("slowest probe during %v: %v", c, d.Round(time.Millisecond))
+	}
 	require.Less(t, maxRSS, int64(hostileMemoryLimit+hostileRSSMargin), "peak RSS")
 
 	// Nothing changed what is stored, and nothing was written.
@@ -261,11 +265,15 @@ type probe struct {
 	errs    []error
 	slowest time.Duration
 	count   atomic.Int64
+
+	during        atomic.Value          // the name of the case running
+	slowestDuring any                   // the case running during the slowest probe
+	byCase        map[any]time.Duration // the slowest probe during each case
 }
 
 func startProbe(t *testing.T, srv *crashServer) *probe {
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &probe{cancel: cancel}
+	p := &probe{cancel: cancel, byCase: map[any]time.Duration{}}
 	conn, err := srv.db.Conn(ctx)
 	require.NoError(t, err)
 	hc := &http.Client{Timeout: 5 * time.Second}
@@ -290,7 +298,12 @@ func startProbe(t *testing.T, srv *crashServer) *probe {
 			if err != nil {
 				p.errs = append(p.errs, err)
 			}
-			p.slowest = max(p.slowest, took)
+			if took > p.slowest {
+				p.slowest, p.slowestDuring = took, p.during.Load()
+			}
+			if c := p.during.Load(); took > p.byCase[c] {
+				p.byCase[c] = took
+			}
 			p.mu.Unlock()
 			p.count.Add(1)
 			select {
