@@ -28,6 +28,7 @@ type benchConfig struct {
 	queries   []string     // query ids, the floor first; empty: no query phase
 	runs      int          // timed runs per query on logq; the most on the baseline
 	baseline  bool         // also time the queries on the go-mysql-server baseline
+	fresh     bool         // also time them right after the ingest, before the settle
 	settle    settleConfig // the wait for the server to settle before the queries
 
 	baselineBudget time.Duration // the baseline's time per query (warm-up and runs)
@@ -64,6 +65,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchConfig, error) {
 	queries := fs.String("queries", defaultQueries, "WORKLOAD.md queries to time through the MySQL wire after ingest, e.g. Q1,Q3, all, grafana or regexp; none skips the query phase (SELECT 1, the floor, always runs with them)")
 	fs.IntVar(&cfg.runs, "runs", defaultQueryRuns, "timed runs per query on logq, after one untimed warm-up (WORKLOAD.md asks for at least 5); the most on the baseline")
 	fs.BoolVar(&cfg.baseline, "baseline", true, "also run the queries on the same rows in a go-mysql-server memory table, compare every answer and time it (several GB of RAM at 10M rows)")
+	fs.BoolVar(&cfg.fresh, "fresh", true, "also time the queries right after the ingest, before the server settles (what a dashboard sees of fresh data), and compare their answers with the settled ones")
 	fs.DurationVar(&cfg.baselineBudget, "baseline-budget", defaultBaselineBudget, "the baseline's time per query: warm-up, then timed runs until this much is spent (at least one, at most --runs; 0: --runs runs)")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the server during logq's query phase to this file (starts the server with --pprof)")
 	fs.StringVar(&cfg.memProfile, "memprofile", "", "write a heap profile of the server at the end of logq's query phase to this file (starts the server with --pprof)")

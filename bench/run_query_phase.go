@@ -9,13 +9,16 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"logq/partitions/columns"
 	"logq/partitions/jsonl"
 )
 
-// runQueryPhase runs after ingest, on the still-running server: it waits
+// runQueryPhase runs after ingest, on the still-running server: with
+// --fresh it times the queries at once, as users see data right after it
+// arrived (buffered rows, flushes and compactions under way); it waits
 // for the server to settle, closes the ingest figures that the queries must
 // not disturb (the server's RSS and CPU so far), times the queries on the
 // server (with its CPU profile around them on request) and then on the
@@ -40,6 +43,15 @@ func runQueryPhase(ctx context.Context, cfg *benchConfig, srv *server, sampler *
 	}
 	qs := buildQueries(cfg.queries, traceID)
 	log := func(format string, args ...any) { logf(stderr, format, args...) }
+	// The fresh timings come before the baseline's load starts, which
+	// would take a core from them.
+	var fresh []queryOutcome
+	if cfg.fresh {
+		log("timing logq right after the ingest, before it settles")
+		if fresh, err = runQueries(ctx, addr, "logq fresh", qs, runPolicy{runs: cfg.runs}, nil, log); err != nil {
+			return nil, err
+		}
+	}
 	var load *baselineLoader
 	if cfg.baseline {
 		loadCtx, cancelLoad := context.WithCancel(ctx)
@@ -70,6 +82,9 @@ func runQueryPhase(ctx context.Context, cfg *benchConfig, srv *server, sampler *
 		}
 	}
 	qp.Results = compareResults(qs, logq, base)
+	if fresh != nil {
+		compareFresh(qp.Results, qs, fresh, logq)
+	}
 	qp.count(log)
 	return qp, nil
 }
@@ -240,6 +255,29 @@ func compareResults(qs []workloadQuery, logq, base []queryOutcome) []QueryResult
 	return out
 }
 
+// compareFresh adds to each result its fresh timing, the ratio of the
+// fresh median to the settled one, and whether the fresh answer (before
+// the settle) equals the settled one: the same rows must give the same
+// answer whether buffered, flushed or compacted.
+func compareFresh(results []QueryResult, qs []workloadQuery, fresh, settled []queryOutcome) {
+	for i := range results {
+		r := &results[i]
+		f := fresh[i].timing
+		r.Fresh = &f
+		if f.Error == "" && r.Logq.Error == "" && r.Logq.MedianMS > 0 {
+			r.FreshRatio = f.MedianMS / r.Logq.MedianMS
+		}
+		if fresh[i].answer != nil && settled[i].answer != nil {
+			r.FreshDifference = freshWording.Replace(sameAnswer(qs[i].shape, fresh[i].answer, settled[i].answer))
+		}
+	}
+}
+
+// freshWording rewords sameAnswer's messages, written for logq against the
+// baseline, for the fresh answer against the settled one.
+var freshWording = strings.NewReplacer("from logq", "fresh", "from the baseline", "settled",
+	"logq [", "fresh [", "logq (", "fresh (", "baseline [", "settled [", "baseline (", "settled (")
+
 // count counts the mismatches and errors, and logs each loudly.
 func (qp *QueryPhase) count(log func(string, ...any)) {
 	for _, r := range qp.Results {
@@ -247,8 +285,12 @@ func (qp *QueryPhase) count(log func(string, ...any)) {
 			qp.Mismatches++
 			log("MISMATCH: %s: %s", r.ID, r.Difference)
 		}
-		if r.Logq.Error != "" || (r.Baseline != nil && r.Baseline.Error != "") {
-			qp.Errors++
+		if r.FreshDifference != "" {
+			qp.Mismatches++
+			log("MISMATCH: %s right after the ingest and settled: %s", r.ID, r.FreshDifference)
+		}
+		if r.Logq.Error != "" || (r.Baseline != nil && r.Baseline.Error != "") || (r.Fresh != nil && r.Fresh.Error != "") {
+			qp.Errors++ // once per query, whichever run failed
 		}
 	}
 }
@@ -260,6 +302,12 @@ func (qp *QueryPhase) failure() error {
 	for _, r := range qp.Results {
 		if r.Difference != "" {
 			errs = append(errs, fmt.Errorf("%s: logq and the baseline answer differently: %s", r.ID, r.Difference))
+		}
+		if r.FreshDifference != "" {
+			errs = append(errs, fmt.Errorf("%s: logq answers differently right after the ingest and settled: %s", r.ID, r.FreshDifference))
+		}
+		if r.Fresh != nil && r.Fresh.Error != "" {
+			errs = append(errs, fmt.Errorf("%s failed on logq right after the ingest: %s", r.ID, r.Fresh.Error))
 		}
 		if r.Logq.Error != "" {
 			errs = append(errs, fmt.Errorf("%s failed on logq: %s", r.ID, r.Logq.Error))

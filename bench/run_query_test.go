@@ -348,3 +348,43 @@ func TestPauseGC(t *testing.T) {
 	require.Equal(t, 100, debug.SetGCPercent(100))
 	require.Equal(t, limit, debug.SetMemoryLimit(-1))
 }
+
+// TestCompareFresh: the fresh timings join the settled ones, with the
+// ratio of their medians, and a fresh answer that differs from the settled
+// one fails the run like a mismatch with the baseline.
+func TestCompareFresh(t *testing.T) {
+	qs := buildQueries([]string{"floor", "Q1", "Q2"}, "")
+	ans := func(rows ...string) *answer {
+		a := &answer{cols: []string{"ts"}, approx: []bool{false}}
+		for _, r := range rows {
+			a.rows = append(a.rows, []cell{{s: r}})
+		}
+		return a
+	}
+	settled := []queryOutcome{
+		{timing: QueryTiming{Rows: 1, MedianMS: 0.2}, answer: ans("1")},
+		{timing: QueryTiming{Rows: 2, MedianMS: 1.5}, answer: ans("a", "b")},
+		{timing: QueryTiming{Rows: 1, MedianMS: 2}, answer: ans("x")},
+	}
+	fresh := []queryOutcome{
+		{timing: QueryTiming{Rows: 1, MedianMS: 0.3}, answer: ans("1")},
+		{timing: QueryTiming{Rows: 2, MedianMS: 6}, answer: ans("a", "c")},
+		{timing: QueryTiming{Error: "boom"}},
+	}
+	got := compareResults(qs, settled, nil)
+	compareFresh(got, qs, fresh, settled)
+	require.InDelta(t, 1.5, got[0].FreshRatio, 1e-9)
+	require.Empty(t, got[0].FreshDifference)
+	require.InDelta(t, 4, got[1].FreshRatio, 1e-9)
+	require.Equal(t, `2 rows fresh, 2 settled; first differing row 2: fresh ["c"], settled ["b"]`, got[1].FreshDifference)
+	require.Zero(t, got[2].FreshRatio)
+	require.Equal(t, "boom", got[2].Fresh.Error)
+
+	qp := &QueryPhase{Results: got}
+	qp.count(func(string, ...any) {})
+	require.Equal(t, 1, qp.Mismatches)
+	require.Equal(t, 1, qp.Errors)
+	err := qp.failure()
+	require.ErrorContains(t, err, "Q1: logq answers differently right after the ingest and settled")
+	require.ErrorContains(t, err, "Q2 failed on logq right after the ingest: boom")
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -129,8 +130,14 @@ type QueryResult struct {
 	Logq     QueryTiming  `json:"logq"`
 	Plan     *PlanFigures `json:"plan,omitempty"` // logq's pruning and reads; nil for the floor or when not collected
 	Baseline *QueryTiming `json:"baseline,omitempty"`
-	Ratio    float64      `json:"ratio,omitempty"`     // baseline median / logq median
-	TargetMS float64      `json:"target_ms,omitempty"` // the issues' target for logq's median at 10M rows
+	Ratio    float64      `json:"ratio,omitempty"` // baseline median / logq median
+	// Fresh is logq's timing right after the ingest, before the settle
+	// (nil: --fresh=false); FreshRatio its median over the settled one;
+	// FreshDifference what differs between the two answers (empty: same).
+	Fresh           *QueryTiming `json:"fresh,omitempty"`
+	FreshRatio      float64      `json:"fresh_ratio,omitempty"`
+	FreshDifference string       `json:"fresh_difference,omitempty"`
+	TargetMS        float64      `json:"target_ms,omitempty"` // the issues' target for logq's median at 10M rows
 	// Compared says the two answers were compared (both servers answered);
 	// Difference is then empty when they agree, else what differs.
 	Compared   bool   `json:"compared"`
@@ -237,8 +244,8 @@ func writeQueryTables(b *bytes.Buffer, q *QueryPhase, full bool) {
 	}
 	b.WriteString("\n\n")
 	writeQueryBullets(b, q)
-	b.WriteString("| query | rows | logq median ms | logq min ms | runs | partitions | segments | batches | MB to read | baseline median ms | baseline runs | ratio (baseline/logq) | target (logq median) |\n")
-	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+	b.WriteString("| query | rows | logq median ms | logq min ms | runs | fresh median ms | fresh/settled | partitions | segments | batches | MB to read | baseline median ms | baseline runs | ratio (baseline/logq) | target (logq median) |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
 	var notes []string
 	for _, r := range q.Results {
 		writeQueryRow(b, r, full)
@@ -251,6 +258,9 @@ func writeQueryTables(b *bytes.Buffer, q *QueryPhase, full bool) {
 
 // writeQueryBullets writes what the query table's context is.
 func writeQueryBullets(b *bytes.Buffer, q *QueryPhase) {
+	if slices.ContainsFunc(q.Results, func(r QueryResult) bool { return r.Fresh != nil }) {
+		b.WriteString("- fresh: logq timed the same way right after the ingest, before waiting for it to settle (rows still buffered, flushes and compactions under way); fresh/settled is the ratio of the medians, and each fresh answer was compared with the settled one\n")
+	}
 	fmt.Fprintf(b, "- server before the queries: %s; its peak RSS while answering: %s MiB\n", q.SettleNote, mib(q.ServerPeakRSS))
 	if bl := q.Baseline; bl != nil {
 		fmt.Fprintf(b, "- baseline: %s rows loaded in %.1f s (while the server settled); bench process RSS with it loaded %s MiB (the bench process, not the logq server)\n",
@@ -304,13 +314,24 @@ func writeQueryRow(b *bytes.Buffer, r QueryResult, full bool) {
 			ratio = fmtRatio(r.Ratio)
 		}
 	}
+	fresh, freshRatio := "-", "-"
+	switch f := r.Fresh; {
+	case f == nil:
+	case f.Error != "":
+		fresh = "ERROR"
+	default:
+		fresh = fmtMS(f.MedianMS)
+		if r.FreshRatio > 0 {
+			freshRatio = fmtRatio(r.FreshRatio)
+		}
+	}
 	target := ""
 	if r.TargetMS > 0 {
 		ok := r.Logq.Error == "" && r.Logq.MedianMS < r.TargetMS
 		target = verdict(full, ok, "< "+strconv.FormatFloat(r.TargetMS, 'f', -1, 64)+" ms")
 	}
-	fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-		r.ID, rows, med, mn, runs, parts, segs, batches, toRead, base, baseRuns, ratio, target)
+	fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+		r.ID, rows, med, mn, runs, fresh, freshRatio, parts, segs, batches, toRead, base, baseRuns, ratio, target)
 }
 
 // queryNotes returns the lines under the table for a query: its mismatch
@@ -319,6 +340,12 @@ func queryNotes(r QueryResult) []string {
 	var notes []string
 	if r.Difference != "" {
 		notes = append(notes, fmt.Sprintf("**MISMATCH** %s: %s", r.ID, r.Difference))
+	}
+	if r.FreshDifference != "" {
+		notes = append(notes, fmt.Sprintf("**MISMATCH** %s right after the ingest and settled: %s", r.ID, r.FreshDifference))
+	}
+	if r.Fresh != nil && r.Fresh.Error != "" {
+		notes = append(notes, fmt.Sprintf("**ERROR** %s on logq right after the ingest: %s", r.ID, r.Fresh.Error))
 	}
 	if r.Logq.Error != "" {
 		notes = append(notes, fmt.Sprintf("**ERROR** %s on logq: %s", r.ID, r.Logq.Error))

@@ -119,13 +119,13 @@ Through the MySQL wire with go-sql-driver/mysql, session time_zone '+00:00', eac
 - server profiles of logq's query phase: CPU /tmp/cpu.pprof, heap -
 - Q6 looks up trace_id 45e1107f8b92357a
 
-| query | rows | logq median ms | logq min ms | runs | partitions | segments | batches | MB to read | baseline median ms | baseline runs | ratio (baseline/logq) | target (logq median) |
-|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|
-| floor | 1 | 0.230 | 0.198 | 7 | - | - | - | - | 0.056 | 7 | 0.24x |  |
-| Q1 | 100 | 1.50 | 1.25 | 7 | 1/28 | 1/77 | 2/1220 | 0.40 | 23456.7 | 1 | 15638x | < 2 ms (met) |
-| Q2 | 100 (MISMATCH) | 7.25 | 6.50 | 7 | - | - | - | - | 4400.0 | 2 | 607x | < 5 ms (MISSED) |
-| Q3 | ERROR | - | - | - | 28/28 | 77/77 | 1220/1220 | - | 9000.0 | 1 | - |  |
-| Q9 | 59,524 | 55.50 | 50.13 | 7 | - | - | - | - | ERROR | - | - | < 60 ms (met) |
+| query | rows | logq median ms | logq min ms | runs | fresh median ms | fresh/settled | partitions | segments | batches | MB to read | baseline median ms | baseline runs | ratio (baseline/logq) | target (logq median) |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|
+| floor | 1 | 0.230 | 0.198 | 7 | - | - | - | - | - | - | 0.056 | 7 | 0.24x |  |
+| Q1 | 100 | 1.50 | 1.25 | 7 | - | - | 1/28 | 1/77 | 2/1220 | 0.40 | 23456.7 | 1 | 15638x | < 2 ms (met) |
+| Q2 | 100 (MISMATCH) | 7.25 | 6.50 | 7 | - | - | - | - | - | - | 4400.0 | 2 | 607x | < 5 ms (MISSED) |
+| Q3 | ERROR | - | - | - | - | - | 28/28 | 77/77 | 1220/1220 | - | 9000.0 | 1 | - |  |
+| Q9 | 59,524 | 55.50 | 50.13 | 7 | - | - | - | - | - | - | ERROR | - | - | < 60 ms (met) |
 
 **MISMATCH** Q2: 100 rows from logq, 100 from the baseline; first differing row 3: logq [a], baseline [b]
 **ERROR** Q3 on logq: Error 1105: boom
@@ -143,9 +143,23 @@ Q3: MB to read not shown: EXPLAIN PLAN shows no pruning (no indexed read of logs
 	b.Reset()
 	require.NoError(t, writeMarkdown(&b, r))
 	require.Contains(t, b.String(), "- baseline: not run (--baseline=false): answers not checked\n")
-	require.Contains(t, b.String(), "| Q1 | 100 | 1.50 | 1.25 | 7 | 1/28 | 1/77 | 2/1220 | 0.40 | - | - | - | < 2 ms (at 10M rows) |\n")
+	require.Contains(t, b.String(), "| Q1 | 100 | 1.50 | 1.25 | 7 | - | - | 1/28 | 1/77 | 2/1220 | 0.40 | - | - | - | < 2 ms (at 10M rows) |\n")
 	require.NotContains(t, b.String(), "MISMATCH")
 	require.NotContains(t, b.String(), "compared in full")
+
+	// With the fresh phase: its median, its ratio to the settled one, and
+	// a fresh answer that differs, loudly.
+	r.Queries.Results[1].Fresh = &QueryTiming{Rows: 100, MedianMS: 3.0}
+	r.Queries.Results[1].FreshRatio = 2
+	r.Queries.Results[4].Fresh = &QueryTiming{Error: "gone"}
+	r.Queries.Results[4].FreshDifference = "1 rows from logq, 2 from the baseline"
+	b.Reset()
+	require.NoError(t, writeMarkdown(&b, r))
+	require.Contains(t, b.String(), "- fresh: logq timed the same way right after the ingest")
+	require.Contains(t, b.String(), "| Q1 | 100 | 1.50 | 1.25 | 7 | 3.00 | 2.00x | 1/28 |")
+	require.Contains(t, b.String(), "| Q9 | 59,524 | 55.50 | 50.13 | 7 | ERROR | - |")
+	require.Contains(t, b.String(), "**MISMATCH** Q9 right after the ingest and settled: 1 rows from logq")
+	require.Contains(t, b.String(), "**ERROR** Q9 on logq right after the ingest: gone")
 }
 
 func TestWriteJSONQueries(t *testing.T) {

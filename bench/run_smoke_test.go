@@ -70,6 +70,10 @@ func TestBenchSmoke(t *testing.T) {
 		require.Empty(t, r.Difference, r.ID)
 		require.Empty(t, r.Logq.Error, r.ID)
 		require.Equal(t, r.Baseline.Rows, r.Logq.Rows, r.ID)
+		// Right after the ingest the same answer, whatever was buffered.
+		require.NotNil(t, r.Fresh, r.ID)
+		require.Empty(t, r.Fresh.Error, r.ID)
+		require.Empty(t, r.FreshDifference, r.ID)
 		rows[r.ID] = r.Logq.Rows
 	}
 	require.Equal(t, map[string]int64{"floor": 1, "Q1": rows["Q1"], "Q2": 100, "Q3": 5, "Q4": rows["Q4"], "Q5": 1, "Q6": 1,
@@ -82,7 +86,7 @@ func TestBenchSmoke(t *testing.T) {
 	md := stdout.String()
 	require.Contains(t, md, "machine: ")
 	require.Contains(t, md, "Every answer of logq (its warm-up's) was compared in full with the baseline's.")
-	require.Regexp(t, `\n\| Q1 \| \d+ \| [0-9.]+ \| [0-9.]+ \| 3 \| 1/\d+ \| `, md)
+	require.Regexp(t, `\n\| Q1 \| \d+ \| [0-9.]+ \| [0-9.]+ \| 3 \| [0-9.]+ \| [0-9.]+x \| 1/\d+ \| `, md)
 	require.NotContains(t, md, "MISMATCH")
 
 	// --keep: the data directory stays, with the server's segments.
