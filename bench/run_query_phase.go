@@ -105,6 +105,11 @@ func settleServer(ctx context.Context, cfg *benchConfig, srv *server, sampler *r
 	qp.SettleSeconds, qp.Settled, qp.SettleNote = st.seconds, st.settled, st.describe()
 	ingest.RSS = sampler.stop()
 	ingest.PeakRSSBytes = ingest.RSS.peak()
+	if v, ok := scrapeGauges(ctx, srv.httpURL+"/metrics", "logq_store_flush_bytes_written_total",
+		"logq_store_compaction_bytes_written_total", "logq_store_segment_bytes"); ok && v[2] > 0 {
+		ingest.FlushBytesWritten, ingest.CompactionBytesWritten = v[0], v[1]
+		ingest.WriteAmplification = float64(v[0]+v[1]) / float64(v[2])
+	}
 	if cpu, ok := procCPU(srv.pid()); ok {
 		ingest.ServerCPUSeconds = cpu.Seconds()
 	}

@@ -62,6 +62,12 @@ type IngestResult struct {
 	PeakRSSBytes     int64   `json:"peak_rss_bytes"` // the largest of the RSS figures below
 	RSS              RSS     `json:"rss"`
 	Disk             Disk    `json:"disk"`
+	// Segment bytes flushes and compactions wrote up to the settle, and
+	// their sum over the segment bytes stored then: the write
+	// amplification of the segments (0: not measured, no settle).
+	FlushBytesWritten      int64   `json:"flush_bytes_written,omitempty"`
+	CompactionBytesWritten int64   `json:"compaction_bytes_written,omitempty"`
+	WriteAmplification     float64 `json:"write_amplification,omitempty"`
 }
 
 // RSS holds the server's resident set figures from /proc/PID/status. The
@@ -212,6 +218,10 @@ func writeIngestTable(b *bytes.Buffer, in IngestResult) {
 	row("server shutdown seconds (final flush)", strconv.FormatFloat(in.ShutdownSeconds, 'f', 2, 64), "")
 	row("server CPU seconds", strconv.FormatFloat(in.ServerCPUSeconds, 'f', 1, 64), "")
 	row("peak RSS MiB", strconv.FormatFloat(float64(in.PeakRSSBytes)/(1<<20), 'f', 1, 64), verdict(full, in.PeakRSSBytes < targetPeakRSSBytes, "< 1,024"))
+	if in.WriteAmplification > 0 {
+		row("write amplification (segment MB written by flushes + compactions / stored, at the settle)",
+			fmt.Sprintf("%.2f (%s + %s MB)", in.WriteAmplification, mb(in.FlushBytesWritten), mb(in.CompactionBytesWritten)), "")
+	}
 	row("bytes on disk MB", mb(in.Disk.TotalBytes), "")
 	row("bytes on disk per row", strconv.FormatFloat(in.Disk.BytesPerRow, 'f', 1, 64), "")
 	row("segments", fmt.Sprintf("%d (%s MB)", in.Disk.Segments, mb(in.Disk.SegmentBytes)), "")

@@ -47,6 +47,13 @@ data: 10,000,000 rows, 2229.4 MB (222.9 B/row) over 7 days, seed 1: /tmp/data.js
 | segments | 36 (360.9 MB) |  |
 | WAL MB / other MB | 0.0 / 0.1 |  |
 `, b.String())
+
+	r := sampleResult()
+	r.Ingest.FlushBytesWritten, r.Ingest.CompactionBytesWritten, r.Ingest.WriteAmplification = 400_000_000, 350_000_000, 2.08
+	b.Reset()
+	require.NoError(t, writeMarkdown(&b, r))
+	require.Contains(t, b.String(), "| peak RSS MiB | 1100.0 | < 1,024 (MISSED) |\n"+
+		"| write amplification (segment MB written by flushes + compactions / stored, at the settle) | 2.08 (400.0 + 350.0 MB) |  |\n")
 }
 
 func TestWriteJSON(t *testing.T) {

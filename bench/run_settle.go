@@ -86,21 +86,40 @@ func awaitSettled(ctx context.Context, sc settleConfig, metricsURL string, pid i
 // bufferedRows scrapes the server's /metrics for its buffered rows; ok is
 // false when the scrape fails or lacks the gauge.
 func bufferedRows(ctx context.Context, metricsURL string) (int64, bool) {
+	v, ok := scrapeGauges(ctx, metricsURL, bufferedRowsMetric)
+	return v[0], ok
+}
+
+// scrapeGauges reads the unlabelled samples of names from the server's
+// /metrics; ok is false unless it found them all.
+func scrapeGauges(ctx context.Context, metricsURL string, names ...string) ([]int64, bool) {
+	out := make([]int64, len(names))
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, metricsURL, nil)
 	if err != nil {
-		return 0, false
+		return out, false
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return 0, false
+		return out, false
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return 0, false
+		return out, false
 	}
-	return parseGauge(io.LimitReader(resp.Body, 16<<20), bufferedRowsMetric)
+	text, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return out, false
+	}
+	for i, name := range names {
+		v, ok := parseGauge(bytes.NewReader(text), name)
+		if !ok {
+			return out, false
+		}
+		out[i] = v
+	}
+	return out, true
 }
 
 // parseGauge finds an unlabelled sample of name in a Prometheus text

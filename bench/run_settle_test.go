@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -145,4 +146,18 @@ func TestSettleProgress(t *testing.T) {
 	time.Sleep(20 * time.Millisecond)
 	require.Len(t, lines, n, "nothing after stop")
 	require.Regexp(t, `^still waiting for the server to settle after \d+ s: 12,345 rows buffered$`, lines[0])
+}
+
+// TestScrapeGauges reads several samples from one scrape, and fails when
+// one is missing.
+func TestScrapeGauges(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "# HELP x\nlogq_store_flush_bytes_written_total 1.5e+06\nlogq_store_compaction_bytes_written_total 250\nlogq_store_segment_bytes 1e+06\n")
+	}))
+	defer srv.Close()
+	v, ok := scrapeGauges(context.Background(), srv.URL, "logq_store_flush_bytes_written_total", "logq_store_compaction_bytes_written_total", "logq_store_segment_bytes")
+	require.True(t, ok)
+	require.Equal(t, []int64{1_500_000, 250, 1_000_000}, v)
+	_, ok = scrapeGauges(context.Background(), srv.URL, "logq_store_segment_bytes", "logq_nope")
+	require.False(t, ok)
 }

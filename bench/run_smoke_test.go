@@ -58,6 +58,9 @@ func TestBenchSmoke(t *testing.T) {
 	var res Result
 	require.NoError(t, json.Unmarshal(mustRead(t, out), &res))
 	require.EqualValues(t, 200_000, res.Ingest.Rows)
+	// Every stored byte was written at least once, by a flush.
+	require.GreaterOrEqual(t, res.Ingest.WriteAmplification, 1.0)
+	require.Positive(t, res.Ingest.FlushBytesWritten)
 	q := res.Queries
 	require.NotNil(t, q)
 	require.EqualValues(t, 200_000, q.Baseline.Rows)

@@ -3,9 +3,11 @@ package partitions
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"logq/partitions/columns"
@@ -176,7 +178,7 @@ func (s *Store) flushPartition(p *partition, gen uint64) error {
 	}
 	id := p.man.NextID
 	path := filepath.Join(p.dir, segmentFileName(id, 0))
-	st, err := s.writeSegment(path, rows)
+	st, err := s.writeSegment(path, rows, &s.flushWritten)
 	if err != nil {
 		return err
 	}
@@ -215,14 +217,19 @@ func (s *Store) ensurePartitionDir(p *partition) error {
 }
 
 // writeSegment writes rows (sorted by ts) to path through a temp file:
-// encode, fsync, rename, fsync the directory.
-func (s *Store) writeSegment(path string, rows *columns.Batch) (*segment.Stats, error) {
+// encode, fsync, rename, fsync the directory; written counts the file's
+// bytes once it is in place.
+func (s *Store) writeSegment(path string, rows *columns.Batch, written *atomic.Int64) (*segment.Stats, error) {
 	tmp := path + tempFileExt
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return nil, err
 	}
 	st, err := segment.Encode(f, rows, segment.WriteOptions{BatchRows: s.cfg.batchRows})
+	var size int64
+	if err == nil {
+		size, err = f.Seek(0, io.SeekCurrent)
+	}
 	if err == nil {
 		err = syncTemp(f)
 	}
@@ -239,6 +246,7 @@ func (s *Store) writeSegment(path string, rows *columns.Batch) (*segment.Stats, 
 		os.Remove(tmp)
 		return nil, fmt.Errorf("write segment %s: %w", path, err)
 	}
+	written.Add(size)
 	return st, nil
 }
 

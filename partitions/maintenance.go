@@ -78,7 +78,7 @@ func (s *Store) compactPartition(p *partition) (int, error) {
 	rows = s.pruneDead(rows)
 	first := run[0]
 	path := filepath.Join(p.dir, segmentFileName(first.ID, level+1))
-	st, err := s.writeSegment(path, rows)
+	st, err := s.writeSegment(path, rows, &s.compactWritten)
 	if err != nil {
 		return 0, err
 	}

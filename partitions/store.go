@@ -70,6 +70,10 @@ type Store struct {
 	// set aside as damaged (at start-up or by the scrub), since Open.
 	scrubbed    atomic.Int64
 	quarantined atomic.Int64
+	// Segment bytes written since Open by flushes and by compactions: with
+	// the bytes stored, the write amplification.
+	flushWritten   atomic.Int64
+	compactWritten atomic.Int64
 
 	damage damageState // the segments set aside whole, for lock-free reads
 }
@@ -571,11 +575,17 @@ type Stats struct {
 	// Columns counts the live dynamic columns (the catch-all column not
 	// counted), MaxColumns is their limit (WithMaxColumns).
 	Columns, MaxColumns int
+	// FlushBytesWritten and CompactionBytesWritten are the segment file
+	// bytes flushes and compactions wrote since Open. Their sum over
+	// SegmentBytes is the write amplification of the segments (the WAL's
+	// one write per row comes on top).
+	FlushBytesWritten, CompactionBytesWritten int64
 }
 
 // Stats returns a summary of the store.
 func (s *Store) Stats() Stats {
-	st := Stats{SegmentsScrubbed: s.scrubbed.Load(), SegmentsQuarantined: s.quarantined.Load()}
+	st := Stats{SegmentsScrubbed: s.scrubbed.Load(), SegmentsQuarantined: s.quarantined.Load(),
+		FlushBytesWritten: s.flushWritten.Load(), CompactionBytesWritten: s.compactWritten.Load()}
 	if free, err := statFree(s.dir); err == nil {
 		st.FreeBytes = free
 	}

@@ -254,6 +254,19 @@ func TestCompactionKeepsRowsAndOrder(t *testing.T) {
 	}
 	before := st.Segments() // readers holding the inputs across the merge
 	require.Len(t, before, 6)
+	// The bytes written, counted for the write amplification, are the
+	// files' sizes.
+	fileSize := func(path string) int64 {
+		fi, err := os.Stat(path)
+		require.NoError(t, err)
+		return fi.Size()
+	}
+	var flushed int64
+	for _, s := range before {
+		flushed += fileSize(s.Path)
+	}
+	require.Equal(t, flushed, st.Stats().FlushBytesWritten)
+	require.Zero(t, st.Stats().CompactionBytesWritten)
 	n, err := st.Compact()
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
@@ -266,6 +279,8 @@ func TestCompactionKeepsRowsAndOrder(t *testing.T) {
 	}
 	after := st.Segments()
 	require.Len(t, after, 1)
+	require.Equal(t, fileSize(after[0].Path), st.Stats().CompactionBytesWritten)
+	require.Equal(t, flushed, st.Stats().FlushBytesWritten)
 	after[0].DecRef()
 	got := rowsOf(t, st)
 	sortRows(got)

@@ -118,6 +118,10 @@ func newStoreCollector(store *partitions.Store) *storeCollector {
 			"Appends refused for lack of space (HTTP 507) since start."),
 		"columns":     d("columns", "Live dynamic columns, the catch-all column _extra not counted."),
 		"max_columns": d("max_columns", "The limit of dynamic columns (--max-columns); past it fields go to _extra."),
+		"flush_bytes_written_total": d("flush_bytes_written_total",
+			"Segment file bytes written by flushes since start."),
+		"compaction_bytes_written_total": d("compaction_bytes_written_total",
+			"Segment file bytes written by compactions since start; with the flushes' over logq_store_segment_bytes, the write amplification."),
 	}}
 }
 
@@ -149,6 +153,8 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	g("columns", float64(st.Columns))
 	g("max_columns", float64(st.MaxColumns))
 	ch <- prometheus.MustNewConstMetric(c.descs["no_space_refusals_total"], prometheus.CounterValue, float64(st.NoSpaceRefusals))
+	ch <- prometheus.MustNewConstMetric(c.descs["flush_bytes_written_total"], prometheus.CounterValue, float64(st.FlushBytesWritten))
+	ch <- prometheus.MustNewConstMetric(c.descs["compaction_bytes_written_total"], prometheus.CounterValue, float64(st.CompactionBytesWritten))
 }
 
 // ingestCollector exports the ingest handler's counters at scrape time; the
