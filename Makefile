@@ -17,7 +17,7 @@ FUZZ_TARGETS := \
 	./partitions/jsonl:FuzzParse:150000 \
 	./partitions/jsonl:FuzzParseTimestamp:150000
 
-.PHONY: help build run test test-deps test-unit test-race crash fuzz vet fmt bench bench-quick clean
+.PHONY: help build run test test-deps test-unit test-race crash fuzz vet fmt bench bench-quick bench-scale clean
 
 help:
 	@echo "logq make targets:"
@@ -28,6 +28,7 @@ help:
 	@echo "  make fuzz         run every fuzz target (FUZZX=20: 20 times the executions)"
 	@echo "  make bench        the WORKLOAD benchmark: 10M rows, Q1-Q10 against logq and a go-mysql-server baseline (ROWS=..., BENCH_ARGS=...)"
 	@echo "  make bench-quick  the same at 1M rows"
+	@echo "  make bench-scale  100M rows without the baseline (22 GB of JSON generated in /tmp once)"
 	@echo "  make build        build $(BIN)"
 
 build:
@@ -101,6 +102,11 @@ bench: build
 
 bench-quick: build
 	./$(BIN) bench --rows 1000000 --out bench/out/quick.json $(BENCH_ARGS)
+
+# The baseline would need tens of GB of memory at 100M rows: logq alone,
+# its fresh and settled answers compared with each other.
+bench-scale: build
+	./$(BIN) bench --rows 100000000 --queries all --baseline=false --out bench/out/scale.json $(BENCH_ARGS)
 
 clean:
 	rm -rf bin

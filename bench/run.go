@@ -228,7 +228,9 @@ func runServerPhases(ctx context.Context, cfg *benchConfig, dir string, data Dat
 func ingestData(ctx context.Context, cfg *benchConfig, srv *server, data DataSet, stderr io.Writer) (IngestResult, error) {
 	var res IngestResult
 	logf(stderr, "ingesting %s (%d rows, %.1f MB)", data.File, data.Rows, float64(data.Bytes)/1e6)
+	rate := startRateSampler(ctx, srv.httpURL+"/metrics", rateSampleInterval)
 	ing, err := runIngest(ctx, cfg, srv.httpURL, data.File, stderr)
+	res.RateOverTime = rate.finish(ing.elapsed, data.Rows)
 	if err != nil {
 		return res, errors.Join(err, srv.failure())
 	}

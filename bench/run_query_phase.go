@@ -105,15 +105,28 @@ func settleServer(ctx context.Context, cfg *benchConfig, srv *server, sampler *r
 	qp.SettleSeconds, qp.Settled, qp.SettleNote = st.seconds, st.settled, st.describe()
 	ingest.RSS = sampler.stop()
 	ingest.PeakRSSBytes = ingest.RSS.peak()
-	if v, ok := scrapeGauges(ctx, srv.httpURL+"/metrics", "logq_store_flush_bytes_written_total",
-		"logq_store_compaction_bytes_written_total", "logq_store_segment_bytes"); ok && v[2] > 0 {
-		ingest.FlushBytesWritten, ingest.CompactionBytesWritten = v[0], v[1]
-		ingest.WriteAmplification = float64(v[0]+v[1]) / float64(v[2])
-	}
+	serverFigures(ctx, srv.httpURL+"/metrics", ingest)
 	if cpu, ok := procCPU(srv.pid()); ok {
 		ingest.ServerCPUSeconds = cpu.Seconds()
 	}
 	return nil
+}
+
+// serverFigures reads, at the settle, what the server's /metrics say of
+// the ingest: the write amplification of its segments and the share of
+// its CPU the garbage collector took.
+func serverFigures(ctx context.Context, metricsURL string, ingest *IngestResult) {
+	if v, ok := scrapeGauges(ctx, metricsURL, "logq_store_flush_bytes_written_total",
+		"logq_store_compaction_bytes_written_total", "logq_store_segment_bytes"); ok && v[2] > 0 {
+		ingest.FlushBytesWritten, ingest.CompactionBytesWritten = int64(v[0]), int64(v[1])
+		ingest.WriteAmplification = (v[0] + v[1]) / v[2]
+	}
+	// Of the CPU the server used (all of its time but the idle), the GC's:
+	// a heap held near its limit shows here first.
+	if v, ok := scrapeGauges(ctx, metricsURL, "go_cpu_classes_gc_total_cpu_seconds_total",
+		"go_cpu_classes_total_cpu_seconds_total", "go_cpu_classes_idle_cpu_seconds_total"); ok && v[1] > v[2] {
+		ingest.GCCPUShare = v[0] / (v[1] - v[2])
+	}
 }
 
 // settleProgress logs the server's buffered rows every interval until the

@@ -68,6 +68,18 @@ type IngestResult struct {
 	FlushBytesWritten      int64   `json:"flush_bytes_written,omitempty"`
 	CompactionBytesWritten int64   `json:"compaction_bytes_written,omitempty"`
 	WriteAmplification     float64 `json:"write_amplification,omitempty"`
+	// GCCPUShare is the garbage collector's share of the CPU the server
+	// used up to the settle (0: not measured).
+	GCCPUShare float64 `json:"gc_cpu_share,omitempty"`
+	// RateOverTime is the ingest rate in consecutive spans of the ingest,
+	// from the server's count of rows stored.
+	RateOverTime []RateSpan `json:"rate_over_time,omitempty"`
+}
+
+// RateSpan is the ingest rate over one span of the ingest.
+type RateSpan struct {
+	EndSeconds    float64 `json:"end_seconds"` // since the ingest started
+	RowsPerSecond float64 `json:"rows_per_second"`
 }
 
 // RSS holds the server's resident set figures from /proc/PID/status. The
@@ -221,6 +233,16 @@ func writeIngestTable(b *bytes.Buffer, in IngestResult) {
 	if in.WriteAmplification > 0 {
 		row("write amplification (segment MB written by flushes + compactions / stored, at the settle)",
 			fmt.Sprintf("%.2f (%s + %s MB)", in.WriteAmplification, mb(in.FlushBytesWritten), mb(in.CompactionBytesWritten)), "")
+	}
+	if in.GCCPUShare > 0 {
+		row("GC share of the server's CPU, up to the settle", fmt.Sprintf("%.1f%%", 100*in.GCCPUShare), "")
+	}
+	if len(in.RateOverTime) > 0 {
+		var spans []string
+		for _, sp := range in.RateOverTime {
+			spans = append(spans, fmt.Sprintf("%s (%.0f s)", group(int64(sp.RowsPerSecond)), sp.EndSeconds))
+		}
+		row("rows/s over the ingest (to the end of each span)", strings.Join(spans, ", "), "")
 	}
 	row("bytes on disk MB", mb(in.Disk.TotalBytes), "")
 	row("bytes on disk per row", strconv.FormatFloat(in.Disk.BytesPerRow, 'f', 1, 64), "")

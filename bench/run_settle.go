@@ -87,13 +87,13 @@ func awaitSettled(ctx context.Context, sc settleConfig, metricsURL string, pid i
 // false when the scrape fails or lacks the gauge.
 func bufferedRows(ctx context.Context, metricsURL string) (int64, bool) {
 	v, ok := scrapeGauges(ctx, metricsURL, bufferedRowsMetric)
-	return v[0], ok
+	return int64(v[0]), ok
 }
 
 // scrapeGauges reads the unlabelled samples of names from the server's
 // /metrics; ok is false unless it found them all.
-func scrapeGauges(ctx context.Context, metricsURL string, names ...string) ([]int64, bool) {
-	out := make([]int64, len(names))
+func scrapeGauges(ctx context.Context, metricsURL string, names ...string) ([]float64, bool) {
+	out := make([]float64, len(names))
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, metricsURL, nil)
@@ -113,7 +113,7 @@ func scrapeGauges(ctx context.Context, metricsURL string, names ...string) ([]in
 		return out, false
 	}
 	for i, name := range names {
-		v, ok := parseGauge(bytes.NewReader(text), name)
+		v, ok := parseSample(bytes.NewReader(text), name)
 		if !ok {
 			return out, false
 		}
@@ -125,6 +125,12 @@ func scrapeGauges(ctx context.Context, metricsURL string, names ...string) ([]in
 // parseGauge finds an unlabelled sample of name in a Prometheus text
 // exposition ("logq_store_buffered_rows 1234" or "... 1.234e+06").
 func parseGauge(r io.Reader, name string) (int64, bool) {
+	f, ok := parseSample(r, name)
+	return int64(f), ok
+}
+
+// parseSample is parseGauge's value as it is written, fractions kept.
+func parseSample(r io.Reader, name string) (float64, bool) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
@@ -136,7 +142,7 @@ func parseGauge(r io.Reader, name string) (int64, bool) {
 		if err != nil {
 			return 0, false
 		}
-		return int64(f), true
+		return f, true
 	}
 	return 0, false
 }

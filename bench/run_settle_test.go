@@ -157,7 +157,7 @@ func TestScrapeGauges(t *testing.T) {
 	defer srv.Close()
 	v, ok := scrapeGauges(context.Background(), srv.URL, "logq_store_flush_bytes_written_total", "logq_store_compaction_bytes_written_total", "logq_store_segment_bytes")
 	require.True(t, ok)
-	require.Equal(t, []int64{1_500_000, 250, 1_000_000}, v)
+	require.Equal(t, []float64{1_500_000, 250, 1_000_000}, v)
 	_, ok = scrapeGauges(context.Background(), srv.URL, "logq_store_segment_bytes", "logq_nope")
 	require.False(t, ok)
 }

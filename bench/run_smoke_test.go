@@ -61,6 +61,8 @@ func TestBenchSmoke(t *testing.T) {
 	// Every stored byte was written at least once, by a flush.
 	require.GreaterOrEqual(t, res.Ingest.WriteAmplification, 1.0)
 	require.Positive(t, res.Ingest.FlushBytesWritten)
+	require.Greater(t, res.Ingest.GCCPUShare, 0.0)
+	require.Less(t, res.Ingest.GCCPUShare, 1.0)
 	q := res.Queries
 	require.NotNil(t, q)
 	require.EqualValues(t, 200_000, q.Baseline.Rows)

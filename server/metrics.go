@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"regexp"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,7 +30,11 @@ func newMetrics(store *partitions.Store, cat *catalog.Catalog, ingest *IngestSta
 		Buckets: prometheus.ExponentialBuckets(0.001, 2, 15),
 	})
 	m.reg.MustRegister(
-		collectors.NewGoCollector(),
+		// The CPU classes (GC, scavenger, user, idle) too: the GC's share
+		// of the CPU is how a heap near its limit shows (logq bench
+		// reports it).
+		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
+			collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/cpu/classes/`)})),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.ingestLatency,
 		newStoreCollector(store),
