@@ -116,16 +116,21 @@ func settleServer(ctx context.Context, cfg *benchConfig, srv *server, sampler *r
 // the ingest: the write amplification of its segments and the share of
 // its CPU the garbage collector took.
 func serverFigures(ctx context.Context, metricsURL string, ingest *IngestResult) {
-	if v, ok := scrapeGauges(ctx, metricsURL, "logq_store_flush_bytes_written_total",
-		"logq_store_compaction_bytes_written_total", "logq_store_segment_bytes"); ok && v[2] > 0 {
-		ingest.FlushBytesWritten, ingest.CompactionBytesWritten = int64(v[0]), int64(v[1])
-		ingest.WriteAmplification = (v[0] + v[1]) / v[2]
+	v, ok := scrapeGauges(ctx, metricsURL, "logq_store_flush_bytes_written_total", "logq_store_compaction_bytes_written_total",
+		"logq_store_segment_bytes", "go_cpu_classes_gc_total_cpu_seconds_total", "go_cpu_classes_total_cpu_seconds_total",
+		"go_cpu_classes_idle_cpu_seconds_total")
+	if !ok {
+		return
+	}
+	flushed, compacted, stored, gc, total, idle := v[0], v[1], v[2], v[3], v[4], v[5]
+	if stored > 0 {
+		ingest.FlushBytesWritten, ingest.CompactionBytesWritten = int64(flushed), int64(compacted)
+		ingest.WriteAmplification = (flushed + compacted) / stored
 	}
 	// Of the CPU the server used (all of its time but the idle), the GC's:
 	// a heap held near its limit shows here first.
-	if v, ok := scrapeGauges(ctx, metricsURL, "go_cpu_classes_gc_total_cpu_seconds_total",
-		"go_cpu_classes_total_cpu_seconds_total", "go_cpu_classes_idle_cpu_seconds_total"); ok && v[1] > v[2] {
-		ingest.GCCPUShare = v[0] / (v[1] - v[2])
+	if total > idle {
+		ingest.GCCPUShare = gc / (total - idle)
 	}
 }
 

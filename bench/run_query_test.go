@@ -251,24 +251,17 @@ func TestRunQueriesErrors(t *testing.T) {
 
 func TestCompareResults(t *testing.T) {
 	qs := buildQueries([]string{"floor", "Q1", "Q2", "Q10"}, "")
-	ans := func(rows ...string) *answer {
-		a := &answer{cols: []string{"ts"}, approx: []bool{false}}
-		for _, r := range rows {
-			a.rows = append(a.rows, []cell{{s: r}})
-		}
-		return a
-	}
 	logq := []queryOutcome{
-		{timing: QueryTiming{Rows: 1, MedianMS: 0.2}, answer: ans("1")},
-		{timing: QueryTiming{Rows: 2, MedianMS: 1.5}, answer: ans("b", "a"), plan: &PlanFigures{Scans: 1}},
+		{timing: QueryTiming{Rows: 1, MedianMS: 0.2}, answer: textAnswer("1")},
+		{timing: QueryTiming{Rows: 2, MedianMS: 1.5}, answer: textAnswer("b", "a"), plan: &PlanFigures{Scans: 1}},
 		{timing: QueryTiming{Error: "boom"}},
-		{timing: QueryTiming{Rows: 1, MedianMS: 4}, answer: ans("7")},
+		{timing: QueryTiming{Rows: 1, MedianMS: 4}, answer: textAnswer("7")},
 	}
 	base := []queryOutcome{
-		{timing: QueryTiming{Rows: 1, MedianMS: 0.1}, answer: ans("1")},
-		{timing: QueryTiming{Rows: 2, MedianMS: 300}, answer: ans("c", "a")},
-		{timing: QueryTiming{Rows: 100, MedianMS: 90}, answer: ans("x")},
-		{timing: QueryTiming{Rows: 1, MedianMS: 8}, answer: ans("8")},
+		{timing: QueryTiming{Rows: 1, MedianMS: 0.1}, answer: textAnswer("1")},
+		{timing: QueryTiming{Rows: 2, MedianMS: 300}, answer: textAnswer("c", "a")},
+		{timing: QueryTiming{Rows: 100, MedianMS: 90}, answer: textAnswer("x")},
+		{timing: QueryTiming{Rows: 1, MedianMS: 8}, answer: textAnswer("8")},
 	}
 	got := compareResults(qs, logq, base)
 	require.InDelta(t, 0.5, got[0].Ratio, 1e-9)
@@ -354,21 +347,14 @@ func TestPauseGC(t *testing.T) {
 // one fails the run like a mismatch with the baseline.
 func TestCompareFresh(t *testing.T) {
 	qs := buildQueries([]string{"floor", "Q1", "Q2"}, "")
-	ans := func(rows ...string) *answer {
-		a := &answer{cols: []string{"ts"}, approx: []bool{false}}
-		for _, r := range rows {
-			a.rows = append(a.rows, []cell{{s: r}})
-		}
-		return a
-	}
 	settled := []queryOutcome{
-		{timing: QueryTiming{Rows: 1, MedianMS: 0.2}, answer: ans("1")},
-		{timing: QueryTiming{Rows: 2, MedianMS: 1.5}, answer: ans("a", "b")},
-		{timing: QueryTiming{Rows: 1, MedianMS: 2}, answer: ans("x")},
+		{timing: QueryTiming{Rows: 1, MedianMS: 0.2}, answer: textAnswer("1")},
+		{timing: QueryTiming{Rows: 2, MedianMS: 1.5}, answer: textAnswer("a", "b")},
+		{timing: QueryTiming{Rows: 1, MedianMS: 2}, answer: textAnswer("x")},
 	}
 	fresh := []queryOutcome{
-		{timing: QueryTiming{Rows: 1, MedianMS: 0.3}, answer: ans("1")},
-		{timing: QueryTiming{Rows: 2, MedianMS: 6}, answer: ans("a", "c")},
+		{timing: QueryTiming{Rows: 1, MedianMS: 0.3}, answer: textAnswer("1")},
+		{timing: QueryTiming{Rows: 2, MedianMS: 6}, answer: textAnswer("a", "c")},
 		{timing: QueryTiming{Error: "boom"}},
 	}
 	got := compareResults(qs, settled, nil)
@@ -387,4 +373,13 @@ func TestCompareFresh(t *testing.T) {
 	err := qp.failure()
 	require.ErrorContains(t, err, "Q1: logq answers differently right after the ingest and settled")
 	require.ErrorContains(t, err, "Q2 failed on logq right after the ingest: boom")
+}
+
+// textAnswer is an answer of one text column "ts", a row per value.
+func textAnswer(rows ...string) *answer {
+	a := &answer{cols: []string{"ts"}, approx: []bool{false}}
+	for _, r := range rows {
+		a.rows = append(a.rows, []cell{{s: r}})
+	}
+	return a
 }

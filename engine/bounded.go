@@ -46,7 +46,7 @@ func (b *boundedString) maxAllowedPacket(ctx *sql.Context) int64 {
 	}
 	n := int64(1 << 30) // go-mysql-server's default
 	if v, err := ctx.GetSessionVariable(ctx, "max_allowed_packet"); err == nil {
-		if i, ok := toInt64(v); ok && i > 0 {
+		if i, ok := exactInt(v); ok && i > 0 {
 			n = i
 		}
 	}
@@ -182,22 +182,4 @@ func valueSize(v any) int64 {
 		return int64(len(v))
 	}
 	return 64
-}
-
-func toInt64(v any) (int64, bool) {
-	switch v := v.(type) {
-	case int64:
-		return v, true
-	case uint64:
-		return int64(v), true
-	case int:
-		return int64(v), true
-	case int32:
-		return int64(v), true
-	case uint32:
-		return int64(v), true
-	case int8:
-		return int64(v), true
-	}
-	return 0, false
 }

@@ -208,9 +208,19 @@ func queryStrings(t testing.TB, db *gosql.DB, q string, args ...any) [][]string 
 // rowStrings reads and closes the rows of q, every row as text, NULL as
 // "NULL".
 func rowStrings(t testing.TB, rows *gosql.Rows, q string) [][]string {
+	out, err := scanRows(rows)
+	require.NoError(t, err, q)
+	return out
+}
+
+// scanRows is rowStrings that returns a failure of the rows instead of
+// failing the test: an error may come after the first rows.
+func scanRows(rows *gosql.Rows) ([][]string, error) {
 	defer rows.Close()
 	cols, err := rows.Columns()
-	require.NoError(t, err)
+	if err != nil {
+		return nil, err
+	}
 	var out [][]string
 	for rows.Next() {
 		vals := make([]gosql.NullString, len(cols))
@@ -218,7 +228,9 @@ func rowStrings(t testing.TB, rows *gosql.Rows, q string) [][]string {
 		for i := range vals {
 			ptrs[i] = &vals[i]
 		}
-		require.NoError(t, rows.Scan(ptrs...))
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
 		row := make([]string, len(cols))
 		for i, v := range vals {
 			row[i] = "NULL"
@@ -228,8 +240,7 @@ func rowStrings(t testing.TB, rows *gosql.Rows, q string) [][]string {
 		}
 		out = append(out, row)
 	}
-	require.NoError(t, rows.Err(), q)
-	return out
+	return out, rows.Err()
 }
 
 // sameAnswer checks that got and want are the same rows; ordered says the

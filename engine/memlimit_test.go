@@ -72,24 +72,7 @@ func queryOn(t testing.TB, db *gosql.DB, setup []string, q string) ([][]string, 
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	require.NoError(t, err)
-	var out [][]string
-	for rows.Next() {
-		vals := make([]gosql.NullString, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		require.NoError(t, rows.Scan(ptrs...))
-		row := make([]string, len(cols))
-		for i, v := range vals {
-			row[i] = v.String
-		}
-		out = append(out, row)
-	}
-	return out, rows.Err()
+	return scanRows(rows)
 }
 
 // TestQueryMemoryLimit runs, under a 1 MiB per-query limit, statements that

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	_ "github.com/go-sql-driver/mysql"
 	"github.com/stretchr/testify/require"
@@ -26,38 +25,17 @@ type columnsServer struct {
 	stderr *syncBuffer
 }
 
-// startColumnsServe runs RunServe on dir with args added and waits for its ready
-// line.
+// startColumnsServe runs RunServe on dir with args added, waits for its
+// ready line and connects as root.
 func startColumnsServe(t *testing.T, dir string, args ...string) *columnsServer {
-	ctx, cancel := context.WithCancel(context.Background())
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
-	done := make(chan int, 1)
-	all := append([]string{"--data", dir, "--mysql-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0",
-		"--accept-past", "0", "--scrub=false", "--log-level", "warn"}, args...)
-	go func() { done <- RunServe(ctx, all, stdout, stderr, nil) }()
-	require.Eventually(t, func() bool { return strings.HasPrefix(stdout.String(), "ready ") },
-		20*time.Second, 10*time.Millisecond, "stderr: %s", stderr.String())
-	fields := strings.Fields(stdout.String())
-	db, err := sql.Open("mysql", "root@tcp("+strings.TrimPrefix(fields[1], "mysql=")+")/logq?time_zone=%27%2B00%3A00%27")
+	srv := startSecureServe(t, dir, args...)
+	db, err := sql.Open("mysql", "root@tcp("+srv.mysqlAddr+")/logq?time_zone=%27%2B00%3A00%27")
 	require.NoError(t, err)
-	s := &columnsServer{web: "http://" + strings.TrimPrefix(fields[2], "http="), db: db, stderr: stderr}
-	stopped := false
-	s.stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
+	t.Cleanup(func() { db.Close() })
+	return &columnsServer{web: "http://" + srv.httpAddr, db: db, stderr: srv.stderr, stop: func() {
 		db.Close()
-		cancel()
-		select {
-		case code := <-done:
-			require.Equal(t, 0, code, "stderr: %s", stderr.String())
-		case <-time.After(30 * time.Second):
-			t.Fatal("serve did not stop")
-		}
-	}
-	t.Cleanup(s.stop)
-	return s
+		srv.stop()
+	}}
 }
 
 // ingest posts lines and returns the answer, which must be a 200.
@@ -73,29 +51,8 @@ func (s *columnsServer) ingest(t *testing.T, lines []string) IngestResponse {
 
 // query returns the rows of q as text, NULL as "NULL".
 func (s *columnsServer) query(t *testing.T, q string) [][]string {
-	rows, err := s.db.Query(q)
+	out, err := queryText(s.db, q)
 	require.NoError(t, err, q)
-	defer rows.Close()
-	cols, err := rows.Columns()
-	require.NoError(t, err)
-	var out [][]string
-	for rows.Next() {
-		vals := make([]sql.NullString, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		require.NoError(t, rows.Scan(ptrs...))
-		row := make([]string, len(cols))
-		for i, v := range vals {
-			row[i] = "NULL"
-			if v.Valid {
-				row[i] = v.String
-			}
-		}
-		out = append(out, row)
-	}
-	require.NoError(t, rows.Err())
 	return out
 }
 

@@ -177,6 +177,11 @@ func queryText(db *sql.DB, q string) ([][]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	return rowsText(rows)
+}
+
+// rowsText reads and closes rows, every row as text, NULL as "NULL".
+func rowsText(rows *sql.Rows) ([][]string, error) {
 	defer rows.Close()
 	cols, err := rows.Columns()
 	if err != nil {
