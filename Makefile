@@ -106,7 +106,7 @@ bench-quick: build
 # The baseline would need tens of GB of memory at 100M rows: logq alone,
 # its fresh and settled answers compared with each other.
 bench-scale: build
-	./$(BIN) bench --rows 100000000 --queries all --baseline=false --out bench/out/scale.json $(BENCH_ARGS)
+	./$(BIN) bench --rows 100000000 --queries all --baseline=false --out bench/out/scale.json --server-log bench/out/scale-server.log $(BENCH_ARGS)
 
 clean:
 	rm -rf bin

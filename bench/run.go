@@ -25,6 +25,7 @@ type benchConfig struct {
 	workDir   string       // parent of the server's temporary data directory
 	serveArgs []string     // extra flags for `logq serve`
 	verbose   bool         // forward the server's log to stderr
+	serverLog string       // append the server's log to this file; empty: none
 	queries   []string     // query ids, the floor first; empty: no query phase
 	runs      int          // timed runs per query on logq; the most on the baseline
 	baseline  bool         // also time the queries on the go-mysql-server baseline
@@ -62,6 +63,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchConfig, error) {
 	fs.StringVar(&cfg.workDir, "work-dir", os.TempDir(), "parent directory of the server's temporary data directory (use a real disk, not tmpfs)")
 	serveArgs := fs.String("serve-args", "", "extra flags for `logq serve`, separated by spaces (e.g. \"--shards 2\")")
 	fs.BoolVar(&cfg.verbose, "verbose", false, "forward the server's log to stderr")
+	fs.StringVar(&cfg.serverLog, "server-log", "", "append the server's log to this file (compactions, flushes, errors: what to read when a long run goes wrong)")
 	queries := fs.String("queries", defaultQueries, "WORKLOAD.md queries to time through the MySQL wire after ingest, e.g. Q1,Q3, all, grafana or regexp; none skips the query phase (SELECT 1, the floor, always runs with them)")
 	fs.IntVar(&cfg.runs, "runs", defaultQueryRuns, "timed runs per query on logq, after one untimed warm-up (WORKLOAD.md asks for at least 5); the most on the baseline")
 	fs.BoolVar(&cfg.baseline, "baseline", true, "also run the queries on the same rows in a go-mysql-server memory table, compare every answer and time it (several GB of RAM at 10M rows)")

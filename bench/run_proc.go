@@ -130,9 +130,23 @@ func startServer(ctx context.Context, cfg *benchConfig, dir string, stderr io.Wr
 			}
 		}
 	}
-	onErr := func(string) {}
+	var sinks []func(string)
+	var logFile *os.File
 	if cfg.verbose {
-		onErr = func(l string) { fmt.Fprintf(stderr, "  serve| %s\n", l) }
+		sinks = append(sinks, func(l string) { fmt.Fprintf(stderr, "  serve| %s\n", l) })
+	}
+	if cfg.serverLog != "" {
+		f, err := os.OpenFile(cfg.serverLog, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("server log: %w", err)
+		}
+		logFile = f
+		sinks = append(sinks, func(l string) { fmt.Fprintln(f, l) })
+	}
+	onErr := func(l string) {
+		for _, sink := range sinks {
+			sink(l)
+		}
 	}
 	args := []string{"serve", "--data", dir, "--http-addr", "127.0.0.1:0", "--mysql-addr", "127.0.0.1:0"}
 	if cfg.cpuProfile != "" || cfg.memProfile != "" {
@@ -140,6 +154,15 @@ func startServer(ctx context.Context, cfg *benchConfig, dir string, stderr io.Wr
 	}
 	args = append(args, cfg.serveArgs...)
 	c, err := startChild(ctx, "logq serve", cfg.bin, args, onOut, onErr)
+	if logFile != nil {
+		if err != nil {
+			logFile.Close()
+		} else {
+			// Wait has returned once done is closed, and with it the
+			// goroutines copying the output.
+			go func() { <-c.done; logFile.Close() }()
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

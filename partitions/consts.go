@@ -32,10 +32,13 @@ const (
 	// and the unit of pruning).
 	defaultBatchRows = 1 << 16
 
-	// compactMinSegments is the number of small segments in one partition that
-	// triggers a merge; compactTargetRows is the size a merged segment grows to.
-	compactMinSegments = 4
-	compactTargetRows  = 4 << 20
+	// compactGrowth is the size ratio of tiered compaction: a merge makes
+	// a segment at least this many times larger than its largest input
+	// (pickCompactionRun). compactMaxRows bounds a merge: 16 batches, whose
+	// decoded rows (~150 MiB of WORKLOAD rows, twice over while sorting)
+	// fit beside the buffers and the batch cache under the memory limit.
+	compactGrowth  = 4
+	compactMaxRows = 1 << 20
 
 	// defaultCompactInterval is how often the background loop looks for work.
 	defaultCompactInterval = 10 * time.Second

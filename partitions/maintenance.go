@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"logq/partitions/columns"
@@ -39,8 +40,11 @@ func (s *Store) maintenanceLoop() {
 // Compact merges runs of small segments in every partition and returns the
 // number of merges done. Reads continue meanwhile: inputs are retired only
 // after the merged segment is durable and published, and their files go when
-// the last reader lets go.
+// the last reader lets go. Flushes continue too: a merge holds its
+// partition's lock only to choose its inputs and to publish its output.
 func (s *Store) Compact() (int, error) {
+	s.compactMu.Lock()
+	defer s.compactMu.Unlock()
 	merges := 0
 	for _, p := range s.partitions() {
 		select {
@@ -61,18 +65,33 @@ func (s *Store) Compact() (int, error) {
 }
 
 // compactPartition merges one run of small segments of p, if there is one.
+// The inputs are read and the output written without p.fmu, so that a
+// flush of p never waits for a merge (at 100M rows a merge that held it
+// stalled ingest for minutes); the run is checked again before publishing.
+// REQUIRES: s.compactMu held (one merge at a time).
 func (s *Store) compactPartition(p *partition) (int, error) {
-	p.fmu.Lock()
-	defer p.fmu.Unlock()
-	if p.dropped {
-		return 0, nil
-	}
-	run := pickCompactionRun(p.segs)
+	run := s.claimRun(p)
 	if len(run) == 0 {
 		return 0, nil
 	}
+	defer func() {
+		for _, seg := range run {
+			seg.DecRef()
+		}
+	}()
+	var raw int64
+	for _, seg := range run {
+		raw += seg.Stats.RawBytes
+	}
+	s.compactingBytes.Store(raw) // for the memory report: the rows are decoded whole
+	defer s.compactingBytes.Store(0)
 	rows, level, err := readSegments(run)
 	if err != nil {
+		p.fmu.Lock()
+		defer p.fmu.Unlock()
+		if p.dropped || !runLive(p, run) {
+			return 0, nil
+		}
 		return 0, s.compactionReadFailed(p, run, err)
 	}
 	rows = s.pruneDead(rows)
@@ -81,6 +100,17 @@ func (s *Store) compactPartition(p *partition) (int, error) {
 	st, err := s.writeSegment(path, rows, &s.compactWritten)
 	if err != nil {
 		return 0, err
+	}
+	if s.beforeCompactPublish != nil {
+		s.beforeCompactPublish()
+	}
+	p.fmu.Lock()
+	defer p.fmu.Unlock()
+	if p.dropped || !runLive(p, run) {
+		// Retention or the scrub took an input meanwhile: the output
+		// would bring back what they removed.
+		os.Remove(path)
+		return 0, nil
 	}
 	man := p.man.clone()
 	man.Segments = replaceRun(man.Segments, run, manifestEntry(first.ID, path, st))
@@ -104,10 +134,41 @@ func (s *Store) compactPartition(p *partition) (int, error) {
 	s.mu.Unlock()
 	for _, seg := range run {
 		seg.retired.Store(true)
-		seg.DecRef()
+		seg.DecRef() // the partition's reference; the merge's goes on return
 	}
-	s.cfg.log.Info("compacted", "partition", p.key.DirName(), "inputs", len(run), "rows", st.Rows)
+	s.cfg.log.Info("compacted", "partition", p.key.DirName(), "inputs", len(run), "rows", st.Rows, "level", level+1)
 	return 1, nil
+}
+
+// claimRun picks the run of p to merge and takes a reference to each of its
+// segments for the merge; nil when there is nothing to merge.
+func (s *Store) claimRun(p *partition) []*Segment {
+	p.fmu.Lock()
+	defer p.fmu.Unlock()
+	if p.dropped {
+		return nil
+	}
+	run := pickCompactionRun(p.segs)
+	for i, seg := range run {
+		if !seg.TryIncRef() { // BUG: a live segment holds the partition's reference
+			for _, taken := range run[:i] {
+				taken.DecRef()
+			}
+			return nil
+		}
+	}
+	return run
+}
+
+// runLive reports whether every segment of run is still one of p's live
+// segments, undamaged. REQUIRES: p.fmu held.
+func runLive(p *partition, run []*Segment) bool {
+	for _, seg := range run {
+		if seg.Retired() || seg.BadBatches() != nil || !slices.Contains(p.segs, seg) {
+			return false
+		}
+	}
+	return true
 }
 
 // compactionReadFailed handles a failed read of the inputs of a merge. A
@@ -139,31 +200,41 @@ type runReadError struct {
 func (e *runReadError) Error() string { return e.err.Error() }
 func (e *runReadError) Unwrap() error { return e.err }
 
-// pickCompactionRun returns the first run of at least compactMinSegments
-// consecutive small segments whose rows fit compactTargetRows. Only
-// consecutive IDs are merged, and the result keeps the first ID, so rows with
-// equal ts keep their place in the total order (ts, partition, segment, row).
-// A segment with damaged batches is never merged: it stays as it is, with its
-// damage listed, until retention drops it.
+// pickCompactionRun returns the oldest run of consecutive segments worth
+// merging, the size-ratio policy of tiered compaction:
+//   - the run's rows are at least compactGrowth times those of its largest
+//     segment, so a row is rewritten only when the segment it lands in is
+//     compactGrowth times larger than the one it leaves: a row goes through
+//     at most log_compactGrowth(compactMaxRows / rows of a flush) merges,
+//     which bounds the write amplification (two at 100M WORKLOAD rows);
+//   - the run holds at most compactMaxRows rows, which bounds a merge's
+//     memory (its rows are decoded whole) and leaves the segments of a busy
+//     partition, flushed at tens of thousands of rows and more, alone once
+//     they have grown past a quarter of it.
+//
+// The longest such run from the oldest segment that starts one is taken.
+// Only consecutive IDs are merged, and the result keeps the first ID, so
+// rows with equal ts keep their place in the total order (ts, partition,
+// segment, row). A segment with damaged batches is never merged: it stays
+// as it is, with its damage listed, until retention drops it.
 func pickCompactionRun(segs []*Segment) []*Segment {
-	var run []*Segment
-	var rows int64
-	for _, seg := range segs {
-		small := seg.Stats.Rows < compactTargetRows/2 && seg.BadBatches() == nil
-		if !small || rows+seg.Stats.Rows > compactTargetRows {
-			if len(run) >= compactMinSegments {
-				return run
+	for i := range segs {
+		var rows, largest int64
+		best := 0
+		for j := i; j < len(segs); j++ {
+			seg := segs[j]
+			if seg.BadBatches() != nil || rows+seg.Stats.Rows > compactMaxRows {
+				break
 			}
-			run, rows = nil, 0
-			if !small {
-				continue
+			rows += seg.Stats.Rows
+			largest = max(largest, seg.Stats.Rows)
+			if j > i && rows >= compactGrowth*largest {
+				best = j + 1
 			}
 		}
-		run = append(run, seg)
-		rows += seg.Stats.Rows
-	}
-	if len(run) >= compactMinSegments {
-		return run
+		if best > 0 {
+			return segs[i:best]
+		}
 	}
 	return nil
 }
@@ -188,6 +259,7 @@ func readSegments(run []*Segment) (*columns.Batch, int, error) {
 		}
 	}
 	rows := columns.Concat(parts...)
+	clear(parts) // garbage from here on: the sort below copies rows again
 	if idx := rows.SortIndex(); idx != nil {
 		rows = rows.Take(idx) // stable: equal ts keep input order
 	}

@@ -40,12 +40,12 @@ func TestScrubSkipsSegmentsRetiredMeanwhile(t *testing.T) {
 				WithRetention(48*time.Hour), WithClock(func() time.Time { return time.UnixMicro(now.Load()).UTC() }),
 				WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 			require.NoError(t, err)
-			for i := range compactMinSegments {
+			for i := range compactGrowth {
 				require.NoError(t, s.Append(context.Background(), dayRows(int64(i)*100, 100)))
 				require.NoError(t, s.Flush())
 			}
 			targets := s.scrubTargets()
-			require.Len(t, targets, compactMinSegments)
+			require.Len(t, targets, compactGrowth)
 			for _, tg := range targets {
 				require.True(t, tg.seg.TryIncRef(), "a reader holds every segment")
 			}

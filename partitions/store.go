@@ -32,6 +32,14 @@ type Store struct {
 	flushMu sync.Mutex
 	// dropMu serialises DropColumn calls.
 	dropMu sync.Mutex
+	// compactMu serialises merges (the maintenance loop and Compact), which
+	// run without their partition's lock.
+	compactMu sync.Mutex
+	// compactingBytes is the raw size of the rows of the merge under way.
+	compactingBytes atomic.Int64
+	// beforeCompactPublish, when set (tests), runs after a merge has
+	// written its output and before it takes the partition's lock.
+	beforeCompactPublish func()
 
 	mu struct {
 		sync.Mutex
