@@ -106,6 +106,22 @@ type segmentKeys struct {
 	batches []batchKeys
 }
 
+// memoryBytes estimates the heap the keys hold (interned strings counted
+// once per reference: an upper bound).
+func (sk *segmentKeys) memoryBytes() int64 {
+	const header = 16 // a string header
+	n := int64(24 + len(sk.batches)*(3*24))
+	for _, b := range sk.batches {
+		for _, v := range [][]string{b.levels, b.services, b.hosts} {
+			n += int64(len(v)) * header
+			for _, k := range v {
+				n += int64(len(k))
+			}
+		}
+	}
+	return n
+}
+
 // batchKeys are the keys of one batch: levels[i] is the key of
 // Levels[i].Value; services and hosts key the exact value sets.
 type batchKeys struct {

@@ -126,6 +126,13 @@ func approxBytes(b *columns.Batch) int64 {
 	return n
 }
 
+// bytes returns the decoded bytes the cache holds.
+func (c *batchCache) bytes() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.size
+}
+
 func (c *batchCache) put(e *cacheEntry) {
 	if e.bytes > c.limit/4 {
 		return // one batch must not flush the cache

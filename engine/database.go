@@ -10,6 +10,7 @@ import (
 type Provider struct {
 	db    *Database
 	stats *ScanStats
+	cache *batchCache
 }
 
 var _ sql.DatabaseProvider = (*Provider)(nil)

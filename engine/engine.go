@@ -47,7 +47,7 @@ func New(store *partitions.Store, cat *catalog.Catalog, opts ...Options) (*sqle.
 	}
 	cache := newBatchCache(cacheBytes, stats, store)
 	t := &Table{store: store, cat: cat, stats: stats, cache: cache, orders: &sortOrders{}, pool: newPool(o.Workers)}
-	pro := &Provider{db: &Database{table: t, damaged: &damagedTable{store: store, cat: cat}}, stats: stats}
+	pro := &Provider{db: &Database{table: t, damaged: &damagedTable{store: store, cat: cat}}, stats: stats, cache: cache}
 	registerVariables.Do(func() {
 		if err := disableSecureFilePriv(); err != nil {
 			panic("BUG: secure_file_priv: " + err.Error())
@@ -194,6 +194,10 @@ var registerVariables sync.Once
 
 // Stats returns the counters of every scan since start.
 func (p *Provider) Stats() *ScanStats { return p.stats }
+
+// CacheBytes returns the decoded batches the cache holds now, and its
+// budget (Options.CacheBytes).
+func (p *Provider) CacheBytes() (held, limit int64) { return p.cache.bytes(), p.cache.limit }
 
 // SessionBuilder makes the session of a new MySQL connection, with logq as
 // its current database so that `SELECT ... FROM logs` needs no USE.

@@ -588,12 +588,17 @@ type Stats struct {
 	// SegmentBytes is the write amplification of the segments (the WAL's
 	// one write per row comes on top).
 	FlushBytesWritten, CompactionBytesWritten int64
+	// BufferLimitBytes is what buffered rows may hold before Append waits
+	// for a flush. CompactingBytes is the raw size of the rows the merge
+	// under way holds decoded (0 when none runs).
+	BufferLimitBytes, CompactingBytes int64
 }
 
 // Stats returns a summary of the store.
 func (s *Store) Stats() Stats {
 	st := Stats{SegmentsScrubbed: s.scrubbed.Load(), SegmentsQuarantined: s.quarantined.Load(),
-		FlushBytesWritten: s.flushWritten.Load(), CompactionBytesWritten: s.compactWritten.Load()}
+		FlushBytesWritten: s.flushWritten.Load(), CompactionBytesWritten: s.compactWritten.Load(),
+		BufferLimitBytes: maxBufferedFactor * s.cfg.flushBytes, CompactingBytes: s.compactingBytes.Load()}
 	if free, err := statFree(s.dir); err == nil {
 		st.FreeBytes = free
 	}

@@ -22,7 +22,7 @@ type metrics struct {
 	queries       *queryMetrics
 }
 
-func newMetrics(store *partitions.Store, cat *catalog.Catalog, ingest *IngestStats, scans *engine.ScanStats) *metrics {
+func newMetrics(store *partitions.Store, cat *catalog.Catalog, ingest *IngestStats, pro *engine.Provider) *metrics {
 	m := &metrics{reg: prometheus.NewRegistry()}
 	m.ingestLatency = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "logq_ingest_request_seconds",
@@ -39,7 +39,8 @@ func newMetrics(store *partitions.Store, cat *catalog.Catalog, ingest *IngestSta
 		m.ingestLatency,
 		newStoreCollector(store),
 		newIngestCollector(ingest),
-		newScanCollector(scans),
+		newScanCollector(pro.Stats()),
+		newMemoryCollector(store, cat, pro),
 		newDamageCollector(store, cat),
 	)
 	m.queries = newQueryMetrics(m.reg)

@@ -217,7 +217,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 		tlsConfig = cert.config()
 		defer cert.reloadOnHangup()()
 	}
-	m := newMetrics(store, cat, ingest.Stats(), pro.Stats())
+	m := newMetrics(store, cat, ingest.Stats(), pro)
 	m.watchAccounts(acc)
 	if cfg.demo && demo != nil {
 		if err := loadDemo(ctx, store, ingest, demo, log); err != nil {
