@@ -232,8 +232,15 @@ func ingestData(ctx context.Context, cfg *benchConfig, srv *server, data DataSet
 	logf(stderr, "ingesting %s (%d rows, %.1f MB)", data.File, data.Rows, float64(data.Bytes)/1e6)
 	rate := startRateSampler(ctx, srv.httpURL+"/metrics", rateSampleInterval)
 	ing, err := runIngest(ctx, cfg, srv.httpURL, data.File, stderr)
-	res.RateOverTime = rate.finish(ing.elapsed, data.Rows)
+	res.RateOverTime, res.MemoryPeaks = rate.finish(ing.elapsed, data.Rows)
 	if err != nil {
+		// The figures of a failed ingest are what explains it.
+		for _, sp := range res.RateOverTime {
+			logf(stderr, "ingest rate to %.0f s: %.0f rows/s", sp.EndSeconds, sp.RowsPerSecond)
+		}
+		if res.MemoryPeaks != nil {
+			logf(stderr, "ingest memory peaks (MiB): %s", res.MemoryPeaks)
+		}
 		return res, errors.Join(err, srv.failure())
 	}
 	if err := checkAccepted(ing, data.Rows); err != nil {

@@ -25,7 +25,22 @@ type rateSampler struct {
 	stop    chan struct{}
 	done    sync.WaitGroup
 	samples []rowSample
+	// peaks holds the largest value seen of each of memoryGauges.
+	peaks []float64
 }
+
+// memoryGauges are the server's memory figures whose peaks over the ingest
+// are reported: the Go heap in use and its users (logq_memory_bytes).
+var memoryGauges = []string{
+	"go_memstats_heap_inuse_bytes",
+	`logq_memory_bytes{part="buffers"}`,
+	`logq_memory_bytes{part="catalog"}`,
+	`logq_memory_bytes{part="compaction"}`,
+}
+
+// memoryEvery is how many row samples go by between two samples of the
+// memory gauges.
+const memoryEvery = 10
 
 func startRateSampler(ctx context.Context, metricsURL string, every time.Duration) *rateSampler {
 	s := &rateSampler{stop: make(chan struct{})}
@@ -47,17 +62,33 @@ func startRateSampler(ctx context.Context, metricsURL string, every time.Duratio
 			if v, ok := scrapeGauges(ctx, metricsURL, ingestedRowsMetric); ok {
 				s.samples = append(s.samples, rowSample{at: time.Since(start), rows: v[0]})
 			}
+			if len(s.samples)%memoryEvery == 2 { // from the first tick on
+				if v, ok := scrapeGauges(ctx, metricsURL, memoryGauges...); ok {
+					if s.peaks == nil {
+						s.peaks = make([]float64, len(v))
+					}
+					for i := range v {
+						s.peaks[i] = max(s.peaks[i], v[i])
+					}
+				}
+			}
 		}
 	}()
 	return s
 }
 
 // finish stops the sampling at the end of an ingest of rows rows that
-// took total, and returns the rate in rateSpans spans.
-func (s *rateSampler) finish(total time.Duration, rows int64) []RateSpan {
+// took total, and returns the rate in rateSpans spans and the peaks of
+// memoryGauges (nil when the server did not report them).
+func (s *rateSampler) finish(total time.Duration, rows int64) ([]RateSpan, *MemoryPeaks) {
 	close(s.stop)
 	s.done.Wait()
-	return rateOverTime(append(s.samples, rowSample{at: total, rows: float64(rows)}), total, rateSpans)
+	var peaks *MemoryPeaks
+	if s.peaks != nil {
+		peaks = &MemoryPeaks{HeapInuse: int64(s.peaks[0]), Buffers: int64(s.peaks[1]),
+			Catalog: int64(s.peaks[2]), Compaction: int64(s.peaks[3])}
+	}
+	return rateOverTime(append(s.samples, rowSample{at: total, rows: float64(rows)}), total, rateSpans), peaks
 }
 
 // rateOverTime splits [0, total] into n equal spans and returns the rate

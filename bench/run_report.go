@@ -74,6 +74,25 @@ type IngestResult struct {
 	// RateOverTime is the ingest rate in consecutive spans of the ingest,
 	// from the server's count of rows stored.
 	RateOverTime []RateSpan `json:"rate_over_time,omitempty"`
+	// MemoryPeaks are the largest memory figures the server reported
+	// during the ingest (sampled every second).
+	MemoryPeaks *MemoryPeaks `json:"memory_peaks,omitempty"`
+}
+
+// MemoryPeaks are the peaks of the server's Go heap and of its users
+// (logq_memory_bytes) over the ingest; each peaked at its own moment.
+type MemoryPeaks struct {
+	HeapInuse  int64 `json:"heap_inuse_bytes"`
+	Buffers    int64 `json:"buffers_bytes"`
+	Catalog    int64 `json:"catalog_bytes"`
+	Compaction int64 `json:"compaction_bytes"`
+}
+
+// String renders the peaks in MiB.
+func (p *MemoryPeaks) String() string {
+	mib := func(n int64) string { return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) }
+	return fmt.Sprintf("heap in use %s, buffers %s, catalog %s, compaction %s",
+		mib(p.HeapInuse), mib(p.Buffers), mib(p.Catalog), mib(p.Compaction))
 }
 
 // RateSpan is the ingest rate over one span of the ingest.
@@ -236,6 +255,9 @@ func writeIngestTable(b *bytes.Buffer, in IngestResult) {
 	}
 	if in.GCCPUShare > 0 {
 		row("GC share of the server's CPU, up to the settle", fmt.Sprintf("%.1f%%", 100*in.GCCPUShare), "")
+	}
+	if in.MemoryPeaks != nil {
+		row("peak MiB over the ingest", in.MemoryPeaks.String(), "")
 	}
 	if len(in.RateOverTime) > 0 {
 		var spans []string

@@ -52,11 +52,13 @@ data: 10,000,000 rows, 2229.4 MB (222.9 B/row) over 7 days, seed 1: /tmp/data.js
 	r.Ingest.FlushBytesWritten, r.Ingest.CompactionBytesWritten, r.Ingest.WriteAmplification = 400_000_000, 350_000_000, 2.08
 	r.Ingest.GCCPUShare = 0.123
 	r.Ingest.RateOverTime = []RateSpan{{EndSeconds: 5.25, RowsPerSecond: 1_000_000}, {EndSeconds: 10.5, RowsPerSecond: 904_761.9}}
+	r.Ingest.MemoryPeaks = &MemoryPeaks{HeapInuse: 700 << 20, Buffers: 192 << 20, Catalog: 3 << 19, Compaction: 0}
 	b.Reset()
 	require.NoError(t, writeMarkdown(&b, r))
 	require.Contains(t, b.String(), "| peak RSS MiB | 1100.0 | < 1,024 (MISSED) |\n"+
 		"| write amplification (segment MB written by flushes + compactions / stored, at the settle) | 2.08 (400.0 + 350.0 MB) |  |\n"+
 		"| GC share of the server's CPU, up to the settle | 12.3% |  |\n"+
+		"| peak MiB over the ingest | heap in use 700.0, buffers 192.0, catalog 1.5, compaction 0.0 |  |\n"+
 		"| rows/s over the ingest (to the end of each span) | 1,000,000 (5 s), 904,761 (10 s) |  |\n")
 }
 

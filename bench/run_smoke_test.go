@@ -63,6 +63,8 @@ func TestBenchSmoke(t *testing.T) {
 	require.Positive(t, res.Ingest.FlushBytesWritten)
 	require.Greater(t, res.Ingest.GCCPUShare, 0.0)
 	require.Less(t, res.Ingest.GCCPUShare, 1.0)
+	require.NotNil(t, res.Ingest.MemoryPeaks, "sampled from the first tick of the ingest")
+	require.Positive(t, res.Ingest.MemoryPeaks.HeapInuse)
 	q := res.Queries
 	require.NotNil(t, q)
 	require.EqualValues(t, 200_000, q.Baseline.Rows)
