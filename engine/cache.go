@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"logq/partitions"
 	"logq/partitions/columns"
@@ -18,8 +19,10 @@ type batchCache struct {
 	stats *ScanStats
 	store *partitions.Store // told about the damaged batches a read finds
 
+	budget *cacheBudget
+
 	mu    sync.Mutex
-	limit int64
+	limit int64 // as of the last put
 	size  int64
 	order *list.List // of *cacheEntry, most recent first
 	byKey map[cacheKey]*list.Element
@@ -59,8 +62,9 @@ type cacheEntry struct {
 // are kept; no column set has this signature.
 const tuplesKey = "\x00tuples"
 
-func newBatchCache(limit int64, stats *ScanStats, store *partitions.Store) *batchCache {
-	return &batchCache{stats: stats, store: store, limit: limit, order: list.New(), byKey: map[cacheKey]*list.Element{}}
+func newBatchCache(budget *cacheBudget, stats *ScanStats, store *partitions.Store) *batchCache {
+	return &batchCache{stats: stats, store: store, budget: budget, limit: budget.current(time.Now()),
+		order: list.New(), byKey: map[cacheKey]*list.Element{}}
 }
 
 // get returns batch bi of seg with at least the columns cols (nil: all),
@@ -126,24 +130,34 @@ func approxBytes(b *columns.Batch) int64 {
 	return n
 }
 
-// bytes returns the decoded bytes the cache holds.
-func (c *batchCache) bytes() int64 {
+// bytes returns the decoded bytes the cache holds and its limit now.
+func (c *batchCache) bytes() (held, limit int64) {
+	limit = c.budget.current(time.Now())
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.size
+	return c.size, limit
 }
 
 func (c *batchCache) put(e *cacheEntry) {
-	if e.bytes > c.limit/4 {
-		return // one batch must not flush the cache
-	}
+	limit := c.budget.current(time.Now())
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.limit = limit
+	if e.bytes > limit/4 {
+		c.evictLocked() // the limit may have shrunk
+		return          // one batch must not flush the cache
+	}
 	if _, ok := c.byKey[e.key]; ok {
 		return
 	}
 	c.byKey[e.key] = c.order.PushFront(e)
 	c.size += e.bytes
+	c.evictLocked()
+}
+
+// evictLocked drops the least recently used entries past the limit.
+// REQUIRES: c.mu held.
+func (c *batchCache) evictLocked() {
 	for c.size > c.limit {
 		last := c.order.Back()
 		old := last.Value.(*cacheEntry)

@@ -29,6 +29,10 @@ type Options struct {
 	// CacheBytes is the budget of decoded batches kept between queries; 0
 	// means defaultCacheBytes, negative disables the cache.
 	CacheBytes int64
+	// MemoryLimit is the Go runtime's soft memory limit; when set, the
+	// cache gives back what the buffers, the catalog, merges and running
+	// statements need of it (cacheBudget). 0: none.
+	MemoryLimit int64
 }
 
 // New returns the SQL engine over store, whose observer is cat.
@@ -45,7 +49,11 @@ func New(store *partitions.Store, cat *catalog.Catalog, opts ...Options) (*sqle.
 	case cacheBytes < 0:
 		cacheBytes = 0 // keeps nothing
 	}
-	cache := newBatchCache(cacheBytes, stats, store)
+	others := func() int64 {
+		buffered, compacting := store.HeldBytes()
+		return buffered + compacting + cat.MemoryBytes() + QueryMemoryHeld()
+	}
+	cache := newBatchCache(&cacheBudget{configured: cacheBytes, memLimit: o.MemoryLimit, others: others}, stats, store)
 	t := &Table{store: store, cat: cat, stats: stats, cache: cache, orders: &sortOrders{}, pool: newPool(o.Workers)}
 	pro := &Provider{db: &Database{table: t, damaged: &damagedTable{store: store, cat: cat}}, stats: stats, cache: cache}
 	registerVariables.Do(func() {
@@ -197,7 +205,7 @@ func (p *Provider) Stats() *ScanStats { return p.stats }
 
 // CacheBytes returns the decoded batches the cache holds now, and its
 // budget (Options.CacheBytes).
-func (p *Provider) CacheBytes() (held, limit int64) { return p.cache.bytes(), p.cache.limit }
+func (p *Provider) CacheBytes() (held, limit int64) { return p.cache.bytes() }
 
 // SessionBuilder makes the session of a new MySQL connection, with logq as
 // its current database so that `SELECT ... FROM logs` needs no USE.

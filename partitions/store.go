@@ -594,6 +594,15 @@ type Stats struct {
 	BufferLimitBytes, CompactingBytes int64
 }
 
+// HeldBytes returns the memory the buffered rows and the merge under way
+// hold: Stats' BufferedBytes and CompactingBytes, cheaply.
+func (s *Store) HeldBytes() (buffered, compacting int64) {
+	s.mu.Lock()
+	buffered = s.mu.bufBytes
+	s.mu.Unlock()
+	return buffered, s.compactingBytes.Load()
+}
+
 // Stats returns a summary of the store.
 func (s *Store) Stats() Stats {
 	st := Stats{SegmentsScrubbed: s.scrubbed.Load(), SegmentsQuarantined: s.quarantined.Load(),

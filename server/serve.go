@@ -199,6 +199,9 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 	}
 	mux := http.NewServeMux()
 	ingest := NewIngestHandler(store, cfg.ingest, log)
+	if limit := debug.SetMemoryLimit(-1); limit > 0 && limit < math.MaxInt64 {
+		cfg.sql.MemoryLimit = limit // the batch cache yields to the other users
+	}
 	sqlEngine, pro := engine.New(store, cat, cfg.sql)
 	acc, err := accounts.Open(cfg.dataDir, sqlEngine.Analyzer.Catalog.MySQLDb, log)
 	if err == nil {
