@@ -47,11 +47,7 @@ func (b *Batch) AddColumn(name string, t Type, n int) *Dynamic {
 	}
 	d := NewDynamic(name, t)
 	d.AppendNulls(n)
-	b.Dynamic = append(b.Dynamic, d)
-	if b.byName == nil {
-		b.byName = make(map[string]*Dynamic)
-	}
-	b.byName[name] = d
+	b.addDynamic(d) // indexes the columns SetDynamic set too
 	return d
 }
 
@@ -127,19 +123,76 @@ func (b *Batch) SortIndex() []int32 {
 
 // Take returns a new batch holding the rows idx of b, in that order.
 func (b *Batch) Take(idx []int32) *Batch {
-	out := &Batch{TS: make([]int64, 0, len(idx))}
-	for _, d := range b.Dynamic {
-		out.AddColumn(d.Name, d.Type, 0)
+	out := &Batch{TS: make([]int64, len(idx))}
+	for k, i := range idx {
+		out.TS[k] = b.TS[i]
 	}
-	for _, i := range idx {
-		out.appendRow(b, int(i))
+	out.Level = takeStrings(&b.Level, idx)
+	out.Service = takeStrings(&b.Service, idx)
+	out.Host = takeStrings(&b.Host, idx)
+	out.TraceID = takeStrings(&b.TraceID, idx)
+	out.Message = takeStrings(&b.Message, idx)
+	for _, d := range b.Dynamic {
+		out.addDynamic(takeDynamic(d, idx))
 	}
 	return out
+}
+
+// addDynamic adds d, a column of a name b does not have yet.
+func (b *Batch) addDynamic(d *Dynamic) {
+	if b.byName == nil {
+		b.byName = make(map[string]*Dynamic, len(b.Dynamic)+1)
+		for _, x := range b.Dynamic {
+			b.byName[x.Name] = x
+		}
+	}
+	b.Dynamic = append(b.Dynamic, d)
+	b.byName[d.Name] = d
 }
 
 // Concat returns one batch holding the rows of all batches in order. Dynamic
 // columns are unioned by name, widening types where the batches disagree.
 func Concat(batches ...*Batch) *Batch {
+	// Columns in order of first sight, and whether every batch holding a
+	// column holds it with one type (then it is copied column-wise).
+	var names []string
+	types := map[string]Type{}
+	for _, b := range batches {
+		for _, d := range b.Dynamic {
+			t, seen := types[d.Name]
+			switch {
+			case !seen:
+				names = append(names, d.Name)
+				types[d.Name] = d.Type
+			case t != d.Type:
+				return concatRows(batches) // widening: value by value
+			}
+		}
+	}
+	n := 0
+	for _, b := range batches {
+		n += b.Len()
+	}
+	out := &Batch{TS: make([]int64, 0, n)}
+	core := make([][]*Strings, 5)
+	for _, b := range batches {
+		out.TS = append(out.TS, b.TS...)
+		for k, s := range []*Strings{&b.Level, &b.Service, &b.Host, &b.TraceID, &b.Message} {
+			core[k] = append(core[k], s)
+		}
+	}
+	for k, s := range []*Strings{&out.Level, &out.Service, &out.Host, &out.TraceID, &out.Message} {
+		*s = concatStrings(core[k])
+	}
+	for _, name := range names {
+		out.addDynamic(concatDynamic(name, types[name], batches))
+	}
+	return out
+}
+
+// concatRows is Concat row by row, widening a column's type as the batches
+// require (a column that is BIGINT in one batch and DOUBLE in the next).
+func concatRows(batches []*Batch) *Batch {
 	n := 0
 	for _, b := range batches {
 		n += b.Len()

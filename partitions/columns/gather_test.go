@@ -1,0 +1,178 @@
+package columns
+
+import (
+	"bytes"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// takeRows is Take row by row through the append methods: the reference
+// the column-wise Take must match.
+func takeRows(b *Batch, idx []int32) *Batch {
+	out := &Batch{}
+	for _, d := range b.Dynamic {
+		out.AddColumn(d.Name, d.Type, 0)
+	}
+	for _, i := range idx {
+		out.appendRow(b, int(i))
+	}
+	return out
+}
+
+// requireSameBatch compares two batches value by value: NULLs, values,
+// zeroed NULL slots, whether a validity slice exists, and no codes left.
+func requireSameBatch(t *testing.T, want, got *Batch) {
+	t.Helper()
+	require.Equal(t, want.Len(), got.Len())
+	for i := range want.TS {
+		require.Equal(t, want.TS[i], got.TS[i])
+	}
+	sameStrings := func(name string, w, g *Strings) {
+		require.Equal(t, w.Len(), g.Len(), name)
+		require.Equal(t, w.Valid == nil, g.Valid == nil, "%s: validity slice", name)
+		require.Nil(t, g.Codes, name)
+		require.Nil(t, g.Dict, name)
+		for i := range w.Ends {
+			require.Equal(t, w.IsNull(i), g.IsNull(i), "%s row %d", name, i)
+			require.True(t, bytes.Equal(w.Value(i), g.Value(i)), "%s row %d", name, i)
+		}
+	}
+	sameStrings("level", &want.Level, &got.Level)
+	sameStrings("service", &want.Service, &got.Service)
+	sameStrings("host", &want.Host, &got.Host)
+	sameStrings("trace_id", &want.TraceID, &got.TraceID)
+	sameStrings("message", &want.Message, &got.Message)
+	require.Len(t, got.Dynamic, len(want.Dynamic))
+	for k, w := range want.Dynamic {
+		g := got.Dynamic[k]
+		require.Equal(t, w.Name, g.Name)
+		require.Same(t, g, got.Column(w.Name), "indexed by name")
+		require.Equal(t, w.Type, g.Type, w.Name)
+		require.Len(t, g.Valid, len(w.Valid), w.Name)
+		if len(w.Valid) > 0 {
+			require.Equal(t, w.Valid, g.Valid, w.Name)
+		}
+		for i := range w.Valid {
+			switch w.Type {
+			case TypeInt64:
+				require.Equal(t, w.Ints[i], g.Ints[i])
+			case TypeFloat64:
+				require.Equal(t, math.Float64bits(w.Floats[i]), math.Float64bits(g.Floats[i]))
+			case TypeBool:
+				require.Equal(t, w.Bools[i], g.Bools[i])
+			default:
+				require.True(t, bytes.Equal(w.Strs.Value(i), g.Strs.Value(i)), "%s row %d", w.Name, i)
+			}
+		}
+	}
+}
+
+// TestTakeAndConcatMatchRowByRow checks the column-wise Take and Concat
+// against copies made row by row, over batches with NULLs (or none, with
+// and without a validity slice), decoded dictionary codes, and dynamic
+// columns that only some batches hold.
+func TestTakeAndConcatMatchRowByRow(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	types := []Type{TypeInt64, TypeFloat64, TypeBool, TypeString}
+	for range 60 {
+		var batches []*Batch
+		for range 1 + rng.IntN(4) {
+			var ts []Type
+			for _, typ := range types {
+				if rng.IntN(3) > 0 {
+					ts = append(ts, typ)
+				}
+			}
+			null := []float64{0, 0.1, 0.6}[rng.IntN(3)]
+			m := genModel(rng, rng.IntN(50), ts, null)
+			m.validAlways = rng.IntN(2) == 0
+			// Names by type, so that a column has one type in every batch.
+			for i, typ := range ts {
+				m.dynNames[i] = "c" + string(rune('a'+int(typ)))
+			}
+			b := m.build()
+			if b.Len() > 0 && rng.IntN(2) == 0 {
+				b.Level.Dict = [][]byte{[]byte("x")}
+				b.Level.Codes = make([]int32, b.Len())
+			}
+			batches = append(batches, b)
+		}
+		requireSameBatch(t, concatRows(batches), Concat(batches...))
+		for _, b := range batches {
+			idx := make([]int32, rng.IntN(2*b.Len()+1))
+			for k := range idx {
+				if b.Len() > 0 {
+					idx[k] = int32(rng.IntN(b.Len()))
+				}
+			}
+			if b.Len() == 0 {
+				idx = nil
+			}
+			requireSameBatch(t, takeRows(b, idx), b.Take(idx))
+		}
+	}
+}
+
+// TestConcatWidens: a column BIGINT in one batch and DOUBLE in the next is
+// DOUBLE in the result, as row-by-row appends make it.
+func TestConcatWidens(t *testing.T) {
+	a, b := &Batch{}, &Batch{}
+	a.TS, b.TS = []int64{1}, []int64{2}
+	for _, x := range []*Batch{a, b} {
+		for _, s := range x.coreStrings() {
+			s.AppendNull()
+		}
+	}
+	a.AddColumn("n", TypeInt64, 0).AppendInt(3)
+	b.AddColumn("n", TypeFloat64, 0).AppendFloat(0.5)
+	got := Concat(a, b)
+	require.Equal(t, TypeFloat64, got.Column("n").Type)
+	require.Equal(t, []float64{3, 0.5}, got.Column("n").Floats)
+}
+
+// TestAddColumnAfterSetDynamic: columns set with SetDynamic stay found by
+// name after AddColumn adds another (the name index once held only the
+// added one).
+func TestAddColumnAfterSetDynamic(t *testing.T) {
+	b := &Batch{}
+	b.SetDynamic([]*Dynamic{NewDynamic("a", TypeInt64)})
+	b.AddColumn("b", TypeBool, 0)
+	require.NotNil(t, b.Column("a"))
+	require.NotNil(t, b.Column("b"))
+}
+
+// benchRows is a flush's worth of rows like WORKLOAD's, in 100 batches as
+// they arrive, and the permutation that sorts them.
+func benchRows() ([]*Batch, []int32) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	var batches []*Batch
+	for range 100 {
+		m := genModel(rng, 6000, []Type{TypeInt64, TypeInt64}, 0.05)
+		batches = append(batches, m.build())
+	}
+	idx := rng.Perm(600_000)
+	perm := make([]int32, len(idx))
+	for i, v := range idx {
+		perm[i] = int32(v)
+	}
+	return batches, perm
+}
+
+// BenchmarkFlushCopies is what a flush does with its buffered rows: Concat,
+// then Take in sorted order. Compare -bench 'FlushCopies/(rows|columns)'.
+func BenchmarkFlushCopies(b *testing.B) {
+	batches, perm := benchRows()
+	b.Run("columns", func(b *testing.B) {
+		for b.Loop() {
+			Concat(batches...).Take(perm)
+		}
+	})
+	b.Run("rows", func(b *testing.B) {
+		for b.Loop() {
+			takeRows(concatRows(batches), perm)
+		}
+	})
+}
