@@ -169,10 +169,7 @@ func (s *Store) flushPartition(p *partition, gen uint64) error {
 	batches := p.frozen
 	s.mu.Unlock()
 
-	rows := s.pruneDead(columns.Concat(batches...))
-	if idx := rows.SortIndex(); idx != nil {
-		rows = rows.Take(idx)
-	}
+	rows := s.pruneDead(columns.SortedConcat(batches...))
 	if err := s.ensurePartitionDir(p); err != nil {
 		return err
 	}

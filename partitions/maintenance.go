@@ -258,12 +258,7 @@ func readSegments(run []*Segment) (*columns.Batch, int, error) {
 			parts = append(parts, b)
 		}
 	}
-	rows := columns.Concat(parts...)
-	clear(parts) // garbage from here on: the sort below copies rows again
-	if idx := rows.SortIndex(); idx != nil {
-		rows = rows.Take(idx) // stable: equal ts keep input order
-	}
-	return rows, level, nil
+	return columns.SortedConcat(parts...), level, nil
 }
 
 // segmentLevel parses the compaction level out of a segment file name.

@@ -153,21 +153,9 @@ func (b *Batch) addDynamic(d *Dynamic) {
 // Concat returns one batch holding the rows of all batches in order. Dynamic
 // columns are unioned by name, widening types where the batches disagree.
 func Concat(batches ...*Batch) *Batch {
-	// Columns in order of first sight, and whether every batch holding a
-	// column holds it with one type (then it is copied column-wise).
-	var names []string
-	types := map[string]Type{}
-	for _, b := range batches {
-		for _, d := range b.Dynamic {
-			t, seen := types[d.Name]
-			switch {
-			case !seen:
-				names = append(names, d.Name)
-				types[d.Name] = d.Type
-			case t != d.Type:
-				return concatRows(batches) // widening: value by value
-			}
-		}
+	names, types, ok := dynamicUnion(batches)
+	if !ok {
+		return concatRows(batches) // widening: value by value
 	}
 	n := 0
 	for _, b := range batches {

@@ -176,3 +176,37 @@ func BenchmarkFlushCopies(b *testing.B) {
 		}
 	})
 }
+
+// TestSortedConcat checks SortedConcat against Concat then sort, over
+// batches of random order with equal timestamps (so that whole rows
+// decide), NULLs and dynamic columns only some batches hold.
+func TestSortedConcat(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	types := []Type{TypeInt64, TypeFloat64, TypeBool, TypeString}
+	for range 60 {
+		var batches []*Batch
+		for range 1 + rng.IntN(4) {
+			var ts []Type
+			for _, typ := range types {
+				if rng.IntN(3) > 0 {
+					ts = append(ts, typ)
+				}
+			}
+			m := genModel(rng, rng.IntN(50), ts, []float64{0, 0.2}[rng.IntN(2)])
+			for i, typ := range ts {
+				m.dynNames[i] = "c" + string(rune('a'+int(typ)))
+			}
+			for i := range m.rows {
+				m.rows[i].ts = int64(rng.IntN(5)) // ties everywhere
+			}
+			batches = append(batches, m.build())
+		}
+		want := concatRows(batches)
+		if idx := want.SortIndex(); idx != nil {
+			want = takeRows(want, idx)
+		}
+		got := SortedConcat(batches...)
+		require.True(t, got.Sorted())
+		requireSameBatch(t, want, got)
+	}
+}
