@@ -218,7 +218,7 @@ func (r *Reader) rowsFrom(arrs []arrow.Array, minTS int64) *columns.Batch {
 	for k, s := range core {
 		arr := arrs[k+1]
 		if arr == nil {
-			*s = columns.Strings{Ends: make([]uint32, n), Valid: make([]bool, n)}
+			*s = absentStrings(n)
 			continue
 		}
 		var valid []bool
@@ -234,6 +234,24 @@ func (r *Reader) rowsFrom(arrs []arrow.Array, minTS int64) *columns.Batch {
 		fillDynamic(d, c, arrs[j])
 	}
 	return b
+}
+
+// absentEnds and absentValid back the core columns that RowsOf leaves out:
+// every value empty and NULL. Those columns share them rather than costing
+// 5 bytes per row each; they are never written, and are handed out capped
+// at their length, so that an append copies instead of writing into them.
+var (
+	absentEnds  = make([]uint32, maxBatchRows)
+	absentValid = make([]bool, maxBatchRows)
+)
+
+// absentStrings returns an all-NULL column of n rows for a core column
+// RowsOf leaves out.
+func absentStrings(n int) columns.Strings {
+	if n > maxBatchRows { // not in a valid file; Open rejects such batches
+		return columns.Strings{Ends: make([]uint32, n), Valid: make([]bool, n)}
+	}
+	return columns.Strings{Ends: absentEnds[:n:n], Valid: absentValid[:n:n]}
 }
 
 // fillDynamic decodes a dynamic column; NULL slots hold zero values.
