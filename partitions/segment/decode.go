@@ -22,25 +22,25 @@ func (r *Reader) Batch(i int, cols []string) (arrow.RecordBatch, error) {
 	if err != nil {
 		return nil, err
 	}
-	rec, err := r.readRecord(i)
+	sel := make([]bool, len(r.cols))
+	for _, j := range idx {
+		sel[j] = true
+	}
+	phys, err := r.readColumns(i, sel, memAlloc{r.mem})
 	if err != nil {
 		return nil, err
 	}
-	defer rec.Release()
+	defer releaseArrays(phys)
 	bs := &r.stats.Batches[i]
 	fields := make([]arrow.Field, len(idx))
 	arrs := make([]arrow.Array, len(idx))
-	defer func() {
-		for _, a := range arrs {
-			a.Release()
-		}
-	}()
+	defer releaseArrays(arrs)
 	for k, j := range idx {
 		c := &r.cols[j]
 		fields[k] = arrow.Field{Name: c.name, Type: c.out, Nullable: j != 0}
-		arrs[k] = r.logical(c, rec.Column(j), bs)
+		arrs[k] = r.logical(c, phys[j], bs)
 	}
-	return array.NewRecordBatch(arrow.NewSchema(fields, nil), arrs, rec.NumRows()), nil
+	return array.NewRecordBatch(arrow.NewSchema(fields, nil), arrs, int64(bs.Rows)), nil
 }
 
 // project maps column names to field indices.
@@ -190,37 +190,68 @@ func (r *Reader) Rows(i int) (*columns.Batch, error) { return r.RowsOf(i, nil) }
 // RowsOf is Rows converting only the columns want accepts (nil: all); ts is
 // always converted. A core column left out reads as all NULL and a dynamic
 // one is absent, so the batch is only good for reading the columns asked
-// for. The file's bytes are still all checked and decompressed (Arrow IPC
-// decompresses a record whole); what is saved is the conversion, mostly the
-// copying of strings.
+// for. Only the buffers of those columns are decompressed and decoded (the
+// batch's whole block is still read and its checksum verified), into
+// pooled scratch memory that the result does not reference.
 func (r *Reader) RowsOf(i int, want func(name string) bool) (*columns.Batch, error) {
-	rec, err := r.readRecord(i)
+	sel := make([]bool, len(r.cols))
+	for j, c := range r.cols {
+		sel[j] = want == nil || want(c.name)
+	}
+	ar := arenaPool.Get().(*arena)
+	defer ar.release()
+	arrs, err := r.readColumns(i, sel, ar)
 	if err != nil {
 		return nil, err
 	}
-	defer rec.Release()
-	n := int(rec.NumRows())
+	defer releaseArrays(arrs) // before the arena goes back to the pool
+	return r.rowsFrom(arrs, r.stats.Batches[i].MinTS), nil
+}
+
+// rowsFrom converts the validated physical arrays of one batch (nil for a
+// field not read; ts is never nil) into a columns.Batch.
+func (r *Reader) rowsFrom(arrs []arrow.Array, minTS int64) *columns.Batch {
+	n := arrs[0].Len()
 	b := &columns.Batch{TS: make([]int64, n)}
-	decodeTS(b.TS, rec.Column(0), r.stats.Batches[i].MinTS)
+	decodeTS(b.TS, arrs[0], minTS)
 	core := []*columns.Strings{&b.Level, &b.Service, &b.Host, &b.TraceID, &b.Message}
 	for k, s := range core {
-		if want != nil && !want(r.cols[k+1].name) {
-			*s = columns.Strings{Ends: make([]uint32, n), Valid: make([]bool, n)}
+		arr := arrs[k+1]
+		if arr == nil {
+			*s = absentStrings(n)
 			continue
 		}
 		var valid []bool
-		*s, valid = stringsOf(rec.Column(k+1), r.cols[k+1].kind)
+		*s, valid = stringsOf(arr, r.cols[k+1].kind)
 		s.Valid = valid
 	}
 	for j := len(core) + 1; j < len(r.cols); j++ {
-		c := &r.cols[j]
-		if want != nil && !want(c.name) {
+		if arrs[j] == nil {
 			continue
 		}
+		c := &r.cols[j]
 		d := b.AddColumn(c.name, c.typ, 0)
-		fillDynamic(d, c, rec.Column(j))
+		fillDynamic(d, c, arrs[j])
 	}
-	return b, nil
+	return b
+}
+
+// absentEnds and absentValid back the core columns that RowsOf leaves out:
+// every value empty and NULL. Those columns share them rather than costing
+// 5 bytes per row each; they are never written, and are handed out capped
+// at their length, so that an append copies instead of writing into them.
+var (
+	absentEnds  = make([]uint32, maxBatchRows)
+	absentValid = make([]bool, maxBatchRows)
+)
+
+// absentStrings returns an all-NULL column of n rows for a core column
+// RowsOf leaves out.
+func absentStrings(n int) columns.Strings {
+	if n > maxBatchRows { // not in a valid file; Open rejects such batches
+		return columns.Strings{Ends: make([]uint32, n), Valid: make([]bool, n)}
+	}
+	return columns.Strings{Ends: absentEnds[:n:n], Valid: absentValid[:n:n]}
 }
 
 // fillDynamic decodes a dynamic column; NULL slots hold zero values.

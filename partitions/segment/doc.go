@@ -7,8 +7,11 @@
 // (timestamp deltas, segment-wide dictionaries, binary trace IDs, narrowed
 // integers), the statistics computed while writing (Stats, BatchStats, bloom
 // filters), and the verification of every byte against its checksum before
-// it reaches the Arrow reader. Damage is reported as errors wrapping
-// ErrCorrupt; no input file makes the reader panic.
+// it reaches the Arrow reader. Reads decode only the columns they ask for:
+// the reader parses each record batch message itself and decompresses the
+// buffers of the selected fields alone (arrow-go decompresses a batch
+// whole), with the dictionaries decoded once per Reader. Damage is reported
+// as errors wrapping ErrCorrupt; no input file makes the reader panic.
 //
 // It does not own files as such: Encode writes to an io.Writer and the caller
 // handles temporary names, fsync and rename; Open reads a path that the

@@ -67,6 +67,26 @@ func (t fbTable) field(f, size int) (int, error) {
 	return t.pos + off, nil
 }
 
+// int64At returns the int64 scalar field f, 0 (the default) when absent;
+// scalars must have checked it.
+func (t fbTable) int64At(f int) int64 {
+	p, err := t.field(f, 8)
+	if err != nil || p == 0 {
+		return 0
+	}
+	return int64(binary.LittleEndian.Uint64(t.b[p:]))
+}
+
+// byteAt returns the one-byte scalar field f, 0 (the default) when absent;
+// scalars must have checked it.
+func (t fbTable) byteAt(f int) byte {
+	p, err := t.field(f, 1)
+	if err != nil || p == 0 {
+		return 0
+	}
+	return t.b[p]
+}
+
 // scalars checks that the scalar fields with the given sizes lie inside the
 // table.
 func (t fbTable) scalars(sizes ...int) error {
@@ -266,38 +286,57 @@ const (
 // bodyLength, custom_metadata} whose header is of type want. meta is the
 // block's metadata bytes.
 func verifyMessage(meta []byte, want byte) error {
+	_, err := parseMessage(meta, want)
+	return err
+}
+
+// ipcMessage is a verified message's header: its RecordBatch table (for a
+// dictionary, the DictionaryBatch's data), and a dictionary's id and
+// isDelta flag.
+type ipcMessage struct {
+	batch  fbTable
+	dictID int64
+	delta  bool
+}
+
+// parseMessage is verifyMessage returning what the reader needs of the
+// header.
+func parseMessage(meta []byte, want byte) (ipcMessage, error) {
 	le := binary.LittleEndian
 	if len(meta) < 8 || le.Uint32(meta) != 0xffffffff || int(le.Uint32(meta[4:])) != len(meta)-8 {
-		return fmt.Errorf("%w: bad message prefix", errFB)
+		return ipcMessage{}, fmt.Errorf("%w: bad message prefix", errFB)
 	}
 	msg, err := fbRoot(meta[8:])
 	if err != nil {
-		return err
+		return ipcMessage{}, err
 	}
 	if err := msg.scalars(2, 1, 0, 8); err != nil {
-		return err
+		return ipcMessage{}, err
 	}
 	if err := msg.keyValues(4); err != nil {
-		return err
+		return ipcMessage{}, err
 	}
 	p, err := msg.field(1, 1)
 	if err != nil || p == 0 || msg.b[p] != want {
-		return errors.Join(fmt.Errorf("%w: message is not of header type %d", errFB, want), err)
+		return ipcMessage{}, errors.Join(fmt.Errorf("%w: message is not of header type %d", errFB, want), err)
 	}
 	hdr, ok, err := msg.sub(2)
 	if err != nil || !ok {
-		return errors.Join(fmt.Errorf("%w: message without header", errFB), err)
+		return ipcMessage{}, errors.Join(fmt.Errorf("%w: message without header", errFB), err)
 	}
+	var m ipcMessage
 	if want == fbHeaderDictionaryBatch {
 		// DictionaryBatch{id, data: RecordBatch, isDelta}
 		if err := hdr.scalars(8, 0, 1); err != nil {
-			return err
+			return ipcMessage{}, err
 		}
+		m.dictID, m.delta = hdr.int64At(0), hdr.byteAt(2) != 0
 		if hdr, ok, err = hdr.sub(1); err != nil || !ok {
-			return errors.Join(fmt.Errorf("%w: dictionary batch without data", errFB), err)
+			return ipcMessage{}, errors.Join(fmt.Errorf("%w: dictionary batch without data", errFB), err)
 		}
 	}
-	return verifyRecordBatch(hdr)
+	m.batch = hdr
+	return m, verifyRecordBatch(hdr)
 }
 
 // verifyRecordBatch checks RecordBatch{length, nodes, buffers, compression,

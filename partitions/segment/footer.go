@@ -39,23 +39,9 @@ const arrowBlockSize = 24
 // It verifies the whole footer flatbuffer first (see verifyFooter), so it
 // never panics on arbitrary bytes.
 func parseArrowTail(tail []byte) (dicts, recs []arrowBlock, err error) {
-	const end = 4 + len(arrowMagic) // footer length + magic
-	if len(tail) < len(arrowEOS)+end {
-		return nil, nil, fmt.Errorf("arrow tail of %d bytes is too short", len(tail))
-	}
-	if [8]byte(tail[:8]) != arrowEOS {
-		return nil, nil, errors.New("arrow tail does not start with the end-of-stream marker")
-	}
-	if string(tail[len(tail)-len(arrowMagic):]) != arrowMagic {
-		return nil, nil, errors.New("arrow tail does not end with the arrow magic")
-	}
-	size := int64(binary.LittleEndian.Uint32(tail[len(tail)-end:]))
-	if size != int64(len(tail)-len(arrowEOS)-end) {
-		return nil, nil, fmt.Errorf("arrow footer length %d does not fill the tail of %d bytes", size, len(tail))
-	}
-	fb := tail[len(arrowEOS) : len(tail)-end]
-	if err := verifyFooter(fb); err != nil {
-		return nil, nil, fmt.Errorf("arrow footer: %w", err)
+	fb, err := arrowFooter(tail)
+	if err != nil {
+		return nil, nil, err
 	}
 	if dicts, err = footerBlocks(fb, footerFieldDictionaries); err != nil {
 		return nil, nil, fmt.Errorf("arrow footer dictionaries: %w", err)
@@ -64,6 +50,59 @@ func parseArrowTail(tail []byte) (dicts, recs []arrowBlock, err error) {
 		return nil, nil, fmt.Errorf("arrow footer record batches: %w", err)
 	}
 	return dicts, recs, nil
+}
+
+// arrowFooter returns the footer flatbuffer of an Arrow file tail, verified.
+func arrowFooter(tail []byte) ([]byte, error) {
+	const end = 4 + len(arrowMagic) // footer length + magic
+	if len(tail) < len(arrowEOS)+end {
+		return nil, fmt.Errorf("arrow tail of %d bytes is too short", len(tail))
+	}
+	if [8]byte(tail[:8]) != arrowEOS {
+		return nil, errors.New("arrow tail does not start with the end-of-stream marker")
+	}
+	if string(tail[len(tail)-len(arrowMagic):]) != arrowMagic {
+		return nil, errors.New("arrow tail does not end with the arrow magic")
+	}
+	size := int64(binary.LittleEndian.Uint32(tail[len(tail)-end:]))
+	if size != int64(len(tail)-len(arrowEOS)-end) {
+		return nil, fmt.Errorf("arrow footer length %d does not fill the tail of %d bytes", size, len(tail))
+	}
+	fb := tail[len(arrowEOS) : len(tail)-end]
+	if err := verifyFooter(fb); err != nil {
+		return nil, fmt.Errorf("arrow footer: %w", err)
+	}
+	return fb, nil
+}
+
+// footerDictIDs returns, for every field of the schema in the verified
+// footer fb, the id of its dictionary (DictionaryEncoding.id), or -1 for a
+// field without one: which dictionary message belongs to which field.
+func footerDictIDs(fb []byte) ([]int64, error) {
+	root, err := fbRoot(fb)
+	if err != nil {
+		return nil, err
+	}
+	schema, ok, err := root.sub(1)
+	if err != nil || !ok {
+		return nil, errors.Join(errFB, err)
+	}
+	var ids []int64
+	err = schema.tables(1, func(f fbTable) error {
+		dict, ok, err := f.sub(4)
+		if err != nil {
+			return err
+		}
+		id := int64(-1)
+		if ok {
+			if id = dict.int64At(0); id < 0 {
+				return fmt.Errorf("%w: negative dictionary id %d", errFB, id)
+			}
+		}
+		ids = append(ids, id)
+		return nil
+	})
+	return ids, err
 }
 
 // footerBlocks decodes the vector of Block structs in field f of the root

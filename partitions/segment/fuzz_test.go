@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"logq/partitions/columns"
 )
 
 // seedSegments returns a few small valid segment files.
@@ -50,7 +52,37 @@ func readAll(t *testing.T, data []byte) {
 		if rec, err := r.Batch(i, nil); err == nil {
 			rec.Release()
 		}
-		_, _ = r.Rows(i)
+		full, err := r.Rows(i)
+		readProjections(t, r, i, full, err)
+	}
+}
+
+// readProjections reads batch i one column at a time, with RowsOf and
+// Batch. A projection decodes a subset of what the full read decodes, so
+// when the full read succeeded (full, err) every projection must succeed
+// too and give the same values; when it failed, a projection may still
+// succeed.
+func readProjections(t *testing.T, r *Reader, i int, full *columns.Batch, err error) {
+	for j, c := range r.cols {
+		if rec, err := r.Batch(i, []string{c.name}); err == nil {
+			rec.Release()
+		}
+		got, perr := r.RowsOf(i, func(name string) bool { return name == c.name })
+		if err != nil {
+			continue
+		}
+		if perr != nil {
+			t.Fatalf("batch %d reads whole but not column %q alone: %v", i, c.name, perr)
+		}
+		require.Equal(t, full.TS, got.TS)
+		if j > 0 && j < len(columns.CoreNames) {
+			require.Equal(t, *coreStrings(full, j), *coreStrings(got, j), c.name)
+			continue
+		}
+		if j > 0 {
+			want := &columns.Batch{TS: full.TS, Dynamic: []*columns.Dynamic{full.Column(c.name)}}
+			requireSameBatch(t, want, &columns.Batch{TS: got.TS, Dynamic: got.Dynamic}, c.name)
+		}
 	}
 }
 

@@ -31,7 +31,9 @@ func WithAllocator(mem memory.Allocator) Option {
 // the Arrow schema and dictionaries in memory, and nothing else: every call
 // that reads a batch reads its block from the file (the page cache is the
 // cache) and verifies it again, so no call ever decodes bytes that were not
-// checked just before.
+// checked just before. A read decompresses only the buffers of the columns
+// it asks for (project.go), not the whole record batch as arrow-go's
+// RecordBatchAt does.
 //
 // Its methods are safe for concurrent use by several goroutines, except
 // Close, which must not race with the others: the caller (partitions.Segment
@@ -43,9 +45,9 @@ type Reader struct {
 	blocks  []blockInfo // per batch, from the stats block
 	regions []region    // head, one per batch, tail
 	src     *source
-	schema  *arrow.Schema  // the Arrow schema, as checked by Open
-	arrows  arrowPool      // Arrow file readers, one per concurrent caller
 	cols    []physCol      // per Arrow field, how to decode it
+	bufAt   []int          // per Arrow field, its first buffer in a message; then the total
+	dicts   []arrow.Array  // per Arrow field, its dictionary (kindDict) or nil
 	byName  map[string]int // column name -> field index
 	mem     memory.Allocator
 	maxBuf  int // largest Arrow buffer a batch of this file may need
@@ -167,81 +169,75 @@ func arrowRegions(path string, t *trailer, st *Stats, blocks []blockInfo) ([]reg
 	return append(regions, region{off: off, len: int64(t.arrowLen - t.tailOff), crc: t.tailCRC}), nil
 }
 
-// openArrow opens the first Arrow file reader, checks its schema against the
-// statistics, and leaves it in the pool.
+// openArrow verifies the meta regions, reads the schema with arrow-go and
+// checks it against the statistics, and decodes the dictionaries, which
+// every batch then shares.
 func (r *Reader) openArrow() error {
 	r.maxBuf = maxBufferBytes(r.stats, r.regions)
-	fr, err := r.newArrowReader()
-	if err != nil {
-		return err
-	}
-	if err := r.checkSchema(fr); err != nil {
-		_ = fr.Close()
-		return err
-	}
-	r.schema = fr.Schema()
-	r.arrows.put(fr)
-	return nil
-}
-
-// newArrowReader verifies the meta regions and opens an Arrow file reader
-// on them. The caller must Close it.
-func (r *Reader) newArrowReader() (*ipc.FileReader, error) {
 	head, tail := 0, len(r.regions)-1
 	if err := r.src.pinRegion(head); err != nil {
-		return nil, err
+		return err
 	}
 	defer r.src.unpin(head)
 	if err := r.src.pinRegion(tail); err != nil {
-		return nil, err
+		return err
 	}
 	defer r.src.unpin(tail)
-	if err := r.checkFooter(); err != nil {
-		return nil, err
+	dicts, ids, err := r.checkFooter()
+	if err != nil {
+		return err
 	}
 	alloc := &cappedAllocator{mem: r.mem, max: r.maxBuf}
 	fr, err := recoverArrow(func() (*ipc.FileReader, error) {
 		return ipc.NewFileReader(r.src, ipc.WithAllocator(alloc), ipc.WithFooterOffset(r.src.size))
 	})
 	if err != nil {
-		return nil, corruptErr(r.path, 0, "arrow file", err)
+		return corruptErr(r.path, 0, "arrow file", err)
 	}
-	if r.schema != nil && !fr.Schema().Equal(r.schema) {
-		_ = fr.Close()
-		return nil, corruptf(r.path, 0, "arrow schema changed since the file was opened")
+	defer fr.Close()
+	if err := r.checkSchema(fr); err != nil {
+		return err
 	}
-	return fr, nil
+	return r.loadDicts(dicts, ids)
 }
 
 // checkFooter verifies the Arrow footer and the dictionary messages, and
-// compares the footer's blocks with the stats block's: Arrow must read batch
-// i exactly from region i+1, and dictionaries from the head. The head and
-// tail regions must be pinned.
-func (r *Reader) checkFooter() error {
+// compares the footer's blocks with the stats block's: batch i must be read
+// exactly from region i+1, and dictionaries from the head. It returns the
+// dictionary blocks and, per schema field, the id of its dictionary (-1:
+// none). The head and tail regions must be pinned.
+func (r *Reader) checkFooter() ([]arrowBlock, []int64, error) {
 	tail := r.regions[len(r.regions)-1]
 	dicts, recs, err := parseArrowTail(r.src.pinned(len(r.regions) - 1))
+	var ids []int64
+	if err == nil {
+		var fb []byte
+		if fb, err = arrowFooter(r.src.pinned(len(r.regions) - 1)); err == nil {
+			ids, err = footerDictIDs(fb)
+		}
+	}
 	if err != nil {
-		return corruptErr(r.path, tail.off, "arrow footer", err)
+		return nil, nil, corruptErr(r.path, tail.off, "arrow footer", err)
 	}
 	if len(recs) != len(r.regions)-2 {
-		return corruptf(r.path, tail.off, "arrow footer lists %d record batches, stats %d", len(recs), len(r.regions)-2)
+		return nil, nil, corruptf(r.path, tail.off, "arrow footer lists %d record batches, stats %d", len(recs), len(r.regions)-2)
 	}
 	for i, b := range recs {
 		g := r.regions[i+1]
 		if b.Offset != g.off || b.Meta+b.Body != g.len || b.Body != r.stats.Batches[i].CompressedBytes {
-			return corruptf(r.path, tail.off, "arrow footer block %d (%d, %d, %d) disagrees with the stats block", i, b.Offset, b.Meta, b.Body)
+			return nil, nil, corruptf(r.path, tail.off, "arrow footer block %d (%d, %d, %d) disagrees with the stats block", i, b.Offset, b.Meta, b.Body)
 		}
 	}
 	head := r.src.pinned(0)
 	for i, b := range dicts {
 		if b.Offset < 8 || b.End() > r.regions[0].len {
-			return corruptf(r.path, tail.off, "arrow dictionary %d at [%d, %d) outside the head", i, b.Offset, b.End())
+			return nil, nil, corruptf(r.path, tail.off, "arrow dictionary %d at [%d, %d) outside the head", i, b.Offset, b.End())
 		}
 		if err := verifyMessage(head[b.Offset:b.Offset+b.Meta], fbHeaderDictionaryBatch); err != nil {
-			return corruptErr(r.path, b.Offset, fmt.Sprintf("arrow dictionary %d", i), err)
+			return nil, nil, corruptErr(r.path, b.Offset, fmt.Sprintf("arrow dictionary %d", i), err)
 		}
 	}
-	return nil
+	return dicts, ids, nil
 }
 
 // checkSchema validates the Arrow schema against the statistics.
@@ -255,8 +251,10 @@ func (r *Reader) checkSchema(fr *ipc.FileReader) error {
 	}
 	r.cols = cols
 	r.byName = make(map[string]int, len(cols))
+	r.bufAt = make([]int, len(cols)+1)
 	for i, c := range cols {
 		r.byName[c.name] = i
+		r.bufAt[i+1] = r.bufAt[i] + bufferCount(c.kind)
 	}
 	return nil
 }
@@ -270,73 +268,15 @@ func (r *Reader) NumBatches() int { return len(r.stats.Batches) }
 // Path returns the file the reader reads.
 func (r *Reader) Path() string { return r.path }
 
-// Close releases the file and the Arrow reader. It is idempotent; calls
-// after the first return nil.
+// Close releases the file and the dictionaries (batches already returned
+// keep their own references). It is idempotent; calls after the first
+// return nil.
 func (r *Reader) Close() error {
 	if r.closed.Swap(true) {
 		return nil
 	}
-	return errors.Join(r.arrows.close(), r.f.Close())
-}
-
-// readRecord reads, verifies and validates the physical record batch i.
-// The caller must Release it.
-func (r *Reader) readRecord(i int) (arrow.RecordBatch, error) {
-	if r.closed.Load() {
-		return nil, ErrClosed
-	}
-	if i < 0 || i >= len(r.stats.Batches) {
-		return nil, fmt.Errorf("segment %s: batch %d out of range [0, %d)", r.path, i, len(r.stats.Batches))
-	}
-	fr := r.arrows.get()
-	if fr == nil {
-		var err error
-		if fr, err = r.newArrowReader(); err != nil {
-			return nil, err
-		}
-	}
-	g := i + 1 // region of batch i
-	if err := r.src.pinRegion(g); err != nil {
-		r.arrows.put(fr)
-		if errors.Is(err, ErrCorrupt) {
-			err = &BatchError{Batch: i, Err: err}
-		}
-		return nil, err
-	}
-	rec, err := r.decodeRecord(fr, i, g)
-	r.src.unpin(g)
-	if err == nil {
-		if err = r.checkRecord(rec, i); err != nil {
-			rec.Release()
-		}
-	}
-	if err != nil {
-		// The block's checksum held, so its bytes are what the writer
-		// wrote; they still concern this batch alone.
-		return nil, &BatchError{Batch: i, Err: corruptErr(r.path, r.regions[g].off, fmt.Sprintf("batch %d", i), err)}
-	}
-	return rec, nil
-}
-
-// decodeRecord has fr decode batch i from its pinned region g, and returns
-// fr to the pool unless Arrow panicked.
-func (r *Reader) decodeRecord(fr *ipc.FileReader, i, g int) (arrow.RecordBatch, error) {
-	if err := verifyMessage(r.src.pinned(g)[:r.blocks[i].meta], fbHeaderRecordBatch); err != nil {
-		r.arrows.put(fr)
-		return nil, err
-	}
-	panicked := true
-	rec, err := recoverArrow(func() (arrow.RecordBatch, error) {
-		rec, err := fr.RecordBatchAt(i)
-		panicked = false
-		return rec, err
-	})
-	if panicked { // its state is unknown: do not reuse it
-		_ = fr.Close()
-	} else {
-		r.arrows.put(fr)
-	}
-	return rec, err
+	releaseArrays(r.dicts)
+	return r.f.Close()
 }
 
 // recoverArrow calls fn, turning a panic inside arrow-go (which it may raise

@@ -8,27 +8,13 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 )
 
-// checkRecord validates a record batch that Arrow decoded from verified
-// bytes, so that no later access can panic: types and lengths as the schema
-// and the statistics say, buffers large enough, string offsets monotonic,
-// dictionary indices in range, timestamps ordered and matching the batch's
-// time range. It costs one pass over offsets, indices and deltas.
-func (r *Reader) checkRecord(rec arrow.RecordBatch, i int) error {
-	bs := &r.stats.Batches[i]
-	if rec.NumRows() != int64(bs.Rows) || int(rec.NumCols()) != len(r.cols) {
-		return fmt.Errorf("record of %d rows and %d columns, want %d and %d", rec.NumRows(), rec.NumCols(), bs.Rows, len(r.cols))
-	}
-	for j := range r.cols {
-		c, arr := &r.cols[j], rec.Column(j)
-		if err := checkArray(c, arr, bs.Rows); err != nil {
-			return fmt.Errorf("column %q: %w", c.name, err)
-		}
-	}
-	return checkTS(rec.Column(0), bs)
-}
-
 // checkArray validates one decoded column of rows rows against its
-// physical description.
+// physical description, so that no later access can panic: type and length
+// as the schema and the statistics say, buffers large enough, string
+// offsets monotonic, dictionary indices in range. With checkTS (timestamps
+// ordered and matching the batch's time range) it is what every read
+// applies to the columns it decoded; it costs one pass over offsets,
+// indices and deltas.
 func checkArray(c *physCol, arr arrow.Array, rows int) error {
 	if !arrow.TypeEqual(arr.DataType(), c.phys) || arr.Len() != rows || arr.Data().Offset() != 0 {
 		return fmt.Errorf("array of type %s, %d rows, offset %d", arr.DataType(), arr.Len(), arr.Data().Offset())
@@ -49,12 +35,8 @@ func checkArray(c *physCol, arr arrow.Array, rows int) error {
 		if !ok {
 			return fmt.Errorf("dictionary of type %s", d.Dictionary().DataType())
 		}
-		if err := array.Validate(dict); err != nil {
-			return err
-		}
-		if err := checkOffsets(dict); err != nil {
-			return err
-		}
+		// The dictionary itself was checked once, when Open decoded it
+		// (loadDicts): every batch shares it.
 		return checkIndices(d, dict.Len())
 	}
 	return nil

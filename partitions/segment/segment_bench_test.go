@@ -145,6 +145,72 @@ func BenchmarkRows(b *testing.B) {
 	b.ReportMetric(float64(workloadRows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
 
+// longMessageFile writes, once per process, a quarter of the workload's
+// rows with messages of 100 to 200 bytes: the projection saves more the
+// larger the columns it leaves out.
+var longMessageFile = sync.OnceValues(func() (string, error) {
+	rng := rand.New(rand.NewPCG(2026, 12))
+	b := genWorkload(rng, workloadRows/4)
+	var msg columns.Strings
+	for i := range b.Len() {
+		v := fmt.Appendf(append([]byte(nil), b.Message.Value(i)...), " request_id=%016x client=10.%d.%d.%d", rng.Uint64(), rng.IntN(256), rng.IntN(256), rng.IntN(256))
+		for len(v) < 100+rng.IntN(100) {
+			v = append(v, workloadTemplates[rng.IntN(len(workloadTemplates))][:20]...)
+		}
+		msg.AppendString(string(v))
+	}
+	b.Message = msg
+	dir, err := os.MkdirTemp("", "segbench")
+	if err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	if _, err := Encode(&buf, b, WriteOptions{}); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "long.seg")
+	return path, os.WriteFile(path, buf.Bytes(), 0o600)
+})
+
+// BenchmarkRowsOf reads every batch of a segment into columns.Batch with
+// all columns, and with the three of a one-day aggregate (latency per
+// service: ts, service, latency_ms), whose read decompresses only those.
+func BenchmarkRowsOf(b *testing.B) {
+	agg := map[string]bool{"service": true, "latency_ms": true}
+	for _, seg := range []struct {
+		name string
+		file func() (string, error)
+	}{{"workload", workloadFile}, {"long_messages", longMessageFile}} {
+		for _, proj := range []struct {
+			name string
+			want func(string) bool
+		}{{"all", nil}, {"ts,service,latency_ms", func(name string) bool { return agg[name] }}} {
+			b.Run(seg.name+"/"+proj.name, func(b *testing.B) {
+				path, err := seg.file()
+				if err != nil {
+					b.Fatal(err)
+				}
+				r, err := Open(path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer r.Close()
+				fi, _ := os.Stat(path)
+				b.SetBytes(fi.Size())
+				b.ReportAllocs()
+				for b.Loop() {
+					for i := range r.NumBatches() {
+						if _, err := r.RowsOf(i, proj.want); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+				b.ReportMetric(float64(r.Stats().Rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+			})
+		}
+	}
+}
+
 // BenchmarkReadStats measures what start-up pays per segment.
 func BenchmarkReadStats(b *testing.B) {
 	path, err := workloadFile()

@@ -17,12 +17,14 @@ type region struct {
 	crc      uint32
 }
 
-// source is the io.ReaderAt (and io.Seeker) the Arrow file reader reads
-// through. It serves bytes only from pinned regions: a region is pinned by
-// reading it whole into memory and verifying its CRC32C, so every byte that
-// reaches Arrow has been checked, and is the very byte that was checked (no
-// second read from the file after verification). A read outside pinned
-// regions fails with ErrCorrupt.
+// source holds the verified regions of the Arrow section: the reader
+// decodes record batches from the bytes of a pinned region (pinned), and
+// the Arrow file reader that Open uses for the schema reads through it as
+// an io.ReaderAt (and io.Seeker). It serves bytes only from pinned regions:
+// a region is pinned by reading it whole into memory and verifying its
+// CRC32C, so every byte that is decoded has been checked, and is the very
+// byte that was checked (no second read from the file after verification).
+// A read outside pinned regions fails with ErrCorrupt.
 //
 // Pins are reference counted so that concurrent reads of one batch share one
 // verified buffer; the buffer returns to a pool when the last pin goes.

@@ -1,0 +1,272 @@
+package segment
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// This file decodes the columns of a record batch that a read asks for, and
+// only those: it parses the batch's verified message itself (body.go) and
+// decompresses the buffers of the selected fields, where arrow-go's
+// RecordBatchAt would decompress all of them. The arrays it builds pass the
+// same validation as before (record_check.go), and the dictionaries come
+// from the file's head, decoded once by Open.
+
+// bufferCount returns how many buffers a field of kind k has in a record
+// batch message: validity and values, plus offsets for utf8. Dictionary
+// fields store their indices like a primitive field.
+func bufferCount(k colKind) int {
+	if k == kindUTF8 {
+		return 3
+	}
+	return 2
+}
+
+// readColumns reads, verifies and validates batch i, decoding the fields
+// sel selects and ts (field 0) always; the other entries of the result are
+// nil. Decoded buffers come from a. The caller must release the arrays
+// (releaseArrays). Damage yields a *BatchError.
+func (r *Reader) readColumns(i int, sel []bool, a bufferAlloc) ([]arrow.Array, error) {
+	if r.closed.Load() {
+		return nil, ErrClosed
+	}
+	if i < 0 || i >= len(r.stats.Batches) {
+		return nil, fmt.Errorf("segment %s: batch %d out of range [0, %d)", r.path, i, len(r.stats.Batches))
+	}
+	g := i + 1 // region of batch i
+	if err := r.src.pinRegion(g); err != nil {
+		if errors.Is(err, ErrCorrupt) {
+			err = &BatchError{Batch: i, Err: err}
+		}
+		return nil, err
+	}
+	arrs, err := recoverArrow(func() ([]arrow.Array, error) {
+		return r.decodeColumns(r.src.pinned(g), i, sel, a)
+	})
+	r.src.unpin(g)
+	if err != nil {
+		// The block's checksum held, so its bytes are what the writer
+		// wrote; they still concern this batch alone.
+		return nil, &BatchError{Batch: i, Err: corruptErr(r.path, r.regions[g].off, fmt.Sprintf("batch %d", i), err)}
+	}
+	return arrs, nil
+}
+
+// decodeColumns is readColumns on the verified bytes of batch i's region.
+// On error it releases what it decoded (unless a panic cuts it short).
+func (r *Reader) decodeColumns(block []byte, i int, sel []bool, a bufferAlloc) (arrs []arrow.Array, err error) {
+	meta := r.blocks[i].meta
+	if meta < 0 || meta > int64(len(block)) {
+		return nil, fmt.Errorf("message metadata of %d bytes in a block of %d", meta, len(block))
+	}
+	msg, err := parseMessage(block[:meta], fbHeaderRecordBatch)
+	if err != nil {
+		return nil, err
+	}
+	l, err := layoutOf(msg.batch)
+	if err != nil {
+		return nil, err
+	}
+	bs := &r.stats.Batches[i]
+	if l.rows != int64(bs.Rows) || l.numNodes() != len(r.cols) || l.numBuffers() != r.bufAt[len(r.cols)] {
+		return nil, fmt.Errorf("record of %d rows, %d fields and %d buffers, want %d, %d and %d",
+			l.rows, l.numNodes(), l.numBuffers(), bs.Rows, len(r.cols), r.bufAt[len(r.cols)])
+	}
+	body := batchBody{batchLayout: l, body: block[meta:], limit: r.maxBuf, alloc: a}
+	arrs = make([]arrow.Array, len(r.cols))
+	defer func() {
+		if err != nil {
+			releaseArrays(arrs)
+			arrs = nil
+		}
+	}()
+	for j := range r.cols {
+		if j > 0 && !sel[j] {
+			continue
+		}
+		c := &r.cols[j]
+		if arrs[j], err = body.array(j, r.bufAt[j], c, r.dicts[j]); err == nil {
+			err = checkArray(c, arrs[j], bs.Rows)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("column %q: %w", c.name, err)
+		}
+	}
+	return arrs, checkTS(arrs[0], bs)
+}
+
+// batchBody decodes single fields of one message body.
+type batchBody struct {
+	batchLayout
+	body  []byte
+	limit int // bound on any decoded buffer (Reader.maxBuf)
+	alloc bufferAlloc
+}
+
+// array decodes field j, whose buffers start at buffer first, as the
+// physical array of c (a dictionary array over dict for kindDict). It
+// checks that every buffer is large enough for the field's length; the
+// caller validates the rest (checkArray).
+func (b *batchBody) array(j, first int, c *physCol, dict arrow.Array) (arrow.Array, error) {
+	n, nulls, err := b.node(j)
+	if err != nil {
+		return nil, err
+	}
+	dt := c.phys
+	if c.kind == kindDict {
+		if dict == nil {
+			return nil, errors.New("dictionary field without a dictionary")
+		}
+		dt = c.phys.(*arrow.DictionaryType).IndexType
+	}
+	bufs := make([]*memory.Buffer, bufferCount(c.kind))
+	for k := range bufs {
+		if k == 0 && nulls == 0 {
+			continue // as in Arrow: a bitmap without NULLs is ignored
+		}
+		if bufs[k], err = b.decodeBuffer(first+k, minBufferBytes(dt, k, n)); err != nil {
+			memory.ReleaseBuffers(bufs)
+			return nil, fmt.Errorf("buffer %d: %w", k, err)
+		}
+	}
+	arr := makeArray(dt, n, bufs, nulls)
+	if c.kind != kindDict {
+		return arr, nil
+	}
+	defer arr.Release()
+	return array.NewDictionaryArray(c.phys, arr, dict), nil
+}
+
+// decodeBuffer decodes buffer k, which must hold at least need bytes.
+func (b *batchBody) decodeBuffer(k, need int) (*memory.Buffer, error) {
+	sb, err := b.buffer(b.body, k, b.limit)
+	if err != nil {
+		return nil, err
+	}
+	if sb.size < need {
+		return nil, fmt.Errorf("%d bytes, want at least %d", sb.size, need)
+	}
+	if sb.size == 0 {
+		return memory.NewBufferBytes(nil), nil // as Arrow reads an empty buffer
+	}
+	buf := b.alloc.alloc(sb.size)
+	if err := sb.decode(buf.Bytes()); err != nil {
+		buf.Release()
+		return nil, err
+	}
+	return buf, nil
+}
+
+// minBufferBytes is the least size of buffer k of an array of type dt
+// (utf8, or fixed width) and n rows: the validity bitmap, the values or
+// the offsets. The utf8 data buffer has no minimum; checkArray compares
+// it with the offsets.
+func minBufferBytes(dt arrow.DataType, k, n int) int {
+	switch {
+	case k == 0:
+		return int(bitutil.BytesForBits(int64(n)))
+	case dt.ID() == arrow.STRING:
+		if k == 1 && n > 0 {
+			return 4 * (n + 1)
+		}
+		return 0
+	}
+	return int(bitutil.BytesForBits(int64(dt.(arrow.FixedWidthDataType).BitWidth()) * int64(n)))
+}
+
+// releaseArrays releases the non-nil arrays of arrs.
+func releaseArrays(arrs []arrow.Array) {
+	for _, a := range arrs {
+		if a != nil {
+			a.Release()
+		}
+	}
+}
+
+// loadDicts decodes the dictionary messages of the pinned head, blocks as
+// listed by the footer, into r.dicts, matching them to the fields by the
+// dictionary ids of the footer's schema (ids, per field, -1 for none).
+// Every dictionary field must have exactly one, and no delta.
+func (r *Reader) loadDicts(blocks []arrowBlock, ids []int64) (err error) {
+	if len(ids) != len(r.cols) {
+		return corruptf(r.path, 0, "footer schema of %d fields, want %d", len(ids), len(r.cols))
+	}
+	byID := make(map[int64]int, len(blocks))
+	for j, id := range ids {
+		if _, dup := byID[id]; (id >= 0) != (r.cols[j].kind == kindDict) || dup {
+			return corruptf(r.path, 0, "field %q has dictionary id %d", r.cols[j].name, id)
+		}
+		if id >= 0 {
+			byID[id] = j
+		}
+	}
+	r.dicts = make([]arrow.Array, len(r.cols))
+	defer func() {
+		if p := recover(); p != nil {
+			err = corruptf(r.path, 0, "arrow dictionaries: decoder panic: %v", p)
+		}
+		if err != nil {
+			releaseArrays(r.dicts)
+			r.dicts = nil
+		}
+	}()
+	head := r.src.pinned(0)
+	for k, b := range blocks {
+		arr, id, err := r.decodeDict(head[b.Offset:b.End()], b.Meta)
+		if err != nil {
+			return corruptErr(r.path, b.Offset, fmt.Sprintf("arrow dictionary %d", k), err)
+		}
+		j, ok := byID[id]
+		if !ok || r.dicts[j] != nil {
+			arr.Release()
+			return corruptf(r.path, b.Offset, "arrow dictionary %d has id %d, of no field or of one already seen", k, id)
+		}
+		r.dicts[j] = arr
+	}
+	for j, c := range r.cols {
+		if c.kind == kindDict && r.dicts[j] == nil {
+			return corruptf(r.path, 0, "no dictionary for field %q", c.name)
+		}
+	}
+	return nil
+}
+
+// dictCol describes the values of a dictionary: utf8.
+var dictCol = physCol{name: "dictionary", kind: kindUTF8, phys: arrow.BinaryTypes.String}
+
+// decodeDict decodes a verified dictionary message of meta metadata bytes,
+// and returns its values, to release, and its id.
+func (r *Reader) decodeDict(block []byte, meta int64) (arrow.Array, int64, error) {
+	msg, err := parseMessage(block[:meta], fbHeaderDictionaryBatch)
+	if err != nil {
+		return nil, 0, err
+	}
+	if msg.delta {
+		return nil, 0, errors.New("delta dictionary")
+	}
+	l, err := layoutOf(msg.batch)
+	if err != nil {
+		return nil, 0, err
+	}
+	if l.numNodes() != 1 || l.numBuffers() != bufferCount(kindUTF8) {
+		return nil, 0, fmt.Errorf("dictionary of %d fields and %d buffers", l.numNodes(), l.numBuffers())
+	}
+	body := batchBody{batchLayout: l, body: block[meta:], limit: r.maxBuf, alloc: memAlloc{r.mem}}
+	arr, err := body.array(0, 0, &dictCol, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err = array.Validate(arr); err == nil {
+		err = checkOffsets(arr.(*array.String))
+	}
+	if err != nil {
+		arr.Release()
+		return nil, 0, err
+	}
+	return arr, msg.dictID, nil
+}
