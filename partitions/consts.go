@@ -32,6 +32,22 @@ const (
 	// and the unit of pruning).
 	defaultBatchRows = 1 << 16
 
+	// defaultSealRows and defaultSealAge say when the open buffered rows
+	// of a partition are sealed (seal.go): once they make a segment batch,
+	// or once the oldest of them is a second old. Unsealed rows are read
+	// row by row by every query, sealed ones are pruned and counted from
+	// statistics like flushed ones; a second bounds how long fresh rows
+	// stay slow, and a batch how many of them a query reads row by row.
+	defaultSealRows = defaultBatchRows
+	defaultSealAge  = time.Second
+
+	// sealedIDBase is the first ID of in-memory segments. Files take IDs
+	// from the manifest's NextID, from 1 up; sealed segments take theirs
+	// from a counter above this base, so the two never collide in the
+	// catalog, which matches segments by ID, and sealed ones sort after
+	// the files of their partition, as their rows arrived after.
+	sealedIDBase = 1 << 63
+
 	// compactMinSegments is the number of small segments in one partition that
 	// triggers a merge; compactTargetRows is the size a merged segment grows to.
 	compactMinSegments = 4

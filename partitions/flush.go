@@ -88,14 +88,15 @@ func (s *Store) flush() error {
 	}
 	var frozen []*partition
 	for _, p := range s.mu.parts {
-		if len(p.active) == 0 {
+		if len(p.active)+len(p.sealed) == 0 {
 			continue
 		}
 		// Rows frozen by an earlier flush that gave up (Close while
 		// retrying) stay first: their WAL files were not removed.
 		p.frozen = append(p.frozen, p.active...)
+		p.frozenSealed = append(p.frozenSealed, p.sealed...)
 		p.frozenBytes += p.activeBytes
-		p.active, p.activeBytes = nil, 0
+		p.active, p.sealed, p.activeBytes, p.activeRows, p.activeSince = nil, nil, 0, 0, time.Time{}
 		frozen = append(frozen, p)
 	}
 	s.mu.oldest = time.Time{}
@@ -160,14 +161,19 @@ func (s *Store) isClosing() bool {
 	return s.mu.closed
 }
 
-// flushPartition writes p's frozen rows as one segment, records it in the
-// manifest with FlushedGen = gen, and publishes it.
+// flushPartition writes p's frozen rows, open and sealed, as one segment,
+// records it in the manifest with FlushedGen = gen, and publishes it in
+// place of the sealed segments it holds.
 func (s *Store) flushPartition(p *partition, gen uint64) error {
 	p.fmu.Lock()
 	defer p.fmu.Unlock()
 	s.mu.Lock()
-	batches := p.frozen
+	batches := slices.Clone(p.frozen)
+	sealed := p.frozenSealed
 	s.mu.Unlock()
+	for _, seg := range sealed {
+		batches = append(batches, seg.batches...)
+	}
 
 	rows := s.pruneDead(columns.Concat(batches...))
 	if idx := rows.SortIndex(); idx != nil {
@@ -195,12 +201,13 @@ func (s *Store) flushPartition(p *partition, gen uint64) error {
 	s.mu.Lock()
 	p.man = man
 	p.segs = append(p.segs, seg)
-	p.frozen = nil
+	p.frozen, p.frozenSealed = nil, nil
 	s.mu.bufBytes -= p.frozenBytes
 	p.frozenBytes = 0
-	s.obs.SegmentsChanged(p.key, []*Segment{seg}, nil)
+	s.obs.SegmentsChanged(p.key, []*Segment{seg}, sealed)
 	s.mu.cond.Broadcast()
 	s.mu.Unlock()
+	retireSealed(sealed)
 	return nil
 }
 

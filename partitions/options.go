@@ -34,6 +34,8 @@ type config struct {
 	flushBytes      int64
 	flushAge        time.Duration
 	batchRows       int
+	sealRows        int
+	sealAge         time.Duration
 	compactInterval time.Duration
 	retention       time.Duration
 	maxColumns      int
@@ -54,6 +56,8 @@ func newConfig(opts []Option) config {
 		flushBytes:      defaultFlushBytes,
 		flushAge:        defaultFlushAge,
 		batchRows:       defaultBatchRows,
+		sealRows:        defaultSealRows,
+		sealAge:         defaultSealAge,
 		compactInterval: defaultCompactInterval,
 		maxColumns:      defaultMaxColumns,
 		minFreeBytes:    defaultMinFreeBytes,
@@ -111,6 +115,15 @@ func WithBatchRows(n int) Option {
 			c.batchRows = n
 		}
 	}
+}
+
+// WithSealing sets when the open buffered rows of a partition are sealed
+// into an in-memory segment (seal.go): once there are rows of them, or once
+// the oldest is age old (default 65,536 rows or a second). rows <= 0
+// turns sealing off: buffered rows then stay open until flushed; age <= 0
+// seals by row count only.
+func WithSealing(rows int, age time.Duration) Option {
+	return func(c *config) { c.sealRows, c.sealAge = rows, age }
 }
 
 // WithMaxColumns bounds the live dynamic columns (default 1000), the
