@@ -102,12 +102,12 @@ func (c *batchCache) get(seg *partitions.Segment, bi int, cols *colSet) (*column
 // tuples returns the tupleRows of batch bi of seg, whose statistics have
 // tuple counts, building them on a miss: a query answered from tuple counts
 // then only filters and groups them. Those of an in-memory segment, which
-// has no path to key them by and lives a second or so, are built anew.
+// has no path, are keyed by its name, unique in the store's life.
 func (c *batchCache) tuples(seg *partitions.Segment, bi int) *tupleRows {
-	if seg.InMemory() {
-		return newTupleRows(&seg.Stats.Batches[bi])
-	}
 	key := cacheKey{path: seg.Path, batch: bi, cols: tuplesKey}
+	if seg.InMemory() {
+		key.path = seg.Name()
+	}
 	c.mu.Lock()
 	if e, ok := c.byKey[key]; ok {
 		c.order.MoveToFront(e)

@@ -109,12 +109,13 @@ func startLogqStore(t testing.TB, data []byte, cfg logqConfig) (*gosql.DB, *part
 // provider (its ScanStats).
 func startLogqProvider(t testing.TB, data []byte, cfg logqConfig) (*gosql.DB, *partitions.Store, *engine.Provider) {
 	cat := catalog.New()
-	// The sealer's own rules (a batch of rows, a second) would make the
-	// tests' states depend on timing: rows are sealed by Store.Seal only.
+	// The sealer's own rules (a batch of rows, a second, a query's read)
+	// would make the tests' states depend on timing: the zero policy seals
+	// rows on Store.Seal only.
 	st, err := partitions.Open(t.TempDir(), partitions.WithObserver(cat), partitions.WithShards(cfg.shards),
 		partitions.WithBucketWidth(cfg.bucket), partitions.WithBatchRows(cfg.batchRows),
 		partitions.WithCompactInterval(0), partitions.WithFlushAge(time.Hour), partitions.WithFlushBytes(1<<30),
-		partitions.WithSealing(1<<30, 0))
+		partitions.WithSealing(partitions.SealPolicy{}))
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, st.Close()) })
 

@@ -36,7 +36,8 @@
 //
 // Sealing (seal.go): between flushes, which come at 64 MiB of buffers or
 // after a minute, a partition's open buffered rows are sealed once they make
-// a segment batch (65,536 rows) or the oldest is a second old (WithSealing):
+// a segment batch (65,536 rows) or the oldest is a second old, and sooner
+// once a query has read them open (SealPolicy):
 // sorted, cut into batches and given the statistics a segment file of them
 // would have (segment.Summarize), as an in-memory Segment that replaces the
 // open batches and is published to the Observer like a file. Queries then

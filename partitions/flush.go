@@ -96,7 +96,7 @@ func (s *Store) flush() error {
 		p.frozen = append(p.frozen, p.active...)
 		p.frozenSealed = append(p.frozenSealed, p.sealed...)
 		p.frozenBytes += p.activeBytes
-		p.active, p.sealed, p.activeBytes, p.activeRows, p.activeSince = nil, nil, 0, 0, time.Time{}
+		p.active, p.sealed, p.activeBytes, p.activeRows, p.activeRead = nil, nil, 0, 0, false
 		frozen = append(frozen, p)
 	}
 	s.mu.oldest = time.Time{}

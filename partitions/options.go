@@ -34,8 +34,7 @@ type config struct {
 	flushBytes      int64
 	flushAge        time.Duration
 	batchRows       int
-	sealRows        int
-	sealAge         time.Duration
+	seal            SealPolicy
 	compactInterval time.Duration
 	retention       time.Duration
 	maxColumns      int
@@ -56,8 +55,7 @@ func newConfig(opts []Option) config {
 		flushBytes:      defaultFlushBytes,
 		flushAge:        defaultFlushAge,
 		batchRows:       defaultBatchRows,
-		sealRows:        defaultSealRows,
-		sealAge:         defaultSealAge,
+		seal:            SealPolicy{Rows: defaultSealRows, Age: defaultSealAge, ReadRows: defaultSealReadRows, Idle: defaultSealIdle},
 		compactInterval: defaultCompactInterval,
 		maxColumns:      defaultMaxColumns,
 		minFreeBytes:    defaultMinFreeBytes,
@@ -117,13 +115,27 @@ func WithBatchRows(n int) Option {
 	}
 }
 
-// WithSealing sets when the open buffered rows of a partition are sealed
-// into an in-memory segment (seal.go): once there are rows of them, or once
-// the oldest is age old (default 65,536 rows or a second). rows <= 0
-// turns sealing off: buffered rows then stay open until flushed; age <= 0
-// seals by row count only.
-func WithSealing(rows int, age time.Duration) Option {
-	return func(c *config) { c.sealRows, c.sealAge = rows, age }
+// SealPolicy says when the open buffered rows of a partition are sealed
+// into an in-memory segment (seal.go). Each rule is off when zero; the zero
+// policy seals only on Store.Seal.
+type SealPolicy struct {
+	// Rows seals once the partition has this many open rows.
+	Rows int
+	// Age seals once the oldest open row is this old.
+	Age time.Duration
+	// ReadRows and Idle seal the open rows a query has read (Store.View):
+	// once they are ReadRows or more, or once no row has arrived in the
+	// partition for Idle. The query read them row by row; the next one
+	// need not, and a partition that no longer grows gets one segment.
+	ReadRows int
+	Idle     time.Duration
+}
+
+// WithSealing sets when buffered rows are sealed (default: 65,536 rows or
+// a second old, or once a query has read 1,024 of them or they stopped
+// growing for 50 ms).
+func WithSealing(p SealPolicy) Option {
+	return func(c *config) { c.seal = p }
 }
 
 // WithMaxColumns bounds the live dynamic columns (default 1000), the

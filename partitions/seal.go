@@ -11,8 +11,10 @@ import (
 // Sealing: the rows of a partition not yet flushed are read row by row by
 // every query, for they carry no statistics; a flush comes only at 64 MiB of
 // buffers or after a minute. So the sealer takes a partition's open rows
-// once they make a segment batch (WithSealing: 65,536 rows) or once the
-// oldest is a second old, sorts them as a flush would, cuts them into
+// once they make a segment batch (SealPolicy: 65,536 rows), once the oldest
+// is a second old, or once a query has read them row by row and they are
+// 1,024 or more or stopped growing 50 ms ago (right after an ingest: the
+// next query finds them sealed), sorts them as a flush would, cuts them into
 // batches and computes the statistics a segment file of them would have
 // (segment.Summarize). The result is an in-memory Segment that replaces
 // those open batches, published to the Observer as a segment: plans prune
@@ -32,16 +34,18 @@ import (
 // flush may have frozen them meanwhile; the work is then dropped, as the
 // flush writes them anyway.
 
-// sealing reports whether buffered rows are sealed at all.
-func (s *Store) sealing() bool { return s.cfg.sealRows > 0 }
+// sealing reports whether buffered rows are sealed without Store.Seal.
+func (s *Store) sealing() bool { return s.cfg.seal != SealPolicy{} }
 
 // sealLoop seals when Append says a partition has a batch of open rows,
 // and on a tick for the rows that have waited sealAge.
 func (s *Store) sealLoop() {
 	defer s.bg.Done()
 	every := time.Second
-	if s.cfg.sealAge > 0 {
-		every = max(s.cfg.sealAge/4, 10*time.Millisecond)
+	for _, d := range []time.Duration{s.cfg.seal.Age / 4, s.cfg.seal.Idle} {
+		if d > 0 {
+			every = max(min(every, d), 10*time.Millisecond)
+		}
 	}
 	tick := time.NewTicker(every)
 	defer tick.Stop()
@@ -114,13 +118,18 @@ func (s *Store) seal(force bool) int {
 // sealDueLocked reports whether p's open rows are to be sealed at now.
 // REQUIRES: Store.mu held.
 func (s *Store) sealDueLocked(p *partition, now time.Time) bool {
+	pol := &s.cfg.seal
 	switch {
 	case p.activeRows == 0:
 		return false
-	case p.activeRows >= s.cfg.sealRows:
+	case pol.Rows > 0 && p.activeRows >= pol.Rows:
 		return true
+	case pol.Age > 0 && now.Sub(p.activeSince) >= pol.Age:
+		return true
+	case !p.activeRead:
+		return false
 	}
-	return s.cfg.sealAge > 0 && now.Sub(p.activeSince) >= s.cfg.sealAge
+	return pol.ReadRows > 0 && p.activeRows >= pol.ReadRows || pol.Idle > 0 && now.Sub(p.lastAppend) >= pol.Idle
 }
 
 // sealPartition seals taken, the first open batches of p, into an
@@ -153,6 +162,7 @@ func (s *Store) sealPartition(p *partition, taken []*columns.Batch) (bool, error
 		p.activeRows -= b.Len()
 	}
 	p.active = slices.Clone(p.active[len(taken):])
+	p.activeRead = false
 	if len(p.active) > 0 {
 		p.activeSince = s.cfg.now() // they arrived while this seal ran
 	}

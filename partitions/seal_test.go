@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -78,7 +79,7 @@ func TestSealedRowsSeenExactlyOnce(t *testing.T) {
 	dir := t.TempDir()
 	cat := catalog.New()
 	st := openTestStore(t, dir, partitions.WithObserver(cat), partitions.WithBatchRows(64),
-		partitions.WithSealing(150, 2*time.Millisecond), partitions.WithShards(2))
+		partitions.WithSealing(partitions.SealPolicy{Rows: 150, Age: 2 * time.Millisecond, ReadRows: 40, Idle: time.Millisecond}), partitions.WithShards(2))
 
 	const writers, perWriter = 3, 60
 	var acked sync.Map // seq -> true once Append returned
@@ -189,7 +190,7 @@ func TestSealedSegments(t *testing.T) {
 	cat := catalog.New()
 	stopped := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	st := openTestStore(t, t.TempDir(), partitions.WithObserver(cat), partitions.WithShards(1),
-		partitions.WithBatchRows(100), partitions.WithSealing(250, time.Hour),
+		partitions.WithBatchRows(100), partitions.WithSealing(partitions.SealPolicy{Rows: 250}),
 		partitions.WithClock(func() time.Time { return stopped }))
 	defer st.Close()
 	rng := rand.New(rand.NewPCG(3, 4))
@@ -251,4 +252,40 @@ func TestSealedSegments(t *testing.T) {
 	got := rowsOf(t, st)
 	sortRows(got)
 	require.Equal(t, want, got)
+}
+
+// TestSealOnRead: open rows a query has read are sealed once they are
+// ReadRows or more, or once their partition has not grown for Idle; rows
+// no query read wait for the other rules (here, none).
+func TestSealOnRead(t *testing.T) {
+	var clock atomic.Int64 // microseconds
+	clock.Store(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).UnixMicro())
+	now := func() time.Time { return time.UnixMicro(clock.Load()) }
+	st := openTestStore(t, t.TempDir(), partitions.WithShards(1), partitions.WithClock(now),
+		partitions.WithSealing(partitions.SealPolicy{ReadRows: 100, Idle: time.Second}))
+	defer st.Close()
+	rng := rand.New(rand.NewPCG(5, 6))
+	appendRows := func(first int64, n int) {
+		b, _ := genBatch(rng, first, n, 1)
+		require.NoError(t, st.Append(context.Background(), b))
+	}
+	sealedAfter := func(want int64) {
+		t.Helper()
+		require.Eventually(t, func() bool { return st.Stats().SealedRows == want }, 10*time.Second, time.Millisecond)
+		time.Sleep(20 * time.Millisecond) // and no more
+		require.Equal(t, want, st.Stats().SealedRows)
+	}
+	read := func() { st.View(func([]partitions.Buffered) {}) }
+
+	appendRows(0, 150)
+	sealedAfter(0) // unread
+	read()
+	sealedAfter(150) // read, and past ReadRows
+
+	appendRows(1000, 50)
+	read()
+	sealedAfter(150) // read, but few and still growing
+	clock.Add(time.Second.Microseconds())
+	read()
+	sealedAfter(200) // read and idle
 }

@@ -93,6 +93,8 @@ type partition struct {
 	active       []*columns.Batch
 	activeRows   int       // rows of active
 	activeSince  time.Time // when the oldest row of active arrived
+	lastAppend   time.Time // when the newest row of active arrived
+	activeRead   bool      // a View has handed out active since it was last emptied
 	sealed       []*Segment
 	activeBytes  int64            // of active and sealed
 	frozen       []*columns.Batch // being flushed
@@ -264,7 +266,7 @@ func (s *Store) appendAdmitted(ctx context.Context, b *columns.Batch, appended *
 	for _, r := range routed {
 		p := s.partitionLocked(r.key)
 		s.addActiveLocked(p, r, now)
-		seal = seal || s.sealing() && p.activeRows >= s.cfg.sealRows
+		seal = seal || s.cfg.seal.Rows > 0 && p.activeRows >= s.cfg.seal.Rows
 	}
 	if s.mu.oldest.IsZero() {
 		s.mu.oldest = now
@@ -295,6 +297,7 @@ func (s *Store) addActiveLocked(p *partition, r routedRows, now time.Time) {
 	if len(p.active) == 0 {
 		p.activeSince = now
 	}
+	p.lastAppend = now
 	p.active = append(p.active, r.rows)
 	p.activeRows += r.rows.Len()
 	p.activeBytes += r.bytes
@@ -483,9 +486,14 @@ func (s *Store) View(fn func(buffered []Buffered)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []Buffered
+	now, seal := s.cfg.now(), false
 	for k, p := range s.mu.parts {
 		if !p.bufferedLocked() {
 			continue
+		}
+		if p.activeRows > 0 {
+			p.activeRead = true
+			seal = seal || s.sealDueLocked(p, now)
 		}
 		batches := make([]*columns.Batch, 0, len(p.frozen)+len(p.active))
 		batches = append(append(batches, p.frozen...), p.active...)
@@ -494,6 +502,9 @@ func (s *Store) View(fn func(buffered []Buffered)) {
 		out = append(out, Buffered{Key: k, NextID: p.nextIDLocked(), Batches: batches, Sealed: sealed})
 	}
 	slices.SortFunc(out, func(a, b Buffered) int { return compareKeys(a.Key, b.Key) })
+	if seal {
+		s.kickSealer()
+	}
 	fn(out)
 }
 
