@@ -201,7 +201,10 @@ func (s *Store) flushPartition(p *partition, gen uint64) error {
 	s.mu.Lock()
 	p.man = man
 	p.segs = append(p.segs, seg)
-	p.frozen, p.frozenSealed = nil, nil
+	// The sealer may have sealed frozen batches since they were taken
+	// above: every sealed segment frozen now holds rows of the file.
+	sealed = p.frozenSealed
+	p.frozen, p.frozenSealed, p.frozenRead = nil, nil, false
 	s.mu.bufBytes -= p.frozenBytes
 	p.frozenBytes = 0
 	s.obs.SegmentsChanged(p.key, []*Segment{seg}, sealed)

@@ -127,9 +127,14 @@ type SealPolicy struct {
 	// once they are ReadRows or more, or once no row has arrived in the
 	// partition for Idle. The query read them row by row; the next one
 	// need not, and a partition that no longer grows gets one segment.
+	// With either set, open rows a flush has frozen are sealed too once a
+	// query has read them: a flush of 64 MiB takes a second or more.
 	ReadRows int
 	Idle     time.Duration
 }
+
+// onRead reports whether p seals rows that queries read.
+func (p SealPolicy) onRead() bool { return p.ReadRows > 0 || p.Idle > 0 }
 
 // WithSealing sets when buffered rows are sealed (default: 65,536 rows or
 // a second old, or once a query has read 1,024 of them or they stopped

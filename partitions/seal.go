@@ -73,10 +73,12 @@ func (s *Store) kickSealer() {
 	}
 }
 
-// sealJob is the open batches of one partition taken to be sealed.
+// sealJob is the open batches of one partition taken to be sealed: the
+// first active ones, or the first frozen ones.
 type sealJob struct {
-	p     *partition
-	taken []*columns.Batch
+	p      *partition
+	taken  []*columns.Batch
+	frozen bool
 }
 
 // seal seals the open rows of every partition that is due, or that has any
@@ -93,6 +95,9 @@ func (s *Store) seal(force bool) int {
 		if p.activeRows > 0 && (force || s.sealDueLocked(p, now)) {
 			jobs = append(jobs, sealJob{p: p, taken: slices.Clone(p.active)})
 		}
+		if len(p.frozen) > 0 && (force || p.frozenRead) {
+			jobs = append(jobs, sealJob{p: p, taken: slices.Clone(p.frozen), frozen: true})
+		}
 	}
 	s.mu.Unlock()
 	n := 0
@@ -102,7 +107,7 @@ func (s *Store) seal(force bool) int {
 			return n
 		default:
 		}
-		ok, err := s.sealPartition(j.p, j.taken)
+		ok, err := s.sealPartition(j.p, j.taken, j.frozen)
 		if err != nil {
 			// A bug of ours (Summarize refused the rows): they stay open,
 			// which is slower but right, and the flush writes them.
@@ -132,10 +137,13 @@ func (s *Store) sealDueLocked(p *partition, now time.Time) bool {
 	return pol.ReadRows > 0 && p.activeRows >= pol.ReadRows || pol.Idle > 0 && now.Sub(p.lastAppend) >= pol.Idle
 }
 
-// sealPartition seals taken, the first open batches of p, into an
-// in-memory segment and publishes it in their place, unless a flush froze
-// them meanwhile. It reports whether it did.
-func (s *Store) sealPartition(p *partition, taken []*columns.Batch) (bool, error) {
+// sealPartition seals taken, the first active (or, when frozen is set,
+// frozen) batches of p, into an in-memory segment and publishes it in their
+// place, unless a flush froze (or published) them meanwhile. It reports
+// whether it did. Frozen rows sealed while their flush runs join
+// frozenSealed, which the flush retires when it publishes its file: the
+// file holds their rows, since the flush took the batches they came from.
+func (s *Store) sealPartition(p *partition, taken []*columns.Batch, frozen bool) (bool, error) {
 	rows := s.pruneDead(columns.Concat(taken...))
 	if idx := rows.SortIndex(); idx != nil {
 		rows = rows.Take(idx)
@@ -153,22 +161,35 @@ func (s *Store) sealPartition(p *partition, taken []*columns.Batch) (bool, error
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(p.active) < len(taken) || !slices.Equal(p.active[:len(taken)], taken) {
-		return false, nil // frozen by a flush, which writes them
+	list := &p.active
+	if frozen {
+		list = &p.frozen
+	}
+	if len(*list) < len(taken) || !slices.Equal((*list)[:len(taken)], taken) {
+		return false, nil // frozen, or written, by a flush
 	}
 	var takenBytes int64
+	takenRows := 0
 	for _, b := range taken {
 		takenBytes += batchBytes(b)
-		p.activeRows -= b.Len()
+		takenRows += b.Len()
 	}
-	p.active = slices.Clone(p.active[len(taken):])
-	p.activeRead = false
-	if len(p.active) > 0 {
-		p.activeSince = s.cfg.now() // they arrived while this seal ran
+	*list = slices.Clone((*list)[len(taken):])
+	delta := bytes - takenBytes
+	if frozen {
+		p.frozenSealed = append(p.frozenSealed, seg)
+		p.frozenBytes += delta
+		p.frozenRead = false
+	} else {
+		p.activeRows -= takenRows
+		p.activeRead = false
+		if len(p.active) > 0 {
+			p.activeSince = s.cfg.now() // they arrived while this seal ran
+		}
+		p.sealed = append(p.sealed, seg)
+		p.activeBytes += delta
 	}
-	p.sealed = append(p.sealed, seg)
-	p.activeBytes += bytes - takenBytes
-	s.mu.bufBytes += bytes - takenBytes
+	s.mu.bufBytes += delta
 	s.obs.SegmentsChanged(p.key, []*Segment{seg}, nil)
 	if bytes < takenBytes {
 		s.mu.cond.Broadcast() // room for the appends waiting on full buffers

@@ -99,6 +99,7 @@ type partition struct {
 	activeBytes  int64            // of active and sealed
 	frozen       []*columns.Batch // being flushed
 	frozenSealed []*Segment       // being flushed
+	frozenRead   bool             // a View has handed out frozen (seal.go)
 	frozenBytes  int64            // of frozen and frozenSealed
 
 	// fmu serialises changes to the files: flush, compaction, retention.
@@ -494,6 +495,9 @@ func (s *Store) View(fn func(buffered []Buffered)) {
 		if p.activeRows > 0 {
 			p.activeRead = true
 			seal = seal || s.sealDueLocked(p, now)
+		}
+		if len(p.frozen) > 0 && s.cfg.seal.onRead() {
+			p.frozenRead, seal = true, true
 		}
 		batches := make([]*columns.Batch, 0, len(p.frozen)+len(p.active))
 		batches = append(append(batches, p.frozen...), p.active...)
