@@ -17,9 +17,9 @@ import (
 func TestSealedRows(t *testing.T) {
 	n := int64(60_000)
 	if raceEnabled {
-		n = 20_000
+		n = 30_000
 	}
-	data := genData(t, n, 7, 23)
+	data := genData(t, n, 7, 11)
 	rows := decodeRef(t, data)
 	ref := startReference(t, rows)
 	cfg := logqConfig{shards: 2, bucket: 24 * time.Hour, batchRows: 1024, unflushed: 0.6, sealed: 0.4, appendLines: 1500}
