@@ -16,7 +16,7 @@
 // The store keeps to three rules so that plans stay complete: it registers a
 // partition (SegmentsChanged with no segments) when it creates it, so that
 // plans list partitions whose rows are all still buffered; it publishes each
-// change (flush, compaction, retention) to the catalog in one call; and it
+// change (seal, flush, compaction, retention) to the catalog in one call; and it
 // publishes a change before it drops its own reference on a removed segment,
 // so that a planner that meets a retired segment finds a newer snapshot to
 // plan from again.
@@ -31,6 +31,8 @@
 //
 // Readers never wait for writers: every change builds a new immutable snapshot
 // of the partition → segments map and swaps it in atomically, and Plan works on
-// whichever snapshot it loaded. The catalog reads no files and knows nothing
-// of rows still buffered in partitions, nodes or the network.
+// whichever snapshot it loaded. The catalog reads no files. Of the rows still
+// buffered it knows those the store has sealed in memory, which it holds as
+// segments like any other (partitions.Segment.InMemory), and nothing of the
+// open ones, nor of rows in nodes or the network.
 package catalog

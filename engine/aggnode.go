@@ -159,7 +159,7 @@ func (q *aggQuery) run(ctx *sql.Context, loc *time.Location, charge *memCharge) 
 				if q.stats.answers(seg.Stats, bi, sp.Inside[k]) {
 					t.stats.BatchesFromStats.Add(1)
 					if q.stats.tuples {
-						tasks = append(tasks, task{seg.Path, func() (*aggTable, error) {
+						tasks = append(tasks, task{seg.Name(), func() (*aggTable, error) {
 							return q.tuplePartial(t.cache.tuples(seg, bi), loc)
 						}})
 						continue
@@ -174,7 +174,7 @@ func (q *aggQuery) run(ctx *sql.Context, loc *time.Location, charge *memCharge) 
 				if sc.cond != nil {
 					bsc.cond = withoutImplied(sc.cond, &seg.Stats.Batches[bi])
 				}
-				tasks = append(tasks, task{seg.Path, func() (*aggTable, error) {
+				tasks = append(tasks, task{seg.Name(), func() (*aggTable, error) {
 					b, err := t.cache.get(seg, bi, q.cols)
 					if err != nil {
 						return nil, err

@@ -36,10 +36,10 @@ func aggScale(n int) int {
 
 // aggConfigs are the storages the pushed-down aggregates run over: batch
 // and partition boundaries fall on different rows in each, and part of the
-// rows is still buffered in some.
+// rows is still buffered in some, sealed in memory or open.
 var aggConfigs = []logqConfig{
 	{shards: 1, bucket: 24 * time.Hour, batchRows: 65536, unflushed: 0, appendLines: 8192, workers: 1},
-	{shards: 4, bucket: time.Hour, batchRows: 300, unflushed: 0.25, appendLines: 997, workers: 3},
+	{shards: 4, bucket: time.Hour, batchRows: 300, unflushed: 0.25, sealed: 0.15, appendLines: 997, workers: 3},
 	{shards: 2, bucket: 6 * time.Hour, batchRows: 64, unflushed: 1, appendLines: 333, noCache: true},
 }
 

@@ -68,8 +68,14 @@ func newBatchCache(budget *cacheBudget, stats *ScanStats, store *partitions.Stor
 }
 
 // get returns batch bi of seg with at least the columns cols (nil: all),
-// decoding it on a miss. A batch cached whole serves any column set.
+// decoding it on a miss. A batch cached whole serves any column set. The
+// batches of an in-memory segment (sealed buffered rows) are returned as
+// they are, whole, and never cached: they are already in memory.
 func (c *batchCache) get(seg *partitions.Segment, bi int, cols *colSet) (*columns.Batch, error) {
+	if b := seg.Batch(bi); b != nil {
+		c.stats.SealedBatchesRead.Add(1)
+		return b, nil
+	}
 	keys := []cacheKey{{path: seg.Path, batch: bi}} // the whole batch serves any set
 	if cols != nil {
 		keys = append(keys, cacheKey{path: seg.Path, batch: bi, cols: cols.sig})
@@ -99,9 +105,13 @@ func (c *batchCache) get(seg *partitions.Segment, bi int, cols *colSet) (*column
 
 // tuples returns the tupleRows of batch bi of seg, whose statistics have
 // tuple counts, building them on a miss: a query answered from tuple counts
-// then only filters and groups them.
+// then only filters and groups them. Those of an in-memory segment, which
+// has no path, are keyed by its name, unique in the store's life.
 func (c *batchCache) tuples(seg *partitions.Segment, bi int) *tupleRows {
 	key := cacheKey{path: seg.Path, batch: bi, cols: tuplesKey}
+	if seg.InMemory() {
+		key.path = seg.Name()
+	}
 	c.mu.Lock()
 	if e, ok := c.byKey[key]; ok {
 		c.order.MoveToFront(e)

@@ -56,9 +56,12 @@
 // of a client that closed its connection.
 //
 // A query reads one consistent snapshot: the catalog's plan of segments and
-// the store's buffered rows, taken together under the store's lock, so that
-// every acknowledged row is seen exactly once even while flushes and
-// compactions run.
+// the store's open buffered rows, taken together under the store's lock, so
+// that every acknowledged row is seen exactly once even while seals, flushes
+// and compactions run. Buffered rows the store has sealed in memory are
+// segments of the plan like files: pruned, answered from statistics, their
+// batches read as they are (never decoded nor cached); only the open rows
+// are read row by row.
 //
 // The dynamic columns of logs are the catalog's, seen through the store's
 // partitions.ColumnView, which a query takes with its schema: dropped

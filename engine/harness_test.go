@@ -78,6 +78,7 @@ type logqConfig struct {
 	bucket      time.Duration
 	batchRows   int
 	unflushed   float64 // share of the rows (the last ones) left in the buffer
+	sealed      float64 // share of the rows, the first unflushed ones, sealed in memory (Store.Seal); at most unflushed
 	appendLines int     // lines per Append
 	workers     int     // engine.Options.Workers; 0: one per core
 	noCache     bool    // decode every batch on every read
@@ -87,8 +88,8 @@ type logqConfig struct {
 }
 
 func (c logqConfig) String() string {
-	return fmt.Sprintf("shards=%d bucket=%s batch=%d unflushed=%.2f workers=%d cache=%v",
-		c.shards, c.bucket, c.batchRows, c.unflushed, c.workers, !c.noCache)
+	return fmt.Sprintf("shards=%d bucket=%s batch=%d unflushed=%.2f sealed=%.2f workers=%d cache=%v",
+		c.shards, c.bucket, c.batchRows, c.unflushed, c.sealed, c.workers, !c.noCache)
 }
 
 // startLogq stores data under cfg and serves it over the MySQL protocol;
@@ -100,10 +101,21 @@ func startLogq(t testing.TB, data []byte, cfg logqConfig) *gosql.DB {
 
 // startLogqStore is startLogq that also returns the store.
 func startLogqStore(t testing.TB, data []byte, cfg logqConfig) (*gosql.DB, *partitions.Store) {
+	db, st, _ := startLogqProvider(t, data, cfg)
+	return db, st
+}
+
+// startLogqProvider is startLogqStore that also returns the engine's
+// provider (its ScanStats).
+func startLogqProvider(t testing.TB, data []byte, cfg logqConfig) (*gosql.DB, *partitions.Store, *engine.Provider) {
 	cat := catalog.New()
+	// The sealer's own rules (a batch of rows, a second, a query's read)
+	// would make the tests' states depend on timing: the zero policy seals
+	// rows on Store.Seal only.
 	st, err := partitions.Open(t.TempDir(), partitions.WithObserver(cat), partitions.WithShards(cfg.shards),
 		partitions.WithBucketWidth(cfg.bucket), partitions.WithBatchRows(cfg.batchRows),
-		partitions.WithCompactInterval(0), partitions.WithFlushAge(time.Hour), partitions.WithFlushBytes(1<<30))
+		partitions.WithCompactInterval(0), partitions.WithFlushAge(time.Hour), partitions.WithFlushBytes(1<<30),
+		partitions.WithSealing(partitions.SealPolicy{}))
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, st.Close()) })
 
@@ -112,11 +124,14 @@ func startLogqStore(t testing.TB, data []byte, cfg logqConfig) (*gosql.DB, *part
 		lines = lines[:len(lines)-1]
 	}
 	flushAt := int(float64(len(lines)) * (1 - cfg.unflushed))
+	sealAt := min(flushAt+int(float64(len(lines))*cfg.sealed), len(lines))
 	p := jsonl.NewParser(jsonl.Options{})
 	for lo := 0; lo < len(lines); {
 		hi := min(lo+cfg.appendLines, len(lines))
-		if lo < flushAt && hi > flushAt {
-			hi = flushAt
+		for _, at := range []int{flushAt, sealAt} {
+			if lo < at && hi > at {
+				hi = at
+			}
 		}
 		b := &columns.Batch{}
 		n, errs := p.Parse(bytes.Join(lines[lo:hi], nil), lo+1, b)
@@ -126,13 +141,16 @@ func startLogqStore(t testing.TB, data []byte, cfg logqConfig) (*gosql.DB, *part
 		if hi == flushAt {
 			require.NoError(t, st.Flush())
 		}
+		if hi == sealAt && sealAt > flushAt {
+			st.Seal()
+		}
 		lo = hi
 	}
 	o := engine.Options{Workers: cfg.workers}
 	if cfg.noCache {
 		o.CacheBytes = -1
 	}
-	e, _ := engine.New(st, cat, o)
+	e, pro := engine.New(st, cat, o)
 	if cfg.limits != nil {
 		l := engine.NewQueryLimits(e.ProcessList, cfg.limits...)
 		return serveSQLWith(t, e, l.SessionBuilder, "", func(h mysql.Handler) (mysql.Handler, error) {
@@ -141,9 +159,9 @@ func startLogqStore(t testing.TB, data []byte, cfg logqConfig) (*gosql.DB, *part
 				return nil, err
 			}
 			return l.Wrap(h)
-		}), st
+		}), st, pro
 	}
-	return serveSQL(t, e, engine.SessionBuilder, ""), st
+	return serveSQL(t, e, engine.SessionBuilder, ""), st, pro
 }
 
 // startReference loads rows into a go-mysql-server in-memory table logq.logs

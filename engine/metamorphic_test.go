@@ -30,7 +30,9 @@ const (
 // spread over partitions), bucket width (partition boundaries at every hour,
 // every six hours or at midnight), rows per record batch (so batch-level
 // pruning and batch boundaries fall on different rows), the share left
-// unflushed (buffered rows read beside segments, or only them), and the lines
+// unflushed (buffered rows read beside segments, or only them) and the
+// share of those sealed in memory (open rows beside sealed ones, only
+// sealed ones, only open ones), and the lines
 // per Append (the batches the buffer receives), the scan's worker count (one
 // load at a time, or many racing) and the decoded-batch cache.
 //
@@ -39,11 +41,11 @@ const (
 // reference table cannot answer.
 var metaConfigs = []logqConfig{
 	{shards: 1, bucket: 24 * time.Hour, batchRows: 65536, unflushed: 0, appendLines: 8192, workers: 1},
-	{shards: 3, bucket: 6 * time.Hour, batchRows: 1000, unflushed: 0.3, appendLines: 997, workers: 8},
+	{shards: 3, bucket: 6 * time.Hour, batchRows: 1000, unflushed: 0.3, sealed: 0.2, appendLines: 997, workers: 8},
 	{shards: 8, bucket: time.Hour, batchRows: 64, unflushed: 0, appendLines: 4096, workers: 3, noCache: true},
-	{shards: 8, bucket: 24 * time.Hour, batchRows: 64, unflushed: 1, appendLines: 333},
+	{shards: 8, bucket: 24 * time.Hour, batchRows: 64, unflushed: 1, sealed: 0.5, appendLines: 333},
 	{shards: 3, bucket: time.Hour, batchRows: 65536, unflushed: 0.3, appendLines: 50_000, workers: 1, noCache: true},
-	{shards: 1, bucket: 6 * time.Hour, batchRows: 1000, unflushed: 1, appendLines: 128, workers: 16},
+	{shards: 1, bucket: 6 * time.Hour, batchRows: 1000, unflushed: 1, sealed: 1, appendLines: 128, workers: 16},
 }
 
 // metaTieInstants are the instants on which the extra lines pile up rows of

@@ -176,7 +176,7 @@ func (s *segmentSource) startLoad() {
 	}
 	s.next++
 	sc, cols, cache, seg := s.sc, s.cols, s.cache, s.seg.Segment
-	s.pending = s.pool.load(s.ctx, seg.Path, func() (batchCursor, error) {
+	s.pending = s.pool.load(s.ctx, seg.Name(), func() (batchCursor, error) {
 		var c batchCursor
 		b, err := cache.get(seg, bi, cols)
 		var order []int32
@@ -252,7 +252,7 @@ func readBatch(store *partitions.Store, seg *partitions.Segment, bi int, cols *c
 	if dr := readDamaged(store, seg, bi, err); dr != nil {
 		return nil, dr
 	}
-	return nil, errScan.New(fmt.Sprintf("%s (batch %d)", seg.Path, bi), err)
+	return nil, errScan.New(fmt.Sprintf("%s (batch %d)", seg.Name(), bi), err)
 }
 
 // bufferSource yields the matching rows of one buffered batch. Buffered

@@ -10,6 +10,7 @@ type ScanStats struct {
 	SegmentsTotal, SegmentsKept     atomic.Int64
 	BatchesTotal, BatchesKept       atomic.Int64
 	BatchesDecoded, BatchCacheHits  atomic.Int64
+	SealedBatchesRead               atomic.Int64 // batches of sealed buffered rows read (in memory, nothing decoded)
 	BytesRead                       atomic.Int64 // compressed bytes of the batches decoded
 	BufferedRowsRead                atomic.Int64
 	BatchesFromStats                atomic.Int64 // batches an aggregate answered from their statistics

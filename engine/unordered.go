@@ -34,7 +34,7 @@ func newUnordered(ctx context.Context, snap snapshot, sc scope, t *Table, cols *
 		for _, sp := range p.Segments {
 			seg := sp.Segment
 			for _, bi := range sp.Batches {
-				u.tasks = append(u.tasks, loadTask{what: seg.Path, fn: func() (batchCursor, error) {
+				u.tasks = append(u.tasks, loadTask{what: seg.Name(), fn: func() (batchCursor, error) {
 					var c batchCursor
 					b, err := t.cache.get(seg, bi, cols)
 					if err == nil {

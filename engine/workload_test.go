@@ -46,7 +46,7 @@ func TestWorkloadQueries(t *testing.T) {
 	data := genData(t, n, 7, 11)
 	rows := decodeRef(t, data)
 	ref := startReference(t, rows)
-	lq := startLogq(t, data, logqConfig{shards: 4, bucket: 24 * time.Hour, batchRows: 8192, unflushed: 0.1, appendLines: 5000})
+	lq := startLogq(t, data, logqConfig{shards: 4, bucket: 24 * time.Hour, batchRows: 8192, unflushed: 0.1, sealed: 0.05, appendLines: 5000})
 	for _, q := range workloadQueries(rows[len(rows)/3].TraceID) {
 		t.Run(q.id, func(t *testing.T) {
 			want := queryStrings(t, ref, q.sql)

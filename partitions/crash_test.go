@@ -206,7 +206,13 @@ func forEachRow(t testing.TB, st *partitions.Store, fn func(b *columns.Batch, i 
 	}
 	st.View(func(buf []partitions.Buffered) {
 		for _, p := range buf {
-			for _, b := range p.Batches {
+			batches := p.Batches
+			for _, seg := range p.Sealed {
+				for bi := range seg.Stats.Batches {
+					batches = append(batches, seg.Batch(bi))
+				}
+			}
+			for _, b := range batches {
 				for i := 0; i < b.Len(); i++ {
 					fn(b, i)
 				}

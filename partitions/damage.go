@@ -124,8 +124,8 @@ func (s *Store) publishLost() {
 // recording it (the manifest write); the damage is set aside in memory even
 // then.
 func (s *Store) ReportDamage(seg *Segment, err error) error {
-	if !errors.Is(err, segment.ErrCorrupt) {
-		return nil
+	if !errors.Is(err, segment.ErrCorrupt) || seg.InMemory() {
+		return nil // an in-memory segment has no bytes to be damaged
 	}
 	s.mu.Lock()
 	p := s.mu.parts[seg.Key]

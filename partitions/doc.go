@@ -11,8 +11,9 @@
 //
 // What it does not own: deciding which segments a query reads (catalog/), and
 // executing queries (engine/). The Store tells an Observer (the catalog) about
-// every segment it adds or retires, and hands out reference-counted segments
-// and immutable snapshots of its buffers.
+// every segment it adds or retires, files and sealed rows alike, and hands
+// out reference-counted segments and immutable snapshots of its open
+// buffers.
 //
 // Columns: the Store is the authority on the dynamic columns. Append admits
 // a batch's fields under the store's lock, so concurrent appends never pass
@@ -32,6 +33,21 @@
 // partition's manifest together with the WAL generation it covers, and only
 // then deletes the WAL files. Replay skips WAL records a partition's manifest
 // already covers, so a crash at any point neither loses nor duplicates rows.
+//
+// Sealing (seal.go): between flushes, which come at 64 MiB of buffers or
+// after a minute, a partition's open buffered rows are sealed once they make
+// a segment batch (65,536 rows) or the oldest is a second old, and sooner
+// once a query has read them open (SealPolicy):
+// sorted, cut into batches and given the statistics a segment file of them
+// would have (segment.Summarize), as an in-memory Segment that replaces the
+// open batches and is published to the Observer like a file. Queries then
+// prune them and answer from their statistics as for flushed rows; only the
+// open tail is read row by row. Sealing writes nothing: the WAL keeps the
+// rows, the next flush writes the sealed and open rows of a partition as one
+// file and retires the sealed segments in the same published change, and
+// replay after a crash rebuilds open buffers, which are sealed again. In-memory
+// segments are never among a partition's files, so compaction, the scrub,
+// damage handling and retention, which open or delete files, never see them.
 //
 // Damage is contained to what is damaged (damage.go). Every record batch of
 // a segment has its own checksum, so when the scrub, a query or a

@@ -88,14 +88,15 @@ func (s *Store) flush() error {
 	}
 	var frozen []*partition
 	for _, p := range s.mu.parts {
-		if len(p.active) == 0 {
+		if len(p.active)+len(p.sealed) == 0 {
 			continue
 		}
 		// Rows frozen by an earlier flush that gave up (Close while
 		// retrying) stay first: their WAL files were not removed.
 		p.frozen = append(p.frozen, p.active...)
+		p.frozenSealed = append(p.frozenSealed, p.sealed...)
 		p.frozenBytes += p.activeBytes
-		p.active, p.activeBytes = nil, 0
+		p.active, p.sealed, p.activeBytes, p.activeRows, p.activeRead = nil, nil, 0, 0, false
 		frozen = append(frozen, p)
 	}
 	s.mu.oldest = time.Time{}
@@ -160,14 +161,19 @@ func (s *Store) isClosing() bool {
 	return s.mu.closed
 }
 
-// flushPartition writes p's frozen rows as one segment, records it in the
-// manifest with FlushedGen = gen, and publishes it.
+// flushPartition writes p's frozen rows, open and sealed, as one segment,
+// records it in the manifest with FlushedGen = gen, and publishes it in
+// place of the sealed segments it holds.
 func (s *Store) flushPartition(p *partition, gen uint64) error {
 	p.fmu.Lock()
 	defer p.fmu.Unlock()
 	s.mu.Lock()
-	batches := p.frozen
+	batches := slices.Clone(p.frozen)
+	sealed := p.frozenSealed
 	s.mu.Unlock()
+	for _, seg := range sealed {
+		batches = append(batches, seg.batches...)
+	}
 
 	rows := s.pruneDead(columns.SortedConcat(batches...))
 	if err := s.ensurePartitionDir(p); err != nil {
@@ -192,12 +198,16 @@ func (s *Store) flushPartition(p *partition, gen uint64) error {
 	s.mu.Lock()
 	p.man = man
 	p.segs = append(p.segs, seg)
-	p.frozen = nil
+	// The sealer may have sealed frozen batches since they were taken
+	// above: every sealed segment frozen now holds rows of the file.
+	sealed = p.frozenSealed
+	p.frozen, p.frozenSealed, p.frozenRead = nil, nil, false
 	s.mu.bufBytes -= p.frozenBytes
 	p.frozenBytes = 0
-	s.obs.SegmentsChanged(p.key, []*Segment{seg}, nil)
+	s.obs.SegmentsChanged(p.key, []*Segment{seg}, sealed)
 	s.mu.cond.Broadcast()
 	s.mu.Unlock()
+	retireSealed(sealed)
 	return nil
 }
 

@@ -319,7 +319,7 @@ func (s *Store) dropPartition(p *partition) error {
 	p.fmu.Lock()
 	defer p.fmu.Unlock()
 	s.mu.Lock()
-	busy := len(p.active)+len(p.frozen) > 0
+	busy := p.bufferedLocked()
 	s.mu.Unlock()
 	if busy || p.dropped {
 		return nil

@@ -34,6 +34,7 @@ type config struct {
 	flushBytes      int64
 	flushAge        time.Duration
 	batchRows       int
+	seal            SealPolicy
 	compactInterval time.Duration
 	retention       time.Duration
 	maxColumns      int
@@ -54,6 +55,7 @@ func newConfig(opts []Option) config {
 		flushBytes:      defaultFlushBytes,
 		flushAge:        defaultFlushAge,
 		batchRows:       defaultBatchRows,
+		seal:            SealPolicy{Rows: defaultSealRows, Age: defaultSealAge, ReadRows: defaultSealReadRows, Idle: defaultSealIdle},
 		compactInterval: defaultCompactInterval,
 		maxColumns:      defaultMaxColumns,
 		minFreeBytes:    defaultMinFreeBytes,
@@ -111,6 +113,34 @@ func WithBatchRows(n int) Option {
 			c.batchRows = n
 		}
 	}
+}
+
+// SealPolicy says when the open buffered rows of a partition are sealed
+// into an in-memory segment (seal.go). Each rule is off when zero; the zero
+// policy seals only on Store.Seal.
+type SealPolicy struct {
+	// Rows seals once the partition has this many open rows.
+	Rows int
+	// Age seals once the oldest open row is this old.
+	Age time.Duration
+	// ReadRows and Idle seal the open rows a query has read (Store.View):
+	// once they are ReadRows or more, or once no row has arrived in the
+	// partition for Idle. The query read them row by row; the next one
+	// need not, and a partition that no longer grows gets one segment.
+	// With either set, open rows a flush has frozen are sealed too once a
+	// query has read them: a flush of 64 MiB takes a second or more.
+	ReadRows int
+	Idle     time.Duration
+}
+
+// onRead reports whether p seals rows that queries read.
+func (p SealPolicy) onRead() bool { return p.ReadRows > 0 || p.Idle > 0 }
+
+// WithSealing sets when buffered rows are sealed (default: 65,536 rows or
+// a second old, or once a query has read 1,024 of them or they stopped
+// growing for 50 ms).
+func WithSealing(p SealPolicy) Option {
+	return func(c *config) { c.seal = p }
 }
 
 // WithMaxColumns bounds the live dynamic columns (default 1000), the

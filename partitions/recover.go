@@ -173,9 +173,7 @@ func (s *Store) replayBatch(gen uint64, lay layout, b *columns.Batch) {
 		if p.man.FlushedGen >= gen {
 			continue
 		}
-		p.active = append(p.active, r.rows)
-		p.activeBytes += r.bytes
-		s.mu.bufBytes += r.bytes
+		s.addActiveLocked(p, r, s.cfg.now())
 		if s.mu.oldest.IsZero() {
 			s.mu.oldest = s.cfg.now()
 		}

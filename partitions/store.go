@@ -70,9 +70,11 @@ type Store struct {
 	// with mu held when a column is dropped.
 	view atomic.Pointer[ColumnView]
 
-	kick chan struct{} // wakes the flusher
-	stop chan struct{} // closed by Close
-	bg   sync.WaitGroup
+	kick     chan struct{} // wakes the flusher
+	kickSeal chan struct{} // wakes the sealer
+	sealSeq  atomic.Uint64 // IDs of sealed segments, above sealedIDBase
+	stop     chan struct{} // closed by Close
+	bg       sync.WaitGroup
 
 	// Counters for Stats: segments the scrub verified, and listed segments
 	// set aside as damaged (at start-up or by the scrub), since Open.
@@ -91,11 +93,22 @@ type partition struct {
 	key Key
 	dir string
 
-	// Guarded by Store.mu: the rows not yet in segments.
-	active      []*columns.Batch
-	activeBytes int64
-	frozen      []*columns.Batch // being flushed
-	frozenBytes int64
+	// Guarded by Store.mu: the rows not yet in segment files. The active
+	// rows are the open tail (batches as appended) and the segments sealed
+	// from earlier active rows (seal.go); a flush freezes both and writes
+	// them as one file. Sealed segments are published to the observer, the
+	// open and frozen batches are read through View.
+	active       []*columns.Batch
+	activeRows   int       // rows of active
+	activeSince  time.Time // when the oldest row of active arrived
+	lastAppend   time.Time // when the newest row of active arrived
+	activeRead   bool      // a View has handed out active since it was last emptied
+	sealed       []*Segment
+	activeBytes  int64            // of active and sealed
+	frozen       []*columns.Batch // being flushed
+	frozenSealed []*Segment       // being flushed
+	frozenRead   bool             // a View has handed out frozen (seal.go)
+	frozenBytes  int64            // of frozen and frozenSealed
 
 	// fmu serialises changes to the files: flush, compaction, retention.
 	fmu     sync.Mutex
@@ -108,7 +121,8 @@ type partition struct {
 // quarantine, WAL replay) and starts the background flush, compaction and
 // retention loops, and the scrub.
 func Open(dir string, opts ...Option) (s *Store, err error) {
-	s = &Store{cfg: newConfig(opts), dir: dir, kick: make(chan struct{}, 1), stop: make(chan struct{})}
+	s = &Store{cfg: newConfig(opts), dir: dir, kick: make(chan struct{}, 1), kickSeal: make(chan struct{}, 1),
+		stop: make(chan struct{})}
 	s.space = space{dir: dir, minFree: s.cfg.minFreeBytes, now: time.Now}
 	s.obs = s.cfg.observer
 	if s.obs == nil {
@@ -148,6 +162,10 @@ func Open(dir string, opts ...Option) (s *Store, err error) {
 	}
 	s.bg.Add(1)
 	go s.flushLoop()
+	if s.sealing() {
+		s.bg.Add(1)
+		go s.sealLoop()
+	}
 	if s.cfg.compactInterval > 0 {
 		s.bg.Add(1)
 		go s.maintenanceLoop()
@@ -253,14 +271,14 @@ func (s *Store) appendAdmitted(ctx context.Context, b *columns.Batch, appended *
 	}
 	*appended = true
 	s.noteColumnsLocked(cols)
+	now, seal := s.cfg.now(), false
 	for _, r := range routed {
 		p := s.partitionLocked(r.key)
-		p.active = append(p.active, r.rows)
-		p.activeBytes += r.bytes
-		s.mu.bufBytes += r.bytes
+		s.addActiveLocked(p, r, now)
+		seal = seal || s.cfg.seal.Rows > 0 && p.activeRows >= s.cfg.seal.Rows
 	}
 	if s.mu.oldest.IsZero() {
-		s.mu.oldest = s.cfg.now()
+		s.mu.oldest = now
 	}
 	due := s.mu.bufBytes >= s.cfg.flushBytes
 	s.mu.Unlock()
@@ -268,6 +286,9 @@ func (s *Store) appendAdmitted(ctx context.Context, b *columns.Batch, appended *
 	s.obs.ColumnsSeen(cols)
 	if due {
 		s.kickFlush()
+	}
+	if seal {
+		s.kickSealer()
 	}
 	if err := s.wal.Wait(ctx, ticket); err != nil {
 		if errors.Is(err, wal.ErrFsync) {
@@ -277,6 +298,19 @@ func (s *Store) appendAdmitted(ctx context.Context, b *columns.Batch, appended *
 	}
 	s.space.appended()
 	return nil
+}
+
+// addActiveLocked adds routed rows, arrived at now, to p's open rows.
+// REQUIRES: mu held.
+func (s *Store) addActiveLocked(p *partition, r routedRows, now time.Time) {
+	if len(p.active) == 0 {
+		p.activeSince = now
+	}
+	p.lastAppend = now
+	p.active = append(p.active, r.rows)
+	p.activeRows += r.rows.Len()
+	p.activeBytes += r.bytes
+	s.mu.bufBytes += r.bytes
 }
 
 // usableLocked returns why the store cannot take writes, if it cannot.
@@ -436,33 +470,60 @@ func ColumnInfos(b *columns.Batch) []segment.ColumnInfo {
 }
 
 // Buffered is an immutable view of the rows of one partition that are not
-// in segments yet, in arrival order. The batches must not be modified.
-// (Sorting them on Append cost a fifth of the ingest rate; queries sort
-// the batches they read, once per batch.)
+// in segment files yet. Batches are the open rows, not sealed, in arrival
+// order; they must not be modified. (Sorting them on Append cost a fifth
+// of the ingest rate; queries sort the batches they read, once per batch.)
+//
+// Sealed lists the partition's in-memory segments (seal.go), which the
+// Observer knows as well: a reader that takes a catalog plan in the same
+// View finds them there and must not read them again from here. Tools that
+// read the store without a catalog read Batches, Sealed and the files
+// (Segments).
 type Buffered struct {
 	Key     Key
 	NextID  uint64 // the segment ID these rows will get: their place in the total order
 	Batches []*columns.Batch
+	Sealed  []*Segment
 }
 
 // View calls fn with the buffered rows of every partition while holding the
-// store's lock, so that fn sees rows either buffered or published as segments
-// (to the Observer), never both and never neither. fn must be quick and must
-// not call back into the Store; it typically takes a catalog plan too.
+// store's lock, so that fn sees rows either open (Buffered.Batches) or
+// published as segments (to the Observer: files and sealed rows), never
+// both and never neither. fn must be quick and must not call back into the
+// Store; it typically takes a catalog plan too.
 func (s *Store) View(fn func(buffered []Buffered)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []Buffered
+	now, seal := s.cfg.now(), false
 	for k, p := range s.mu.parts {
-		if len(p.frozen)+len(p.active) == 0 {
+		if !p.bufferedLocked() {
 			continue
+		}
+		if p.activeRows > 0 {
+			p.activeRead = true
+			seal = seal || s.sealDueLocked(p, now)
+		}
+		if len(p.frozen) > 0 && s.cfg.seal.onRead() {
+			p.frozenRead, seal = true, true
 		}
 		batches := make([]*columns.Batch, 0, len(p.frozen)+len(p.active))
 		batches = append(append(batches, p.frozen...), p.active...)
-		out = append(out, Buffered{Key: k, NextID: p.nextIDLocked(), Batches: batches})
+		sealed := make([]*Segment, 0, len(p.frozenSealed)+len(p.sealed))
+		sealed = append(append(sealed, p.frozenSealed...), p.sealed...)
+		out = append(out, Buffered{Key: k, NextID: p.nextIDLocked(), Batches: batches, Sealed: sealed})
 	}
 	slices.SortFunc(out, func(a, b Buffered) int { return compareKeys(a.Key, b.Key) })
+	if seal {
+		s.kickSealer()
+	}
 	fn(out)
+}
+
+// bufferedLocked reports whether p holds rows not yet in a file, open or
+// sealed. REQUIRES: Store.mu held.
+func (p *partition) bufferedLocked() bool {
+	return len(p.active)+len(p.sealed)+len(p.frozen)+len(p.frozenSealed) > 0
 }
 
 // nextIDLocked is the ID the buffered rows will get. The manifest's NextID is
@@ -565,8 +626,11 @@ type Stats struct {
 	Segments      int
 	SegmentRows   int64
 	SegmentBytes  int64 // compressed bytes of the Arrow data in segments
-	BufferedRows  int64
+	BufferedRows  int64 // rows not in segment files yet, sealed ones included
 	BufferedBytes int64
+	// SealedRows counts the buffered rows sealed in memory (seal.go):
+	// pruned and counted from statistics like rows in files.
+	SealedRows int64
 	// SegmentsScrubbed counts the segments the scrub has verified since
 	// Open, damaged ones included.
 	SegmentsScrubbed int64
@@ -623,7 +687,13 @@ func (s *Store) Stats() Stats {
 		for _, b := range p.active {
 			st.BufferedRows += int64(b.Len())
 		}
+		for _, list := range [][]*Segment{p.frozenSealed, p.sealed} {
+			for _, seg := range list {
+				st.SealedRows += seg.Stats.Rows
+			}
+		}
 	}
+	st.BufferedRows += st.SealedRows
 	s.mu.Unlock()
 	for _, p := range s.partitions() {
 		p.fmu.Lock()

@@ -69,6 +69,11 @@ func storedRows(t testing.TB, st *partitions.Store) []testRow {
 			for _, b := range p.Batches {
 				rows = append(rows, batchRows(b)...)
 			}
+			for _, seg := range p.Sealed {
+				for bi := range seg.Stats.Batches {
+					rows = append(rows, batchRows(seg.Batch(bi))...)
+				}
+			}
 		}
 	})
 	return sortedRows(rows)

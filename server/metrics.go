@@ -117,6 +117,7 @@ func newStoreCollector(store *partitions.Store) *storeCollector {
 		"segment_rows":   d("segment_rows", "Rows in segment files."),
 		"segment_bytes":  d("segment_bytes", "Compressed bytes of segment data."),
 		"buffered_rows":  d("buffered_rows", "Rows acknowledged but not yet in segments."),
+		"sealed_rows":    d("sealed_rows", "Buffered rows sealed in memory with segment statistics (counted in buffered_rows)."),
 		"buffered_bytes": d("buffered_bytes", "Memory held by buffered rows."),
 		"free_bytes":     d("free_bytes", "Free space of the data directory's file system."),
 		"disk_full":      d("disk_full", "1 while writes fail for lack of space (below --min-free-bytes or full), else 0."),
@@ -150,6 +151,7 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	g("segment_bytes", float64(st.SegmentBytes))
 	g("buffered_rows", float64(st.BufferedRows))
 	g("buffered_bytes", float64(st.BufferedBytes))
+	g("sealed_rows", float64(st.SealedRows))
 	g("free_bytes", float64(st.FreeBytes))
 	full := 0.0
 	if !st.DiskFullSince.IsZero() {
@@ -270,6 +272,7 @@ var scanMetricDefs = []struct {
 	{"batches_decoded_total", "Record batches decoded from segment files.", func(s *engine.ScanStats) int64 { return s.BatchesDecoded.Load() }},
 	{"batch_cache_hits_total", "Record batches served from the decoded-batch cache.", func(s *engine.ScanStats) int64 { return s.BatchCacheHits.Load() }},
 	{"bytes_read_total", "Compressed bytes of the record batches decoded.", func(s *engine.ScanStats) int64 { return s.BytesRead.Load() }},
+	{"sealed_batches_read_total", "Record batches of sealed buffered rows read from memory.", func(s *engine.ScanStats) int64 { return s.SealedBatchesRead.Load() }},
 	{"buffered_rows_read_total", "Buffered (not yet flushed) rows scans looked at.", func(s *engine.ScanStats) int64 { return s.BufferedRowsRead.Load() }},
 	{"batches_from_stats_total", "Record batches aggregates answered from their statistics, unread.", func(s *engine.ScanStats) int64 { return s.BatchesFromStats.Load() }},
 }

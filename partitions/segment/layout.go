@@ -114,26 +114,37 @@ func checkDynamic(d *columns.Dynamic, n int) error {
 // accepted, and builds the shared dictionary arrays. Each choice takes one
 // pass over a column; the dictionaries' codes are kept for the batches.
 func planLayout(b *columns.Batch, batchRows int, mem memory.Allocator) *layout {
-	l := &layout{b: b, batchRows: batchRows}
+	l := planDicts(b, batchRows)
 	l.tsWide = !deltasFitUint32(b.TS, batchRows)
-	l.level = buildDict(&b.Level, b.Level.Valid, maxCoreDictValues)
-	l.service = buildDict(&b.Service, b.Service.Valid, maxCoreDictValues)
-	l.host = buildDict(&b.Host, b.Host.Valid, maxCoreDictValues)
 	l.traceHex = allHex16(&b.TraceID)
-	for _, d := range b.Dynamic {
-		dl := dynLayout{col: d}
-		switch d.Type {
-		case columns.TypeInt64:
-			dl.width = intWidth(d.Ints, d.Valid)
-		case columns.TypeString:
-			dl.dict = buildDict(&d.Strs, d.Valid, min(maxDynDictValues, b.Len()/dynDictRowsPerValue))
+	for i := range l.dyn {
+		if d := l.dyn[i].col; d.Type == columns.TypeInt64 {
+			l.dyn[i].width = intWidth(d.Ints, d.Valid)
 		}
-		l.dyn = append(l.dyn, dl)
 	}
 	for _, d := range l.dicts() {
 		d.build(mem)
 	}
 	l.schema = l.arrowSchema()
+	return l
+}
+
+// planDicts makes the choices of planLayout that the statistics depend on,
+// and only those: which string columns get a segment-wide dictionary (their
+// codes give the distinct values and the tuple counts). Summarize stops
+// there; Encode goes on to the Arrow encoding.
+func planDicts(b *columns.Batch, batchRows int) *layout {
+	l := &layout{b: b, batchRows: batchRows}
+	l.level = buildDict(&b.Level, b.Level.Valid, maxCoreDictValues)
+	l.service = buildDict(&b.Service, b.Service.Valid, maxCoreDictValues)
+	l.host = buildDict(&b.Host, b.Host.Valid, maxCoreDictValues)
+	for _, d := range b.Dynamic {
+		dl := dynLayout{col: d}
+		if d.Type == columns.TypeString {
+			dl.dict = buildDict(&d.Strs, d.Valid, min(maxDynDictValues, b.Len()/dynDictRowsPerValue))
+		}
+		l.dyn = append(l.dyn, dl)
+	}
 	return l
 }
 

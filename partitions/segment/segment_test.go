@@ -31,12 +31,27 @@ func writeSegment(t testing.TB, b *columns.Batch, o WriteOptions) (string, []byt
 	return path, buf.Bytes(), st
 }
 
+// roundTripCase is one input of TestRoundTrip and TestSummarize.
+type roundTripCase struct {
+	name string
+	opts WriteOptions
+	gen  func(rng *rand.Rand) *columns.Batch
+}
+
 func TestRoundTrip(t *testing.T) {
-	cases := []struct {
-		name string
-		opts WriteOptions
-		gen  func(rng *rand.Rand) *columns.Batch
-	}{
+	for i, tc := range roundTripCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(uint64(i), 42))
+			b := tc.gen(rng)
+			checkRoundTrip(t, b, tc.opts)
+		})
+	}
+}
+
+// roundTripCases covers the encoding choices: dictionaries or not, value
+// lists or blooms, tuple counts or not, NULLs, dynamic columns, batch sizes.
+func roundTripCases() []roundTripCase {
+	return []roundTripCase{
 		{"workload", WriteOptions{BatchRows: 4096}, func(rng *rand.Rand) *columns.Batch { return genWorkload(rng, 20000) }},
 		{"single row", WriteOptions{}, func(rng *rand.Rand) *columns.Batch {
 			return genRandom(rng, randSpec{rows: 1, nullPct: 0, cards: [3]int{1, 1, 1}, traceHex: true, dynamic: true})
@@ -72,13 +87,6 @@ func TestRoundTrip(t *testing.T) {
 		{"tiny batches and bloom bits", WriteOptions{BatchRows: 7, BloomBitsPerKey: 3}, func(rng *rand.Rand) *columns.Batch {
 			return genRandom(rng, randSpec{rows: 300, nullPct: 30, maxGapUS: 10, cards: [3]int{4, 100, 100}, traceHex: true, dynamic: true})
 		}},
-	}
-	for i, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			rng := rand.New(rand.NewPCG(uint64(i), 42))
-			b := tc.gen(rng)
-			checkRoundTrip(t, b, tc.opts)
-		})
 	}
 }
 

@@ -232,16 +232,8 @@ func (e *encoder) finish() (*Stats, error) {
 	if err != nil {
 		return nil, fmt.Errorf("segment: BUG: arrow writer output: %w", err)
 	}
-	st := &Stats{
-		Rows:            int64(e.l.b.Len()),
-		MinTS:           e.l.b.TS[0],
-		MaxTS:           e.l.b.TS[e.l.b.Len()-1],
-		CompressedBytes: int64(t.arrowLen),
-		Batches:         e.batches,
-	}
-	for _, dl := range e.l.dyn {
-		st.Columns = append(st.Columns, ColumnInfo{Name: dl.col.Name, Type: dl.col.Type})
-	}
+	st := e.l.stats(e.batches)
+	st.CompressedBytes = int64(t.arrowLen)
 	for _, d := range e.l.dicts() {
 		st.RawBytes += d.rawBytes()
 	}
