@@ -11,9 +11,11 @@ const (
 	// statsVersion is the first byte of the stats block, versioned apart from
 	// the trailer so that statistics can grow without touching the Arrow part.
 	// Version 2 added the (level, service, host) counts, version 3 bloom
-	// filters that also hold collation keys (Bloom.Keyed); readers accept
-	// minStatsVersion and up, so that files written before still open.
-	statsVersion    = 3
+	// filters that also hold collation keys (Bloom.Keyed), version 4 a
+	// checksum per field of each record batch (blockInfo.cols); readers
+	// accept minStatsVersion and up, so that files written before still
+	// open.
+	statsVersion    = 4
 	minStatsVersion = 1
 
 	// trailerSize is the fixed size of the trailer at the end of the file, so
@@ -94,4 +96,11 @@ const (
 	// the syscalls cost nothing next to reading the bytes, and little
 	// enough memory for a background check.
 	verifyChunkBytes = 1 << 20
+
+	// coalesceGapBytes is the largest gap between two pieces of a record
+	// batch message (metadata, field ranges) that a read of some columns
+	// reads through rather than issue one more pread: copying this much from
+	// the page cache costs about what a pread does (segment_bench_test.go,
+	// BenchmarkRowsOf).
+	coalesceGapBytes = 64 << 10
 )

@@ -131,6 +131,9 @@ func reseal(data []byte) ([]byte, bool) {
 			return nil, false
 		}
 		blocks[i].crc = crc32.Checksum(data[off:off+n], castagnoli)
+		if blocks[i].cols != nil {
+			resealRanges(data[off:off+n], &blocks[i])
+		}
 		off += n
 	}
 	stats := appendStats(nil, st, blocks)
@@ -143,6 +146,23 @@ func reseal(data []byte) ([]byte, bool) {
 	}
 	out := append(append([]byte(nil), data[:arrowLen]...), stats...)
 	return append(out, t.encode()...), true
+}
+
+// resealRanges recomputes the per-field checksums of the block of message
+// msg, as far as the ranges the stats block gives lie in it.
+func resealRanges(msg []byte, blk *blockInfo) {
+	if blk.meta > int64(len(msg)) {
+		return
+	}
+	blk.metaCRC = crc32.Checksum(msg[:blk.meta], castagnoli)
+	off := blk.meta
+	for j, c := range blk.cols {
+		if c.len > int64(len(msg))-off {
+			return
+		}
+		blk.cols[j].crc = crc32.Checksum(msg[off:off+c.len], castagnoli)
+		off += c.len
+	}
 }
 
 // FuzzStatsDecode checks that the stats decoder never panics and that what

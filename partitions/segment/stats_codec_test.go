@@ -167,6 +167,9 @@ func TestKeyedBloomNeedsVersion3(t *testing.T) {
 	st.Batches[0].Tuples = nil
 	st.Batches[0].Hosts = ValueSet{Bloom: NewBloom(3, 10), Nulls: st.Batches[0].Hosts.Nulls}
 	st.Batches[0].Hosts.Bloom.Keyed = true
+	for i := range blocks {
+		blocks[i].cols = nil // a version 3 block, which a version 2 one only lacks keys
+	}
 	enc := appendStats(nil, st, blocks)
 	got, _, err := decodeStats(enc)
 	require.NoError(t, err)
