@@ -71,10 +71,11 @@ func appendStats(dst []byte, st *Stats, blocks []blockInfo) []byte {
 // blocksVersion is the stats version appendStats writes for blocks: the
 // current one when they carry per-field checksums, else the last version
 // without them (a block decoded from an older file, re-encoded by a test or
-// the fuzzer, keeps what it had).
+// the fuzzer, keeps what it had). Without batches (which checkStats
+// refuses) it is the current one.
 func blocksVersion(blocks []blockInfo) byte {
 	v := byte(statsVersion)
-	if blocks[0].cols == nil {
+	if len(blocks) > 0 && blocks[0].cols == nil {
 		v = colStatsVersion - 1
 	}
 	for _, b := range blocks {
