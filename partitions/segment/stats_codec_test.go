@@ -140,7 +140,7 @@ func TestStatsInconsistent(t *testing.T) {
 
 // replaceStats returns file with its stats block replaced and the trailer
 // updated to match, checksums included.
-func replaceStats(t *testing.T, file []byte, st *Stats, blocks []blockInfo) []byte {
+func replaceStats(t testing.TB, file []byte, st *Stats, blocks []blockInfo) []byte {
 	tr, err := decodeTrailer("x", file[len(file)-trailerSize:], int64(len(file)))
 	require.NoError(t, err)
 	stats := appendStats(nil, st, blocks)
