@@ -27,6 +27,10 @@ type region struct {
 // byte that was checked (no second read from the file after verification).
 // A read outside pinned regions fails with ErrCorrupt.
 //
+// Reads of some columns do not pin: readRuns reads the pieces of a message
+// they need into a buffer of their own, which the caller verifies piece by
+// piece before decoding (project_read.go).
+//
 // Pins are reference counted so that concurrent reads of one batch share one
 // verified buffer; the buffer returns to a pool when the last pin goes.
 type source struct {
