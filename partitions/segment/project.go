@@ -54,13 +54,15 @@ func (r *Reader) readColumns(i int, sel []bool, a bufferAlloc) ([]arrow.Array, e
 	block := r.src.pinned(g)
 	meta := r.blocks[i].meta
 	bodies := make([]bodyBytes, len(r.cols))
+	var start int64
 	for j := range bodies {
 		bodies[j] = bodyBytes{b: block[meta:]}
 		if cols := r.blocks[i].cols; cols != nil {
 			// Hold the file to its field ranges on this path too, so
 			// that a block reads whole exactly when its fields read
-			// one by one.
-			bodies[j] = r.fieldBytes(block[meta:], 0, i, j)
+			// one by one (checkStats made the ranges tile the body).
+			bodies[j] = bodyBytes{b: block[meta+start : meta+start+cols[j].len], base: start}
+			start += cols[j].len
 		}
 	}
 	arrs, err := recoverArrow(func() ([]arrow.Array, error) {
@@ -84,23 +86,6 @@ func allFields(sel []bool) bool {
 		}
 	}
 	return true
-}
-
-// fieldStart returns where field j's range starts in the body of batch i
-// (stats version 4): the sum of the ranges before it.
-func (r *Reader) fieldStart(i, j int) int64 {
-	var off int64
-	for _, c := range r.blocks[i].cols[:j] {
-		off += c.len
-	}
-	return off
-}
-
-// fieldBytes returns the piece of buf holding field j's range of batch i,
-// buf holding the body bytes from base on.
-func (r *Reader) fieldBytes(buf []byte, base int64, i, j int) bodyBytes {
-	start := r.fieldStart(i, j)
-	return bodyBytes{b: buf[start-base : start-base+r.blocks[i].cols[j].len], base: start}
 }
 
 // decodeColumns is readColumns on the verified metadata of batch i's

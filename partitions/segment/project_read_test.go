@@ -48,9 +48,14 @@ func stripFieldChecksums(file []byte) ([]byte, error) {
 }
 
 // fieldOffset returns the file offset of the range of field j in batch i's
-// message, as the stats block gives it.
+// message, as the stats block gives it: after the metadata and the ranges
+// before it.
 func fieldOffset(r *Reader, i, j int) int64 {
-	return r.regions[i+1].off + r.blocks[i].meta + r.fieldStart(i, j)
+	off := r.regions[i+1].off + r.blocks[i].meta
+	for _, c := range r.blocks[i].cols[:j] {
+		off += c.len
+	}
+	return off
 }
 
 // rowsOf is RowsOf with the columns named.
