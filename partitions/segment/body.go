@@ -82,6 +82,33 @@ func (l *batchLayout) node(k int) (length, nulls int, err error) {
 	return int(n), int(z), nil
 }
 
+// fieldStarts returns where the buffers of each field start in a body of
+// bodyLen bytes, bufAt giving each field's first buffer (and the total):
+// one offset per field, then bodyLen. Arrow writes the buffers in order,
+// each padded to 8 bytes, so the buffers of field j lie in [starts[j],
+// starts[j+1]); it checks that they do, so that the ranges tile the body.
+func (l *batchLayout) fieldStarts(bufAt []int, bodyLen int64) ([]int64, error) {
+	nf := len(bufAt) - 1
+	if l.numNodes() != nf || l.numBuffers() != bufAt[nf] {
+		return nil, fmt.Errorf("message of %d fields and %d buffers, want %d and %d", l.numNodes(), l.numBuffers(), nf, bufAt[nf])
+	}
+	starts := make([]int64, nf+1)
+	starts[nf] = bodyLen
+	for j := nf - 1; j >= 0; j-- {
+		starts[j], _ = l.bufferSpan(bufAt[j])
+		if j == 0 && starts[0] != 0 {
+			return nil, fmt.Errorf("first buffer at %d, not 0", starts[0])
+		}
+		for k := bufAt[j]; k < bufAt[j+1]; k++ {
+			off, n := l.bufferSpan(k)
+			if off < starts[j] || n < 0 || off > starts[j+1] || n > starts[j+1]-off {
+				return nil, fmt.Errorf("buffer %d at [%d, +%d) outside field %d's bytes [%d, %d)", k, off, n, j, starts[j], starts[j+1])
+			}
+		}
+	}
+	return starts, nil
+}
+
 // storedBuffer is one buffer of a message body as stored: its bytes (after
 // the length prefix) and its decoded size.
 type storedBuffer struct {
@@ -95,15 +122,32 @@ type storedBuffer struct {
 // any allocation by the bytes actually read from the file.
 const maxLZ4Ratio = 256
 
-// buffer returns Buffer k of body as stored. Its decoded size is at most
-// limit and what its stored bytes can decompress to.
-func (l *batchLayout) buffer(body []byte, k, limit int) (storedBuffer, error) {
+// bodyBytes is a verified piece of a message body: the body bytes
+// [base, base+len(b)). A read of some columns holds the piece of each field
+// it decodes (the field's range, verified by its own checksum); a read of a
+// whole block holds the whole body, base 0.
+type bodyBytes struct {
+	b    []byte
+	base int64
+}
+
+// bufferSpan returns where Buffer k lies in the body: offset and stored
+// length, not yet checked.
+func (l *batchLayout) bufferSpan(k int) (off, n int64) {
 	p := l.buffers[k*fbStructBytes:]
-	off, n := int64(binary.LittleEndian.Uint64(p)), int64(binary.LittleEndian.Uint64(p[8:]))
-	if off < 0 || n < 0 || off > int64(len(body)) || n > int64(len(body))-off {
-		return storedBuffer{}, fmt.Errorf("buffer %d at [%d, +%d) outside the body of %d bytes", k, off, n, len(body))
+	return int64(binary.LittleEndian.Uint64(p)), int64(binary.LittleEndian.Uint64(p[8:]))
+}
+
+// buffer returns Buffer k as stored, which must lie inside the piece of
+// body the caller holds. Its decoded size is at most limit and what its
+// stored bytes can decompress to.
+func (l *batchLayout) buffer(body bodyBytes, k, limit int) (storedBuffer, error) {
+	off, n := l.bufferSpan(k)
+	end := body.base + int64(len(body.b))
+	if off < body.base || n < 0 || off > end || n > end-off {
+		return storedBuffer{}, fmt.Errorf("buffer %d at [%d, +%d) outside the verified body bytes [%d, %d)", k, off, n, body.base, end)
 	}
-	b := body[off : off+n]
+	b := body.b[off-body.base : off-body.base+n]
 	if !l.lz4 || n == 0 {
 		return storedBuffer{data: b, size: len(b)}, nil
 	}

@@ -190,9 +190,10 @@ func (r *Reader) Rows(i int) (*columns.Batch, error) { return r.RowsOf(i, nil) }
 // RowsOf is Rows converting only the columns want accepts (nil: all); ts is
 // always converted. A core column left out reads as all NULL and a dynamic
 // one is absent, so the batch is only good for reading the columns asked
-// for. Only the buffers of those columns are decompressed and decoded (the
-// batch's whole block is still read and its checksum verified), into
-// pooled scratch memory that the result does not reference.
+// for. Only the buffers of those columns are decompressed and decoded,
+// into pooled scratch memory that the result does not reference; in a file
+// with per-field checksums (stats version 4) only their bytes and the
+// message metadata are read and verified, else the batch's whole block.
 func (r *Reader) RowsOf(i int, want func(name string) bool) (*columns.Batch, error) {
 	sel := make([]bool, len(r.cols))
 	for j, c := range r.cols {

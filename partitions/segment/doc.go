@@ -10,8 +10,12 @@
 // it reaches the Arrow reader. Reads decode only the columns they ask for:
 // the reader parses each record batch message itself and decompresses the
 // buffers of the selected fields alone (arrow-go decompresses a batch
-// whole), with the dictionaries decoded once per Reader. Damage is reported
-// as errors wrapping ErrCorrupt; no input file makes the reader panic.
+// whole), with the dictionaries decoded once per Reader. In files whose
+// stats block has a checksum per field (stats version 4) a read of some
+// columns also reads and verifies only those fields' bytes and the message
+// metadata; older files are read a whole batch at a time. Damage is
+// reported as errors wrapping ErrCorrupt; no input file makes the reader
+// panic.
 //
 // It does not own files as such: Encode writes to an io.Writer and the caller
 // handles temporary names, fsync and rename; Open reads a path that the

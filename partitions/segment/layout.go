@@ -24,6 +24,7 @@ type layout struct {
 	traceHex  bool // trace_id is fixed_size_binary(8)
 	dyn       []dynLayout
 	schema    *arrow.Schema
+	bufAt     []int // per field, its first buffer in a message; then the total
 }
 
 // dynLayout is the encoding of one dynamic column.
@@ -126,6 +127,14 @@ func planLayout(b *columns.Batch, batchRows int, mem memory.Allocator) *layout {
 		d.build(mem)
 	}
 	l.schema = l.arrowSchema()
+	l.bufAt = make([]int, l.schema.NumFields()+1)
+	for j, f := range l.schema.Fields() {
+		n := 2 // validity and values, or dictionary indices
+		if f.Type.ID() == arrow.STRING {
+			n = 3 // validity, offsets, data
+		}
+		l.bufAt[j+1] = l.bufAt[j] + n
+	}
 	return l
 }
 

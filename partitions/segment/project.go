@@ -31,6 +31,12 @@ func bufferCount(k colKind) int {
 // sel selects and ts (field 0) always; the other entries of the result are
 // nil. Decoded buffers come from a. The caller must release the arrays
 // (releaseArrays). Damage yields a *BatchError.
+//
+// A read of every field reads the batch's block whole and verifies its
+// checksum. A read of some fields, in a file with per-field checksums
+// (stats version 4), reads and verifies the message metadata and the
+// selected fields' ranges of the body only (readPieces); in an older file
+// it reads the block whole too.
 func (r *Reader) readColumns(i int, sel []bool, a bufferAlloc) ([]arrow.Array, error) {
 	if r.closed.Load() {
 		return nil, ErrClosed
@@ -38,15 +44,29 @@ func (r *Reader) readColumns(i int, sel []bool, a bufferAlloc) ([]arrow.Array, e
 	if i < 0 || i >= len(r.stats.Batches) {
 		return nil, fmt.Errorf("segment %s: batch %d out of range [0, %d)", r.path, i, len(r.stats.Batches))
 	}
+	if r.blocks[i].cols != nil && !allFields(sel) {
+		return r.readPieces(i, sel, a)
+	}
 	g := i + 1 // region of batch i
 	if err := r.src.pinRegion(g); err != nil {
-		if errors.Is(err, ErrCorrupt) {
-			err = &BatchError{Batch: i, Err: err}
+		return nil, batchErr(i, err)
+	}
+	block := r.src.pinned(g)
+	meta := r.blocks[i].meta
+	bodies := make([]bodyBytes, len(r.cols))
+	var start int64
+	for j := range bodies {
+		bodies[j] = bodyBytes{b: block[meta:]}
+		if cols := r.blocks[i].cols; cols != nil {
+			// Hold the file to its field ranges on this path too, so
+			// that a block reads whole exactly when its fields read
+			// one by one (checkStats made the ranges tile the body).
+			bodies[j] = bodyBytes{b: block[meta+start : meta+start+cols[j].len], base: start}
+			start += cols[j].len
 		}
-		return nil, err
 	}
 	arrs, err := recoverArrow(func() ([]arrow.Array, error) {
-		return r.decodeColumns(r.src.pinned(g), i, sel, a)
+		return r.decodeColumns(block[:meta], bodies, i, sel, a)
 	})
 	r.src.unpin(g)
 	if err != nil {
@@ -57,14 +77,23 @@ func (r *Reader) readColumns(i int, sel []bool, a bufferAlloc) ([]arrow.Array, e
 	return arrs, nil
 }
 
-// decodeColumns is readColumns on the verified bytes of batch i's region.
-// On error it releases what it decoded (unless a panic cuts it short).
-func (r *Reader) decodeColumns(block []byte, i int, sel []bool, a bufferAlloc) (arrs []arrow.Array, err error) {
-	meta := r.blocks[i].meta
-	if meta < 0 || meta > int64(len(block)) {
-		return nil, fmt.Errorf("message metadata of %d bytes in a block of %d", meta, len(block))
+// allFields reports whether sel selects every field but ts, which every
+// read decodes.
+func allFields(sel []bool) bool {
+	for _, ok := range sel[1:] {
+		if !ok {
+			return false
+		}
 	}
-	msg, err := parseMessage(block[:meta], fbHeaderRecordBatch)
+	return true
+}
+
+// decodeColumns is readColumns on the verified metadata of batch i's
+// message and the verified body bytes of each field it decodes (bodies, by
+// field). On error it releases what it decoded (unless a panic cuts it
+// short).
+func (r *Reader) decodeColumns(meta []byte, bodies []bodyBytes, i int, sel []bool, a bufferAlloc) (arrs []arrow.Array, err error) {
+	msg, err := parseMessage(meta, fbHeaderRecordBatch)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +106,7 @@ func (r *Reader) decodeColumns(block []byte, i int, sel []bool, a bufferAlloc) (
 		return nil, fmt.Errorf("record of %d rows, %d fields and %d buffers, want %d, %d and %d",
 			l.rows, l.numNodes(), l.numBuffers(), bs.Rows, len(r.cols), r.bufAt[len(r.cols)])
 	}
-	body := batchBody{batchLayout: l, body: block[meta:], limit: r.maxBuf, alloc: a}
+	body := batchBody{batchLayout: l, limit: r.maxBuf, alloc: a}
 	arrs = make([]arrow.Array, len(r.cols))
 	defer func() {
 		if err != nil {
@@ -90,7 +119,7 @@ func (r *Reader) decodeColumns(block []byte, i int, sel []bool, a bufferAlloc) (
 			continue
 		}
 		c := &r.cols[j]
-		if arrs[j], err = body.array(j, r.bufAt[j], c, r.dicts[j]); err == nil {
+		if arrs[j], err = body.array(bodies[j], j, r.bufAt[j], c, r.dicts[j]); err == nil {
 			err = checkArray(c, arrs[j], bs.Rows)
 		}
 		if err != nil {
@@ -103,16 +132,15 @@ func (r *Reader) decodeColumns(block []byte, i int, sel []bool, a bufferAlloc) (
 // batchBody decodes single fields of one message body.
 type batchBody struct {
 	batchLayout
-	body  []byte
 	limit int // bound on any decoded buffer (Reader.maxBuf)
 	alloc bufferAlloc
 }
 
-// array decodes field j, whose buffers start at buffer first, as the
-// physical array of c (a dictionary array over dict for kindDict). It
-// checks that every buffer is large enough for the field's length; the
-// caller validates the rest (checkArray).
-func (b *batchBody) array(j, first int, c *physCol, dict arrow.Array) (arrow.Array, error) {
+// array decodes field j, whose buffers start at buffer first and lie in
+// body, as the physical array of c (a dictionary array over dict for
+// kindDict). It checks that every buffer is large enough for the field's
+// length; the caller validates the rest (checkArray).
+func (b *batchBody) array(body bodyBytes, j, first int, c *physCol, dict arrow.Array) (arrow.Array, error) {
 	n, nulls, err := b.node(j)
 	if err != nil {
 		return nil, err
@@ -129,7 +157,7 @@ func (b *batchBody) array(j, first int, c *physCol, dict arrow.Array) (arrow.Arr
 		if k == 0 && nulls == 0 {
 			continue // as in Arrow: a bitmap without NULLs is ignored
 		}
-		if bufs[k], err = b.decodeBuffer(first+k, minBufferBytes(dt, k, n)); err != nil {
+		if bufs[k], err = b.decodeBuffer(body, first+k, minBufferBytes(dt, k, n)); err != nil {
 			memory.ReleaseBuffers(bufs)
 			return nil, fmt.Errorf("buffer %d: %w", k, err)
 		}
@@ -142,9 +170,10 @@ func (b *batchBody) array(j, first int, c *physCol, dict arrow.Array) (arrow.Arr
 	return array.NewDictionaryArray(c.phys, arr, dict), nil
 }
 
-// decodeBuffer decodes buffer k, which must hold at least need bytes.
-func (b *batchBody) decodeBuffer(k, need int) (*memory.Buffer, error) {
-	sb, err := b.buffer(b.body, k, b.limit)
+// decodeBuffer decodes buffer k, which must lie in body and hold at least
+// need bytes.
+func (b *batchBody) decodeBuffer(body bodyBytes, k, need int) (*memory.Buffer, error) {
+	sb, err := b.buffer(body, k, b.limit)
 	if err != nil {
 		return nil, err
 	}
@@ -256,8 +285,8 @@ func (r *Reader) decodeDict(block []byte, meta int64) (arrow.Array, int64, error
 	if l.numNodes() != 1 || l.numBuffers() != bufferCount(kindUTF8) {
 		return nil, 0, fmt.Errorf("dictionary of %d fields and %d buffers", l.numNodes(), l.numBuffers())
 	}
-	body := batchBody{batchLayout: l, body: block[meta:], limit: r.maxBuf, alloc: memAlloc{r.mem}}
-	arr, err := body.array(0, 0, &dictCol, nil)
+	body := batchBody{batchLayout: l, limit: r.maxBuf, alloc: memAlloc{r.mem}}
+	arr, err := body.array(bodyBytes{b: block[meta:]}, 0, 0, &dictCol, nil)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -95,7 +95,8 @@ func projectionCases(rng *rand.Rand, r *Reader) [][]string {
 // TestProjectionMatchesArrow reads generated segments with every column
 // kind through projections and compares each read with the same batch as
 // arrow-go decodes it whole: RowsOf and Batch must give the very values of
-// the columns asked for.
+// the columns asked for, from files with per-field checksums, whose reads
+// of some columns read only those, and from files without.
 func TestProjectionMatchesArrow(t *testing.T) {
 	cases := []struct {
 		name string
@@ -118,27 +119,43 @@ func TestProjectionMatchesArrow(t *testing.T) {
 		{"many dynamic columns", func(rng *rand.Rand) *columns.Batch { return manyDynamic(rng, 600, 60) }, 200},
 	}
 	for k, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-			defer mem.AssertSize(t, 0)
-			rng := rand.New(rand.NewPCG(uint64(k), 15))
-			path, file, _ := writeSegment(t, tc.b(rng), WriteOptions{BatchRows: tc.rows})
-			r, err := Open(path, WithAllocator(mem))
-			require.NoError(t, err)
-			defer r.Close()
-			refs := arrowReference(t, mem, file)
-			defer func() {
-				for _, rec := range refs {
-					rec.Release()
-				}
-			}()
-			require.Len(t, refs, r.NumBatches())
-			for i, ref := range refs {
-				for _, cols := range projectionCases(rng, r) {
-					checkProjection(t, r, i, ref, cols)
-				}
-			}
-		})
+		for _, v4 := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/per-field checksums=%v", tc.name, v4), func(t *testing.T) {
+				testProjectionMatchesArrow(t, uint64(k), tc.b, tc.rows, v4)
+			})
+		}
+	}
+}
+
+// testProjectionMatchesArrow is one case of TestProjectionMatchesArrow: a
+// file as written (stats version 4, reads of some columns read only those),
+// or with the stats block as version 3 wrote it (whole blocks read).
+func testProjectionMatchesArrow(t *testing.T, seed uint64, gen func(*rand.Rand) *columns.Batch, rows int, v4 bool) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	rng := rand.New(rand.NewPCG(seed, 15))
+	path, file, _ := writeSegment(t, gen(rng), WriteOptions{BatchRows: rows})
+	if !v4 {
+		file = withoutFieldChecksums(t, file)
+		path = writeFile(t, file)
+	}
+	r, err := Open(path, WithAllocator(mem))
+	require.NoError(t, err)
+	defer r.Close()
+	for _, blk := range r.blocks {
+		require.Equal(t, v4, blk.cols != nil)
+	}
+	refs := arrowReference(t, mem, file)
+	defer func() {
+		for _, rec := range refs {
+			rec.Release()
+		}
+	}()
+	require.Len(t, refs, r.NumBatches())
+	for i, ref := range refs {
+		for _, cols := range projectionCases(rng, r) {
+			checkProjection(t, r, i, ref, cols)
+		}
 	}
 }
 

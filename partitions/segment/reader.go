@@ -29,11 +29,13 @@ func WithAllocator(mem memory.Allocator) Option {
 
 // Reader reads one segment file. It keeps the file open, the statistics and
 // the Arrow schema and dictionaries in memory, and nothing else: every call
-// that reads a batch reads its block from the file (the page cache is the
-// cache) and verifies it again, so no call ever decodes bytes that were not
-// checked just before. A read decompresses only the buffers of the columns
-// it asks for (project.go), not the whole record batch as arrow-go's
-// RecordBatchAt does.
+// that reads a batch reads what it needs from the file (the page cache is
+// the cache) and verifies it again, so no call ever decodes bytes that were
+// not checked just before. A read decompresses only the buffers of the
+// columns it asks for (project.go), not the whole record batch as arrow-go's
+// RecordBatchAt does; in a file with per-field checksums it reads and
+// verifies only those fields' bytes and the message metadata
+// (project_read.go), else the batch's whole block.
 //
 // Its methods are safe for concurrent use by several goroutines, except
 // Close, which must not race with the others: the caller (partitions.Segment

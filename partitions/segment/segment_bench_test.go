@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -172,43 +173,75 @@ var longMessageFile = sync.OnceValues(func() (string, error) {
 	return path, os.WriteFile(path, buf.Bytes(), 0o600)
 })
 
+// workloadFileV3 is workloadFile with its stats block as version 3 wrote
+// it: without per-field checksums, every read reads whole blocks.
+var workloadFileV3 = sync.OnceValues(func() (string, error) {
+	path, err := workloadFile()
+	if err != nil {
+		return "", err
+	}
+	file, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	if file, err = stripFieldChecksums(file); err != nil {
+		return "", err
+	}
+	path = filepath.Join(filepath.Dir(path), "workload-v3.seg")
+	return path, os.WriteFile(path, file, 0o600)
+})
+
 // BenchmarkRowsOf reads every batch of a segment into columns.Batch with
-// all columns, and with the three of a one-day aggregate (latency per
-// service: ts, service, latency_ms), whose read decompresses only those.
+// all columns, and with the columns of one-day aggregates (levels over
+// time: ts, level; latency per service: ts, service, latency_ms), whose
+// reads decompress only those, and in a file with per-field checksums
+// (stats version 4) read and verify only those; v3 is the same file
+// without them. The files are in the page cache.
 func BenchmarkRowsOf(b *testing.B) {
-	agg := map[string]bool{"service": true, "latency_ms": true}
 	for _, seg := range []struct {
 		name string
 		file func() (string, error)
-	}{{"workload", workloadFile}, {"long_messages", longMessageFile}} {
+	}{{"workload", workloadFile}, {"workload_v3", workloadFileV3}, {"long_messages", longMessageFile}} {
 		for _, proj := range []struct {
 			name string
-			want func(string) bool
-		}{{"all", nil}, {"ts,service,latency_ms", func(name string) bool { return agg[name] }}} {
+			cols []string
+		}{{"all", nil}, {"ts,level", []string{"level"}}, {"ts,service,latency_ms", []string{"service", "latency_ms"}}} {
 			b.Run(seg.name+"/"+proj.name, func(b *testing.B) {
-				path, err := seg.file()
-				if err != nil {
-					b.Fatal(err)
-				}
-				r, err := Open(path)
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer r.Close()
-				fi, _ := os.Stat(path)
-				b.SetBytes(fi.Size())
-				b.ReportAllocs()
-				for b.Loop() {
-					for i := range r.NumBatches() {
-						if _, err := r.RowsOf(i, proj.want); err != nil {
-							b.Fatal(err)
-						}
-					}
-				}
-				b.ReportMetric(float64(r.Stats().Rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+				benchRowsOf(b, seg.file, proj.cols)
 			})
 		}
 	}
+}
+
+// benchRowsOf reads every batch of the segment file with RowsOf and the
+// columns cols (nil: all).
+func benchRowsOf(b *testing.B, file func() (string, error), cols []string) {
+	path, err := file()
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, err := Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	var want func(string) bool
+	if cols != nil {
+		want = func(name string) bool { return slices.Contains(cols, name) }
+	}
+	fi, _ := os.Stat(path)
+	b.SetBytes(fi.Size())
+	b.ReportAllocs()
+	read := r.src.bytesRead.Load()
+	for b.Loop() {
+		for i := range r.NumBatches() {
+			if _, err := r.RowsOf(i, want); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(r.Stats().Rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(r.src.bytesRead.Load()-read)/float64(b.N)/float64(r.Stats().CompressedBytes), "read/arrow")
 }
 
 // BenchmarkReadStats measures what start-up pays per segment.

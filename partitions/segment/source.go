@@ -8,6 +8,7 @@ import (
 	"os"
 	"sort"
 	"sync"
+	"sync/atomic"
 )
 
 // region is a checksummed byte range of the Arrow section: the meta head,
@@ -26,6 +27,10 @@ type region struct {
 // byte that was checked (no second read from the file after verification).
 // A read outside pinned regions fails with ErrCorrupt.
 //
+// Reads of some columns do not pin: readRuns reads the pieces of a message
+// they need into a buffer of their own, which the caller verifies piece by
+// piece before decoding (project_read.go).
+//
 // Pins are reference counted so that concurrent reads of one batch share one
 // verified buffer; the buffer returns to a pool when the last pin goes.
 type source struct {
@@ -39,6 +44,10 @@ type source struct {
 		pins []*pin // parallel to regions; nil when not pinned
 	}
 	pool sync.Pool // of *[]byte
+
+	// bytesRead counts the bytes read from the file through the source,
+	// for tests that check what a read reads.
+	bytesRead atomic.Int64
 }
 
 // pin is a verified region held in memory, with the number of callers
@@ -112,6 +121,7 @@ func (s *source) load(r region) (*[]byte, error) {
 		*buf = make([]byte, r.len)
 	}
 	*buf = (*buf)[:r.len]
+	s.bytesRead.Add(r.len)
 	if _, err := s.f.ReadAt(*buf, r.off); err != nil {
 		s.pool.Put(buf)
 		if errors.Is(err, io.EOF) {
@@ -124,6 +134,57 @@ func (s *source) load(r region) (*[]byte, error) {
 		return nil, corruptf(s.path, r.off, "crc32c %08x of %d bytes, want %08x", got, r.len, r.crc)
 	}
 	return buf, nil
+}
+
+// readRuns reads the pieces of the record batch message at base, which
+// are in file order and do not overlap, into a pooled buffer that the
+// caller puts back in s.pool, and sets each piece's at to where its bytes
+// start in it. It does not verify them. Pieces less than
+// coalesceGapBytes apart are read with one pread, the bytes between them
+// included (and never used); the others with one each.
+func (s *source) readRuns(base int64, pieces []piece) (*[]byte, error) {
+	type run struct{ from, to int64 }
+	runs := make([]run, 0, len(pieces))
+	var total int64
+	for k, p := range pieces {
+		if n := len(runs); k > 0 && p.off-runs[n-1].to <= coalesceGapBytes {
+			total += p.off + p.len - runs[n-1].to
+			runs[n-1].to = p.off + p.len
+		} else {
+			total += p.len
+			runs = append(runs, run{p.off, p.off + p.len})
+		}
+		pieces[k].at = int(total - p.len)
+	}
+	buf, _ := s.pool.Get().(*[]byte)
+	if buf == nil {
+		buf = new([]byte)
+	}
+	if int64(cap(*buf)) < total {
+		*buf = make([]byte, total)
+	}
+	*buf = (*buf)[:total]
+	var pos int64 // in buf
+	for _, r := range runs {
+		if err := s.readAt((*buf)[pos:pos+r.to-r.from], base+r.from); err != nil {
+			s.pool.Put(buf)
+			return nil, err
+		}
+		pos += r.to - r.from
+	}
+	return buf, nil
+}
+
+// readAt reads len(b) bytes at off; a short file is corruption.
+func (s *source) readAt(b []byte, off int64) error {
+	s.bytesRead.Add(int64(len(b)))
+	if _, err := s.f.ReadAt(b, off); err != nil {
+		if errors.Is(err, io.EOF) {
+			return corruptf(s.path, off, "%d bytes truncated", len(b))
+		}
+		return fmt.Errorf("segment %s: read %d bytes at %d: %w", s.path, len(b), off, err)
+	}
+	return nil
 }
 
 // ReadAt implements io.ReaderAt over the pinned regions.

@@ -76,6 +76,9 @@ func checkBatch(st *Stats, b *BatchStats, blk blockInfo) error {
 	case b.CompressedBytes%8 != 0:
 		return fmt.Errorf("bad arrow body length %d", b.CompressedBytes)
 	}
+	if err := checkColRanges(b, blk); err != nil {
+		return err
+	}
 	if err := checkLevels(b); err != nil {
 		return err
 	}
@@ -94,6 +97,26 @@ func checkBatch(st *Stats, b *BatchStats, blk blockInfo) error {
 		if err := checkColumnStats(c.Type, &b.Dynamic[j], b.Rows); err != nil {
 			return fmt.Errorf("column %q: %w", c.Name, err)
 		}
+	}
+	return nil
+}
+
+// checkColRanges checks that the per-field ranges of a block (stats
+// version 4), if any, tile its body: Arrow pads every buffer to 8 bytes, so
+// each range is a multiple of 8, and they add up to the body length.
+func checkColRanges(b *BatchStats, blk blockInfo) error {
+	if blk.cols == nil {
+		return nil
+	}
+	var sum int64
+	for j, c := range blk.cols {
+		if c.len%8 != 0 || c.len > b.CompressedBytes-sum {
+			return fmt.Errorf("field %d of %d bytes at %d in an arrow body of %d", j, c.len, sum, b.CompressedBytes)
+		}
+		sum += c.len
+	}
+	if sum != b.CompressedBytes {
+		return fmt.Errorf("fields of %d bytes in an arrow body of %d", sum, b.CompressedBytes)
 	}
 	return nil
 }

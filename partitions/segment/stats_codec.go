@@ -10,11 +10,32 @@ import (
 
 // blockInfo is what the stats block records about the Arrow message of one
 // record batch besides BatchStats: the metadata length (the body length is
-// BatchStats.CompressedBytes) and the CRC32C of the whole message.
+// BatchStats.CompressedBytes) and the CRC32C of the whole message, and from
+// stats version 4 on the CRC32C of the metadata alone and the extent and
+// CRC32C of each field's buffers, which let a read that wants some columns
+// read and verify only those (project.go).
 type blockInfo struct {
-	meta int64
-	crc  uint32
+	meta    int64
+	crc     uint32
+	metaCRC uint32     // version 4 and up
+	cols    []colRange // version 4 and up, one per Arrow field; nil before
 }
+
+// colRange is the byte range of the body of a record batch message that
+// holds the buffers of one field, and its CRC32C. The ranges of a message's
+// fields follow each other in field order and tile its body; where each
+// starts is the sum of the lengths before it.
+type colRange struct {
+	len int64
+	crc uint32
+}
+
+// colStatsVersion is the first stats version with per-field checksums.
+const colStatsVersion = 4
+
+// colRangeMinBytes is the least a colRange takes in the stats block: a
+// one-byte uvarint and a u32.
+const colRangeMinBytes = 5
 
 // Kinds of a ValueSet on disk.
 const (
@@ -29,7 +50,7 @@ func appendStats(dst []byte, st *Stats, blocks []blockInfo) []byte {
 	if len(blocks) != len(st.Batches) {
 		panic("BUG: segment.appendStats: one blockInfo per batch expected")
 	}
-	dst = append(dst, statsVersion)
+	dst = append(dst, blocksVersion(blocks))
 	dst = binary.AppendUvarint(dst, uint64(st.Rows))
 	dst = binary.AppendVarint(dst, st.MinTS)
 	dst = binary.AppendUvarint(dst, uint64(st.MaxTS-st.MinTS))
@@ -47,6 +68,24 @@ func appendStats(dst []byte, st *Stats, blocks []blockInfo) []byte {
 	return dst
 }
 
+// blocksVersion is the stats version appendStats writes for blocks: the
+// current one when they carry per-field checksums, else the last version
+// without them (a block decoded from an older file, re-encoded by a test or
+// the fuzzer, keeps what it had). Without batches (which checkStats
+// refuses) it is the current one.
+func blocksVersion(blocks []blockInfo) byte {
+	v := byte(statsVersion)
+	if len(blocks) > 0 && blocks[0].cols == nil {
+		v = colStatsVersion - 1
+	}
+	for _, b := range blocks {
+		if (b.cols == nil) != (v < colStatsVersion) {
+			panic("BUG: segment.appendStats: per-field checksums for some batches only")
+		}
+	}
+	return v
+}
+
 // appendBatchStats appends one batch entry of the stats block.
 func appendBatchStats(dst []byte, st *Stats, b *BatchStats, blk blockInfo) []byte {
 	dst = binary.AppendUvarint(dst, uint64(b.Rows))
@@ -55,6 +94,13 @@ func appendBatchStats(dst []byte, st *Stats, b *BatchStats, blk blockInfo) []byt
 	dst = binary.AppendUvarint(dst, uint64(blk.meta))
 	dst = binary.AppendUvarint(dst, uint64(b.CompressedBytes))
 	dst = binary.LittleEndian.AppendUint32(dst, blk.crc)
+	if blk.cols != nil {
+		dst = binary.LittleEndian.AppendUint32(dst, blk.metaCRC)
+		for _, c := range blk.cols {
+			dst = binary.AppendUvarint(dst, uint64(c.len))
+			dst = binary.LittleEndian.AppendUint32(dst, c.crc)
+		}
+	}
 	dst = binary.AppendUvarint(dst, uint64(b.RawBytes))
 	dst = append(dst, boolByte(b.LevelsOverflow))
 	dst = binary.AppendUvarint(dst, uint64(b.LevelNulls))
@@ -307,8 +353,9 @@ func (d *decoder) batch(st *Stats, b *BatchStats) blockInfo {
 	b.MaxTS = b.MinTS + int64(d.uvarint())
 	blk := blockInfo{meta: d.int("block metadata length", math.MaxInt64)}
 	b.CompressedBytes = d.int("block body length", math.MaxInt64)
-	if crc := d.fixed(4); crc != nil {
-		blk.crc = binary.LittleEndian.Uint32(crc)
+	blk.crc = d.u32()
+	if d.version >= colStatsVersion {
+		d.colRanges(st, &blk)
 	}
 	b.RawBytes = d.int("raw bytes", math.MaxInt64)
 	b.LevelsOverflow = d.bool()
@@ -339,6 +386,31 @@ func (d *decoder) batch(st *Stats, b *BatchStats) blockInfo {
 		d.columnStats(c.Type, &b.Dynamic[j])
 	}
 	return blk
+}
+
+// colRanges reads the metadata checksum and the per-field ranges of a batch
+// entry: one per Arrow field, the core columns and then the dynamic ones.
+func (d *decoder) colRanges(st *Stats, blk *blockInfo) {
+	blk.metaCRC = d.u32()
+	n := len(columns.CoreNames) + len(st.Columns)
+	if d.err == nil && (len(d.b)-d.off)/colRangeMinBytes < n {
+		d.fail("%d field ranges in %d bytes", n, len(d.b)-d.off)
+	}
+	if d.err != nil {
+		return
+	}
+	blk.cols = make([]colRange, n)
+	for j := range blk.cols {
+		blk.cols[j] = colRange{len: d.int("field bytes", math.MaxInt64), crc: d.u32()}
+	}
+}
+
+// u32 reads a little-endian uint32.
+func (d *decoder) u32() uint32 {
+	if b := d.fixed(4); b != nil {
+		return binary.LittleEndian.Uint32(b)
+	}
+	return 0
 }
 
 // tupleIndex reads a stored TupleCount index (tupleIndex).

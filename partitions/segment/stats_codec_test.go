@@ -140,7 +140,7 @@ func TestStatsInconsistent(t *testing.T) {
 
 // replaceStats returns file with its stats block replaced and the trailer
 // updated to match, checksums included.
-func replaceStats(t *testing.T, file []byte, st *Stats, blocks []blockInfo) []byte {
+func replaceStats(t testing.TB, file []byte, st *Stats, blocks []blockInfo) []byte {
 	tr, err := decodeTrailer("x", file[len(file)-trailerSize:], int64(len(file)))
 	require.NoError(t, err)
 	stats := appendStats(nil, st, blocks)
@@ -167,6 +167,9 @@ func TestKeyedBloomNeedsVersion3(t *testing.T) {
 	st.Batches[0].Tuples = nil
 	st.Batches[0].Hosts = ValueSet{Bloom: NewBloom(3, 10), Nulls: st.Batches[0].Hosts.Nulls}
 	st.Batches[0].Hosts.Bloom.Keyed = true
+	for i := range blocks {
+		blocks[i].cols = nil // a version 3 block, which a version 2 one only lacks keys
+	}
 	enc := appendStats(nil, st, blocks)
 	got, _, err := decodeStats(enc)
 	require.NoError(t, err)

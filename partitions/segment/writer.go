@@ -2,6 +2,7 @@ package segment
 
 import (
 	"bufio"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -25,7 +26,10 @@ import (
 //  3. writeArrow streams the record batches through arrow-go's FileWriter
 //     into an arrowSink, which counts bytes and checksums the output of each
 //     FileWriter call, and keeps a copy of the first call (schema,
-//     dictionaries and batch 0) and of Close (the footer).
+//     dictionaries and batch 0) and of Close (the footer). The bytes of
+//     every other call, one record batch message, are parsed as the reader
+//     parses them, to checksum the metadata and each field's range of the
+//     body as written (messageRanges).
 //  4. finish reads the block table from the footer arrow-go wrote, checks it
 //     against the byte ranges of the calls, splits the first call into the
 //     head region and block 0, and writes the stats block and the trailer.
@@ -102,9 +106,10 @@ type encoder struct {
 	sink    *arrowSink
 	scratch *statsScratch
 	batches []BatchStats
-	calls   []span // per batch, the bytes written by FileWriter.Write
-	head    []byte // bytes of the first FileWriter.Write: head region and block 0
-	tail    []byte // bytes of FileWriter.Close: the tail region
+	calls   []span      // per batch, the bytes written by FileWriter.Write
+	ranges  []blockInfo // per batch but the first, from messageRanges
+	head    []byte      // bytes of the first FileWriter.Write: head region and block 0
+	tail    []byte      // bytes of FileWriter.Close: the tail region
 }
 
 // span is a byte range of the Arrow section and the CRC32C of its bytes.
@@ -154,6 +159,12 @@ func (e *encoder) writeBatch(fw *ipc.FileWriter, lo, hi int) error {
 	res := e.sink.end()
 	if first {
 		e.head = res.captured
+	} else {
+		blk, err := messageRanges(res.captured, e.l.bufAt)
+		if err != nil {
+			return fmt.Errorf("BUG: record batch %d as written: %w", len(e.calls), err)
+		}
+		e.ranges = append(e.ranges, blk)
 	}
 	e.calls = append(e.calls, res.span)
 	bs := e.l.batchStats(e.scratch, lo, hi)
@@ -270,13 +281,25 @@ func (e *encoder) regions() (*trailer, []blockInfo, error) {
 				i, r.Offset, r.End(), c.start, c.end)
 		}
 		e.batches[i].CompressedBytes = r.Body
-		blocks[i] = blockInfo{meta: r.Meta, crc: c.crc}
+		blk := blockInfo{crc: c.crc}
+		if i > 0 {
+			blk = e.ranges[i-1]
+		}
+		if i > 0 && (blk.meta != r.Meta || blk.crc != c.crc) {
+			return nil, nil, fmt.Errorf("record block %d of %d metadata bytes, the message has %d", i, r.Meta, blk.meta)
+		}
+		blocks[i] = blk
 	}
 	headLen := recs[0].Offset
 	if int64(len(e.head)) != e.calls[0].end {
 		return nil, nil, errors.New("first write not captured whole")
 	}
-	blocks[0].crc = crc32.Checksum(e.head[headLen:], castagnoli)
+	if blocks[0], err = messageRanges(e.head[headLen:], e.l.bufAt); err != nil {
+		return nil, nil, fmt.Errorf("record batch 0 as written: %w", err)
+	}
+	if blocks[0].meta != recs[0].Meta {
+		return nil, nil, fmt.Errorf("record block 0 of %d metadata bytes, the message has %d", recs[0].Meta, blocks[0].meta)
+	}
 	t := &trailer{
 		version:  formatVersion,
 		batches:  uint32(len(recs)),
@@ -292,16 +315,56 @@ func (e *encoder) regions() (*trailer, []blockInfo, error) {
 	return t, blocks, nil
 }
 
+// messageRanges parses a record batch message as written, msg being its
+// bytes, with bufAt giving the first buffer of each field (and the total),
+// and returns its metadata length, its CRC32C, that of the metadata, and
+// the range of each field in the body with its CRC32C.
+func messageRanges(msg []byte, bufAt []int) (blockInfo, error) {
+	if len(msg) < 8 {
+		return blockInfo{}, fmt.Errorf("message of %d bytes", len(msg))
+	}
+	meta := 8 + int64(binary.LittleEndian.Uint32(msg[4:]))
+	if meta > int64(len(msg)) {
+		return blockInfo{}, fmt.Errorf("message metadata of %d bytes in %d", meta, len(msg))
+	}
+	m, err := parseMessage(msg[:meta], fbHeaderRecordBatch)
+	if err != nil {
+		return blockInfo{}, err
+	}
+	l, err := layoutOf(m.batch)
+	if err != nil {
+		return blockInfo{}, err
+	}
+	body := msg[meta:]
+	starts, err := l.fieldStarts(bufAt, int64(len(body)))
+	if err != nil {
+		return blockInfo{}, err
+	}
+	blk := blockInfo{
+		meta:    meta,
+		crc:     crc32.Checksum(msg, castagnoli),
+		metaCRC: crc32.Checksum(msg[:meta], castagnoli),
+		cols:    make([]colRange, len(starts)-1),
+	}
+	for j := range blk.cols {
+		b := body[starts[j]:starts[j+1]]
+		blk.cols[j] = colRange{len: int64(len(b)), crc: crc32.Checksum(b, castagnoli)}
+	}
+	return blk, nil
+}
+
 // arrowSink is the io.Writer under the Arrow FileWriter. It counts bytes,
 // computes the CRC32C of the bytes of each FileWriter call, and keeps a copy
-// of them when asked (the first batch and the footer), so that regions can
-// be checksummed once the footer tells where they start.
+// of them: the first batch and the footer to keep (so that regions can be
+// checksummed once the footer tells where they start), the other calls in a
+// buffer reused from one call to the next.
 type arrowSink struct {
 	w       *bufio.Writer
 	pos     int64
 	cur     span
-	capture bool
+	keep    bool
 	buf     []byte
+	scratch []byte // the buffer of the calls not kept
 	err     error
 }
 
@@ -311,15 +374,22 @@ type sinkResult struct {
 	captured []byte
 }
 
-// begin starts the record of one FileWriter call; capture keeps its bytes.
-func (s *arrowSink) begin(capture bool) {
+// begin starts the record of one FileWriter call. With keep, its bytes are
+// captured in a buffer of their own; else in one that the next call reuses.
+func (s *arrowSink) begin(keep bool) {
 	s.cur = span{start: s.pos, end: s.pos}
-	s.capture, s.buf = capture, nil
+	s.keep, s.buf = keep, nil
+	if !keep {
+		s.buf = s.scratch[:0]
+	}
 }
 
 // end finishes the record of the current FileWriter call.
 func (s *arrowSink) end() sinkResult {
 	s.cur.end = s.pos
+	if !s.keep {
+		s.scratch = s.buf
+	}
 	return sinkResult{span: s.cur, captured: s.buf}
 }
 
@@ -329,9 +399,7 @@ func (s *arrowSink) Write(p []byte) (int, error) {
 		return 0, s.err
 	}
 	s.cur.crc = crc32.Update(s.cur.crc, castagnoli, p)
-	if s.capture {
-		s.buf = append(s.buf, p...)
-	}
+	s.buf = append(s.buf, p...)
 	for rest := p; len(rest) > 0; {
 		n, err := s.w.Write(rest[:min(len(rest), writeChunkBytes)])
 		s.pos += int64(n)
