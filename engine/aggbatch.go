@@ -18,8 +18,16 @@ import (
 // rows each row of b stands for (b is a batch's tuple counts).
 func (q *aggQuery) aggregateBatch(b *columns.Batch, sel []int32, loc *time.Location, weights []int64) (*aggTable, error) {
 	t := newAggTable(q)
+	if err := q.aggregateBatchInto(t, b, sel, loc, weights); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// aggregateBatchInto is aggregateBatch adding to the partial table t.
+func (q *aggQuery) aggregateBatchInto(t *aggTable, b *columns.Batch, sel []int32, loc *time.Location, weights []int64) error {
 	if len(sel) == 0 {
-		return t, nil
+		return nil
 	}
 	gp := groupVectors.Get().(*[]int32)
 	defer groupVectors.Put(gp)
@@ -46,13 +54,13 @@ func (q *aggQuery) aggregateBatch(b *columns.Batch, sel []int32, loc *time.Locat
 			update, err = fn.updater(b)
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for k, i := range sel {
 			update(&t.accs[int(groups[k])*na+a], int(i))
 		}
 	}
-	return t, nil
+	return nil
 }
 
 // groupVectors recycles the per-row group vectors of aggregateBatch.

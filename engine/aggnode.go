@@ -152,20 +152,28 @@ func (q *aggQuery) run(ctx *sql.Context, loc *time.Location, charge *memCharge) 
 	}
 	var tasks []task
 	total := newAggTable(q)
+	fromCounts := newAggTable(q) // the batches answered from level counts
 	for _, p := range snap.plan.Partitions {
 		for _, sp := range p.Segments {
 			seg := sp.Segment
+			// The batches answered from tuple counts, aggregated by one
+			// task into one partial table: at 100M rows a week has 1,700
+			// batches, and a task and a table of its own for each spent
+			// more on dictionaries and maps than on the counts.
+			var fromTuples []int
 			for k, bi := range sp.Batches {
 				if q.stats.answers(seg.Stats, bi, sp.Inside[k]) {
 					t.stats.BatchesFromStats.Add(1)
 					if q.stats.tuples {
-						tasks = append(tasks, task{seg.Name(), func() (*aggTable, error) {
-							return q.tuplePartial(t.cache.tuples(seg, bi), loc)
-						}})
+						fromTuples = append(fromTuples, bi)
 						continue
 					}
-					total.mergeFrom(q.stats.partial(q, seg.Stats, bi), false)
-					if err := charge.set(total.size()); err != nil {
+					if q.stats.distinct != 0 || q.stats.distinctDyn != "" {
+						total.mergeFrom(q.stats.partial(q, seg.Stats, bi), false)
+					} else {
+						q.stats.addCounts(fromCounts, q, seg.Stats, bi)
+					}
+					if err := charge.set(total.size() + fromCounts.size()); err != nil {
 						return nil, err
 					}
 					continue
@@ -182,6 +190,17 @@ func (q *aggQuery) run(ctx *sql.Context, loc *time.Location, charge *memCharge) 
 					return q.aggregateRows(b, true, bsc, loc)
 				}})
 			}
+			if len(fromTuples) > 0 {
+				tasks = append(tasks, task{seg.Name(), func() (*aggTable, error) {
+					part := newAggTable(q)
+					for _, bi := range fromTuples {
+						if err := q.tuplePartial(part, t.cache.tuples(seg, bi), loc); err != nil {
+							return nil, err
+						}
+					}
+					return part, nil
+				}})
+			}
 		}
 		for _, b := range snap.buffered[p.Key].Batches {
 			t.stats.BufferedRowsRead.Add(int64(b.Len()))
@@ -191,6 +210,7 @@ func (q *aggQuery) run(ctx *sql.Context, loc *time.Location, charge *memCharge) 
 		}
 	}
 
+	total.mergeFrom(fromCounts, false)
 	lctx, cancel := context.WithCancel(ctx)
 	defer cancel() // an error stops the loads still queued
 	type result struct {

@@ -261,9 +261,10 @@ func newTupleRows(st *segment.BatchStats) *tupleRows {
 // bytes is the memory tr holds, for the batch cache's budget.
 func (tr *tupleRows) bytes() int64 { return approxBytes(tr.b) + 8*int64(len(tr.counts)) }
 
-// tuplePartial is the partial aggregate of a batch from its tuple counts:
-// the combinations that meet the claimed condition, each weighing its count.
-func (q *aggQuery) tuplePartial(tr *tupleRows, loc *time.Location) (*aggTable, error) {
+// tuplePartial adds to t the partial aggregate of a batch from its tuple
+// counts: the combinations that meet the claimed condition, each weighing
+// its count.
+func (q *aggQuery) tuplePartial(t *aggTable, tr *tupleRows, loc *time.Location) error {
 	sel := make([]int32, len(tr.counts))
 	for i := range sel {
 		sel[i] = int32(i)
@@ -271,18 +272,35 @@ func (q *aggQuery) tuplePartial(tr *tupleRows, loc *time.Location) (*aggTable, e
 	if q.push != nil && q.push.pred != nil {
 		sel = filterSel(q.push.pred, tr.b, sel)
 	}
-	return q.aggregateBatch(tr.b, sel, loc, tr.counts)
+	return q.aggregateBatchInto(t, tr.b, sel, loc, tr.counts)
 }
 
 // partial is the partial aggregate of batch bi of seg, from its level
 // counts or value sets (not tuples: see tuplePartial).
 func (sp statsPlan) partial(q *aggQuery, seg *segment.Stats, bi int) *aggTable {
-	st := &seg.Batches[bi]
 	if sp.distinct != 0 || sp.distinctDyn != "" {
 		return sp.distinctPartial(q, seg, bi)
 	}
 	t := newAggTable(q)
-	add := func(level *string, rows int) {
+	sp.addCounts(t, q, seg, bi)
+	return t
+}
+
+// addCounts adds to t the partial aggregate of batch bi of seg from its
+// level counts (a plan without DISTINCT): one table takes every batch of a
+// query, since a table per batch cost more than the counts at 100M rows.
+func (sp statsPlan) addCounts(t *aggTable, q *aggQuery, seg *segment.Stats, bi int) {
+	st := &seg.Batches[bi]
+	// add merges into group tup the aggregates value gives each.
+	add := func(tup groupTuple, value func(fn *aggFn, o *acc)) {
+		accs := t.accsOf(t.group(tup))
+		for a := range q.aggs {
+			var o acc
+			value(&q.aggs[a], &o)
+			accs[a].merge(&q.aggs[a], &o)
+		}
+	}
+	addLevel := func(level *string, rows int) {
 		if rows == 0 {
 			return
 		}
@@ -290,54 +308,40 @@ func (sp statsPlan) partial(q *aggQuery, seg *segment.Stats, bi int) *aggTable {
 		if sp.byLevel && level != nil {
 			tup[0] = t.dicts[0].code(*level, false)
 		}
-		g := t.group(tup)
-		accs := t.accsOf(g)
-		for a := range q.aggs {
-			fn, acc := &q.aggs[a], &accs[a]
-			switch {
-			case fn.op == opCount && fn.arg == argString: // COUNT(level)
-				if level != nil {
-					acc.n += int64(rows)
-				}
-			default: // COUNT(*), COUNT(ts)
-				acc.n += int64(rows)
+		add(tup, func(fn *aggFn, o *acc) {
+			if fn.op == opCount && fn.arg == argString && level == nil {
+				return // COUNT(level) leaves out the NULL levels
 			}
-		}
+			o.n = int64(rows) // COUNT(*), COUNT(ts), COUNT(level)
+		})
 	}
 	switch {
 	case sp.levelIn != nil:
 		for i := range st.Levels {
 			if lc := &st.Levels[i]; sp.levelIn.matches(viewBytes(lc.Value)) {
-				add(&lc.Value, lc.Count)
+				addLevel(&lc.Value, lc.Count)
 			}
 		}
 	case sp.byLevel:
 		for i := range st.Levels {
-			add(&st.Levels[i].Value, st.Levels[i].Count)
+			addLevel(&st.Levels[i].Value, st.Levels[i].Count)
 		}
-		add(nil, st.LevelNulls)
+		addLevel(nil, st.LevelNulls)
 	default:
 		// Every row; COUNT(level) leaves out the NULL levels.
-		nonNull := st.Rows - st.LevelNulls
-		all := st.Rows
-		var tup groupTuple
-		g := t.group(tup)
-		accs := t.accsOf(g)
-		for a := range q.aggs {
-			fn, acc := &q.aggs[a], &accs[a]
+		add(groupTuple{}, func(fn *aggFn, o *acc) {
 			switch {
 			case fn.op == opCount && fn.arg == argString:
-				acc.n += int64(nonNull)
+				o.n = int64(st.Rows - st.LevelNulls)
 			case fn.op == opCount:
-				acc.n += int64(all)
+				o.n = int64(st.Rows)
 			case fn.op == opMin:
-				acc.i, acc.n = st.MinTS, int64(all)
+				o.i, o.n = st.MinTS, int64(st.Rows)
 			case fn.op == opMax:
-				acc.i, acc.n = st.MaxTS, int64(all)
+				o.i, o.n = st.MaxTS, int64(st.Rows)
 			}
-		}
+		})
 	}
-	return t
 }
 
 // withoutImplied returns cond without the conjuncts that every row of the
