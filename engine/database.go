@@ -2,15 +2,17 @@ package engine
 
 import (
 	"strings"
+	"sync/atomic"
 
 	"github.com/dolthub/go-mysql-server/sql"
 )
 
 // Provider is the go-mysql-server database provider: one database, logq.
 type Provider struct {
-	db    *Database
-	stats *ScanStats
-	cache *batchCache
+	db      *Database
+	stats   *ScanStats
+	cache   *batchCache
+	queries *atomic.Pointer[func() int64] // QueryLimits.MemoryHeld, once set
 }
 
 var _ sql.DatabaseProvider = (*Provider)(nil)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"sync"
+	"sync/atomic"
 
 	sqle "github.com/dolthub/go-mysql-server"
 	"github.com/dolthub/go-mysql-server/server"
@@ -49,13 +50,18 @@ func New(store *partitions.Store, cat *catalog.Catalog, opts ...Options) (*sqle.
 	case cacheBytes < 0:
 		cacheBytes = 0 // keeps nothing
 	}
+	var queries atomic.Pointer[func() int64] // set by CountQueryMemory
 	others := func() int64 {
 		buffered, compacting := store.HeldBytes()
-		return buffered + compacting + cat.MemoryBytes() + QueryMemoryHeld()
+		n := buffered + compacting + cat.MemoryBytes()
+		if f := queries.Load(); f != nil {
+			n += (*f)()
+		}
+		return n
 	}
 	cache := newBatchCache(&cacheBudget{configured: cacheBytes, memLimit: o.MemoryLimit, others: others}, stats, store)
 	t := &Table{store: store, cat: cat, stats: stats, cache: cache, orders: &sortOrders{}, pool: newPool(o.Workers)}
-	pro := &Provider{db: &Database{table: t, damaged: &damagedTable{store: store, cat: cat}}, stats: stats, cache: cache}
+	pro := &Provider{db: &Database{table: t, damaged: &damagedTable{store: store, cat: cat}}, stats: stats, cache: cache, queries: &queries}
 	registerVariables.Do(func() {
 		if err := disableSecureFilePriv(); err != nil {
 			panic("BUG: secure_file_priv: " + err.Error())
@@ -206,6 +212,11 @@ func (p *Provider) Stats() *ScanStats { return p.stats }
 // CacheBytes returns the decoded batches the cache holds now, and its
 // budget (Options.CacheBytes).
 func (p *Provider) CacheBytes() (held, limit int64) { return p.cache.bytes() }
+
+// CountQueryMemory makes the batch cache yield to what the running
+// statements hold too (QueryLimits.MemoryHeld): the limits are made after
+// the engine they wrap.
+func (p *Provider) CountQueryMemory(held func() int64) { p.queries.Store(&held) }
 
 // SessionBuilder makes the session of a new MySQL connection, with logq as
 // its current database so that `SELECT ... FROM logs` needs no USE.

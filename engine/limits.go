@@ -36,6 +36,7 @@ import (
 type QueryLimits struct {
 	processes   sql.ProcessList
 	sessions    sync.Map // connection ID (uint32) → sql.Session
+	running     sync.Map // *memBudget → struct{}: the budgets of running statements
 	memoryLimit int64    // bytes a statement may hold; 0: none
 	stats       LimitStats
 }
@@ -75,6 +76,20 @@ func (l *QueryLimits) Stats() *LimitStats { return &l.stats }
 // MemoryLimit returns the server's per-statement memory limit in bytes; 0:
 // none.
 func (l *QueryLimits) MemoryLimit() int64 { return l.memoryLimit }
+
+// MemoryHeld returns the bytes the running statements hold in sorts,
+// groups, DISTINCT keys and join tables, as charged against their limits
+// (statements without a limit are not counted). It sums the budgets of the
+// statements running now, so that a charge an operator forgot to give back
+// ends with its statement instead of staying in the figure.
+func (l *QueryLimits) MemoryHeld() int64 {
+	var n int64
+	l.running.Range(func(k, _ any) bool {
+		n += max(k.(*memBudget).used.Load(), 0)
+		return true
+	})
+	return n
+}
 
 // SetDefaultExecutionTime sets the global max_execution_time that new
 // sessions start with; 0 sets none.
@@ -152,6 +167,9 @@ type limitedRun struct {
 func (l *QueryLimits) start(c *mysql.Conn, query string) *limitedRun {
 	s := l.session(c.ConnectionID)
 	run := &limitedRun{l: l, id: c.ConnectionID, limit: limitOf(s, query), budget: l.budgetOf(s)}
+	if run.budget != nil {
+		l.running.Store(run.budget, struct{}{})
+	}
 	if run.limit > 0 {
 		run.timer = time.AfterFunc(run.limit, func() {
 			run.mu.Lock()
@@ -178,6 +196,9 @@ func (r *limitedRun) finish(err error) error {
 	r.mu.Unlock()
 	if r.timer != nil {
 		r.timer.Stop()
+	}
+	if r.budget != nil {
+		r.l.running.Delete(r.budget)
 	}
 	switch {
 	case err == nil:

@@ -86,23 +86,10 @@ func newMemBudget(limit int64, source string) *memBudget {
 	return &memBudget{limit: limit, source: source}
 }
 
-// queryMemoryHeld is what all running statements hold in their operators
-// (the sum of their charges), for the server's memory report.
-var queryMemoryHeld atomic.Int64
-
-// QueryMemoryHeld returns the bytes the running statements hold in sorts,
-// groups, DISTINCT keys and join tables, as charged against their limits
-// (statements without a limit are not counted).
-func QueryMemoryHeld() int64 { return queryMemoryHeld.Load() }
-
 // grow charges n bytes (n < 0 gives them back) and fails once the
 // statement holds more than its limit.
 func (b *memBudget) grow(n int64) error {
-	if b == nil {
-		return nil
-	}
-	queryMemoryHeld.Add(n)
-	if b.used.Add(n) <= b.limit || n <= 0 {
+	if b == nil || b.used.Add(n) <= b.limit || n <= 0 {
 		return nil
 	}
 	b.failed.Store(true)

@@ -19,14 +19,15 @@ type memoryCollector struct {
 	store  *partitions.Store
 	cat    *catalog.Catalog
 	pro    *engine.Provider
+	limits *engine.QueryLimits
 	used   *prometheus.Desc
 	budget *prometheus.Desc
 	limit  *prometheus.Desc
 }
 
-func newMemoryCollector(store *partitions.Store, cat *catalog.Catalog, pro *engine.Provider) *memoryCollector {
+func newMemoryCollector(store *partitions.Store, cat *catalog.Catalog, pro *engine.Provider, limits *engine.QueryLimits) *memoryCollector {
 	return &memoryCollector{
-		store: store, cat: cat, pro: pro,
+		store: store, cat: cat, pro: pro, limits: limits,
 		used: prometheus.NewDesc("logq_memory_bytes",
 			"Memory held, by part: buffers (rows not yet flushed), batch_cache (decoded batches kept between queries), catalog (segment statistics: grows with the rows stored), compaction (rows of the merge under way), queries (sorts, groups and DISTINCT keys of running statements).",
 			[]string{"part"}, nil),
@@ -36,6 +37,13 @@ func newMemoryCollector(store *partitions.Store, cat *catalog.Catalog, pro *engi
 		limit: prometheus.NewDesc("logq_memory_limit_bytes",
 			"The Go runtime's soft memory limit (--memory-limit or GOMEMLIMIT); 0: none.", nil, nil),
 	}
+}
+
+// watchMemory exports the split of the server's memory, and makes the batch
+// cache yield to the running statements too.
+func (m *metrics) watchMemory(store *partitions.Store, cat *catalog.Catalog, pro *engine.Provider, limits *engine.QueryLimits) {
+	pro.CountQueryMemory(limits.MemoryHeld)
+	m.reg.MustRegister(newMemoryCollector(store, cat, pro, limits))
 }
 
 // Describe implements prometheus.Collector.
@@ -59,7 +67,7 @@ func (c *memoryCollector) Collect(ch chan<- prometheus.Metric) {
 	used("batch_cache", cacheHeld)
 	used("catalog", c.cat.MemoryBytes())
 	used("compaction", st.CompactingBytes)
-	used("queries", engine.QueryMemoryHeld())
+	used("queries", c.limits.MemoryHeld())
 	budget("buffers", st.BufferLimitBytes)
 	budget("batch_cache", cacheLimit)
 	limit := debug.SetMemoryLimit(-1)

@@ -40,7 +40,6 @@ func newMetrics(store *partitions.Store, cat *catalog.Catalog, ingest *IngestSta
 		newStoreCollector(store),
 		newIngestCollector(ingest),
 		newScanCollector(pro.Stats()),
-		newMemoryCollector(store, cat, pro),
 		newDamageCollector(store, cat),
 	)
 	m.queries = newQueryMetrics(m.reg)

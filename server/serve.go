@@ -246,6 +246,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 	}
 	limits := engine.NewQueryLimits(sqlEngine.ProcessList, engine.WithQueryMemoryLimit(queryMemoryLimit(cfg.queryMemory)))
 	m.watchLimits(limits)
+	m.watchMemory(store, cat, pro, limits)
 	mysqlCfg := gmsserver.Config{Protocol: "tcp", Listener: mysqlLn, Version: mysqlVersion, TLSConfig: tlsConfig,
 		ProtocolListenerFactory: mysqlListenerFactory(acc, cfg.requireTLS)}
 	mysqlSrv, err := gmsserver.NewServerWithHandler(mysqlCfg,
