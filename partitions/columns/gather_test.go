@@ -70,35 +70,44 @@ func requireSameBatch(t *testing.T, want, got *Batch) {
 	}
 }
 
+// randomBatches returns one to four random batches of up to 50 rows, each
+// with some of the dynamic column types (named by type, so that a column
+// has one type in every batch) and NULLs with one of the probabilities
+// nulls; edit adjusts each model before it is built.
+func randomBatches(rng *rand.Rand, edit func(*batchModel), nulls ...float64) []*Batch {
+	var batches []*Batch
+	for range 1 + rng.IntN(4) {
+		var ts []Type
+		for _, typ := range []Type{TypeInt64, TypeFloat64, TypeBool, TypeString} {
+			if rng.IntN(3) > 0 {
+				ts = append(ts, typ)
+			}
+		}
+		m := genModel(rng, rng.IntN(50), ts, nulls[rng.IntN(len(nulls))])
+		for i, typ := range ts {
+			m.dynNames[i] = "c" + string(rune('a'+int(typ)))
+		}
+		edit(m)
+		batches = append(batches, m.build())
+	}
+	return batches
+}
+
 // TestTakeAndConcatMatchRowByRow checks the column-wise Take and Concat
 // against copies made row by row, over batches with NULLs (or none, with
 // and without a validity slice), decoded dictionary codes, and dynamic
 // columns that only some batches hold.
 func TestTakeAndConcatMatchRowByRow(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	types := []Type{TypeInt64, TypeFloat64, TypeBool, TypeString}
 	for range 60 {
-		var batches []*Batch
-		for range 1 + rng.IntN(4) {
-			var ts []Type
-			for _, typ := range types {
-				if rng.IntN(3) > 0 {
-					ts = append(ts, typ)
-				}
-			}
-			null := []float64{0, 0.1, 0.6}[rng.IntN(3)]
-			m := genModel(rng, rng.IntN(50), ts, null)
+		batches := randomBatches(rng, func(m *batchModel) {
 			m.validAlways = rng.IntN(2) == 0
-			// Names by type, so that a column has one type in every batch.
-			for i, typ := range ts {
-				m.dynNames[i] = "c" + string(rune('a'+int(typ)))
-			}
-			b := m.build()
+		}, 0, 0.1, 0.6)
+		for _, b := range batches {
 			if b.Len() > 0 && rng.IntN(2) == 0 {
 				b.Level.Dict = [][]byte{[]byte("x")}
 				b.Level.Codes = make([]int32, b.Len())
 			}
-			batches = append(batches, b)
 		}
 		requireSameBatch(t, concatRows(batches), Concat(batches...))
 		for _, b := range batches {
@@ -182,25 +191,12 @@ func BenchmarkFlushCopies(b *testing.B) {
 // decide), NULLs and dynamic columns only some batches hold.
 func TestSortedConcat(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
-	types := []Type{TypeInt64, TypeFloat64, TypeBool, TypeString}
 	for range 60 {
-		var batches []*Batch
-		for range 1 + rng.IntN(4) {
-			var ts []Type
-			for _, typ := range types {
-				if rng.IntN(3) > 0 {
-					ts = append(ts, typ)
-				}
-			}
-			m := genModel(rng, rng.IntN(50), ts, []float64{0, 0.2}[rng.IntN(2)])
-			for i, typ := range ts {
-				m.dynNames[i] = "c" + string(rune('a'+int(typ)))
-			}
+		batches := randomBatches(rng, func(m *batchModel) {
 			for i := range m.rows {
 				m.rows[i].ts = int64(rng.IntN(5)) // ties everywhere
 			}
-			batches = append(batches, m.build())
-		}
+		}, 0, 0.2)
 		want := concatRows(batches)
 		if idx := want.SortIndex(); idx != nil {
 			want = takeRows(want, idx)

@@ -98,15 +98,7 @@ func BenchmarkRead(b *testing.B) {
 // BenchmarkReadParallel reads the batches of one open segment from
 // GOMAXPROCS goroutines, as a parallel scan does.
 func BenchmarkReadParallel(b *testing.B) {
-	path, err := workloadFile()
-	if err != nil {
-		b.Fatal(err)
-	}
-	r, err := Open(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer r.Close()
+	r := openBench(b, workloadFile)
 	var next atomic.Int64
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -126,15 +118,7 @@ func BenchmarkReadParallel(b *testing.B) {
 
 // BenchmarkRows reads every batch into columns.Batch, as compaction does.
 func BenchmarkRows(b *testing.B) {
-	path, err := workloadFile()
-	if err != nil {
-		b.Fatal(err)
-	}
-	r, err := Open(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer r.Close()
+	r := openBench(b, workloadFile)
 	b.ReportAllocs()
 	for b.Loop() {
 		for i := range r.NumBatches() {
@@ -213,9 +197,8 @@ func BenchmarkRowsOf(b *testing.B) {
 	}
 }
 
-// benchRowsOf reads every batch of the segment file with RowsOf and the
-// columns cols (nil: all).
-func benchRowsOf(b *testing.B, file func() (string, error), cols []string) {
+// openBench opens the segment file made by file, closed when b ends.
+func openBench(b *testing.B, file func() (string, error)) *Reader {
 	path, err := file()
 	if err != nil {
 		b.Fatal(err)
@@ -224,12 +207,19 @@ func benchRowsOf(b *testing.B, file func() (string, error), cols []string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer r.Close()
+	b.Cleanup(func() { r.Close() })
+	return r
+}
+
+// benchRowsOf reads every batch of the segment file with RowsOf and the
+// columns cols (nil: all).
+func benchRowsOf(b *testing.B, file func() (string, error), cols []string) {
+	r := openBench(b, file)
 	var want func(string) bool
 	if cols != nil {
 		want = func(name string) bool { return slices.Contains(cols, name) }
 	}
-	fi, _ := os.Stat(path)
+	fi, _ := os.Stat(r.Path())
 	b.SetBytes(fi.Size())
 	b.ReportAllocs()
 	read := r.src.bytesRead.Load()
