@@ -22,7 +22,6 @@ type batchCache struct {
 	budget *cacheBudget
 
 	mu    sync.Mutex
-	limit int64 // as of the last put
 	size  int64
 	order *list.List // of *cacheEntry, most recent first
 	byKey map[cacheKey]*list.Element
@@ -63,8 +62,7 @@ type cacheEntry struct {
 const tuplesKey = "\x00tuples"
 
 func newBatchCache(budget *cacheBudget, stats *ScanStats, store *partitions.Store) *batchCache {
-	return &batchCache{stats: stats, store: store, budget: budget, limit: budget.current(time.Now()),
-		order: list.New(), byKey: map[cacheKey]*list.Element{}}
+	return &batchCache{stats: stats, store: store, budget: budget, order: list.New(), byKey: map[cacheKey]*list.Element{}}
 }
 
 // get returns batch bi of seg with at least the columns cols (nil: all),
@@ -152,23 +150,22 @@ func (c *batchCache) put(e *cacheEntry) {
 	limit := c.budget.current(time.Now())
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.limit = limit
 	if e.bytes > limit/4 {
-		c.evictLocked() // the limit may have shrunk
-		return          // one batch must not flush the cache
+		c.evictLocked(limit) // the limit may have shrunk
+		return               // one batch must not flush the cache
 	}
 	if _, ok := c.byKey[e.key]; ok {
 		return
 	}
 	c.byKey[e.key] = c.order.PushFront(e)
 	c.size += e.bytes
-	c.evictLocked()
+	c.evictLocked(limit)
 }
 
-// evictLocked drops the least recently used entries past the limit.
+// evictLocked drops the least recently used entries past limit.
 // REQUIRES: c.mu held.
-func (c *batchCache) evictLocked() {
-	for c.size > c.limit {
+func (c *batchCache) evictLocked(limit int64) {
+	for c.size > limit {
 		last := c.order.Back()
 		old := last.Value.(*cacheEntry)
 		c.order.Remove(last)

@@ -144,10 +144,7 @@ func (s *Store) sealDueLocked(p *partition, now time.Time) bool {
 // frozenSealed, which the flush retires when it publishes its file: the
 // file holds their rows, since the flush took the batches they came from.
 func (s *Store) sealPartition(p *partition, taken []*columns.Batch, frozen bool) (bool, error) {
-	rows := s.pruneDead(columns.Concat(taken...))
-	if idx := rows.SortIndex(); idx != nil {
-		rows = rows.Take(idx)
-	}
+	rows := s.pruneDead(columns.SortedConcat(taken...))
 	st, err := segment.Summarize(rows, segment.WriteOptions{BatchRows: s.cfg.batchRows})
 	if err != nil {
 		return false, err

@@ -113,27 +113,29 @@ func (s *source) pinned(i int) []byte {
 
 // load reads region r into a pooled buffer and verifies its checksum.
 func (s *source) load(r region) (*[]byte, error) {
-	buf, _ := s.pool.Get().(*[]byte)
-	if buf == nil {
-		buf = new([]byte)
-	}
-	if int64(cap(*buf)) < r.len {
-		*buf = make([]byte, r.len)
-	}
-	*buf = (*buf)[:r.len]
-	s.bytesRead.Add(r.len)
-	if _, err := s.f.ReadAt(*buf, r.off); err != nil {
+	buf := s.buffer(r.len)
+	if err := s.readAt(*buf, r.off); err != nil {
 		s.pool.Put(buf)
-		if errors.Is(err, io.EOF) {
-			return nil, corruptf(s.path, r.off, "region of %d bytes truncated", r.len)
-		}
-		return nil, fmt.Errorf("segment %s: read %d bytes at %d: %w", s.path, r.len, r.off, err)
+		return nil, err
 	}
 	if got := crc32.Checksum(*buf, castagnoli); got != r.crc {
 		s.pool.Put(buf)
 		return nil, corruptf(s.path, r.off, "crc32c %08x of %d bytes, want %08x", got, r.len, r.crc)
 	}
 	return buf, nil
+}
+
+// buffer returns a pooled buffer of n bytes, to go back to s.pool.
+func (s *source) buffer(n int64) *[]byte {
+	buf, _ := s.pool.Get().(*[]byte)
+	if buf == nil {
+		buf = new([]byte)
+	}
+	if int64(cap(*buf)) < n {
+		*buf = make([]byte, n)
+	}
+	*buf = (*buf)[:n]
+	return buf
 }
 
 // readRuns reads the pieces of the record batch message at base, which
@@ -156,14 +158,7 @@ func (s *source) readRuns(base int64, pieces []piece) (*[]byte, error) {
 		}
 		pieces[k].at = int(total - p.len)
 	}
-	buf, _ := s.pool.Get().(*[]byte)
-	if buf == nil {
-		buf = new([]byte)
-	}
-	if int64(cap(*buf)) < total {
-		*buf = make([]byte, total)
-	}
-	*buf = (*buf)[:total]
+	buf := s.buffer(total)
 	var pos int64 // in buf
 	for _, r := range runs {
 		if err := s.readAt((*buf)[pos:pos+r.to-r.from], base+r.from); err != nil {
