@@ -14,18 +14,19 @@ import (
 // aggregateBatch accumulates the rows sel of b into a new partial table,
 // a column at a time: first every row's group, then each aggregate in a
 // loop over its column, with the function and the column's type decided
-// once per batch rather than per row. weights, when not nil, says how many
-// rows each row of b stands for (b is a batch's tuple counts).
-func (q *aggQuery) aggregateBatch(b *columns.Batch, sel []int32, loc *time.Location, weights []int64) (*aggTable, error) {
+// once per batch rather than per row. tr, when not nil, is what b stands
+// for: a batch's tuple counts or minute counts (b is tr.b), each row
+// weighing its count.
+func (q *aggQuery) aggregateBatch(b *columns.Batch, sel []int32, loc *time.Location, tr *tupleRows) (*aggTable, error) {
 	t := newAggTable(q)
-	if err := q.aggregateBatchInto(t, b, sel, loc, weights); err != nil {
+	if err := q.aggregateBatchInto(t, b, sel, loc, tr); err != nil {
 		return nil, err
 	}
 	return t, nil
 }
 
 // aggregateBatchInto is aggregateBatch adding to the partial table t.
-func (q *aggQuery) aggregateBatchInto(t *aggTable, b *columns.Batch, sel []int32, loc *time.Location, weights []int64) error {
+func (q *aggQuery) aggregateBatchInto(t *aggTable, b *columns.Batch, sel []int32, loc *time.Location, tr *tupleRows) error {
 	if len(sel) == 0 {
 		return nil
 	}
@@ -41,15 +42,15 @@ func (q *aggQuery) aggregateBatchInto(t *aggTable, b *columns.Batch, sel []int32
 	na := len(q.aggs)
 	for a := range q.aggs {
 		fn := &q.aggs[a]
-		if weights == nil {
+		if tr == nil {
 			if ok, err := fn.foldColumn(b, sel, groups, t.accs[a:], na); ok || err != nil {
 				continue
 			}
 		}
 		var update func(*acc, int)
 		var err error
-		if weights != nil {
-			update, err = fn.weighted(b, weights)
+		if tr != nil {
+			update, err = fn.weighted(tr, q.t.view.Stored)
 		} else {
 			update, err = fn.updater(b)
 		}
@@ -372,9 +373,12 @@ func (fn *aggFn) updater(b *columns.Batch) (func(*acc, int), error) {
 	return nil, fmt.Errorf("BUG: %s over a batch holding %s values of %s", fn.text, d.Type, fn.col.name)
 }
 
-// weighted returns the function adding row i of b, which stands for w[i]
-// rows, to an accumulator: the counts the tuple counts answer.
-func (fn *aggFn) weighted(b *columns.Batch, w []int64) (func(*acc, int), error) {
+// weighted returns the function adding row i of tr.b, which stands for
+// tr.counts[i] rows, to an accumulator: the counts the tuple and minute
+// counts answer, and the aggregates of BIGINT columns their sums answer
+// (stored gives a column's name in the statistics).
+func (fn *aggFn) weighted(tr *tupleRows, stored func(string) string) (func(*acc, int), error) {
+	b, w := tr.b, tr.counts
 	switch {
 	case fn.op == opCount && (fn.arg == argRows || fn.arg == argTS):
 		return func(a *acc, i int) { a.n += w[i] }, nil
@@ -387,6 +391,30 @@ func (fn *aggFn) weighted(b *columns.Batch, w []int64) (func(*acc, int), error) 
 		}, nil
 	case fn.op == opCountDistinct && fn.arg == argString:
 		return fn.strings(b), nil // how often a value occurs does not matter
+	case fn.arg == argInt && fn.op != opCountDistinct:
+		ms := tr.measures[stored(fn.col.name)]
+		if ms == nil {
+			return func(*acc, int) {}, nil // the column is NULL in every row
+		}
+		return func(a *acc, i int) {
+			m := &ms[i]
+			if m.Count == 0 {
+				return
+			}
+			switch fn.op {
+			case opSum, opAvg:
+				a.sumI.add(m.Sum)
+			case opMin:
+				if a.n == 0 || m.Min < a.i {
+					a.i = m.Min
+				}
+			case opMax:
+				if a.n == 0 || m.Max > a.i {
+					a.i = m.Max
+				}
+			}
+			a.n += int64(m.Count)
+		}, nil
 	}
 	return nil, fmt.Errorf("BUG: %s over weighted rows", fn.text)
 }

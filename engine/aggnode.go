@@ -102,8 +102,13 @@ func (q *aggQuery) explainStats() string {
 		}
 	}
 	what := ""
-	if q.stats.tuples {
+	switch {
+	case q.stats.tuples && q.stats.measured != nil:
+		what = " (level, service, host counts and sums)"
+	case q.stats.tuples:
 		what = " (level, service, host counts)"
+	case q.stats.minutes:
+		what = " (counts per minute and level)"
 	}
 	return fmt.Sprintf("batches answered from statistics %d/%d%s", n, snap.plan.Stats.BatchesKept, what)
 }
@@ -156,15 +161,15 @@ func (q *aggQuery) run(ctx *sql.Context, loc *time.Location, charge *memCharge) 
 	for _, p := range snap.plan.Partitions {
 		for _, sp := range p.Segments {
 			seg := sp.Segment
-			// The batches answered from tuple counts, aggregated by one
+			// The batches answered from tuple or minute counts, aggregated by one
 			// task into one partial table: at 100M rows a week has 1,700
 			// batches, and a task and a table of its own for each spent
 			// more on dictionaries and maps than on the counts.
 			var fromTuples []int
 			for k, bi := range sp.Batches {
-				if q.stats.answers(seg.Stats, bi, sp.Inside[k]) {
+				if q.stats.answers(seg.Stats, bi, sp.Inside[k]) && q.stats.inZone(loc, &seg.Stats.Batches[bi]) {
 					t.stats.BatchesFromStats.Add(1)
-					if q.stats.tuples {
+					if q.stats.tuples || q.stats.minutes {
 						fromTuples = append(fromTuples, bi)
 						continue
 					}
@@ -194,7 +199,7 @@ func (q *aggQuery) run(ctx *sql.Context, loc *time.Location, charge *memCharge) 
 				tasks = append(tasks, task{seg.Name(), func() (*aggTable, error) {
 					part := newAggTable(q)
 					for _, bi := range fromTuples {
-						if err := q.tuplePartial(part, t.cache.tuples(seg, bi), loc); err != nil {
+						if err := q.tuplePartial(part, t.cache.tuples(seg, bi, q.stats.minutes), loc); err != nil {
 							return nil, err
 						}
 					}

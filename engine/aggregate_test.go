@@ -78,7 +78,7 @@ func TestAggregatePushdown(t *testing.T) {
 		servers = append(servers, c)
 	}
 
-	pushed, rows, fromStats, wholly, fromTuples := 0, 0, 0, 0, 0
+	pushed, rows, fromStats, wholly, fromTuples, fromSums, fromMinutes := 0, 0, 0, 0, 0, 0, 0
 	for n, q := range queries {
 		name := fmt.Sprintf("q%03d", n)
 		want := queryStrings(t, servers[0].off[q.zone], q.sql)
@@ -101,8 +101,14 @@ func TestAggregatePushdown(t *testing.T) {
 			if m[1] == m[2] {
 				wholly++
 			}
-			if m[3] != "" {
+			switch m[3] {
+			case "level, service, host counts":
 				fromTuples++
+			case "level, service, host counts and sums":
+				fromTuples++
+				fromSums++
+			case "counts per minute and level":
+				fromMinutes++
 			}
 		}
 	}
@@ -118,13 +124,15 @@ func TestAggregatePushdown(t *testing.T) {
 		require.NotContains(t, plan, "LogsAggregate", q)
 		require.Len(t, queryStrings(t, servers[0].on["+00:00"], q), 10, q)
 	}
-	t.Logf("%d queries, %d pushed down, %d rows in all answers, %d answered from statistics (%d wholly, %d from tuple counts)",
-		len(queries), pushed, rows, fromStats, wholly, fromTuples)
+	t.Logf("%d queries, %d pushed down, %d rows in all answers, %d answered from statistics (%d wholly, %d from tuple counts, %d with their sums, %d from minute counts)",
+		len(queries), pushed, rows, fromStats, wholly, fromTuples, fromSums, fromMinutes)
 	// The statistics answer counts by level over whole batches inside the ts
 	// range: the stats-shaped queries must have used them.
 	require.GreaterOrEqual(t, fromStats, len(queries)/20, "queries answered partly from batch statistics")
 	require.Positive(t, wholly, "queries answered wholly from batch statistics")
 	require.GreaterOrEqual(t, fromTuples, len(queries)/20, "queries answered partly from tuple counts")
+	require.GreaterOrEqual(t, fromSums, len(queries)/80, "queries answered partly from the sums per tuple")
+	require.GreaterOrEqual(t, fromMinutes, len(queries)/40, "queries answered partly from minute counts")
 	// The generator writes only shapes the rule knows: all must be taken.
 	require.Equal(t, len(queries), pushed, "queries computed by the pushed-down aggregate")
 	require.Greater(t, rows, 5*len(queries), "answers must not be mostly empty")
@@ -132,7 +140,7 @@ func TestAggregatePushdown(t *testing.T) {
 
 // statsRE reads how many kept batches EXPLAIN PLAN says an aggregate
 // answers from their statistics.
-var statsRE = regexp.MustCompile(`batches answered from statistics (\d+)/(\d+)( \(level, service, host counts\))?`)
+var statsRE = regexp.MustCompile(`batches answered from statistics (\d+)/(\d+)(?: \(([a-z, ]+)\))?`)
 
 // reconnect opens another client to the server behind db with the session
 // variables given as name, value pairs.
@@ -296,8 +304,13 @@ func aggRandomQueries(seed uint64, n int) []aggQuery {
 			out = append(out, q)
 			continue
 		}
-		if i%8 == 2 || i%8 == 6 {
+		if i%8 == 2 {
 			q.sql, q.ordered = aggTupleShaped(r, conds[len(conds)-2])
+			out = append(out, q)
+			continue
+		}
+		if i%8 == 6 {
+			q.sql, q.ordered = aggMinuteShaped(r, conds[len(conds)-2], conds[len(conds)-1])
 			out = append(out, q)
 			continue
 		}
@@ -376,13 +389,60 @@ func aggStatsShaped(r *rand.Rand, levelCond, tsCond func() string) (string, bool
 	return s, false
 }
 
+// aggMinuteShaped is a query of the shape the counts per minute and level
+// of batches answer: counts per time bucket (of whole minutes mostly, some
+// not, which the rows answer), maybe per level too, of some levels, maybe
+// in a ts range (with a bound inside a minute now and then).
+func aggMinuteShaped(r *rand.Rand, tsCond, betweenCond func() string) (string, bool) {
+	buckets := []string{
+		"UNIX_TIMESTAMP(ts) DIV 300 * 300", "UNIX_TIMESTAMP(ts) DIV 60 * 60", "UNIX_TIMESTAMP(ts) DIV 3600",
+		"UNIX_TIMESTAMP(ts) DIV 86400 * 86400", "UNIX_TIMESTAMP(ts) DIV 7 * 7", "UNIX_TIMESTAMP(ts) DIV 90",
+		"FLOOR(UNIX_TIMESTAMP(ts) / 300) * 300", "FLOOR(UNIX_TIMESTAMP(ts) / 86400) * 86400", "FLOOR(UNIX_TIMESTAMP(ts) / 1200)",
+		"DATE(ts)", "DATE_FORMAT(ts, '%Y-%m-%d %H:00:00')", "DATE_FORMAT(ts, '%H')", "DATE_FORMAT(ts, '%Y-%m-%d %H:%i')",
+		"DATE_FORMAT(ts, '%d/%m %h%p')", "DATE_FORMAT(ts, '%H:%i:%s')",
+	}
+	aggs := []string{"COUNT(*)", "COUNT(level)", "COUNT(ts)"}
+	sel := []string{buckets[r.IntN(len(buckets))] + " AS t"}
+	group := []string{"1"}
+	if r.IntN(2) == 0 {
+		sel = append(sel, "level")
+		group = append(group, "2")
+	}
+	for _, i := range r.Perm(len(aggs))[:1+r.IntN(len(aggs))] {
+		sel = append(sel, aggs[i])
+	}
+	var where []string
+	switch r.IntN(3) {
+	case 0:
+		where = append(where, tsCond())
+	case 1:
+		where = append(where, betweenCond())
+	}
+	switch r.IntN(4) {
+	case 0:
+		where = append(where, "level IN ('ERROR', 'FATAL')")
+	case 1:
+		where = append(where, "level = 'warn'")
+	case 2:
+		where = append(where, "level IS NULL")
+	}
+	s := "SELECT " + strings.Join(sel, ", ") + " FROM logs"
+	if len(where) > 0 {
+		s += " WHERE " + strings.Join(where, " AND ")
+	}
+	return s + " GROUP BY " + strings.Join(group, ", ") + " ORDER BY " + strings.Join(group, ", "), true
+}
+
 // aggTupleShaped is a query of the shape the (level, service, host) counts
 // of batches answer: counts grouped by some of the three, under conditions
 // on them (NULLs included) and maybe a ts range.
 func aggTupleShaped(r *rand.Rand, tsCond func() string) (string, bool) {
 	cols := []string{"level", "service", "host"}
 	aggs := []string{"COUNT(*)", "COUNT(ts)", "COUNT(level)", "COUNT(service)", "COUNT(host)",
-		"COUNT(DISTINCT service)", "COUNT(DISTINCT host)", "COUNT(DISTINCT level)"}
+		"COUNT(DISTINCT service)", "COUNT(DISTINCT host)", "COUNT(DISTINCT level)",
+		// BIGINT columns, from the per-tuple sums.
+		"SUM(latency_ms)", "AVG(latency_ms)", "MIN(latency_ms)", "MAX(latency_ms)", "COUNT(latency_ms)",
+		"MAX(status)", "AVG(status)"}
 	conds := []func() string{
 		func() string { return "level = 'ERROR'" },
 		func() string { return "level IN ('ERROR', 'FATAL', 'WARN')" },

@@ -17,16 +17,27 @@ import (
 // A second, wider mode (tuples) uses the batch's counts of every (level,
 // service, host) combination, where the segment has them: any keys among
 // those three columns, any claimed condition that reads only them, and
-// counts (COUNT(*), COUNT and COUNT(DISTINCT) of the three). The
-// combinations act as a small batch whose rows stand for count rows each.
+// counts (COUNT(*), COUNT and COUNT(DISTINCT) of the three), and COUNT,
+// SUM, AVG, MIN and MAX of BIGINT columns from the per-tuple sums
+// (segment.BatchStats.Measures). The combinations act as a small batch
+// whose rows stand for count rows each.
+//
+// A third mode (minutes) uses the batch's counts per minute and level:
+// keys that are time buckets of whole minutes (keyEpochDiv, keyEpochFloor,
+// keyLocal, see minuteKey) and level, a claimed condition on level only,
+// and counts of rows. The (minute, level) pairs act as a small batch too,
+// each row at its minute's first microsecond.
 type statsPlan struct {
 	ok          bool
-	tuples      bool    // answered from the tuple counts (see above)
-	distinct    int     // DISTINCT of this core column (colLevel..colTraceID); 0: none
-	distinctDyn string  // or of this dynamic VARCHAR column
-	byLevel     bool    // the one key is level
-	levelIn     *inPred // the condition on level; nil: none
-	levelCounts bool    // the answer needs the batch's level counts
+	tuples      bool     // answered from the tuple counts (see above)
+	measured    []string // tuples: the BIGINT columns summed, as stored
+	minutes     bool     // answered from the counts per minute and level
+	local       bool     // minutes: a key is a wall-clock bucket (keyLocal)
+	distinct    int      // DISTINCT of this core column (colLevel..colTraceID); 0: none
+	distinctDyn string   // or of this dynamic VARCHAR column
+	byLevel     bool     // the one key is level
+	levelIn     *inPred  // the condition on level; nil: none
+	levelCounts bool     // the answer needs the batch's level counts
 }
 
 // statsPlanOf works out the statsPlan of q: the level counts where they
@@ -35,7 +46,84 @@ func statsPlanOf(q *aggQuery) statsPlan {
 	if sp := countsPlanOf(q); sp.ok {
 		return sp
 	}
-	return statsPlan{ok: tuplesAnswer(q), tuples: true}
+	if measured, ok := tuplesAnswer(q); ok {
+		return statsPlan{ok: true, tuples: true, measured: measured}
+	}
+	return minutesPlanOf(q)
+}
+
+// minutesPlanOf is the statsPlan of the counts per minute and level: at
+// least one key a time bucket of whole minutes, the others level; counts
+// of rows or of levels; a claimed condition on level alone.
+func minutesPlanOf(q *aggQuery) statsPlan {
+	sp := statsPlan{minutes: true}
+	timed := false
+	for k := range q.keys {
+		key := &q.keys[k]
+		switch {
+		case key.kind == keyString && key.col.core == colLevel:
+		case minuteKey(key):
+			timed = true
+			sp.local = sp.local || key.kind == keyLocal
+		default:
+			return statsPlan{}
+		}
+	}
+	for _, fn := range q.aggs {
+		switch {
+		case fn.op == opCount && (fn.arg == argRows || fn.arg == argTS):
+		case fn.op == opCount && fn.arg == argString && fn.col.core == colLevel:
+		default:
+			return statsPlan{}
+		}
+	}
+	if q.push != nil && q.push.pred != nil {
+		for _, name := range q.push.pred.columns(nil) {
+			if name != "level" {
+				return statsPlan{}
+			}
+		}
+	}
+	sp.ok = timed
+	return sp
+}
+
+// minuteKey reports whether every row of a UTC minute falls in one group
+// of the time key k: buckets of whole minutes since the epoch. FLOOR's
+// rounding to 10 decimals (epochFloor) moves the last microseconds of a
+// bucket into the next one only past 20,000 s; a wall-clock key is whole
+// minutes in zones whose offsets are (checked per batch: wholeMinuteZone).
+func minuteKey(k *aggKey) bool {
+	switch k.kind {
+	case keyEpochDiv:
+		return k.n%60 == 0
+	case keyEpochFloor:
+		return k.n%60 == 0 && k.n <= 20_000
+	case keyLocal:
+		return k.unit >= 60
+	}
+	return false
+}
+
+// wholeMinuteZone reports whether loc's offset from UTC is whole minutes,
+// and changes only at whole UTC minutes, between the UTC microseconds lo
+// and hi: a minute of UTC is then a minute of the wall clock.
+func wholeMinuteZone(loc *time.Location, lo, hi int64) bool {
+	sec, last := floorDiv(lo, 1_000_000), floorDiv(hi, 1_000_000)
+	for {
+		t := time.Unix(sec, 0).In(loc)
+		if _, off := t.Zone(); off%60 != 0 {
+			return false
+		}
+		_, end := t.ZoneBounds()
+		if end.IsZero() || end.Unix() > last {
+			return true
+		}
+		if end.Unix()%60 != 0 {
+			return false
+		}
+		sec = end.Unix()
+	}
 }
 
 // tupleColumn reports whether a core column is one the tuple counts name.
@@ -44,30 +132,53 @@ func tupleColumn(core int) bool {
 }
 
 // tuplesAnswer reports whether q can be answered from tuple counts: keys
-// and counted columns among level, service and host, and a claimed
-// condition that reads nothing else.
-func tuplesAnswer(q *aggQuery) bool {
+// and counted columns among level, service and host, aggregates of BIGINT
+// columns but COUNT(DISTINCT) (returned as stored, for answers to check
+// each batch has their sums), and a claimed condition that reads nothing
+// else.
+func tuplesAnswer(q *aggQuery) (measured []string, ok bool) {
 	for _, k := range q.keys {
 		if k.kind != keyString || !tupleColumn(k.col.core) {
-			return false
+			return nil, false
 		}
 	}
 	for _, fn := range q.aggs {
 		switch {
 		case fn.op == opCount && (fn.arg == argRows || fn.arg == argTS):
 		case (fn.op == opCount || fn.op == opCountDistinct) && fn.arg == argString && tupleColumn(fn.col.core):
+		case fn.arg == argInt && fn.op != opCountDistinct:
+			measured = append(measured, q.t.view.Stored(fn.col.name))
 		default:
-			return false
+			return nil, false
 		}
 	}
 	if q.push != nil && q.push.pred != nil {
 		for _, name := range q.push.pred.columns(nil) {
 			if name != "level" && name != "service" && name != "host" {
-				return false
+				return nil, false
 			}
 		}
 	}
-	return true
+	return measured, true
+}
+
+// measuresOf returns the per-tuple sums of the dynamic column stored as
+// name in batch bi of seg: nil and true when the segment does not have
+// the column (NULL in every row), false when it has it without sums
+// (another type, a sum past int64, or stats from before version 5).
+func measuresOf(seg *segment.Stats, bi int, name string) ([]segment.Measure, bool) {
+	for j, c := range seg.Columns {
+		if c.Name != name {
+			continue
+		}
+		for _, tm := range seg.Batches[bi].Measures {
+			if tm.Column == j {
+				return tm.Values, true
+			}
+		}
+		return nil, false
+	}
+	return nil, true
 }
 
 // countsPlanOf is the statsPlan of the level counts and value sets.
@@ -124,13 +235,31 @@ func (sp statsPlan) answers(seg *segment.Stats, bi int, inside bool) bool {
 		return sp.ok && inside && (!present || cs != nil && cs.HasValues)
 	}
 	if sp.tuples {
-		return sp.ok && inside && st.Tuples != nil
+		if !sp.ok || !inside || st.Tuples == nil {
+			return false
+		}
+		for _, name := range sp.measured {
+			if _, ok := measuresOf(seg, bi, name); !ok {
+				return false
+			}
+		}
+		return true
+	}
+	if sp.minutes {
+		return sp.ok && inside && st.Minutes != nil
 	}
 	if sp.distinct != 0 {
 		set := distinctSet(st, sp.distinct)
 		return sp.ok && inside && (set == nil && !st.LevelsOverflow || set != nil && set.Exact())
 	}
 	return sp.ok && inside && (!st.LevelsOverflow || !sp.levelCounts)
+}
+
+// inZone reports whether the minute counts of st answer in the session
+// zone loc: always, unless a key is a wall-clock bucket and loc is not
+// whole minutes over the batch (wholeMinuteZone).
+func (sp statsPlan) inZone(loc *time.Location, st *segment.BatchStats) bool {
+	return !sp.minutes || !sp.local || wholeMinuteZone(loc, st.MinTS, st.MaxTS)
 }
 
 // dynColumnStats returns the statistics of the dynamic column stored as
@@ -212,20 +341,73 @@ func (sp statsPlan) distinctPartial(q *aggQuery, seg *segment.Stats, bi int) *ag
 // tupleRows is a batch's tuple counts as a batch with one row per
 // combination, carrying level, service and host as dictionary codes into
 // the batch's lists (ts is the batch's first; the other columns are empty),
-// and the rows each stands for.
+// the rows each stands for, and the sums of the BIGINT columns over them
+// (by stored name; read-only, shared with the statistics). The counts per
+// minute and level are a tupleRows too, with ts and level only.
 type tupleRows struct {
-	b      *columns.Batch
-	counts []int64
+	b        *columns.Batch
+	counts   []int64
+	measures map[string][]segment.Measure
 }
 
-// newTupleRows builds the tupleRows of st, whose Tuples are known.
-func newTupleRows(st *segment.BatchStats) *tupleRows {
-	n := len(st.Tuples)
-	tr := &tupleRows{b: &columns.Batch{TS: make([]int64, n)}, counts: make([]int64, n)}
+// levelValues is the batch's levels, in the order of its level counts.
+func levelValues(st *segment.BatchStats) []string {
 	levels := make([]string, len(st.Levels))
 	for i := range st.Levels {
 		levels[i] = st.Levels[i].Value
 	}
+	return levels
+}
+
+// setCodes fills s with the values vals[idx[i]] (NullIndex: NULL) as
+// dictionary codes into vals.
+func setCodes(s *columns.Strings, vals []string, idx []uint16) {
+	codes := make([]int32, len(idx))
+	for i, k := range idx {
+		if k == segment.NullIndex {
+			s.AppendNull()
+		} else {
+			s.AppendString(vals[k])
+			codes[i] = int32(k)
+		}
+	}
+	s.Codes = codes
+	s.Dict = make([][]byte, len(vals))
+	for k, v := range vals {
+		s.Dict[k] = []byte(v)
+	}
+}
+
+// newMinuteRows builds the tupleRows of the counts per minute and level of
+// st, which are known: each row at its minute's first microsecond, the
+// first at the batch's first ts.
+func newMinuteRows(st *segment.BatchStats) *tupleRows {
+	n := len(st.Minutes)
+	tr := &tupleRows{b: &columns.Batch{TS: make([]int64, n)}, counts: make([]int64, n)}
+	first := segment.FirstMinute(st.MinTS)
+	idx := make([]uint16, n)
+	for i, mc := range st.Minutes {
+		tr.b.TS[i] = max(st.MinTS, (first+int64(mc.Minute))*60_000_000)
+		tr.counts[i] = int64(mc.Count)
+		idx[i] = mc.Level
+	}
+	setCodes(&tr.b.Level, levelValues(st), idx)
+	return tr
+}
+
+// newTupleRows builds the tupleRows of batch bi of seg, whose Tuples are
+// known.
+func newTupleRows(seg *segment.Stats, bi int) *tupleRows {
+	st := &seg.Batches[bi]
+	n := len(st.Tuples)
+	tr := &tupleRows{b: &columns.Batch{TS: make([]int64, n)}, counts: make([]int64, n)}
+	for _, tm := range st.Measures {
+		if tr.measures == nil {
+			tr.measures = map[string][]segment.Measure{}
+		}
+		tr.measures[seg.Columns[tm.Column].Name] = tm.Values
+	}
+	levels := levelValues(st)
 	cols := []struct {
 		s    *columns.Strings
 		vals []string
@@ -236,20 +418,11 @@ func newTupleRows(st *segment.BatchStats) *tupleRows {
 		{&tr.b.Host, st.Hosts.Values, func(t segment.TupleCount) uint16 { return t.Host }},
 	}
 	for _, c := range cols {
-		codes := make([]int32, n)
+		idx := make([]uint16, n)
 		for i, t := range st.Tuples {
-			if k := c.idx(t); k == segment.NullIndex {
-				c.s.AppendNull()
-			} else {
-				c.s.AppendString(c.vals[k])
-				codes[i] = int32(k)
-			}
+			idx[i] = c.idx(t)
 		}
-		c.s.Codes = codes
-		c.s.Dict = make([][]byte, len(c.vals))
-		for k, v := range c.vals {
-			c.s.Dict[k] = []byte(v)
-		}
+		setCodes(c.s, c.vals, idx)
 	}
 	for i, t := range st.Tuples {
 		tr.b.TS[i] = st.MinTS
@@ -259,6 +432,7 @@ func newTupleRows(st *segment.BatchStats) *tupleRows {
 }
 
 // bytes is the memory tr holds, for the batch cache's budget.
+// (The measures are the statistics', not counted again.)
 func (tr *tupleRows) bytes() int64 { return approxBytes(tr.b) + 8*int64(len(tr.counts)) }
 
 // tuplePartial adds to t the partial aggregate of a batch from its tuple
@@ -272,7 +446,7 @@ func (q *aggQuery) tuplePartial(t *aggTable, tr *tupleRows, loc *time.Location) 
 	if q.push != nil && q.push.pred != nil {
 		sel = filterSel(q.push.pred, tr.b, sel)
 	}
-	return q.aggregateBatchInto(t, tr.b, sel, loc, tr.counts)
+	return q.aggregateBatchInto(t, tr.b, sel, loc, tr)
 }
 
 // partial is the partial aggregate of batch bi of seg, from its level

@@ -53,13 +53,17 @@ func newColSet(names []string) *colSet {
 type cacheEntry struct {
 	key    cacheKey
 	b      *columns.Batch
-	tuples *tupleRows // key.cols == tuplesKey
+	tuples *tupleRows // key.cols == tuplesKey or minutesKey
 	bytes  int64
 }
 
-// tuplesKey is the cols of the cache key under which a batch's tupleRows
-// are kept; no column set has this signature.
-const tuplesKey = "\x00tuples"
+// tuplesKey and minutesKey are the cols of the cache keys under which a
+// batch's tupleRows of its tuple and minute counts are kept; no column set
+// has these signatures.
+const (
+	tuplesKey  = "\x00tuples"
+	minutesKey = "\x00minutes"
+)
 
 func newBatchCache(budget *cacheBudget, stats *ScanStats, store *partitions.Store) *batchCache {
 	return &batchCache{stats: stats, store: store, budget: budget, order: list.New(), byKey: map[cacheKey]*list.Element{}}
@@ -102,11 +106,15 @@ func (c *batchCache) get(seg *partitions.Segment, bi int, cols *colSet) (*column
 }
 
 // tuples returns the tupleRows of batch bi of seg, whose statistics have
-// tuple counts, building them on a miss: a query answered from tuple counts
-// then only filters and groups them. Those of an in-memory segment, which
-// has no path, are keyed by its name, unique in the store's life.
-func (c *batchCache) tuples(seg *partitions.Segment, bi int) *tupleRows {
+// tuple counts (or, with minutes, counts per minute and level), building
+// them on a miss: a query answered from them then only filters and groups
+// them. Those of an in-memory segment, which has no path, are keyed by its
+// name, unique in the store's life.
+func (c *batchCache) tuples(seg *partitions.Segment, bi int, minutes bool) *tupleRows {
 	key := cacheKey{path: seg.Path, batch: bi, cols: tuplesKey}
+	if minutes {
+		key.cols = minutesKey
+	}
 	if seg.InMemory() {
 		key.path = seg.Name()
 	}
@@ -118,7 +126,12 @@ func (c *batchCache) tuples(seg *partitions.Segment, bi int) *tupleRows {
 		return tr
 	}
 	c.mu.Unlock()
-	tr := newTupleRows(&seg.Stats.Batches[bi])
+	var tr *tupleRows
+	if minutes {
+		tr = newMinuteRows(&seg.Stats.Batches[bi])
+	} else {
+		tr = newTupleRows(seg.Stats, bi)
+	}
 	c.put(&cacheEntry{key: key, tuples: tr, bytes: tr.bytes()})
 	return tr
 }

@@ -12,10 +12,11 @@ const (
 	// the trailer so that statistics can grow without touching the Arrow part.
 	// Version 2 added the (level, service, host) counts, version 3 bloom
 	// filters that also hold collation keys (Bloom.Keyed), version 4 a
-	// checksum per field of each record batch (blockInfo.cols); readers
-	// accept minStatsVersion and up, so that files written before still
-	// open.
-	statsVersion    = 4
+	// checksum per field of each record batch (blockInfo.cols), version 5
+	// the sums of BIGINT columns per tuple (BatchStats.Measures) and the
+	// counts per minute and level (BatchStats.Minutes); readers accept
+	// minStatsVersion and up, so that files written before still open.
+	statsVersion    = 5
 	minStatsVersion = 1
 
 	// trailerSize is the fixed size of the trailer at the end of the file, so
@@ -77,6 +78,12 @@ const (
 	// hosts of the services that log in the batch, a few KB on disk per
 	// 65,536 rows.
 	maxTuples = 4096
+
+	// maxMinuteCounts is the number of (minute, level) combinations a
+	// batch may have and still carry their counts: a batch of a busy
+	// stream spans minutes to hours (at 100M rows a week, 30 minutes),
+	// one of a quiet stream may span days and is small anyway.
+	maxMinuteCounts = 4096
 
 	// maxExactTraceIDs is maxExactValues for trace_id. Trace IDs are nearly
 	// unique, so an exact list only pays off for tiny batches.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"math/big"
 	"sort"
 	"testing"
 
@@ -192,6 +193,9 @@ func expectStatsVersion(b *columns.Batch, fields []expField, batchRows, bpk, v i
 	for lo := 0; lo < n; lo += batchRows {
 		hi := min(lo+batchRows, n)
 		bs := expectBatch(b, fields, lo, hi, bpk, v >= 3)
+		if v < measuresVersion {
+			bs.Measures, bs.Minutes = nil, nil
+		}
 		if v < 2 {
 			bs.Tuples = nil
 			for j := range bs.Dynamic {
@@ -226,6 +230,12 @@ func expectBatch(b *columns.Batch, fields []expField, lo, hi, bpk int, keyed boo
 	if isDict(fields[1].typ) && isDict(fields[2].typ) && isDict(fields[3].typ) &&
 		!bs.LevelsOverflow && bs.Services.Exact() && bs.Hosts.Exact() {
 		bs.Tuples = expectTuples(b, &bs, lo, hi)
+	}
+	if bs.Tuples != nil {
+		bs.Measures = expectMeasures(b, &bs, lo, hi)
+	}
+	if isDict(fields[1].typ) && !bs.LevelsOverflow {
+		bs.Minutes = expectMinutes(b, &bs, lo, hi)
 	}
 	for _, d := range b.Dynamic {
 		bs.Dynamic = append(bs.Dynamic, expectColumnStats(d, lo, hi))
@@ -283,6 +293,104 @@ func expectTuples(b *columns.Batch, bs *BatchStats, lo, hi int) []TupleCount {
 			return a.Service < b.Service
 		}
 		return a.Host < b.Host
+	})
+	return out
+}
+
+// expectMeasures sums up each BIGINT dynamic column of rows [lo, hi) per
+// tuple of bs, finding each row's tuple by its values; a column whose sum
+// over a tuple leaves the int64 range (by big.Int) is left out.
+func expectMeasures(b *columns.Batch, bs *BatchStats, lo, hi int) []TupleMeasures {
+	var levels []string
+	for _, lc := range bs.Levels {
+		levels = append(levels, lc.Value)
+	}
+	name := func(list []string, i uint16) string {
+		if i == NullIndex {
+			return "\x00NULL"
+		}
+		return list[i]
+	}
+	val := func(s *columns.Strings, i int) string {
+		if v, ok := strAt(s, i); ok {
+			return v
+		}
+		return "\x00NULL"
+	}
+	tupleOf := map[[3]string]int{}
+	for k, t := range bs.Tuples {
+		tupleOf[[3]string{name(levels, t.Level), name(bs.Services.Values, t.Service), name(bs.Hosts.Values, t.Host)}] = k
+	}
+	var out []TupleMeasures
+	for j, d := range b.Dynamic {
+		if d.Type != columns.TypeInt64 {
+			continue
+		}
+		ms := make([]Measure, len(bs.Tuples))
+		sums := make([]*big.Int, len(bs.Tuples))
+		for i := lo; i < hi; i++ {
+			if !d.Valid[i] {
+				continue
+			}
+			k := tupleOf[[3]string{val(&b.Level, i), val(&b.Service, i), val(&b.Host, i)}]
+			v := d.Ints[i]
+			m := &ms[k]
+			if m.Count == 0 || v < m.Min {
+				m.Min = v
+			}
+			if m.Count == 0 || v > m.Max {
+				m.Max = v
+			}
+			m.Count++
+			if sums[k] == nil {
+				sums[k] = new(big.Int)
+			}
+			sums[k].Add(sums[k], big.NewInt(v))
+		}
+		fits := true
+		for k, s := range sums {
+			if s != nil {
+				fits = fits && s.IsInt64()
+				ms[k].Sum = s.Int64()
+			}
+		}
+		if fits {
+			out = append(out, TupleMeasures{Column: j, Values: ms})
+		}
+	}
+	return out
+}
+
+// expectMinutes counts rows [lo, hi) per (UTC minute, level), the minute
+// by floor division of ts, the level by its place in bs's counts.
+func expectMinutes(b *columns.Batch, bs *BatchStats, lo, hi int) []MinuteCount {
+	// big.Int's Div is Euclidean: floor division by a positive divisor.
+	minute := func(ts int64) int64 { return new(big.Int).Div(big.NewInt(ts), big.NewInt(60_000_000)).Int64() }
+	first := minute(b.TS[lo])
+	counts := map[[2]int64]uint32{}
+	for i := lo; i < hi; i++ {
+		m := minute(b.TS[i]) - first
+		if m > math.MaxUint32 {
+			return nil // a batch spanning more minutes than a uint32 counts
+		}
+		l := int64(NullIndex)
+		if v, ok := strAt(&b.Level, i); ok {
+			l = int64(sort.Search(len(bs.Levels), func(k int) bool { return bs.Levels[k].Value >= v }))
+		}
+		counts[[2]int64{m, l}]++
+	}
+	if len(counts) > 4096 {
+		return nil
+	}
+	var out []MinuteCount
+	for k, n := range counts {
+		out = append(out, MinuteCount{Minute: uint32(k[0]), Level: uint16(k[1]), Count: n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Minute != out[j].Minute {
+			return out[i].Minute < out[j].Minute
+		}
+		return out[i].Level < out[j].Level
 	})
 	return out
 }

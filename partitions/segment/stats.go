@@ -56,6 +56,23 @@ type BatchStats struct {
 	// are then exact without reading the batch.
 	Tuples []TupleCount
 
+	// Measures sums up BIGINT dynamic columns per entry of Tuples: for
+	// each such column (by ascending index into Stats.Columns) the count,
+	// sum, minimum and maximum of its non-NULL values in the rows of each
+	// combination. A column is missing when its sum over a combination
+	// overflows an int64; all are when Tuples is nil, and before stats
+	// version 5. Latency per service, per host, of the errors: answered
+	// without reading the batch.
+	Measures []TupleMeasures
+
+	// Minutes counts the rows of each (minute, level) of the batch, sorted
+	// by (Minute, Level). It is nil when the level counts overflowed, when
+	// there are more than maxMinuteCounts entries (a batch spanning days of
+	// a quiet stream), and before stats version 5. Counts per time bucket of
+	// a minute or more, by level or of some levels (the volume panel of
+	// every log dashboard), are then exact without reading the batch.
+	Minutes []MinuteCount
+
 	// Dynamic holds one entry per entry of Stats.Columns, same order.
 	Dynamic []ColumnStats
 }
@@ -66,6 +83,39 @@ type BatchStats struct {
 type TupleCount struct {
 	Level, Service, Host uint16
 	Count                uint32
+}
+
+// TupleMeasures is the Measures of one BIGINT dynamic column.
+type TupleMeasures struct {
+	Column int       // index into Stats.Columns
+	Values []Measure // one per entry of BatchStats.Tuples, same order
+}
+
+// Measure is what the non-NULL values of one column in the rows of one
+// tuple add up to. Sum, Min and Max are 0 when Count is 0.
+type Measure struct {
+	Count         uint32
+	Sum, Min, Max int64
+}
+
+// MinuteCount is the number of rows of one level in one minute of a batch.
+// Minute counts whole UTC minutes from the one holding the batch's MinTS
+// (floor(MinTS / 60 s)); Level is an index into the batch's Levels, or
+// NullIndex.
+type MinuteCount struct {
+	Minute uint32
+	Level  uint16
+	Count  uint32
+}
+
+// FirstMinute is the UTC minute, in minutes since the epoch, that
+// MinuteCount.Minute counts from: the one holding ts (µs).
+func FirstMinute(ts int64) int64 {
+	m := ts / 60_000_000
+	if ts%60_000_000 < 0 {
+		m--
+	}
+	return m
 }
 
 // NullIndex is the index of NULL in a TupleCount; it sorts after every

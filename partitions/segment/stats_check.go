@@ -93,6 +93,12 @@ func checkBatch(st *Stats, b *BatchStats, blk blockInfo) error {
 	if err := checkTuples(b); err != nil {
 		return fmt.Errorf("tuples: %w", err)
 	}
+	if err := checkMeasures(st, b); err != nil {
+		return fmt.Errorf("measures: %w", err)
+	}
+	if err := checkMinutes(b); err != nil {
+		return fmt.Errorf("minute counts: %w", err)
+	}
 	for j, c := range st.Columns {
 		if err := checkColumnStats(c.Type, &b.Dynamic[j], b.Rows); err != nil {
 			return fmt.Errorf("column %q: %w", c.Name, err)
@@ -197,6 +203,98 @@ func checkTuples(b *BatchStats) error {
 		return fmt.Errorf("NULL services or hosts do not match their value sets")
 	case slices.Contains(services[:len(services)-1], 0) || slices.Contains(hosts[:len(hosts)-1], 0):
 		return fmt.Errorf("a service or host of the value sets has no rows")
+	}
+	return nil
+}
+
+// checkMeasures checks the per-tuple sums: over known tuples, of distinct
+// BIGINT columns in ascending order, one per tuple, with no more values
+// than the tuple has rows, min ≤ max, and a sum between count × min and
+// count × max.
+func checkMeasures(st *Stats, b *BatchStats) error {
+	if b.Measures == nil {
+		return nil
+	}
+	if b.Tuples == nil {
+		return fmt.Errorf("sums of %d columns without tuple counts", len(b.Measures))
+	}
+	for i, tm := range b.Measures {
+		switch {
+		case tm.Column < 0 || tm.Column >= len(st.Columns) || st.Columns[tm.Column].Type != columns.TypeInt64:
+			return fmt.Errorf("column %d is not a BIGINT column of the segment", tm.Column)
+		case i > 0 && tm.Column <= b.Measures[i-1].Column:
+			return fmt.Errorf("columns not sorted and distinct at %d", i)
+		case len(tm.Values) != len(b.Tuples):
+			return fmt.Errorf("column %d: %d sums for %d tuples", tm.Column, len(tm.Values), len(b.Tuples))
+		}
+		for k, m := range tm.Values {
+			if m.Count > b.Tuples[k].Count {
+				return fmt.Errorf("column %d, tuple %d: %d values in %d rows", tm.Column, k, m.Count, b.Tuples[k].Count)
+			}
+			if m.Count == 0 {
+				if m.Sum != 0 || m.Min != 0 || m.Max != 0 {
+					return fmt.Errorf("column %d, tuple %d: sums of no values", tm.Column, k)
+				}
+				continue
+			}
+			lo, loOK := mulInt64(int64(m.Count), m.Min)
+			hi, hiOK := mulInt64(int64(m.Count), m.Max)
+			if m.Min > m.Max || loOK && m.Sum < lo || hiOK && m.Sum > hi {
+				return fmt.Errorf("column %d, tuple %d: sum %d of %d values in [%d, %d]", tm.Column, k, m.Sum, m.Count, m.Min, m.Max)
+			}
+		}
+	}
+	return nil
+}
+
+// mulInt64 returns a × b and whether it fits an int64.
+func mulInt64(a, b int64) (int64, bool) {
+	p := a * b
+	if a != 0 && (p/a != b || a == -1 && b == math.MinInt64) {
+		return 0, false
+	}
+	return p, true
+}
+
+// checkMinutes checks the counts per minute and level: exact level counts,
+// sorted and distinct entries with positive counts inside the batch's time
+// range (the first entry in its first minute, the last in its last), that
+// add up to the level counts.
+func checkMinutes(b *BatchStats) error {
+	if b.Minutes == nil {
+		return nil
+	}
+	if b.LevelsOverflow || len(b.Minutes) > maxMinuteCounts {
+		return fmt.Errorf("%d counts over levels that are not exact", len(b.Minutes))
+	}
+	levels := make([]int, len(b.Levels)+1) // rows per level index, NULL last
+	for k, mc := range b.Minutes {
+		l := int(mc.Level)
+		if mc.Level == NullIndex {
+			l = len(b.Levels)
+		}
+		if l >= len(levels) || mc.Count < 1 {
+			return fmt.Errorf("entry %d: level out of range or count 0", k)
+		}
+		if k > 0 {
+			prev := b.Minutes[k-1]
+			if mc.Minute < prev.Minute || mc.Minute == prev.Minute && mc.Level <= prev.Level {
+				return fmt.Errorf("entries not sorted and distinct at %d", k)
+			}
+		}
+		levels[l] += int(mc.Count)
+	}
+	first, last := b.Minutes[0].Minute, b.Minutes[len(b.Minutes)-1].Minute
+	if span := FirstMinute(b.MaxTS) - FirstMinute(b.MinTS); first != 0 || int64(last) != span {
+		return fmt.Errorf("minutes %d to %d in a batch spanning %d", first, last, span)
+	}
+	for i, lc := range b.Levels {
+		if levels[i] != lc.Count {
+			return fmt.Errorf("level %q: %d rows, its count says %d", lc.Value, levels[i], lc.Count)
+		}
+	}
+	if levels[len(b.Levels)] != b.LevelNulls {
+		return fmt.Errorf("%d NULL levels, the level counts say %d", levels[len(b.Levels)], b.LevelNulls)
 	}
 	return nil
 }

@@ -33,6 +33,10 @@ type colRange struct {
 // colStatsVersion is the first stats version with per-field checksums.
 const colStatsVersion = 4
 
+// measuresVersion is the first stats version with BatchStats.Measures and
+// BatchStats.Minutes.
+const measuresVersion = 5
+
 // colRangeMinBytes is the least a colRange takes in the stats block: a
 // one-byte uvarint and a u32.
 const colRangeMinBytes = 5
@@ -50,7 +54,8 @@ func appendStats(dst []byte, st *Stats, blocks []blockInfo) []byte {
 	if len(blocks) != len(st.Batches) {
 		panic("BUG: segment.appendStats: one blockInfo per batch expected")
 	}
-	dst = append(dst, blocksVersion(blocks))
+	version := blocksVersion(blocks)
+	dst = append(dst, version)
 	dst = binary.AppendUvarint(dst, uint64(st.Rows))
 	dst = binary.AppendVarint(dst, st.MinTS)
 	dst = binary.AppendUvarint(dst, uint64(st.MaxTS-st.MinTS))
@@ -63,7 +68,7 @@ func appendStats(dst []byte, st *Stats, blocks []blockInfo) []byte {
 	}
 	dst = binary.AppendUvarint(dst, uint64(len(st.Batches)))
 	for i := range st.Batches {
-		dst = appendBatchStats(dst, st, &st.Batches[i], blocks[i])
+		dst = appendBatchStats(dst, version, st, &st.Batches[i], blocks[i])
 	}
 	return dst
 }
@@ -87,7 +92,7 @@ func blocksVersion(blocks []blockInfo) byte {
 }
 
 // appendBatchStats appends one batch entry of the stats block.
-func appendBatchStats(dst []byte, st *Stats, b *BatchStats, blk blockInfo) []byte {
+func appendBatchStats(dst []byte, version byte, st *Stats, b *BatchStats, blk blockInfo) []byte {
 	dst = binary.AppendUvarint(dst, uint64(b.Rows))
 	dst = binary.AppendUvarint(dst, uint64(b.MinTS-st.MinTS))
 	dst = binary.AppendUvarint(dst, uint64(b.MaxTS-b.MinTS))
@@ -119,8 +124,43 @@ func appendBatchStats(dst []byte, st *Stats, b *BatchStats, blk blockInfo) []byt
 		dst = binary.AppendUvarint(dst, tupleIndex(t.Host))
 		dst = binary.AppendUvarint(dst, uint64(t.Count))
 	}
+	if version >= measuresVersion {
+		dst = appendMeasures(dst, b)
+		dst = appendMinutes(dst, b)
+	}
 	for j, c := range st.Columns {
 		dst = appendColumnStats(dst, c.Type, &b.Dynamic[j])
+	}
+	return dst
+}
+
+// appendMeasures appends the batch's per-tuple sums of BIGINT columns.
+func appendMeasures(dst []byte, b *BatchStats) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(b.Measures)))
+	for _, tm := range b.Measures {
+		dst = binary.AppendUvarint(dst, uint64(tm.Column))
+		for _, m := range tm.Values {
+			dst = binary.AppendUvarint(dst, uint64(m.Count))
+			if m.Count > 0 {
+				dst = binary.AppendVarint(dst, m.Min)
+				dst = binary.AppendUvarint(dst, uint64(m.Max)-uint64(m.Min))
+				dst = binary.AppendVarint(dst, m.Sum)
+			}
+		}
+	}
+	return dst
+}
+
+// appendMinutes appends the batch's counts per minute and level, each
+// minute as the step from the entry before.
+func appendMinutes(dst []byte, b *BatchStats) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(b.Minutes)))
+	prev := uint32(0)
+	for _, mc := range b.Minutes {
+		dst = binary.AppendUvarint(dst, uint64(mc.Minute-prev))
+		dst = binary.AppendUvarint(dst, tupleIndex(mc.Level))
+		dst = binary.AppendUvarint(dst, uint64(mc.Count))
+		prev = mc.Minute
 	}
 	return dst
 }
@@ -379,6 +419,10 @@ func (d *decoder) batch(st *Stats, b *BatchStats) blockInfo {
 			}
 		}
 	}
+	if d.version >= measuresVersion {
+		d.measures(st, b)
+		d.minutes(b)
+	}
 	if len(st.Columns) > 0 {
 		b.Dynamic = make([]ColumnStats, len(st.Columns))
 	}
@@ -386,6 +430,55 @@ func (d *decoder) batch(st *Stats, b *BatchStats) blockInfo {
 		d.columnStats(c.Type, &b.Dynamic[j])
 	}
 	return blk
+}
+
+// measures reads a batch's per-tuple sums (appendMeasures), once its
+// tuples are read.
+func (d *decoder) measures(st *Stats, b *BatchStats) {
+	n := d.count("measured columns", 1)
+	if n > 0 {
+		b.Measures = make([]TupleMeasures, n)
+	}
+	for i := range b.Measures {
+		tm := &b.Measures[i]
+		tm.Column = int(d.int("measured column", int64(len(st.Columns))))
+		if d.err == nil && (len(d.b)-d.off) < len(b.Tuples) {
+			d.fail("%d measures in %d bytes", len(b.Tuples), len(d.b)-d.off)
+		}
+		if d.err != nil {
+			return
+		}
+		tm.Values = make([]Measure, len(b.Tuples))
+		for k := range tm.Values {
+			m := &tm.Values[k]
+			m.Count = uint32(d.int("measure count", maxBatchRows))
+			if m.Count > 0 {
+				m.Min = d.varint()
+				m.Max = int64(uint64(m.Min) + d.uvarint())
+				m.Sum = d.varint()
+			}
+		}
+	}
+}
+
+// minutes reads a batch's counts per minute and level (appendMinutes).
+func (d *decoder) minutes(b *BatchStats) {
+	n := d.count("minute counts", 3)
+	if n > 0 {
+		b.Minutes = make([]MinuteCount, n)
+	}
+	prev := uint64(0)
+	for i := range b.Minutes {
+		mc := &b.Minutes[i]
+		m := prev + d.uvarint()
+		if d.err == nil && (m < prev || m > math.MaxUint32) {
+			d.fail("minute %d out of range", m)
+		}
+		prev = m
+		mc.Minute = uint32(m)
+		mc.Level = d.tupleIndex()
+		mc.Count = uint32(d.int("minute count", maxBatchRows))
+	}
 }
 
 // colRanges reads the metadata checksum and the per-field ranges of a batch

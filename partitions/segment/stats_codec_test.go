@@ -112,6 +112,40 @@ func TestStatsInconsistent(t *testing.T) {
 		{"tuples over a bloom filter", func(st *Stats, _ []blockInfo) {
 			st.Batches[0].Hosts = ValueSet{Bloom: NewBloom(3, 10), Nulls: st.Batches[0].Hosts.Nulls}
 		}},
+		{"a measure of more values than its tuple has rows", func(st *Stats, _ []blockInfo) {
+			m := &st.Batches[0].Measures[0].Values[0]
+			m.Count = st.Batches[0].Tuples[0].Count + 1
+			m.Min, m.Max, m.Sum = 0, 0, 0
+		}},
+		{"a sum outside count times min and max", func(st *Stats, _ []blockInfo) {
+			for k := range st.Batches[1].Measures[0].Values {
+				if m := &st.Batches[1].Measures[0].Values[k]; m.Count > 0 && m.Max < 1<<40 {
+					m.Sum = int64(m.Count)*m.Max + 1
+					return
+				}
+			}
+			panic("no measure to spoil")
+		}},
+		{"measures of a column that is not BIGINT", func(st *Stats, _ []blockInfo) {
+			for j, c := range st.Columns {
+				if c.Type != columns.TypeInt64 {
+					st.Batches[0].Measures[0].Column = j
+					return
+				}
+			}
+			panic("no column of another type")
+		}},
+		{"minute counts that do not add up to a level's", func(st *Stats, _ []blockInfo) {
+			st.Batches[0].Minutes[0].Count++
+		}},
+		{"minute counts not sorted", func(st *Stats, _ []blockInfo) {
+			mc := st.Batches[1].Minutes
+			mc[0], mc[1] = mc[1], mc[0]
+		}},
+		{"minute counts past the batch's last minute", func(st *Stats, _ []blockInfo) {
+			mc := st.Batches[2].Minutes
+			mc[len(mc)-1].Minute += 1000
+		}},
 		{"a service without rows", func(st *Stats, _ []blockInfo) {
 			s := &st.Batches[0].Services
 			s.Values = append(s.Values, "\xffnot-there")

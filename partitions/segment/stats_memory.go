@@ -29,6 +29,10 @@ func (b *BatchStats) memoryBytes() int64 {
 		}
 	}
 	n += int64(len(b.Tuples)) * int64(unsafe.Sizeof(TupleCount{}))
+	for _, tm := range b.Measures {
+		n += int64(unsafe.Sizeof(tm)) + int64(len(tm.Values))*int64(unsafe.Sizeof(Measure{}))
+	}
+	n += int64(len(b.Minutes)) * int64(unsafe.Sizeof(MinuteCount{}))
 	for i := range b.Dynamic {
 		n += int64(unsafe.Sizeof(b.Dynamic[i])) + stringsBytes(b.Dynamic[i].Values)
 	}

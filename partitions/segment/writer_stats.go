@@ -31,6 +31,12 @@ type statsScratch struct {
 	local  map[*strDict][]uint16
 	dense  []uint32
 	sparse map[uint32]uint32
+
+	// For the measures: each row's index into the batch's Tuples.
+	rowTuple []int32
+	wraps    []int32 // per tuple, the times its sum wrapped up minus down
+	// For the minute counts: the rows of each level index in one minute.
+	minute []uint32
 }
 
 // newStatsScratch returns scratch state for filters of bitsPerKey bits.
@@ -54,6 +60,8 @@ func (l *layout) batchStats(sc *statsScratch, lo, hi int) BatchStats {
 	bs.Hosts = sc.valueSet(l.host, &b.Host, lo, hi, maxExactValues, true)
 	bs.TraceIDs = sc.valueSet(nil, &b.TraceID, lo, hi, maxExactTraceIDs, false)
 	bs.Tuples = l.tupleStats(sc, &bs, lo, hi)
+	bs.Measures = l.measureStats(sc, &bs, lo, hi)
+	bs.Minutes = l.minuteStats(sc, &bs, lo, hi)
 	if len(l.dyn) > 0 {
 		bs.Dynamic = make([]ColumnStats, len(l.dyn))
 	}
@@ -156,6 +164,8 @@ func (l *layout) tupleStats(sc *statsScratch, bs *BatchStats, lo, hi int) []Tupl
 		return t
 	}
 	var out []TupleCount
+	measured := l.hasIntColumns()
+	sc.rowTuple = sc.rowTuple[:0]
 	// Few combinations are possible in practice (a host belongs to one
 	// service): count them in an array indexed by the triple. Otherwise
 	// in a map that gives up past maxTuples.
@@ -171,6 +181,12 @@ func (l *layout) tupleStats(sc *statsScratch, bs *BatchStats, lo, hi int) []Tupl
 					return nil
 				}
 				out = append(out, unpack(uint32(k), n))
+				sc.dense[k] = uint32(len(out) - 1) // now the triple's index in out
+			}
+		}
+		if measured {
+			for i := lo; i < hi; i++ {
+				sc.rowTuple = append(sc.rowTuple, int32(sc.dense[key(i)]))
 			}
 		}
 		return out
@@ -187,6 +203,121 @@ func (l *layout) tupleStats(sc *statsScratch, bs *BatchStats, lo, hi int) []Tupl
 	out = make([]TupleCount, 0, len(keys))
 	for _, k := range keys {
 		out = append(out, unpack(k, sc.sparse[k]))
+		sc.sparse[k] = uint32(len(out) - 1) // now the triple's index in out
+	}
+	if measured {
+		for i := lo; i < hi; i++ {
+			sc.rowTuple = append(sc.rowTuple, int32(sc.sparse[key(i)]))
+		}
+	}
+	return out
+}
+
+// hasIntColumns reports whether the rows have a BIGINT dynamic column.
+func (l *layout) hasIntColumns() bool {
+	for _, d := range l.dyn {
+		if d.col.Type == columns.TypeInt64 {
+			return true
+		}
+	}
+	return false
+}
+
+// measureStats sums up each BIGINT dynamic column of rows [lo, hi) per
+// tuple (BatchStats.Measures), once bs.Tuples is set and tupleStats has
+// recorded each row's tuple. A column whose sum over a tuple is outside
+// the int64 range is left out.
+func (l *layout) measureStats(sc *statsScratch, bs *BatchStats, lo, hi int) []TupleMeasures {
+	if bs.Tuples == nil || len(sc.rowTuple) != hi-lo {
+		return nil
+	}
+	var out []TupleMeasures
+	for j, d := range l.dyn {
+		if d.col.Type != columns.TypeInt64 {
+			continue
+		}
+		vals, valid := d.col.Ints, d.col.Valid
+		ms := make([]Measure, len(bs.Tuples))
+		// Sums wrap around; the wrapped sum is the true one when the
+		// wraps up and down cancel out.
+		sc.wraps = slices.Grow(sc.wraps[:0], len(ms))[:len(ms)]
+		clear(sc.wraps)
+		for i := lo; i < hi; i++ {
+			if valid != nil && !valid[i] {
+				continue
+			}
+			k, v := sc.rowTuple[i-lo], vals[i]
+			m := &ms[k]
+			if m.Count == 0 {
+				m.Min, m.Max = v, v
+			} else {
+				m.Min, m.Max = min(m.Min, v), max(m.Max, v)
+			}
+			m.Count++
+			sum := m.Sum + v
+			if (sum^m.Sum)&(sum^v) < 0 {
+				if v > 0 {
+					sc.wraps[k]++
+				} else {
+					sc.wraps[k]--
+				}
+			}
+			m.Sum = sum
+		}
+		if !slices.ContainsFunc(sc.wraps, func(w int32) bool { return w != 0 }) {
+			out = append(out, TupleMeasures{Column: j, Values: ms})
+		}
+	}
+	return out
+}
+
+// minuteStats counts rows [lo, hi), sorted by ts, per (minute, level)
+// (BatchStats.Minutes), once bs holds the level counts; nil when those
+// overflowed, the level column has no dictionary, or past maxMinuteCounts.
+func (l *layout) minuteStats(sc *statsScratch, bs *BatchStats, lo, hi int) []MinuteCount {
+	b := l.b
+	if l.level == nil || bs.LevelsOverflow {
+		return nil
+	}
+	lv := sc.localIndex(l.level, b.Level.Valid, lo, hi)
+	nl := len(bs.Levels) // the index of NULL in sc.minute
+	sc.minute = slices.Grow(sc.minute[:0], nl+1)[:nl+1]
+	clear(sc.minute)
+	first := FirstMinute(b.TS[lo])
+	var out []MinuteCount
+	cur := int64(0)
+	flush := func() bool {
+		for k, n := range sc.minute {
+			if n == 0 {
+				continue
+			}
+			if len(out) == maxMinuteCounts {
+				return false
+			}
+			level := uint16(k)
+			if k == nl {
+				level = NullIndex
+			}
+			out = append(out, MinuteCount{Minute: uint32(cur), Level: level, Count: n})
+			sc.minute[k] = 0
+		}
+		return true
+	}
+	for i := lo; i < hi; i++ {
+		if m := FirstMinute(b.TS[i]) - first; m != cur {
+			if !flush() || m > math.MaxUint32 {
+				return nil
+			}
+			cur = m
+		}
+		k := nl
+		if b.Level.Valid == nil || b.Level.Valid[i] {
+			k = int(lv[l.level.codes[i]])
+		}
+		sc.minute[k]++
+	}
+	if !flush() {
+		return nil
 	}
 	return out
 }
