@@ -198,6 +198,12 @@ func (q *aggQuery) run(ctx *sql.Context, loc *time.Location, charge *memCharge) 
 			if len(fromTuples) > 0 {
 				tasks = append(tasks, task{seg.Name(), func() (*aggTable, error) {
 					part := newAggTable(q)
+					if q.stats.tuples && len(fromTuples) == len(seg.Stats.Batches) {
+						// Every batch: the segment's counts, merged once.
+						if tr := t.cache.tuples(seg, wholeSegment, false); q.stats.answersWhole(tr) {
+							return part, q.tuplePartial(part, tr, loc)
+						}
+					}
 					for _, bi := range fromTuples {
 						if err := q.tuplePartial(part, t.cache.tuples(seg, bi, q.stats.minutes), loc); err != nil {
 							return nil, err

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"time"
 
 	"logq/partitions/columns"
@@ -432,6 +433,144 @@ func newTupleRows(seg *segment.Stats, bi int) *tupleRows {
 }
 
 // bytes is the memory tr holds, for the batch cache's budget.
+// newSegmentTupleRows merges the tuple counts of every batch of seg into
+// one tupleRows, and the sums of the BIGINT columns every batch has sums
+// of: a query over whole segments (a week at 100M rows is 1,700 batches of
+// some 700 tuples, in 290 segments of some 1,000) then aggregates a
+// quarter of the rows. It has no rows when a batch has no tuple counts, or
+// the segment more than 65,535 values of a column; a column whose sum over
+// a tuple leaves int64 has no sums.
+func newSegmentTupleRows(seg *segment.Stats) *tupleRows {
+	empty := &tupleRows{b: &columns.Batch{}}
+	lists := [3][]string{}
+	for i := range seg.Batches {
+		st := &seg.Batches[i]
+		if st.Tuples == nil {
+			return empty
+		}
+		lists[0] = append(lists[0], levelValues(st)...)
+		lists[1] = append(lists[1], st.Services.Values...)
+		lists[2] = append(lists[2], st.Hosts.Values...)
+	}
+	for c := range lists {
+		slices.Sort(lists[c])
+		lists[c] = slices.Compact(lists[c])
+		if len(lists[c]) >= int(segment.NullIndex) {
+			return empty
+		}
+	}
+	// The columns with sums in every batch, by stored name.
+	measured := map[string]int{}
+	for i := range seg.Batches {
+		for _, tm := range seg.Batches[i].Measures {
+			measured[seg.Columns[tm.Column].Name]++
+		}
+	}
+	var names []string
+	for name, n := range measured {
+		if n == len(seg.Batches) {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	type triple [3]uint16
+	at := map[triple]int{}
+	var idx [3][]uint16
+	var counts []int64
+	sums := make([][]segment.Measure, len(names))
+	wrapped := make([]bool, len(names))
+	for i := range seg.Batches {
+		st := &seg.Batches[i]
+		// Each batch's list indices in the segment's lists.
+		local := [3][]uint16{}
+		for c, vals := range [3][]string{levelValues(st), st.Services.Values, st.Hosts.Values} {
+			local[c] = make([]uint16, len(vals))
+			for k, v := range vals {
+				j, _ := slices.BinarySearch(lists[c], v)
+				local[c][k] = uint16(j)
+			}
+		}
+		global := func(c int, k uint16) uint16 {
+			if k == segment.NullIndex {
+				return k
+			}
+			return local[c][k]
+		}
+		batchSums := make([][]segment.Measure, len(names))
+		for _, tm := range st.Measures {
+			if j, ok := slices.BinarySearch(names, seg.Columns[tm.Column].Name); ok {
+				batchSums[j] = tm.Values
+			}
+		}
+		for k, tc := range st.Tuples {
+			key := triple{global(0, tc.Level), global(1, tc.Service), global(2, tc.Host)}
+			row, ok := at[key]
+			if !ok {
+				row = len(counts)
+				at[key] = row
+				for c := range idx {
+					idx[c] = append(idx[c], key[c])
+				}
+				counts = append(counts, 0)
+				for j := range sums {
+					sums[j] = append(sums[j], segment.Measure{})
+				}
+			}
+			counts[row] += int64(tc.Count)
+			for j := range sums {
+				wrapped[j] = mergeMeasure(&sums[j][row], &batchSums[j][k]) || wrapped[j]
+			}
+		}
+	}
+	tr := &tupleRows{b: &columns.Batch{TS: make([]int64, len(counts))}, counts: counts}
+	for i := range tr.b.TS {
+		tr.b.TS[i] = seg.MinTS
+	}
+	for c, s := range []*columns.Strings{&tr.b.Level, &tr.b.Service, &tr.b.Host} {
+		setCodes(s, lists[c], idx[c])
+	}
+	for j, name := range names {
+		if !wrapped[j] {
+			if tr.measures == nil {
+				tr.measures = map[string][]segment.Measure{}
+			}
+			tr.measures[name] = sums[j]
+		}
+	}
+	return tr
+}
+
+// mergeMeasure adds o into m and reports whether the sum left int64.
+func mergeMeasure(m, o *segment.Measure) (wrapped bool) {
+	if o.Count == 0 {
+		return false
+	}
+	if m.Count == 0 {
+		*m = *o
+		return false
+	}
+	m.Min, m.Max = min(m.Min, o.Min), max(m.Max, o.Max)
+	m.Count += o.Count
+	sum := m.Sum + o.Sum
+	wrapped = (sum^m.Sum)&(sum^o.Sum) < 0
+	m.Sum = sum
+	return wrapped
+}
+
+// answersWhole reports whether tr, the tuple counts of a whole segment,
+// answers the plan: it has rows and the sums of the columns measured.
+func (sp statsPlan) answersWhole(tr *tupleRows) bool {
+	if len(tr.counts) == 0 {
+		return false
+	}
+	for _, name := range sp.measured {
+		if _, ok := tr.measures[name]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
 // (The measures are the statistics', not counted again.)
 func (tr *tupleRows) bytes() int64 { return approxBytes(tr.b) + 8*int64(len(tr.counts)) }
 

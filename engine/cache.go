@@ -127,14 +127,21 @@ func (c *batchCache) tuples(seg *partitions.Segment, bi int, minutes bool) *tupl
 	}
 	c.mu.Unlock()
 	var tr *tupleRows
-	if minutes {
+	switch {
+	case minutes:
 		tr = newMinuteRows(&seg.Stats.Batches[bi])
-	} else {
+	case bi == wholeSegment:
+		tr = newSegmentTupleRows(seg.Stats)
+	default:
 		tr = newTupleRows(seg.Stats, bi)
 	}
 	c.put(&cacheEntry{key: key, tuples: tr, bytes: tr.bytes()})
 	return tr
 }
+
+// wholeSegment is the batch index under which tuples keeps the tuple
+// counts of a whole segment (newSegmentTupleRows).
+const wholeSegment = -1
 
 // approxBytes is the memory a decoded batch holds.
 func approxBytes(b *columns.Batch) int64 {
