@@ -151,11 +151,12 @@ type segmentSource struct {
 	cur     batchCursor
 	pending <-chan loadResult
 	found   *[]partitions.Damage // where damaged batches go, skipped (the scan's)
+	probe   pred                 // traceProbe of the scan's condition
 }
 
 func newSegmentSource(ctx context.Context, sp catalog.SegmentPlan, sc scope, cols *colSet, cache *batchCache, p *pool,
 	found *[]partitions.Damage) *segmentSource {
-	return &segmentSource{ctx: ctx, seg: sp, sc: sc, cols: cols, cache: cache, pool: p, found: found}
+	return &segmentSource{ctx: ctx, seg: sp, sc: sc, cols: cols, cache: cache, pool: p, found: found, probe: traceProbe(sc.cond)}
 }
 
 // prime starts loading the first batch before the source is needed.
@@ -176,8 +177,12 @@ func (s *segmentSource) startLoad() {
 	}
 	s.next++
 	sc, cols, cache, seg := s.sc, s.cols, s.cache, s.seg.Segment
+	probe := s.probe
 	s.pending = s.pool.load(s.ctx, seg.Name(), func() (batchCursor, error) {
 		var c batchCursor
+		if ok, err := cache.mayMatch(seg, bi, probe); !ok {
+			return c, err // no row can match: an empty batch
+		}
 		b, err := cache.get(seg, bi, cols)
 		var order []int32
 		if err == nil && sc.ordered && sc.view.HasDead(seg.Stats.Columns) {

@@ -14,6 +14,7 @@ type ScanStats struct {
 	BytesRead                       atomic.Int64 // compressed bytes of the batches decoded
 	BufferedRowsRead                atomic.Int64
 	BatchesFromStats                atomic.Int64 // batches an aggregate answered from their statistics
+	BatchesProbedOut                atomic.Int64 // kept batches a probe of their trace_id column showed not to match (mayMatch)
 }
 
 // recordPlan adds one scan's pruning.

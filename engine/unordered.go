@@ -30,12 +30,16 @@ type loadTask struct {
 
 func newUnordered(ctx context.Context, snap snapshot, sc scope, t *Table, cols *colSet, found *[]partitions.Damage) *unordered {
 	u := &unordered{ctx: ctx, pool: t.pool, found: found}
+	probe := traceProbe(sc.cond)
 	for _, p := range snap.plan.Partitions {
 		for _, sp := range p.Segments {
 			seg := sp.Segment
 			for _, bi := range sp.Batches {
 				u.tasks = append(u.tasks, loadTask{what: seg.Name(), fn: func() (batchCursor, error) {
 					var c batchCursor
+					if ok, err := t.cache.mayMatch(seg, bi, probe); !ok {
+						return c, err // no row can match: an empty batch
+					}
 					b, err := t.cache.get(seg, bi, cols)
 					if err == nil {
 						c.load(sc.view.Batch(b), nil, true, sc)
