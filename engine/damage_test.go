@@ -43,7 +43,7 @@ type lostRow struct {
 // batch a fresh reader then fails to read, or, when the file no longer
 // opens, all of them.
 func newDamageFixture(t *testing.T, damage func(file []byte) int) *damageFixture {
-	data := genData(t, 20_000, 2, 17)
+	data := genData(t, int64(raceScale(20_000)), 2, 17)
 	rows := decodeRef(t, data)
 	lq, st := startLogqStore(t, data, logqConfig{shards: 1, bucket: 24 * time.Hour, batchRows: 1000, appendLines: 5000})
 	segs := st.Segments()

@@ -251,7 +251,7 @@ func metaHasTies(rows [][]string, col int) bool {
 // scattered among them (so that some land in flushed segments and some stay
 // buffered), and the trace ids of the extra lines.
 func metaData(t testing.TB) ([]byte, []string) {
-	gen := bytes.SplitAfter(genData(t, metaRows, metaDays, metaDataSeed), []byte("\n"))
+	gen := bytes.SplitAfter(genData(t, int64(raceScale(metaRows)), metaDays, metaDataSeed), []byte("\n"))
 	if len(gen[len(gen)-1]) == 0 {
 		gen = gen[:len(gen)-1]
 	}
