@@ -426,6 +426,15 @@ func aggMinuteShaped(r *rand.Rand, tsCond, betweenCond func() string) (string, b
 	case 2:
 		where = append(where, "level IS NULL")
 	}
+	if r.IntN(3) == 0 {
+		// Grafana's "All": the minute counts answer the batches whose
+		// services all are in the list, the rows the others.
+		var all []string
+		for i := range 50 {
+			all = append(all, fmt.Sprintf("'svc-%d'", i))
+		}
+		where = append(where, "service IN ("+strings.Join(all, ", ")+")")
+	}
 	s := "SELECT " + strings.Join(sel, ", ") + " FROM logs"
 	if len(where) > 0 {
 		s += " WHERE " + strings.Join(where, " AND ")

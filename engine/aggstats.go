@@ -34,6 +34,7 @@ type statsPlan struct {
 	measured    []string // tuples: the BIGINT columns summed, as stored
 	minutes     bool     // answered from the counts per minute and level
 	local       bool     // minutes: a key is a wall-clock bucket (keyLocal)
+	implied     pred     // minutes: the claimed condition, when it reads service or host (see minutesCond)
 	distinct    int      // DISTINCT of this core column (colLevel..colTraceID); 0: none
 	distinctDyn string   // or of this dynamic VARCHAR column
 	byLevel     bool     // the one key is level
@@ -80,13 +81,44 @@ func minutesPlanOf(q *aggQuery) statsPlan {
 	}
 	if q.push != nil && q.push.pred != nil {
 		for _, name := range q.push.pred.columns(nil) {
-			if name != "level" {
+			switch name {
+			case "level":
+			case "service", "host":
+				// Only where the batch's values all meet the condition on
+				// them (Grafana's "All": every service of a menu), which
+				// withoutImplied then drops.
+				sp.implied = q.push.pred
+			default:
 				return statsPlan{}
 			}
 		}
 	}
 	sp.ok = timed
 	return sp
+}
+
+// minutesCond is the condition the minute counts of st are filtered by:
+// the claimed one without the conjuncts every row of the batch meets; ok
+// is false when what is left reads more than level.
+func (sp statsPlan) minutesCond(q *aggQuery, st *segment.BatchStats) (cond pred, ok bool) {
+	if q.push == nil || q.push.pred == nil {
+		return nil, true
+	}
+	if sp.implied == nil {
+		return q.push.pred, true
+	}
+	cond = withoutImplied(sp.implied, st)
+	return cond, cond == nil || readsOnly(cond, "level")
+}
+
+// readsOnly reports whether cond reads no column but col.
+func readsOnly(cond pred, col string) bool {
+	for _, name := range cond.columns(nil) {
+		if name != col {
+			return false
+		}
+	}
+	return true
 }
 
 // minuteKey reports whether every row of a UTC minute falls in one group
@@ -247,7 +279,15 @@ func (sp statsPlan) answers(seg *segment.Stats, bi int, inside bool) bool {
 		return true
 	}
 	if sp.minutes {
-		return sp.ok && inside && st.Minutes != nil
+		if !sp.ok || !inside || st.Minutes == nil {
+			return false
+		}
+		if sp.implied != nil {
+			if c := withoutImplied(sp.implied, st); c != nil && !readsOnly(c, "level") {
+				return false
+			}
+		}
+		return true
 	}
 	if sp.distinct != 0 {
 		set := distinctSet(st, sp.distinct)
@@ -578,12 +618,22 @@ func (tr *tupleRows) bytes() int64 { return approxBytes(tr.b) + 8*int64(len(tr.c
 // counts: the combinations that meet the claimed condition, each weighing
 // its count.
 func (q *aggQuery) tuplePartial(t *aggTable, tr *tupleRows, loc *time.Location) error {
+	var cond pred
+	if q.push != nil {
+		cond = q.push.pred
+	}
+	return q.tuplePartialWhere(t, tr, cond, loc)
+}
+
+// tuplePartialWhere is tuplePartial with the combinations that meet cond
+// (nil: all).
+func (q *aggQuery) tuplePartialWhere(t *aggTable, tr *tupleRows, cond pred, loc *time.Location) error {
 	sel := make([]int32, len(tr.counts))
 	for i := range sel {
 		sel[i] = int32(i)
 	}
-	if q.push != nil && q.push.pred != nil {
-		sel = filterSel(q.push.pred, tr.b, sel)
+	if cond != nil {
+		sel = filterSel(cond, tr.b, sel)
 	}
 	return q.aggregateBatchInto(t, tr.b, sel, loc, tr)
 }
