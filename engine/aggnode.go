@@ -165,7 +165,7 @@ func (q *aggQuery) run(ctx *sql.Context, loc *time.Location, charge *memCharge) 
 			// task into one partial table: at 100M rows a week has 1,700
 			// batches, and a task and a table of its own for each spent
 			// more on dictionaries and maps than on the counts.
-			var fromTuples []int
+			var fromTuples, fromLevels []int
 			for k, bi := range sp.Batches {
 				if q.stats.answers(seg.Stats, bi, sp.Inside[k]) && q.stats.inZone(loc, &seg.Stats.Batches[bi]) {
 					t.stats.BatchesFromStats.Add(1)
@@ -175,11 +175,11 @@ func (q *aggQuery) run(ctx *sql.Context, loc *time.Location, charge *memCharge) 
 					}
 					if q.stats.distinct != 0 || q.stats.distinctDyn != "" {
 						total.mergeFrom(q.stats.partial(q, seg.Stats, bi), false)
+						if err := charge.set(total.size() + fromCounts.size()); err != nil {
+							return nil, err
+						}
 					} else {
-						q.stats.addCounts(fromCounts, q, seg.Stats, bi)
-					}
-					if err := charge.set(total.size() + fromCounts.size()); err != nil {
-						return nil, err
+						fromLevels = append(fromLevels, bi)
 					}
 					continue
 				}
@@ -194,6 +194,19 @@ func (q *aggQuery) run(ctx *sql.Context, loc *time.Location, charge *memCharge) 
 					}
 					return q.aggregateRows(b, true, bsc, loc)
 				}})
+			}
+			if len(fromLevels) == len(seg.Stats.Batches) && len(fromLevels) > 1 {
+				// Every batch: the segment's level counts, summed once.
+				q.stats.addCounts(fromCounts, q, t.cache.levels(seg))
+			} else {
+				for _, bi := range fromLevels {
+					q.stats.addCounts(fromCounts, q, &seg.Stats.Batches[bi])
+				}
+			}
+			if len(fromLevels) > 0 {
+				if err := charge.set(total.size() + fromCounts.size()); err != nil {
+					return nil, err
+				}
 			}
 			if len(fromTuples) > 0 {
 				tasks = append(tasks, task{seg.Name(), func() (*aggTable, error) {

@@ -6,9 +6,11 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"logq/partitions"
 	"logq/partitions/columns"
+	"logq/partitions/segment"
 )
 
 // batchCache keeps recently decoded segment batches, least recently used
@@ -53,16 +55,19 @@ func newColSet(names []string) *colSet {
 type cacheEntry struct {
 	key    cacheKey
 	b      *columns.Batch
-	tuples *tupleRows // key.cols == tuplesKey or minutesKey
+	tuples *tupleRows          // key.cols == tuplesKey or minutesKey
+	levels *segment.BatchStats // key.cols == levelsKey
 	bytes  int64
 }
 
-// tuplesKey and minutesKey are the cols of the cache keys under which a
-// batch's tupleRows of its tuple and minute counts are kept; no column set
-// has these signatures.
+// tuplesKey, minutesKey and levelsKey are the cols of the cache keys under
+// which a batch's (or a whole segment's) tupleRows of its tuple and minute
+// counts and merged level counts are kept; no column set has these
+// signatures.
 const (
 	tuplesKey  = "\x00tuples"
 	minutesKey = "\x00minutes"
+	levelsKey  = "\x00levels" // a whole segment's level counts (mergedLevels)
 )
 
 func newBatchCache(budget *cacheBudget, stats *ScanStats, store *partitions.Store) *batchCache {
@@ -142,6 +147,25 @@ func (c *batchCache) tuples(seg *partitions.Segment, bi int, minutes bool) *tupl
 // wholeSegment is the batch index under which tuples keeps the tuple
 // counts of a whole segment (newSegmentTupleRows).
 const wholeSegment = -1
+
+// levels returns mergedLevels of seg, building them on a miss.
+func (c *batchCache) levels(seg *partitions.Segment) *segment.BatchStats {
+	key := cacheKey{path: seg.Path, batch: wholeSegment, cols: levelsKey}
+	if seg.InMemory() {
+		key.path = seg.Name()
+	}
+	c.mu.Lock()
+	if e, ok := c.byKey[key]; ok {
+		c.order.MoveToFront(e)
+		m := e.Value.(*cacheEntry).levels
+		c.mu.Unlock()
+		return m
+	}
+	c.mu.Unlock()
+	m := mergedLevels(seg.Stats)
+	c.put(&cacheEntry{key: key, levels: m, bytes: int64(unsafe.Sizeof(*m)) + int64(len(m.Levels))*64})
+	return m
+}
 
 // approxBytes is the memory a decoded batch holds.
 func approxBytes(b *columns.Batch) int64 {
