@@ -79,6 +79,12 @@ func newBatchCache(budget *cacheBudget, stats *ScanStats, store *partitions.Stor
 // batches of an in-memory segment (sealed buffered rows) are returned as
 // they are, whole, and never cached: they are already in memory.
 func (c *batchCache) get(seg *partitions.Segment, bi int, cols *colSet) (*columns.Batch, error) {
+	return c.read(seg, bi, cols, false)
+}
+
+// read is get; a probe's read (mayMatch) is counted as probed, not as a
+// decode or a cache hit, which count the batches a scan reads.
+func (c *batchCache) read(seg *partitions.Segment, bi int, cols *colSet, probe bool) (*columns.Batch, error) {
 	if b := seg.Batch(bi); b != nil {
 		c.stats.SealedBatchesRead.Add(1)
 		return b, nil
@@ -94,7 +100,11 @@ func (c *batchCache) get(seg *partitions.Segment, bi int, cols *colSet) (*column
 			c.order.MoveToFront(e)
 			b := e.Value.(*cacheEntry).b
 			c.mu.Unlock()
-			c.stats.BatchCacheHits.Add(1)
+			if probe {
+				c.stats.BatchesProbed.Add(1)
+			} else {
+				c.stats.BatchCacheHits.Add(1)
+			}
 			return b, nil
 		}
 	}
@@ -103,9 +113,12 @@ func (c *batchCache) get(seg *partitions.Segment, bi int, cols *colSet) (*column
 	if err != nil {
 		return nil, err
 	}
-	st := seg.Stats.Batches[bi]
-	c.stats.BatchesDecoded.Add(1)
-	c.stats.BytesRead.Add(st.CompressedBytes)
+	if probe {
+		c.stats.BatchesProbed.Add(1)
+	} else {
+		c.stats.BatchesDecoded.Add(1)
+		c.stats.BytesRead.Add(seg.Stats.Batches[bi].CompressedBytes)
+	}
 	c.put(&cacheEntry{key: key, b: b, bytes: approxBytes(b)})
 	return b, nil
 }

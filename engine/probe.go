@@ -39,7 +39,7 @@ func (c *batchCache) mayMatch(seg *partitions.Segment, bi int, probe pred) (bool
 	if probe == nil || seg.InMemory() || seg.Stats.Batches[bi].TraceIDs.Exact() {
 		return true, nil
 	}
-	b, err := c.get(seg, bi, probeCols)
+	b, err := c.read(seg, bi, probeCols, true)
 	if err != nil {
 		return false, err
 	}

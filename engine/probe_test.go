@@ -35,7 +35,7 @@ func TestTraceProbe(t *testing.T) {
 	}
 
 	stats := pro.Stats()
-	kept, out := stats.BatchesKept.Load(), stats.BatchesProbedOut.Load()
+	kept, out, decoded := stats.BatchesKept.Load(), stats.BatchesProbedOut.Load(), stats.BatchesDecoded.Load()
 	for i := range 400 {
 		id := fmt.Sprintf("%016x", r.Uint64())
 		q := fmt.Sprintf("SELECT ts, message FROM logs WHERE trace_id = '%s'", id)
@@ -47,4 +47,5 @@ func TestTraceProbe(t *testing.T) {
 	falsePositives := stats.BatchesKept.Load() - kept
 	require.Positive(t, falsePositives, "400 absent IDs over %d batches at ~1%% false positives", 2*40_000/256)
 	require.Equal(t, falsePositives, stats.BatchesProbedOut.Load()-out, "every false positive probed out")
+	require.Equal(t, decoded, stats.BatchesDecoded.Load(), "no batch decoded whole for an absent trace")
 }

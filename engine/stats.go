@@ -14,7 +14,8 @@ type ScanStats struct {
 	BytesRead                       atomic.Int64 // compressed bytes of the batches decoded
 	BufferedRowsRead                atomic.Int64
 	BatchesFromStats                atomic.Int64 // batches an aggregate answered from their statistics
-	BatchesProbedOut                atomic.Int64 // kept batches a probe of their trace_id column showed not to match (mayMatch)
+	BatchesProbed                   atomic.Int64 // kept batches whose trace_id column a probe read (mayMatch), decoded or cached
+	BatchesProbedOut                atomic.Int64 // of those, the batches the probe showed not to match
 }
 
 // recordPlan adds one scan's pruning.

@@ -274,6 +274,7 @@ var scanMetricDefs = []struct {
 	{"sealed_batches_read_total", "Record batches of sealed buffered rows read from memory.", func(s *engine.ScanStats) int64 { return s.SealedBatchesRead.Load() }},
 	{"buffered_rows_read_total", "Buffered (not yet flushed) rows scans looked at.", func(s *engine.ScanStats) int64 { return s.BufferedRowsRead.Load() }},
 	{"batches_from_stats_total", "Record batches aggregates answered from their statistics, unread.", func(s *engine.ScanStats) int64 { return s.BatchesFromStats.Load() }},
+	{"batches_probed_total", "Kept record batches whose trace_id column alone was read first (a lookup by trace_id where the bloom filter cannot tell); not in batches_decoded_total.", func(s *engine.ScanStats) int64 { return s.BatchesProbed.Load() }},
 	{"batches_probed_out_total", "Kept record batches a read of their trace_id column alone showed not to match (bloom filter false positives).", func(s *engine.ScanStats) int64 { return s.BatchesProbedOut.Load() }},
 }
 
