@@ -126,24 +126,16 @@ func (c *batchCache) read(seg *partitions.Segment, bi int, cols *colSet, probe b
 // tuples returns the tupleRows of batch bi of seg, whose statistics have
 // tuple counts (or, with minutes, counts per minute and level), building
 // them on a miss: a query answered from them then only filters and groups
-// them. Those of an in-memory segment, which has no path, are keyed by its
-// name, unique in the store's life.
+// them.
 func (c *batchCache) tuples(seg *partitions.Segment, bi int, minutes bool) *tupleRows {
-	key := cacheKey{path: seg.Path, batch: bi, cols: tuplesKey}
+	cols := tuplesKey
 	if minutes {
-		key.cols = minutesKey
+		cols = minutesKey
 	}
-	if seg.InMemory() {
-		key.path = seg.Name()
+	key := statsKey(seg, bi, cols)
+	if e := c.cached(key); e != nil {
+		return e.tuples
 	}
-	c.mu.Lock()
-	if e, ok := c.byKey[key]; ok {
-		c.order.MoveToFront(e)
-		tr := e.Value.(*cacheEntry).tuples
-		c.mu.Unlock()
-		return tr
-	}
-	c.mu.Unlock()
 	var tr *tupleRows
 	switch {
 	case minutes:
@@ -163,21 +155,35 @@ const wholeSegment = -1
 
 // levels returns mergedLevels of seg, building them on a miss.
 func (c *batchCache) levels(seg *partitions.Segment) *segment.BatchStats {
-	key := cacheKey{path: seg.Path, batch: wholeSegment, cols: levelsKey}
-	if seg.InMemory() {
-		key.path = seg.Name()
+	key := statsKey(seg, wholeSegment, levelsKey)
+	if e := c.cached(key); e != nil {
+		return e.levels
 	}
-	c.mu.Lock()
-	if e, ok := c.byKey[key]; ok {
-		c.order.MoveToFront(e)
-		m := e.Value.(*cacheEntry).levels
-		c.mu.Unlock()
-		return m
-	}
-	c.mu.Unlock()
 	m := mergedLevels(seg.Stats)
 	c.put(&cacheEntry{key: key, levels: m, bytes: int64(unsafe.Sizeof(*m)) + int64(len(m.Levels))*64})
 	return m
+}
+
+// statsKey is the cache key of what is built from the statistics of batch
+// bi of seg (or of all of them: wholeSegment). An in-memory segment, which
+// has no path, is keyed by its name, unique in the store's life.
+func statsKey(seg *partitions.Segment, bi int, cols string) cacheKey {
+	key := cacheKey{path: seg.Path, batch: bi, cols: cols}
+	if seg.InMemory() {
+		key.path = seg.Name()
+	}
+	return key
+}
+
+// cached returns the entry under key, now the most recently used, or nil.
+func (c *batchCache) cached(key cacheKey) *cacheEntry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.byKey[key]; ok {
+		c.order.MoveToFront(e)
+		return e.Value.(*cacheEntry)
+	}
+	return nil
 }
 
 // approxBytes is the memory a decoded batch holds.
