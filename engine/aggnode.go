@@ -219,14 +219,14 @@ func (q *aggQuery) run(ctx *sql.Context, loc *time.Location, charge *memCharge) 
 					}
 					for _, bi := range fromTuples {
 						tr := t.cache.tuples(seg, bi, q.stats.minutes)
-						if q.stats.minutes {
-							cond, _ := q.stats.minutesCond(q, &seg.Stats.Batches[bi]) // ok: answers said so
-							if err := q.tuplePartialWhere(part, tr, cond, loc); err != nil {
+						if !q.stats.minutes {
+							if err := q.tuplePartial(part, tr, loc); err != nil {
 								return nil, err
 							}
 							continue
 						}
-						if err := q.tuplePartial(part, tr, loc); err != nil {
+						cond, _ := q.stats.minutesCond(&seg.Stats.Batches[bi]) // ok: answers said so
+						if err := q.tuplePartialWhere(part, tr, cond, loc); err != nil {
 							return nil, err
 						}
 					}

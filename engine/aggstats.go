@@ -35,7 +35,8 @@ type statsPlan struct {
 	measured    []string // tuples: the BIGINT columns summed, as stored
 	minutes     bool     // answered from the counts per minute and level
 	local       bool     // minutes: a key is a wall-clock bucket (keyLocal)
-	implied     pred     // minutes: the claimed condition, when it reads service or host (see minutesCond)
+	cond        pred     // minutes: the claimed condition; nil: none
+	implied     bool     // minutes: cond reads service or host (see minutesCond)
 	distinct    int      // DISTINCT of this core column (colLevel..colTraceID); 0: none
 	distinctDyn string   // or of this dynamic VARCHAR column
 	byLevel     bool     // the one key is level
@@ -81,14 +82,15 @@ func minutesPlanOf(q *aggQuery) statsPlan {
 		}
 	}
 	if q.push != nil && q.push.pred != nil {
-		for _, name := range q.push.pred.columns(nil) {
+		sp.cond = q.push.pred
+		for _, name := range sp.cond.columns(nil) {
 			switch name {
 			case "level":
 			case "service", "host":
 				// Only where the batch's values all meet the condition on
 				// them (Grafana's "All": every service of a menu), which
 				// withoutImplied then drops.
-				sp.implied = q.push.pred
+				sp.implied = true
 			default:
 				return statsPlan{}
 			}
@@ -101,14 +103,11 @@ func minutesPlanOf(q *aggQuery) statsPlan {
 // minutesCond is the condition the minute counts of st are filtered by:
 // the claimed one without the conjuncts every row of the batch meets; ok
 // is false when what is left reads more than level.
-func (sp statsPlan) minutesCond(q *aggQuery, st *segment.BatchStats) (cond pred, ok bool) {
-	if q.push == nil || q.push.pred == nil {
-		return nil, true
+func (sp statsPlan) minutesCond(st *segment.BatchStats) (cond pred, ok bool) {
+	if !sp.implied {
+		return sp.cond, true
 	}
-	if sp.implied == nil {
-		return q.push.pred, true
-	}
-	cond = withoutImplied(sp.implied, st)
+	cond = withoutImplied(sp.cond, st)
 	return cond, cond == nil || readsOnly(cond, "level")
 }
 
@@ -196,23 +195,13 @@ func tuplesAnswer(q *aggQuery) (measured []string, ok bool) {
 	return measured, true
 }
 
-// measuresOf returns the per-tuple sums of the dynamic column stored as
-// name in batch bi of seg: nil and true when the segment does not have
-// the column (NULL in every row), false when it has it without sums
-// (another type, a sum past int64, or stats from before version 5).
-func measuresOf(seg *segment.Stats, bi int, name string) ([]segment.Measure, bool) {
-	for j, c := range seg.Columns {
-		if c.Name != name {
-			continue
-		}
-		for _, tm := range seg.Batches[bi].Measures {
-			if tm.Column == j {
-				return tm.Values, true
-			}
-		}
-		return nil, false
-	}
-	return nil, true
+// hasMeasures reports whether batch bi of seg has the per-tuple sums of
+// the dynamic column stored as name, or lacks the column (NULL in every
+// row); false when it has it without sums (another type, a sum past
+// int64, or stats from before version 5).
+func hasMeasures(seg *segment.Stats, bi int, name string) bool {
+	j := slices.IndexFunc(seg.Columns, func(c segment.ColumnInfo) bool { return c.Name == name })
+	return j < 0 || slices.ContainsFunc(seg.Batches[bi].Measures, func(tm segment.TupleMeasures) bool { return tm.Column == j })
 }
 
 // countsPlanOf is the statsPlan of the level counts and value sets.
@@ -273,7 +262,7 @@ func (sp statsPlan) answers(seg *segment.Stats, bi int, inside bool) bool {
 			return false
 		}
 		for _, name := range sp.measured {
-			if _, ok := measuresOf(seg, bi, name); !ok {
+			if !hasMeasures(seg, bi, name) {
 				return false
 			}
 		}
@@ -283,12 +272,8 @@ func (sp statsPlan) answers(seg *segment.Stats, bi int, inside bool) bool {
 		if !sp.ok || !inside || st.Minutes == nil {
 			return false
 		}
-		if sp.implied != nil {
-			if c := withoutImplied(sp.implied, st); c != nil && !readsOnly(c, "level") {
-				return false
-			}
-		}
-		return true
+		_, ok := sp.minutesCond(st)
+		return ok
 	}
 	if sp.distinct != 0 {
 		set := distinctSet(st, sp.distinct)
@@ -473,7 +458,6 @@ func newTupleRows(seg *segment.Stats, bi int) *tupleRows {
 	return tr
 }
 
-// bytes is the memory tr holds, for the batch cache's budget.
 // newSegmentTupleRows merges the tuple counts of every batch of seg into
 // one tupleRows, and the sums of the BIGINT columns every batch has sums
 // of: a query over whole segments (a week at 100M rows is 1,700 batches of
@@ -612,7 +596,8 @@ func (sp statsPlan) answersWhole(tr *tupleRows) bool {
 	return true
 }
 
-// (The measures are the statistics', not counted again.)
+// bytes is the memory tr holds, for the batch cache's budget (the
+// measures are the statistics', not counted again).
 func (tr *tupleRows) bytes() int64 { return approxBytes(tr.b) + 8*int64(len(tr.counts)) }
 
 // tuplePartial adds to t the partial aggregate of a batch from its tuple
