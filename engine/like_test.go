@@ -75,7 +75,8 @@ func TestLikeFastPathsMatchGMS(t *testing.T) {
 
 // TestFinderIsBytesIndex checks the rare-byte search against bytes.Index on
 // random text over a small alphabet, from every start position: matches at
-// both ends, overlapping matches, and needles whose rarest byte is anywhere.
+// both ends, overlapping matches, needles whose rarest bytes are anywhere,
+// and runs of matching bytes that mark false candidates in a word.
 func TestFinderIsBytesIndex(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	alphabet := []byte("aabbbc d")
@@ -87,7 +88,7 @@ func TestFinderIsBytesIndex(t *testing.T) {
 		return b
 	}
 	for range 2000 {
-		text, lit := rnd(r.IntN(200)), rnd(1+r.IntN(5))
+		text, lit := rnd(r.IntN(200)), rnd(1+r.IntN(10))
 		f := newFinder(lit, text)
 		for from := 0; from <= len(text); from++ {
 			want := bytes.Index(text[from:], lit)
