@@ -12,6 +12,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 
 	"logq/partitions/columns"
+	"logq/partitions/segment"
 )
 
 // aggQuery is an aggregate over logs that the aggregate rule took from
@@ -38,6 +39,9 @@ type aggOut struct {
 	agg  int            // index into aggs, or -1
 	expr sql.Expression // agg < 0: evaluated over the representative row
 }
+
+// scratchPool holds the memory of the batches that uncached scans read.
+var scratchPool = sync.Pool{New: func() any { return new(segment.Scratch) }}
 
 // aggNode is the plan node of an aggQuery; it replaces the GroupBy and the
 // table under it.
@@ -156,6 +160,14 @@ func (q *aggQuery) run(ctx *sql.Context, loc *time.Location, charge *memCharge) 
 		fn   func() (*aggTable, error)
 	}
 	var tasks []task
+	// A scan whose batches decode to more than the cache holds gets no hit
+	// from it on its next run and pushes out what other queries use. When
+	// its condition reads columns that nothing else does, its batches
+	// bypass the cache and those columns are decoded into reused memory
+	// (batchCache.scan). RawBytes counts every column, an upper bound of
+	// what a projection decodes.
+	var scanBytes int64
+	var uncached bool
 	total := newAggTable(q)
 	fromCounts := newAggTable(q) // the batches answered from level counts
 	for _, p := range snap.plan.Partitions {
@@ -187,8 +199,21 @@ func (q *aggQuery) run(ctx *sql.Context, loc *time.Location, charge *memCharge) 
 				if sc.cond != nil {
 					bsc.cond = withoutImplied(sc.cond, &seg.Stats.Batches[bi])
 				}
+				scanBytes += seg.Stats.Batches[bi].RawBytes
 				tasks = append(tasks, task{seg.Name(), func() (*aggTable, error) {
-					b, err := t.cache.get(seg, bi, q.cols)
+					if !uncached {
+						b, err := t.cache.get(seg, bi, q.cols)
+						if err != nil {
+							return nil, err
+						}
+						return q.aggregateRows(b, true, bsc, loc)
+					}
+					s := scratchPool.Get().(*segment.Scratch)
+					defer func() {
+						s.Reset()
+						scratchPool.Put(s)
+					}()
+					b, err := t.cache.scan(seg, bi, q.cols, s)
 					if err != nil {
 						return nil, err
 					}
@@ -243,6 +268,9 @@ func (q *aggQuery) run(ctx *sql.Context, loc *time.Location, charge *memCharge) 
 	}
 
 	total.mergeFrom(fromCounts, false)
+	if _, limit := t.cache.bytes(); scanBytes > limit && len(q.cols.scratch) > 0 {
+		uncached = true
+	}
 	lctx, cancel := context.WithCancel(ctx)
 	defer cancel() // an error stops the loads still queued
 	type result struct {

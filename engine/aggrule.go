@@ -294,10 +294,11 @@ func recogniseAggregate(ctx *sql.Context, gb *plan.GroupBy) *aggQuery {
 // outputs read plus those of the claimed conditions, and how statistics
 // answer it.
 func (q *aggQuery) finish(names []string) *aggQuery {
+	kept := names
 	if q.push != nil && q.push.pred != nil {
-		names = q.push.pred.columns(names)
+		names = q.push.pred.columns(slices.Clone(names))
 	}
-	q.cols = newColSet(names)
+	q.cols = newColSet(names).withScratch(kept)
 	q.stats = statsPlanOf(q)
 	return q
 }

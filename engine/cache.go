@@ -2,6 +2,7 @@ package engine
 
 import (
 	"container/list"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -39,6 +40,22 @@ type cacheKey struct {
 type colSet struct {
 	sig   string // sorted names, comma-joined: the cache key
 	names map[string]bool
+
+	// scratch names the columns that only the scan's condition reads
+	// (Q5's message): a scan too large for the cache decodes them into
+	// reused memory (batchCache.scan).
+	scratch map[string]bool
+}
+
+// withScratch returns cs noting that the columns of names outside keep
+// are read by the condition alone.
+func (cs *colSet) withScratch(keep []string) *colSet {
+	out := *cs
+	out.scratch = maps.Clone(cs.names)
+	for _, n := range keep {
+		delete(out.scratch, n)
+	}
+	return &out
 }
 
 func newColSet(names []string) *colSet {
@@ -120,6 +137,35 @@ func (c *batchCache) read(seg *partitions.Segment, bi int, cols *colSet, probe b
 		c.stats.BytesRead.Add(seg.Stats.Batches[bi].CompressedBytes)
 	}
 	c.put(&cacheEntry{key: key, b: b, bytes: approxBytes(b)})
+	return b, nil
+}
+
+// scan is get for a scan that the cache cannot hold (aggQuery.run): a batch
+// cached is used as it is, a miss is decoded without entering the cache,
+// the scratch columns of cols into s. The batch is the caller's alone and
+// its scratch columns are good until s.Reset.
+func (c *batchCache) scan(seg *partitions.Segment, bi int, cols *colSet, s *segment.Scratch) (*columns.Batch, error) {
+	if len(cols.scratch) == 0 || seg.InMemory() {
+		return c.get(seg, bi, cols)
+	}
+	c.mu.Lock()
+	for _, k := range []cacheKey{{path: seg.Path, batch: bi}, {path: seg.Path, batch: bi, cols: cols.sig}} {
+		if e, ok := c.byKey[k]; ok {
+			c.order.MoveToFront(e)
+			b := e.Value.(*cacheEntry).b
+			c.mu.Unlock()
+			c.stats.BatchCacheHits.Add(1)
+			return b, nil
+		}
+	}
+	c.mu.Unlock()
+	b, err := readBatchScratch(c.store, seg, bi, cols, s)
+	if err != nil {
+		return nil, err
+	}
+	c.stats.BatchesDecoded.Add(1)
+	c.stats.BatchesUncached.Add(1)
+	c.stats.BytesRead.Add(seg.Stats.Batches[bi].CompressedBytes)
 	return b, nil
 }
 

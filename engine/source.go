@@ -9,6 +9,7 @@ import (
 	"logq/catalog"
 	"logq/partitions"
 	"logq/partitions/columns"
+	"logq/partitions/segment"
 )
 
 // A source yields the matching rows of one sorted run of a partition (one
@@ -241,16 +242,23 @@ func (s *segmentSource) advance() (bool, error) {
 // all); errors name the file. Damage is told to store and returned as a
 // *damagedRead, which the scan reports and skips.
 func readBatch(store *partitions.Store, seg *partitions.Segment, bi int, cols *colSet) (*columns.Batch, error) {
-	var want func(string) bool
+	return readBatchScratch(store, seg, bi, cols, nil)
+}
+
+// readBatchScratch is readBatch decoding cols' scratch columns into s
+// (segment.Reader.RowsOfScratch); nil s: none.
+func readBatchScratch(store *partitions.Store, seg *partitions.Segment, bi int, cols *colSet, s *segment.Scratch) (*columns.Batch, error) {
+	var want, scratch func(string) bool
 	if cols != nil {
 		// Every generation of a wanted column, so that the cached batch
 		// serves any later ColumnView (scope.view picks the live one).
 		want = func(stored string) bool { return cols.names[partitions.ColumnName(stored)] }
+		scratch = func(stored string) bool { return cols.scratch[partitions.ColumnName(stored)] }
 	}
 	r, err := seg.Reader()
 	if err == nil {
 		var b *columns.Batch
-		if b, err = r.RowsOf(bi, want); err == nil {
+		if b, err = r.RowsOfScratch(bi, want, scratch, s); err == nil {
 			return b, nil
 		}
 	}

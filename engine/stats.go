@@ -16,6 +16,7 @@ type ScanStats struct {
 	BatchesFromStats                atomic.Int64 // batches an aggregate answered from their statistics
 	BatchesProbed                   atomic.Int64 // kept batches whose trace_id column a probe read (mayMatch), decoded or cached
 	BatchesProbedOut                atomic.Int64 // of those, the batches the probe showed not to match
+	BatchesUncached                 atomic.Int64 // of the batches decoded, those a scan too large for the cache read past it (batchCache.scan)
 }
 
 // recordPlan adds one scan's pruning.

@@ -275,6 +275,7 @@ var scanMetricDefs = []struct {
 	{"buffered_rows_read_total", "Buffered (not yet flushed) rows scans looked at.", func(s *engine.ScanStats) int64 { return s.BufferedRowsRead.Load() }},
 	{"batches_from_stats_total", "Record batches aggregates answered from their statistics, unread.", func(s *engine.ScanStats) int64 { return s.BatchesFromStats.Load() }},
 	{"batches_probed_total", "Kept record batches whose trace_id column alone was read first (a lookup by trace_id where the bloom filter cannot tell); not in batches_decoded_total.", func(s *engine.ScanStats) int64 { return s.BatchesProbed.Load() }},
+	{"batches_uncached_total", "Record batches decoded past the cache by aggregates too large for it, the columns only their condition reads in reused memory; in batches_decoded_total.", func(s *engine.ScanStats) int64 { return s.BatchesUncached.Load() }},
 	{"batches_probed_out_total", "Kept record batches a read of their trace_id column alone showed not to match (bloom filter false positives).", func(s *engine.ScanStats) int64 { return s.BatchesProbedOut.Load() }},
 }
 

@@ -195,13 +195,28 @@ func (r *Reader) Rows(i int) (*columns.Batch, error) { return r.RowsOf(i, nil) }
 // with per-field checksums (stats version 4) only their bytes and the
 // message metadata are read and verified, else the batch's whole block.
 func (r *Reader) RowsOf(i int, want func(name string) bool) (*columns.Batch, error) {
+	return r.RowsOfScratch(i, want, nil, nil)
+}
+
+// RowsOfScratch is RowsOf decoding the values of the utf8 columns (core or
+// VARCHAR) that scratch accepts into s, where the batch keeps them: those
+// columns of the result are good only until s.Reset. The batch is the
+// caller's alone, never to be cached or shared.
+func (r *Reader) RowsOfScratch(i int, want, scratch func(name string) bool, s *Scratch) (*columns.Batch, error) {
 	sel := make([]bool, len(r.cols))
 	for j, c := range r.cols {
 		sel[j] = want == nil || want(c.name)
 	}
 	ar := arenaPool.Get().(*arena)
 	defer ar.release()
-	arrs, err := r.readColumns(i, sel, ar)
+	alloc := scratchAlloc{arena: ar}
+	if s != nil && scratch != nil {
+		alloc.scratch, alloc.fields = s, make([]bool, len(r.cols))
+		for j, c := range r.cols {
+			alloc.fields[j] = sel[j] && scratch(c.name)
+		}
+	}
+	arrs, err := r.readColumns(i, sel, alloc)
 	if err != nil {
 		return nil, err
 	}
@@ -300,7 +315,8 @@ func validBools(arr arrow.Array) []bool {
 // arena form of columns.Strings, with empty NULLs, and returns the validity
 // (nil when no NULLs) separately: core columns keep it in Strings.Valid,
 // dynamic ones in Dynamic.Valid. The bytes are copied out of the Arrow
-// buffers, so the result does not pin them.
+// buffers, so the result does not pin them, except the values of a utf8
+// array without NULLs, which arr's allocator gave out to keep (own).
 func stringsOf(arr arrow.Array, kind colKind) (columns.Strings, []bool) {
 	n := arr.Len()
 	var valid []bool
@@ -378,11 +394,13 @@ func appendValid(dst []byte, ok bool, v string) []byte {
 	return append(dst, v...)
 }
 
-// bulkStrings copies a utf8 array without NULLs in one piece.
+// bulkStrings converts a utf8 array without NULLs in one piece, keeping its
+// values buffer as the arena.
 func bulkStrings(a *array.String) columns.Strings {
 	offs := a.ValueOffsets()
 	base := offs[0]
-	s := columns.Strings{Data: append([]byte(nil), a.ValueBytes()...), Ends: make([]uint32, a.Len())}
+	v := a.ValueBytes()
+	s := columns.Strings{Data: v[:len(v):len(v)], Ends: make([]uint32, a.Len())}
 	for i := range s.Ends {
 		s.Ends[i] = uint32(offs[i+1] - base)
 	}

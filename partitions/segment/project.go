@@ -157,7 +157,12 @@ func (b *batchBody) array(body bodyBytes, j, first int, c *physCol, dict arrow.A
 		if k == 0 && nulls == 0 {
 			continue // as in Arrow: a bitmap without NULLs is ignored
 		}
-		if bufs[k], err = b.decodeBuffer(body, first+k, minBufferBytes(dt, k, n)); err != nil {
+		alloc := b.alloc.alloc
+		if c.kind == kindUTF8 && k == 2 {
+			// The values, which RowsOf keeps.
+			alloc = func(size int) *memory.Buffer { return b.alloc.own(j, size) }
+		}
+		if bufs[k], err = b.decodeBuffer(body, first+k, minBufferBytes(dt, k, n), alloc); err != nil {
 			memory.ReleaseBuffers(bufs)
 			return nil, fmt.Errorf("buffer %d: %w", k, err)
 		}
@@ -171,8 +176,8 @@ func (b *batchBody) array(body bodyBytes, j, first int, c *physCol, dict arrow.A
 }
 
 // decodeBuffer decodes buffer k, which must lie in body and hold at least
-// need bytes.
-func (b *batchBody) decodeBuffer(body bodyBytes, k, need int) (*memory.Buffer, error) {
+// need bytes, into memory from alloc.
+func (b *batchBody) decodeBuffer(body bodyBytes, k, need int, alloc func(int) *memory.Buffer) (*memory.Buffer, error) {
 	sb, err := b.buffer(body, k, b.limit)
 	if err != nil {
 		return nil, err
@@ -183,7 +188,7 @@ func (b *batchBody) decodeBuffer(body bodyBytes, k, need int) (*memory.Buffer, e
 	if sb.size == 0 {
 		return memory.NewBufferBytes(nil), nil // as Arrow reads an empty buffer
 	}
-	buf := b.alloc.alloc(sb.size)
+	buf := alloc(sb.size)
 	if err := sb.decode(buf.Bytes()); err != nil {
 		buf.Release()
 		return nil, err
