@@ -195,21 +195,15 @@ func (s *Store) sealPartition(p *partition, taken []*columns.Batch, frozen bool)
 }
 
 // cutBatches cuts rows into batches of batchRows rows, the last one
-// shorter: the batches Summarize described.
+// shorter: the batches Summarize described. They share rows' memory.
 func cutBatches(rows *columns.Batch, batchRows int) []*columns.Batch {
 	n := rows.Len()
 	if n <= batchRows {
 		return []*columns.Batch{rows}
 	}
 	out := make([]*columns.Batch, 0, (n+batchRows-1)/batchRows)
-	idx := make([]int32, batchRows)
 	for lo := 0; lo < n; lo += batchRows {
-		hi := min(lo+batchRows, n)
-		idx = idx[:hi-lo]
-		for i := range idx {
-			idx[i] = int32(lo + i)
-		}
-		out = append(out, rows.Take(idx))
+		out = append(out, rows.Slice(lo, min(lo+batchRows, n)))
 	}
 	return out
 }

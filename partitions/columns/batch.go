@@ -138,6 +138,25 @@ func (b *Batch) Take(idx []int32) *Batch {
 	return out
 }
 
+// Slice returns rows [lo, hi) of b as Take would, but sharing b's memory
+// instead of copying it: only the ends of its string values are new, and a
+// validity slice is left out where the rows hold no NULL, as Take leaves it
+// out. Neither b nor the result may be modified after. A seal cuts its
+// sorted rows into batches this way: copying them again cost 5% of the
+// server's CPU in a 100M-row ingest.
+func (b *Batch) Slice(lo, hi int) *Batch {
+	out := &Batch{TS: b.TS[lo:hi:hi]}
+	out.Level = b.Level.slice(lo, hi)
+	out.Service = b.Service.slice(lo, hi)
+	out.Host = b.Host.slice(lo, hi)
+	out.TraceID = b.TraceID.slice(lo, hi)
+	out.Message = b.Message.slice(lo, hi)
+	for _, d := range b.Dynamic {
+		out.addDynamic(d.slice(lo, hi))
+	}
+	return out
+}
+
 // addDynamic adds d, a column of a name b does not have yet.
 func (b *Batch) addDynamic(d *Dynamic) {
 	if b.byName == nil {

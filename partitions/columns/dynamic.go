@@ -29,6 +29,22 @@ func NewDynamic(name string, t Type) *Dynamic {
 // Len returns the number of rows.
 func (d *Dynamic) Len() int { return len(d.Valid) }
 
+// slice returns rows [lo, hi) of d over its memory (Batch.Slice).
+func (d *Dynamic) slice(lo, hi int) *Dynamic {
+	out := &Dynamic{Name: d.Name, Type: d.Type, Valid: d.Valid[lo:hi:hi]}
+	switch d.Type {
+	case TypeInt64:
+		out.Ints = d.Ints[lo:hi:hi]
+	case TypeFloat64:
+		out.Floats = d.Floats[lo:hi:hi]
+	case TypeBool:
+		out.Bools = d.Bools[lo:hi:hi]
+	default:
+		out.Strs = d.Strs.slice(lo, hi)
+	}
+	return out
+}
+
 // IsNull reports whether row i is NULL.
 func (d *Dynamic) IsNull(i int) bool { return !d.Valid[i] }
 

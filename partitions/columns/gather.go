@@ -63,6 +63,25 @@ func gatherStringsNull(srcs []*Strings, refs []rowRef, null func(k int) bool) St
 	return out
 }
 
+// slice returns values [lo, hi) of s over its Data (Batch.Slice), without
+// dictionary codes.
+func (s *Strings) slice(lo, hi int) Strings {
+	base, end := s.start(lo), s.start(hi)
+	out := Strings{Data: s.Data[base:end:end], Ends: make([]uint32, hi-lo), Valid: validSlice(s.Valid, lo, hi)}
+	for k, e := range s.Ends[lo:hi] {
+		out.Ends[k] = e - base
+	}
+	return out
+}
+
+// validSlice returns valid[lo:hi], or nil when it holds no NULL.
+func validSlice(valid []bool, lo, hi int) []bool {
+	if valid == nil || !slices.Contains(valid[lo:hi], false) {
+		return nil
+	}
+	return valid[lo:hi:hi]
+}
+
 // start is where value i begins in Data.
 func (s *Strings) start(i int) uint32 {
 	if i == 0 {

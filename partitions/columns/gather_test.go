@@ -93,8 +93,8 @@ func randomBatches(rng *rand.Rand, edit func(*batchModel), nulls ...float64) []*
 	return batches
 }
 
-// TestTakeAndConcatMatchRowByRow checks the column-wise Take and Concat
-// against copies made row by row, over batches with NULLs (or none, with
+// TestTakeAndConcatMatchRowByRow checks the column-wise Take, Slice and
+// Concat against copies made row by row, over batches with NULLs (or none, with
 // and without a validity slice), decoded dictionary codes, and dynamic
 // columns that only some batches hold.
 func TestTakeAndConcatMatchRowByRow(t *testing.T) {
@@ -121,6 +121,14 @@ func TestTakeAndConcatMatchRowByRow(t *testing.T) {
 				idx = nil
 			}
 			requireSameBatch(t, takeRows(b, idx), b.Take(idx))
+
+			lo := rng.IntN(b.Len() + 1)
+			hi := lo + rng.IntN(b.Len()-lo+1)
+			rows := make([]int32, 0, hi-lo)
+			for i := lo; i < hi; i++ {
+				rows = append(rows, int32(i))
+			}
+			requireSameBatch(t, takeRows(b, rows), b.Slice(lo, hi))
 		}
 	}
 }

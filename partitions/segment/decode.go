@@ -323,13 +323,13 @@ func stringsOf(arr arrow.Array, kind colKind) (columns.Strings, []bool) {
 	if arr.NullN() > 0 {
 		valid = validBools(arr)
 	}
+	if a, ok := arr.(*array.String); ok && kind == kindUTF8 && valid == nil {
+		return bulkStrings(a), nil
+	}
 	s := columns.Strings{Ends: make([]uint32, 0, n)}
 	switch kind {
 	case kindUTF8:
 		a := arr.(*array.String)
-		if valid == nil {
-			return bulkStrings(a), nil
-		}
 		for i := range n {
 			s.Data = appendValid(s.Data, valid[i], a.Value(i))
 			s.Ends = append(s.Ends, uint32(len(s.Data)))
