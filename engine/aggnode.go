@@ -11,6 +11,7 @@ import (
 
 	"github.com/dolthub/go-mysql-server/sql"
 
+	"logq/partitions"
 	"logq/partitions/columns"
 	"logq/partitions/segment"
 )
@@ -38,6 +39,40 @@ type aggQuery struct {
 type aggOut struct {
 	agg  int            // index into aggs, or -1
 	expr sql.Expression // agg < 0: evaluated over the representative row
+}
+
+// segmentTuples aggregates into part the batches bi of seg, answered from
+// their tuple or minute counts: from the segment's merged counts when they
+// are every batch and answer q, else batch by batch.
+func (q *aggQuery) segmentTuples(cache *batchCache, part *aggTable, seg *partitions.Segment, bis []int, loc *time.Location) error {
+	if q.stats.tuples && len(bis) == len(seg.Stats.Batches) {
+		if tr := cache.tuples(seg, wholeSegment, false); q.stats.answersWhole(tr) {
+			return q.tuplePartial(part, tr, loc)
+		}
+	}
+	for _, bi := range bis {
+		tr := cache.tuples(seg, bi, q.stats.minutes)
+		if !q.stats.minutes {
+			if err := q.tuplePartial(part, tr, loc); err != nil {
+				return err
+			}
+			continue
+		}
+		cond, _ := q.stats.minutesCond(&seg.Stats.Batches[bi]) // ok: answers said so
+		if err := q.tuplePartialWhere(part, tr, cond, loc); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// allBatches is the index of every batch of seg.
+func allBatches(seg *partitions.Segment) []int {
+	bis := make([]int, len(seg.Stats.Batches))
+	for i := range bis {
+		bis[i] = i
+	}
+	return bis
 }
 
 // scratchPool holds the memory of the batches that uncached scans read.
@@ -171,6 +206,7 @@ func (q *aggQuery) run(ctx *sql.Context, loc *time.Location, charge *memCharge) 
 	total := newAggTable(q)
 	fromCounts := newAggTable(q) // the batches answered from level counts
 	for _, p := range snap.plan.Partitions {
+		var whole []*partitions.Segment
 		for _, sp := range p.Segments {
 			seg := sp.Segment
 			// The batches answered from tuple or minute counts, aggregated by one
@@ -233,31 +269,32 @@ func (q *aggQuery) run(ctx *sql.Context, loc *time.Location, charge *memCharge) 
 					return nil, err
 				}
 			}
-			if len(fromTuples) > 0 {
+			if q.stats.tuples && len(fromTuples) == len(seg.Stats.Batches) && !seg.InMemory() {
+				whole = append(whole, seg) // with the partition's others
+			} else if len(fromTuples) > 0 {
 				tasks = append(tasks, task{seg.Name(), func() (*aggTable, error) {
 					part := newAggTable(q)
-					if q.stats.tuples && len(fromTuples) == len(seg.Stats.Batches) {
-						// Every batch: the segment's counts, merged once.
-						if tr := t.cache.tuples(seg, wholeSegment, false); q.stats.answersWhole(tr) {
-							return part, q.tuplePartial(part, tr, loc)
-						}
-					}
-					for _, bi := range fromTuples {
-						tr := t.cache.tuples(seg, bi, q.stats.minutes)
-						if !q.stats.minutes {
-							if err := q.tuplePartial(part, tr, loc); err != nil {
-								return nil, err
-							}
-							continue
-						}
-						cond, _ := q.stats.minutesCond(&seg.Stats.Batches[bi]) // ok: answers said so
-						if err := q.tuplePartialWhere(part, tr, cond, loc); err != nil {
-							return nil, err
-						}
-					}
-					return part, nil
+					return part, q.segmentTuples(t.cache, part, seg, fromTuples, loc)
 				}})
 			}
+		}
+		if len(whole) > 0 {
+			// The segments answered whole from their tuple counts: the
+			// partition's counts, merged once.
+			tasks = append(tasks, task{p.Key.DirName(), func() (*aggTable, error) {
+				part := newAggTable(q)
+				if len(whole) > 1 {
+					if tr := t.cache.mergedTuples(whole); q.stats.answersWhole(tr) {
+						return part, q.tuplePartial(part, tr, loc)
+					}
+				}
+				for _, seg := range whole {
+					if err := q.segmentTuples(t.cache, part, seg, allBatches(seg), loc); err != nil {
+						return nil, err
+					}
+				}
+				return part, nil
+			}})
 		}
 		for _, b := range snap.buffered[p.Key].Batches {
 			t.stats.BufferedRowsRead.Add(int64(b.Len()))

@@ -85,6 +85,7 @@ const (
 	tuplesKey  = "\x00tuples"
 	minutesKey = "\x00minutes"
 	levelsKey  = "\x00levels" // a whole segment's level counts (mergedLevels)
+	mergedKey  = "\x00merged" // several whole segments' tuple counts (mergedTuples)
 )
 
 func newBatchCache(budget *cacheBudget, stats *ScanStats, store *partitions.Store) *batchCache {
@@ -192,6 +193,24 @@ func (c *batchCache) tuples(seg *partitions.Segment, bi int, minutes bool) *tupl
 		tr = newTupleRows(seg.Stats, bi)
 	}
 	c.put(&cacheEntry{key: key, tuples: tr, bytes: tr.bytes()})
+	return tr
+}
+
+// mergedTuples returns newMergedTupleRows of segs, building them on a
+// miss. They are kept under the names of segs: a flush or a merge that
+// changes a partition's segments changes the key.
+func (c *batchCache) mergedTuples(segs []*partitions.Segment) *tupleRows {
+	names := make([]string, len(segs))
+	stats := make([]*segment.Stats, len(segs))
+	for i, seg := range segs {
+		names[i], stats[i] = statsKey(seg, wholeSegment, "").path, seg.Stats
+	}
+	key := cacheKey{path: strings.Join(names, "\x00"), batch: wholeSegment, cols: mergedKey}
+	if e := c.cached(key); e != nil {
+		return e.tuples
+	}
+	tr := newMergedTupleRows(stats)
+	c.put(&cacheEntry{key: key, tuples: tr, bytes: tr.bytes() + int64(len(key.path))})
 	return tr
 }
 

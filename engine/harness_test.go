@@ -82,6 +82,7 @@ type logqConfig struct {
 	appendLines int     // lines per Append
 	workers     int     // engine.Options.Workers; 0: one per core
 	noCache     bool    // decode every batch on every read
+	flushEvery  int     // 0, or flush after every flushEvery appends too: several segments per partition
 	// limits, when not nil, serves through engine.QueryLimits with these
 	// options, as logq serve does.
 	limits []engine.LimitsOption
@@ -126,6 +127,7 @@ func startLogqProvider(t testing.TB, data []byte, cfg logqConfig) (*gosql.DB, *p
 	flushAt := int(float64(len(lines)) * (1 - cfg.unflushed))
 	sealAt := min(flushAt+int(float64(len(lines))*cfg.sealed), len(lines))
 	p := jsonl.NewParser(jsonl.Options{})
+	appends := 0
 	for lo := 0; lo < len(lines); {
 		hi := min(lo+cfg.appendLines, len(lines))
 		for _, at := range []int{flushAt, sealAt} {
@@ -138,7 +140,8 @@ func startLogqProvider(t testing.TB, data []byte, cfg logqConfig) (*gosql.DB, *p
 		require.Empty(t, errs)
 		require.Equal(t, hi-lo, n)
 		require.NoError(t, st.Append(context.Background(), b))
-		if hi == flushAt {
+		appends++
+		if hi == flushAt || cfg.flushEvery > 0 && appends%cfg.flushEvery == 0 && hi < flushAt {
 			require.NoError(t, st.Flush())
 		}
 		if hi == sealAt && sealAt > flushAt {
