@@ -74,6 +74,7 @@ type cacheEntry struct {
 	b      *columns.Batch
 	tuples *tupleRows          // key.cols == tuplesKey or minutesKey
 	levels *segment.BatchStats // key.cols == levelsKey
+	traces []uint64            // key.cols == tracesKey (probe.go)
 	bytes  int64
 }
 
@@ -86,6 +87,7 @@ const (
 	minutesKey = "\x00minutes"
 	levelsKey  = "\x00levels" // a whole segment's level counts (mergedLevels)
 	mergedKey  = "\x00merged" // several whole segments' tuple counts (mergedTuples)
+	tracesKey  = "\x00traces" // a batch's hashed trace IDs (traceHashes)
 )
 
 func newBatchCache(budget *cacheBudget, stats *ScanStats, store *partitions.Store) *batchCache {
