@@ -13,7 +13,9 @@ import (
 // positives, each decoded whole for nothing (Q6: 27 ms, of which a
 // single batch held the trace). The probe reads a kept batch's trace_id
 // column alone first, when its statistics have only a bloom filter, and
-// skips the batch unless a row meets the condition on trace_id.
+// skips the batch unless a row meets the condition on trace_id: for a
+// condition on bytes, by the column's hashes (traceHashes), kept in the
+// cache for the next lookup.
 
 // traceProbe returns the conjunct of cond that compares trace_id with
 // literals (trace_id = 'x' or IN (...)), or nil.
@@ -37,8 +39,8 @@ var probeCols = newColSet([]string{"trace_id"})
 
 // mayMatch reports whether some row of batch bi of seg may meet probe (a
 // traceProbe; nil: any batch may), reading only its trace_id column when
-// its statistics cannot tell. The column stays in the cache: a lookup run
-// again probes from memory.
+// its statistics cannot tell. What it reads stays in the cache, the hashes
+// of the IDs or the column: a lookup run again probes from memory.
 func (c *batchCache) mayMatch(seg *partitions.Segment, bi int, probe pred) (bool, error) {
 	if probe == nil || seg.InMemory() || seg.Stats.Batches[bi].TraceIDs.Exact() {
 		return true, nil
