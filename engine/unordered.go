@@ -36,7 +36,7 @@ func newUnordered(ctx context.Context, snap snapshot, sc scope, t *Table, cols *
 			seg := sp.Segment
 			for _, bi := range sp.Batches {
 				u.tasks = append(u.tasks, loadTask{what: seg.Name(), fn: func() (batchCursor, error) {
-					var c batchCursor
+					c := batchCursor{spans: true}
 					if ok, err := t.cache.mayMatch(seg, bi, probe); !ok {
 						return c, err // no row can match: an empty batch
 					}
