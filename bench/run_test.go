@@ -89,6 +89,9 @@ func requireGone(t *testing.T, tmp, pids string) {
 	entries, err := os.ReadDir(pids)
 	require.NoError(t, err)
 	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue // a pid being written when the fake was killed (writePID)
+		}
 		b, err := os.ReadFile(filepath.Join(pids, e.Name()))
 		require.NoError(t, err)
 		pid, err := strconv.Atoi(string(b))

@@ -63,9 +63,16 @@ func main() {
 	os.Exit(2)
 }
 
+// writePID leaves this process's pid in FAKE_PID_DIR under role, whole or
+// not at all: a test that kills the fake right after it starts read an
+// empty file once. The temporary name starts with a dot, which the tests
+// skip.
 func writePID(role string) {
 	if dir := os.Getenv("FAKE_PID_DIR"); dir != "" {
-		_ = os.WriteFile(filepath.Join(dir, role), []byte(strconv.Itoa(os.Getpid())), 0o644)
+		tmp := filepath.Join(dir, "."+role)
+		if os.WriteFile(tmp, []byte(strconv.Itoa(os.Getpid())), 0o644) == nil {
+			_ = os.Rename(tmp, filepath.Join(dir, role))
+		}
 	}
 }
 
