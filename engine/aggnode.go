@@ -237,19 +237,18 @@ func (q *aggQuery) run(ctx *sql.Context, loc *time.Location, charge *memCharge) 
 				}
 				scanBytes += seg.Stats.Batches[bi].RawBytes
 				tasks = append(tasks, task{seg.Name(), func() (*aggTable, error) {
-					if !uncached {
-						b, err := t.cache.get(seg, bi, q.cols)
-						if err != nil {
-							return nil, err
-						}
-						return q.aggregateRows(b, true, bsc, loc)
+					var b *columns.Batch
+					var err error
+					if uncached {
+						s := scratchPool.Get().(*segment.Scratch)
+						defer func() {
+							s.Reset()
+							scratchPool.Put(s)
+						}()
+						b, err = t.cache.scan(seg, bi, q.cols, s)
+					} else {
+						b, err = t.cache.get(seg, bi, q.cols)
 					}
-					s := scratchPool.Get().(*segment.Scratch)
-					defer func() {
-						s.Reset()
-						scratchPool.Put(s)
-					}()
-					b, err := t.cache.scan(seg, bi, q.cols, s)
 					if err != nil {
 						return nil, err
 					}

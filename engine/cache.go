@@ -109,26 +109,15 @@ func (c *batchCache) read(seg *partitions.Segment, bi int, cols *colSet, probe b
 		c.stats.SealedBatchesRead.Add(1)
 		return b, nil
 	}
-	keys := []cacheKey{{path: seg.Path, batch: bi}} // the whole batch serves any set
-	if cols != nil {
-		keys = append(keys, cacheKey{path: seg.Path, batch: bi, cols: cols.sig})
-	}
-	key := keys[len(keys)-1]
-	c.mu.Lock()
-	for _, k := range keys {
-		if e, ok := c.byKey[k]; ok {
-			c.order.MoveToFront(e)
-			b := e.Value.(*cacheEntry).b
-			c.mu.Unlock()
-			if probe {
-				c.stats.BatchesProbed.Add(1)
-			} else {
-				c.stats.BatchCacheHits.Add(1)
-			}
-			return b, nil
+	b, key := c.cachedBatch(seg, bi, cols)
+	if b != nil {
+		if probe {
+			c.stats.BatchesProbed.Add(1)
+		} else {
+			c.stats.BatchCacheHits.Add(1)
 		}
+		return b, nil
 	}
-	c.mu.Unlock()
 	b, err := readBatch(c.store, seg, bi, cols)
 	if err != nil {
 		return nil, err
@@ -143,6 +132,26 @@ func (c *batchCache) read(seg *partitions.Segment, bi int, cols *colSet, probe b
 	return b, nil
 }
 
+// cachedBatch returns batch bi of seg with at least the columns cols (nil:
+// all) from the cache, now the most recently used, or nil; and the key a
+// batch decoded with cols goes under. A batch cached whole serves any
+// column set.
+func (c *batchCache) cachedBatch(seg *partitions.Segment, bi int, cols *colSet) (*columns.Batch, cacheKey) {
+	keys := []cacheKey{{path: seg.Path, batch: bi}}
+	if cols != nil {
+		keys = append(keys, cacheKey{path: seg.Path, batch: bi, cols: cols.sig})
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, k := range keys {
+		if e, ok := c.byKey[k]; ok {
+			c.order.MoveToFront(e)
+			return e.Value.(*cacheEntry).b, k
+		}
+	}
+	return nil, keys[len(keys)-1]
+}
+
 // scan is get for a scan that the cache cannot hold (aggQuery.run): a batch
 // cached is used as it is, a miss is decoded without entering the cache,
 // the scratch columns of cols into s. The batch is the caller's alone and
@@ -151,17 +160,10 @@ func (c *batchCache) scan(seg *partitions.Segment, bi int, cols *colSet, s *segm
 	if len(cols.scratch) == 0 || seg.InMemory() {
 		return c.get(seg, bi, cols)
 	}
-	c.mu.Lock()
-	for _, k := range []cacheKey{{path: seg.Path, batch: bi}, {path: seg.Path, batch: bi, cols: cols.sig}} {
-		if e, ok := c.byKey[k]; ok {
-			c.order.MoveToFront(e)
-			b := e.Value.(*cacheEntry).b
-			c.mu.Unlock()
-			c.stats.BatchCacheHits.Add(1)
-			return b, nil
-		}
+	if b, _ := c.cachedBatch(seg, bi, cols); b != nil {
+		c.stats.BatchCacheHits.Add(1)
+		return b, nil
 	}
-	c.mu.Unlock()
 	b, err := readBatchScratch(c.store, seg, bi, cols, s)
 	if err != nil {
 		return nil, err

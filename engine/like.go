@@ -190,19 +190,6 @@ func (f finder) index(text []byte, from int) int {
 	return -1
 }
 
-// check returns the first start p+i whose byte i of marks has its high bit
-// set and where lit occurs, or -1.
-func (f finder) check(text []byte, p int, marks uint64) int {
-	n := len(f.lit)
-	for ; marks != 0; marks &= marks - 1 {
-		at := p + bits.TrailingZeros64(marks)/8
-		if bytes.Equal(text[at:at+n], f.lit) {
-			return at
-		}
-	}
-	return -1
-}
-
 // filterLike keeps the rows of sel whose value of s matches p.
 func filterLike(p likePred, s *columns.Strings, sel []int32) []int32 {
 	out := sel[:0]
