@@ -123,17 +123,14 @@ func (b *Batch) SortIndex() []int32 {
 
 // Take returns a new batch holding the rows idx of b, in that order.
 func (b *Batch) Take(idx []int32) *Batch {
-	out := &Batch{TS: make([]int64, len(idx))}
-	for k, i := range idx {
-		out.TS[k] = b.TS[i]
+	refs := refsOf(idx)
+	out := &Batch{TS: gatherTS([]*Batch{b}, refs)}
+	srcs := b.coreStrings()
+	for c, dst := range out.coreStrings() {
+		*dst = gatherStrings(srcs[c:c+1], refs)
 	}
-	out.Level = takeStrings(&b.Level, idx)
-	out.Service = takeStrings(&b.Service, idx)
-	out.Host = takeStrings(&b.Host, idx)
-	out.TraceID = takeStrings(&b.TraceID, idx)
-	out.Message = takeStrings(&b.Message, idx)
 	for _, d := range b.Dynamic {
-		out.addDynamic(takeDynamic(d, idx))
+		out.addDynamic(gatherDynamic(d.Name, d.Type, []*Dynamic{d}, refs))
 	}
 	return out
 }

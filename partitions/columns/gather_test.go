@@ -214,3 +214,83 @@ func TestSortedConcat(t *testing.T) {
 		requireSameBatch(t, want, got)
 	}
 }
+
+// TestSortedConcatMergesRuns checks SortedConcat against Concat then sort
+// where the merge takes long runs: up to a dozen batches, most already in
+// row order, whose spans of time are disjoint (in either order), nested or
+// shared, with ties inside and across batches. Take is checked on the
+// same batches with indexes in runs, as routing takes rows.
+func TestSortedConcatMergesRuns(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for round := range 200 {
+		var batches []*Batch
+		for range 1 + rng.IntN(12) {
+			batches = append(batches, randomBatches(rng, func(m *batchModel) {
+				base := int64(rng.IntN(4)) * 10
+				for i := range m.rows {
+					m.rows[i].ts = base + int64(rng.IntN(1+round%20))
+				}
+			}, 0, 0.2)...)
+		}
+		for k, b := range batches {
+			if rng.IntN(5) > 0 {
+				if idx := b.SortIndex(); idx != nil {
+					batches[k] = takeRows(b, idx)
+				}
+			}
+		}
+		want := concatRows(batches)
+		if idx := want.SortIndex(); idx != nil {
+			want = takeRows(want, idx)
+		}
+		got := SortedConcat(batches...)
+		require.True(t, got.Sorted())
+		requireSameBatch(t, want, got)
+
+		for _, b := range batches {
+			var idx []int32
+			for lo := 0; lo < b.Len(); lo += 1 + rng.IntN(8) {
+				for i := lo; i < min(b.Len(), lo+rng.IntN(10)); i++ {
+					idx = append(idx, int32(i))
+				}
+			}
+			requireSameBatch(t, takeRows(b, idx), b.Take(idx))
+		}
+	}
+}
+
+// BenchmarkSortedConcat merges a flush's worth of rows like WORKLOAD's:
+// batches in row order over disjoint spans of time (a merge of segments),
+// over shared spans (a flush of sealed rows), and unsorted (a seal).
+func BenchmarkSortedConcat(b *testing.B) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	gen := func(overlap, sorted bool) []*Batch {
+		var batches []*Batch
+		for k := range 20 {
+			m := genModel(rng, 30_000, []Type{TypeInt64, TypeInt64}, 0.05)
+			for i := range m.rows {
+				m.rows[i].ts = int64(k)*1e9 + rng.Int64N(1e9)
+				if overlap {
+					m.rows[i].ts = rng.Int64N(1e9)
+				}
+			}
+			batch := m.build()
+			if idx := batch.SortIndex(); sorted && idx != nil {
+				batch = batch.Take(idx)
+			}
+			batches = append(batches, batch)
+		}
+		return batches
+	}
+	for _, c := range []struct {
+		name            string
+		overlap, sorted bool
+	}{{"disjoint", false, true}, {"overlapping", true, true}, {"unsorted", true, false}} {
+		batches := gen(c.overlap, c.sorted)
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				SortedConcat(batches...)
+			}
+		})
+	}
+}
