@@ -15,9 +15,10 @@ FUZZ_TARGETS := \
 	./partitions/wal:FuzzReplay:100000 \
 	./partitions/columns:FuzzDecodeBatch:100000 \
 	./partitions/jsonl:FuzzParse:150000 \
-	./partitions/jsonl:FuzzParseTimestamp:150000
+	./partitions/jsonl:FuzzParseTimestamp:150000 \
+	./engine/plan:FuzzDecode:100000
 
-.PHONY: help build run test test-deps test-unit test-race crash fuzz vet fmt bench bench-quick bench-scale clean
+.PHONY: help build run test test-deps test-unit test-race crash fuzz vet fmt bench bench-quick bench-scale proto clean
 
 help:
 	@echo "logq make targets:"
@@ -29,6 +30,7 @@ help:
 	@echo "  make bench        the WORKLOAD benchmark: 10M rows, Q1-Q10 against logq and a go-mysql-server baseline (ROWS=..., BENCH_ARGS=...)"
 	@echo "  make bench-quick  the same at 1M rows"
 	@echo "  make bench-scale  100M rows without the baseline (22 GB of JSON generated in /tmp once)"
+	@echo "  make proto        regenerate engine/plan/plan.pb.go from plan.proto"
 	@echo "  make build        build $(BIN)"
 
 build:
@@ -107,6 +109,15 @@ bench-quick: build
 # its fresh and settled answers compared with each other.
 bench-scale: build
 	./$(BIN) bench --rows 100000000 --queries all --baseline=false --out bench/out/scale.json --server-log bench/out/scale-server.log $(BENCH_ARGS)
+
+# plan.pb.go is generated from plan.proto and committed; after changing the
+# .proto, regenerate it with the versions its header names (Debian's
+# protobuf-compiler, protoc-gen-go).
+PROTOC_GEN_GO := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+proto:
+	command -v protoc >/dev/null || (apt-get update && apt-get install -y protobuf-compiler)
+	$(GO) install $(PROTOC_GEN_GO)
+	cd engine/plan && PATH="$$($(GO) env GOPATH)/bin:$$PATH" protoc --go_out=. --go_opt=paths=source_relative plan.proto
 
 clean:
 	rm -rf bin

@@ -159,13 +159,19 @@ func (n *aggNode) RowIter(ctx *sql.Context, _ sql.Row) (sql.RowIter, error) {
 	if err != nil {
 		return nil, err
 	}
+	q := n.q
+	if planLoopback(ctx) {
+		if q, err = loopbackAggregate(q); err != nil {
+			return nil, err
+		}
+	}
 	charge := &memCharge{b: budgetOf(ctx)}
-	total, err := n.q.run(ctx, loc, charge)
+	total, err := q.run(ctx, loc, charge)
 	if err != nil {
 		charge.release()
 		return nil, err
 	}
-	it, err := n.q.rows(ctx, total, loc, charge)
+	it, err := q.rows(ctx, total, loc, charge)
 	if err != nil {
 		charge.release()
 	}

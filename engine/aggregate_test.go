@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"logq/engine"
 )
 
 // Seeds and sizes of TestAggregatePushdown. A failure names the query by
@@ -55,25 +57,30 @@ var aggZones = []string{"+00:00", "+05:30", "-08:00", "Europe/Berlin"}
 // with the aggregate rule on, in every configuration of aggConfigs, and
 // requires exactly the rows go-mysql-server's row path gives with the rule
 // off (SET logq_aggregate_pushdown = OFF) in the first configuration, plus
-// the row path in every configuration for a tenth of them. The queries mix
-// groupings by string columns (some NULL in most rows) and by every time
-// bucket form the rule knows, on data with rows in the last microsecond of
-// buckets; COUNT, COUNT(DISTINCT), SUM, AVG, MIN, MAX over core, BIGINT and
-// DOUBLE columns; WHERE conditions the scan evaluates; HAVING, ORDER BY and
-// LIMIT above; empty results. DOUBLE values are multiples of 1/4, so every
-// sum is exact in any order and answers compare as text, digit for digit.
+// the row path in every configuration for a tenth of them, and the direct
+// answer again through the plan's encoding (logq_plan_loopback). The
+// queries mix groupings by string columns (some NULL in most rows) and by
+// every time bucket form the rule knows, on data with rows in the last
+// microsecond of buckets; COUNT, COUNT(DISTINCT), SUM, AVG, MIN, MAX over
+// core, BIGINT and DOUBLE columns; WHERE conditions the scan evaluates;
+// HAVING, ORDER BY and LIMIT above; empty results. DOUBLE values are
+// multiples of 1/4, so every sum is exact in any order and answers compare
+// as text, digit for digit.
 func TestAggregatePushdown(t *testing.T) {
 	data := append(genData(t, int64(aggScale(aggRows)), aggDays, aggDataSeed), aggExtraLines(aggDataSeed)...)
 	queries := aggRandomQueries(aggQuerySeed, aggQueries)
 
-	type conns struct{ on, off map[string]*gosql.DB }
+	type conns struct{ on, off, loopback map[string]*gosql.DB }
 	var servers []conns
+	var providers []*engine.Provider
 	for _, cfg := range aggConfigs {
-		db := startLogq(t, data, cfg)
-		c := conns{on: map[string]*gosql.DB{}, off: map[string]*gosql.DB{}}
+		db, _, pro := startLogqProvider(t, data, cfg)
+		providers = append(providers, pro)
+		c := conns{on: map[string]*gosql.DB{}, off: map[string]*gosql.DB{}, loopback: map[string]*gosql.DB{}}
 		for _, zone := range aggZones {
 			c.on[zone] = reconnect(t, db, "time_zone", "'"+zone+"'")
 			c.off[zone] = reconnect(t, db, "time_zone", "'"+zone+"'", "logq_aggregate_pushdown", "0")
+			c.loopback[zone] = reconnect(t, db, "time_zone", "'"+zone+"'", "logq_plan_loopback", "1")
 		}
 		servers = append(servers, c)
 	}
@@ -86,6 +93,8 @@ func TestAggregatePushdown(t *testing.T) {
 		for ci, s := range servers {
 			got := queryStrings(t, s.on[q.zone], q.sql)
 			aggSame(t, fmt.Sprintf("%s (%s, zone %s, %s)", name, q.sql, q.zone, aggConfigs[ci]), q.ordered, want, got)
+			// The plan encoded and decoded gives the direct path's answer.
+			aggSame(t, name+" through the plan loopback", q.ordered, got, queryStrings(t, s.loopback[q.zone], q.sql))
 			if n%10 == 0 && ci > 0 {
 				aggSame(t, name+" row path", q.ordered, want, queryStrings(t, s.off[q.zone], q.sql))
 			}
@@ -123,6 +132,9 @@ func TestAggregatePushdown(t *testing.T) {
 		plan := strings.Join(slices.Concat(queryStrings(t, servers[0].on["+00:00"], "EXPLAIN PLAN "+q)...), "\n")
 		require.NotContains(t, plan, "LogsAggregate", q)
 		require.Len(t, queryStrings(t, servers[0].on["+00:00"], q), 10, q)
+	}
+	for _, pro := range providers {
+		require.Positive(t, pro.Stats().PlansRoundTripped.Load(), "plans run through the loopback")
 	}
 	t.Logf("%d queries, %d pushed down, %d rows in all answers, %d answered from statistics (%d wholly, %d from tuple counts, %d with their sums, %d from minute counts)",
 		len(queries), pushed, rows, fromStats, wholly, fromTuples, fromSums, fromMinutes)

@@ -155,7 +155,6 @@ func recogniseDistinct(ctx *sql.Context, child sql.Node) *aggQuery {
 	}
 	q := &aggQuery{t: t, push: push, grouped: true, selected: exprs, schema: child.Schema()}
 	r := recogniser{ctx: ctx, t: t}
-	names := []string{"ts"}
 	for _, e := range exprs {
 		// Only the low-cardinality columns, whose values the statistics
 		// list: a DISTINCT of trace_id or message has about as many groups
@@ -166,7 +165,6 @@ func recogniseDistinct(ctx *sql.Context, child sql.Node) *aggQuery {
 			return nil
 		}
 		q.keys = append(q.keys, k)
-		names = append(names, k.col.name)
 	}
 	for _, e := range exprs {
 		expr, ok := q.overRepresentative(e)
@@ -175,7 +173,7 @@ func recogniseDistinct(ctx *sql.Context, child sql.Node) *aggQuery {
 		}
 		q.outs = append(q.outs, aggOut{agg: -1, expr: expr})
 	}
-	return q.finish(names)
+	return q.finish(q.readNames())
 }
 
 // tableColumns returns column references to what a table node of logs
@@ -261,24 +259,17 @@ func recogniseAggregate(ctx *sql.Context, gb *plan.GroupBy) *aggQuery {
 	}
 	q := &aggQuery{t: t, push: push, grouped: len(gb.GroupByExprs) > 0, selected: gb.SelectedExprs, schema: gb.Schema()}
 	r := recogniser{ctx: ctx, t: t}
-	names := []string{"ts"}
 	for _, e := range gb.GroupByExprs {
 		k, ok := r.key(unalias(e))
 		if !ok {
 			return nil
 		}
 		q.keys = append(q.keys, k)
-		if k.kind == keyString {
-			names = append(names, k.col.name)
-		}
 	}
 	for _, e := range gb.SelectedExprs {
 		if fn, ok := r.aggregate(unalias(e)); ok {
 			q.outs = append(q.outs, aggOut{agg: len(q.aggs)})
 			q.aggs = append(q.aggs, fn)
-			if fn.arg != argRows {
-				names = append(names, fn.col.name)
-			}
 			continue
 		}
 		expr, ok := q.overRepresentative(e)
@@ -287,7 +278,23 @@ func recogniseAggregate(ctx *sql.Context, gb *plan.GroupBy) *aggQuery {
 		}
 		q.outs = append(q.outs, aggOut{agg: -1, expr: expr})
 	}
-	return q.finish(names)
+	return q.finish(q.readNames())
+}
+
+// readNames lists the columns q's keys and aggregates read, ts first.
+func (q *aggQuery) readNames() []string {
+	names := []string{"ts"}
+	for _, k := range q.keys {
+		if k.kind == keyString {
+			names = append(names, k.col.name)
+		}
+	}
+	for _, fn := range q.aggs {
+		if fn.arg != argRows {
+			names = append(names, fn.col.name)
+		}
+	}
+	return names
 }
 
 // finish sets what q converts, the columns names its keys, aggregates and

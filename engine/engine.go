@@ -79,6 +79,12 @@ func New(store *partitions.Store, cat *catalog.Catalog, opts ...Options) (*sqle.
 			Type:    types.NewSystemEnumType(damagedDataVar, damagedWarn, damagedError),
 			Default: damagedWarn,
 		}, &sql.MysqlSystemVariable{
+			Name:    planLoopbackVar,
+			Scope:   sql.GetMysqlScope(sql.SystemVariableScope_Both),
+			Dynamic: true,
+			Type:    types.NewSystemBoolType(planLoopbackVar),
+			Default: int8(0),
+		}, &sql.MysqlSystemVariable{
 			// Bytes; 0: the server's limit (QueryLimits), which a session
 			// may lower and never raise.
 			Name:    queryMemoryLimitVar,

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"logq/engine"
 )
 
 // Seeds and sizes of TestMetamorphic. A failure prints the seeds with the
@@ -75,7 +77,8 @@ var metaExtraColumns = []string{"attempt", "ratio", "cached", "`req.bytes`"}
 
 // TestMetamorphic stores the same rows under every configuration of
 // metaConfigs and requires identical answers to metaQueries seeded random
-// queries. An answer is compared with the go-mysql-server reference table
+// queries, run on each server directly and through the plan's encoding
+// (logq_plan_loopback). An answer is compared with the go-mysql-server reference table
 // when the query reads only the reference's columns, and with the first
 // configuration's answer otherwise. A query ordered by ts must moreover give
 // exactly the same sequence of rows, ties included, in every configuration
@@ -84,10 +87,15 @@ func TestMetamorphic(t *testing.T) {
 	data, extraTraceIDs := metaData(t)
 	rows := decodeRef(t, data)
 	ref := startReference(t, rows)
-	lqs := make([]*metaServer, len(metaConfigs))
+	var lqs []*metaServer
+	var providers []*engine.Provider
 	for i, cfg := range metaConfigs {
-		lqs[i] = &metaServer{name: fmt.Sprintf("config %d (%s append=%d)", i, cfg, cfg.appendLines),
-			db: startLogq(t, data, cfg)}
+		name := fmt.Sprintf("config %d (%s append=%d)", i, cfg, cfg.appendLines)
+		db, _, pro := startLogqProvider(t, data, cfg)
+		providers = append(providers, pro)
+		lqs = append(lqs, &metaServer{name: name, db: db},
+			// Every plan encoded, decoded and run as a node would run it.
+			&metaServer{name: name + " plan loopback", db: reconnect(t, db, "logq_plan_loopback", "1")})
 	}
 
 	traceIDs := []string{rows[0].TraceID, rows[len(rows)/2].TraceID, rows[len(rows)-1].TraceID}
@@ -122,6 +130,9 @@ func TestMetamorphic(t *testing.T) {
 	t.Logf("%d queries, %d with rows, %d ordered by ts with equal timestamps in the answer", len(queries), nonEmpty, tieAnswers)
 	if ran < len(queries) {
 		return // -run picked some queries
+	}
+	for _, pro := range providers {
+		require.Positive(t, pro.Stats().PlansRoundTripped.Load(), "plans run through the loopback")
 	}
 	// The queries must not be vacuous: most find rows, and enough ordered
 	// ones return equal timestamps for the order of ties to be checked.

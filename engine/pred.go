@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"unsafe"
 
+	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
 
 	"logq/partitions/collate"
@@ -123,8 +124,8 @@ func (p tsPred) String() string { return p.text }
 // stringAccessor reads a string column of a batch row: a core column or a
 // dynamic VARCHAR column (whose narrower batches read as their text).
 type stringAccessor struct {
-	core int // colLevel..colMessage, or -1 for a dynamic column
-	name string
+	core int    // colLevel..colMessage, or -1 for a dynamic column
+	name string // the column's name, core or dynamic
 }
 
 // value returns the row's value and whether it is non-NULL. scratch may be
@@ -203,6 +204,10 @@ type likePred struct {
 	kind likeKind // not likeGeneral: compared as bytes with lit, m unused
 	lit  []byte
 	text string
+	// What m was built from (newLikePred), for the plan.
+	pattern   string
+	escape    rune
+	collation sql.CollationID
 }
 
 func (p likePred) eval(r *batchRow) tri {

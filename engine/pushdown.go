@@ -442,13 +442,9 @@ func (c compiler) like(e *expression.Like) (pred, bool) {
 		escape = []rune(es)[0]
 	}
 	collation, _ := e.CollationCoercibility(c.ctx)
-	m, err := expression.ConstructLikeMatcher(collation, pattern, escape)
+	lp, err := newLikePred(c.accessor(col), pattern, escape, collation, e.String())
 	if err != nil {
 		return nil, false
-	}
-	lp := likePred{col: c.accessor(col), m: m, text: e.String()}
-	if collation == sql.Collation_utf8mb4_0900_bin || collation == sql.Collation_binary {
-		lp.kind, lp.lit = simpleLike(pattern, escape)
 	}
 	return lp, true
 }
@@ -466,7 +462,7 @@ func (c compiler) isNull(e *expression.IsNull) (pred, bool) {
 
 func (c compiler) accessor(col int) stringAccessor {
 	if col < numCore {
-		return stringAccessor{core: col}
+		return stringAccessor{core: col, name: coreNames[col]}
 	}
 	return stringAccessor{core: -1, name: c.t.dyn[col-numCore].Name}
 }

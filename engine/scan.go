@@ -79,6 +79,12 @@ type scan struct {
 // 'error', fails on) the damaged data the plan meets; it must be called
 // from the goroutine that will consume the rows.
 func newScan(ctx *sql.Context, t *Table, loc *time.Location, o scanOptions) (*scan, error) {
+	if planLoopback(ctx) {
+		var err error
+		if t, o, err = loopbackScan(t, o); err != nil {
+			return nil, err
+		}
+	}
 	sc := o.push.scope()
 	sc.ordered, sc.reverse, sc.view = o.ordered, o.reverse, t.view
 	pred := o.push.pruning()

@@ -17,6 +17,7 @@ type ScanStats struct {
 	BatchesProbed                   atomic.Int64 // kept batches whose trace_id column a probe read (mayMatch), decoded or cached
 	BatchesProbedOut                atomic.Int64 // of those, the batches the probe showed not to match
 	BatchesUncached                 atomic.Int64 // of the batches decoded, those a scan too large for the cache read past it (batchCache.scan)
+	PlansRoundTripped               atomic.Int64 // plans encoded and decoded before they ran (logq_plan_loopback)
 }
 
 // recordPlan adds one scan's pruning.
