@@ -161,7 +161,7 @@ func (n *aggNode) RowIter(ctx *sql.Context, _ sql.Row) (sql.RowIter, error) {
 	}
 	q := n.q
 	if planLoopback(ctx) {
-		if q, err = loopbackAggregate(q); err != nil {
+		if q, loc, err = loopbackAggregate(q, loc); err != nil {
 			return nil, err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"regexp"
 	"slices"
+	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
@@ -243,6 +244,19 @@ func pushedFrom(p *plan.Plan, texts []string) (*pushed, error) {
 	return out, nil
 }
 
+// zoneOf and zoneFrom carry the session's zone in a plan: parseZone reads
+// back what Location.String gives of every zone it makes (an IANA name,
+// UTC, a "+hh:mm" offset, or Local for SYSTEM).
+func zoneOf(loc *time.Location) string { return loc.String() }
+
+func zoneFrom(p *plan.Plan) (*time.Location, error) {
+	loc, err := parseZone(p.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("plan: %w", err)
+	}
+	return loc, nil
+}
+
 // roundTrip returns p as a node receives it: encoded and decoded.
 func roundTrip(p *plan.Plan) (*plan.Plan, error) {
 	b, err := plan.Encode(p)
@@ -265,12 +279,17 @@ func scanPlan(t *Table, o scanOptions) *plan.Plan {
 	return p
 }
 
-// loopbackScan returns t and o rebuilt from their plan after a round trip
-// through its encoding.
-func loopbackScan(t *Table, o scanOptions) (*Table, scanOptions, error) {
-	p, err := roundTrip(scanPlan(t, o))
+// loopbackScan returns t, loc and o rebuilt from their plan after a round
+// trip through its encoding.
+func loopbackScan(t *Table, loc *time.Location, o scanOptions) (*Table, *time.Location, scanOptions, error) {
+	sp := scanPlan(t, o)
+	sp.TimeZone = zoneOf(loc)
+	p, err := roundTrip(sp)
 	if err != nil {
-		return nil, o, err
+		return nil, nil, o, err
+	}
+	if loc, err = zoneFrom(p); err != nil {
+		return nil, nil, o, err
 	}
 	t.stats.PlansRoundTripped.Add(1)
 	var texts []string
@@ -279,7 +298,7 @@ func loopbackScan(t *Table, o scanOptions) (*Table, scanOptions, error) {
 	}
 	push, err := pushedFrom(p, texts)
 	if err != nil {
-		return nil, o, err
+		return nil, nil, o, err
 	}
 	cols := p.Columns
 	if !p.AllColumns && cols == nil {
@@ -289,17 +308,20 @@ func loopbackScan(t *Table, o scanOptions) (*Table, scanOptions, error) {
 		cols = nil
 	}
 	out := scanOptions{push: push, ordered: p.Order != plan.Order_ORDER_UNORDERED, reverse: p.Order == plan.Order_ORDER_DESCENDING}
-	return t.WithProjections(cols).(*Table), out, nil
+	return t.WithProjections(cols).(*Table), loc, out, nil
 }
 
-// loopbackAggregate returns q rebuilt from its plan after a round trip
-// through its encoding.
-func loopbackAggregate(q *aggQuery) (*aggQuery, error) {
-	p := &plan.Plan{Aggregate: aggregateOf(q)}
+// loopbackAggregate returns q and loc rebuilt from their plan after a round
+// trip through its encoding.
+func loopbackAggregate(q *aggQuery, loc *time.Location) (*aggQuery, *time.Location, error) {
+	p := &plan.Plan{Aggregate: aggregateOf(q), TimeZone: zoneOf(loc)}
 	p.Where, p.TimeRange = q.push.planned()
 	p, err := roundTrip(p)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if loc, err = zoneFrom(p); err != nil {
+		return nil, nil, err
 	}
 	q.t.stats.PlansRoundTripped.Add(1)
 	out := *q
@@ -308,8 +330,8 @@ func loopbackAggregate(q *aggQuery) (*aggQuery, error) {
 		texts = q.push.texts
 	}
 	if out.push, err = pushedFrom(p, texts); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	aggregateFrom(&out, p.Aggregate)
-	return out.finish(out.readNames()), nil
+	return out.finish(out.readNames()), loc, nil
 }

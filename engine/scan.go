@@ -81,7 +81,7 @@ type scan struct {
 func newScan(ctx *sql.Context, t *Table, loc *time.Location, o scanOptions) (*scan, error) {
 	if planLoopback(ctx) {
 		var err error
-		if t, o, err = loopbackScan(t, o); err != nil {
+		if t, loc, o, err = loopbackScan(t, loc, o); err != nil {
 			return nil, err
 		}
 	}

@@ -474,8 +474,9 @@ type Plan struct {
 	// aggregate, when present, asks for partial aggregate states instead of
 	// rows.
 	Aggregate *Aggregate `protobuf:"bytes,7,opt,name=aggregate,proto3" json:"aggregate,omitempty"`
-	// time_zone is the session's zone (an IANA name, "SYSTEM" resolved, or
-	// "+hh:mm"): local-time group keys cut days and hours in it.
+	// time_zone is the session's zone: an IANA name, UTC, "+hh:mm", or
+	// Local (SYSTEM: the zone of the node that runs the plan). Local-time
+	// group keys cut days and hours in it.
 	TimeZone string `protobuf:"bytes,8,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
 	// time_range bounds ts, besides where; absent: all time.
 	TimeRange     *TimeRange `protobuf:"bytes,9,opt,name=time_range,json=timeRange,proto3" json:"time_range,omitempty"`
