@@ -160,7 +160,7 @@ func (n *aggNode) RowIter(ctx *sql.Context, _ sql.Row) (sql.RowIter, error) {
 		return nil, err
 	}
 	q := n.q
-	if planLoopback(ctx) {
+	if planLoopback(ctx, q.t) {
 		if q, loc, err = loopbackAggregate(q, loc); err != nil {
 			return nil, err
 		}

@@ -145,8 +145,9 @@ type clientResult struct {
 // across a daylight-saving switch) through each common client: the
 // mariadb CLI, go-sql-driver/mysql with text and with server-side prepared
 // statements, Node's mysql2 with query and execute, and Python's PyMySQL;
-// each must read exactly the values MySQL 8 gives. `make test` installs
-// the clients (test-deps).
+// each must read exactly the values MySQL 8 gives, from a server that runs
+// its queries directly and from one that runs them through the plan's
+// encoding. `make test` installs the clients (test-deps).
 func TestClientConformance(t *testing.T) {
 	var data strings.Builder
 	for _, r := range conformanceRows {
@@ -155,8 +156,22 @@ func TestClientConformance(t *testing.T) {
 	for i := range 500 {
 		fmt.Fprintf(&data, `{"ts":"2026-11-01T12:%02d:%02dZ","level":"DEBUG","service":"c","message":"filler %d","n":%d,"d":%d}`+"\n", i/60%60, i%60, i, i, i%7)
 	}
-	db := startLogq(t, []byte(data.String()), logqConfig{shards: 2, bucket: 24 * time.Hour, batchRows: 64, unflushed: 0.3, appendLines: 100})
-	addr := mustAddr(t, db)
+	for _, loopback := range []bool{false, true} {
+		name := "direct"
+		if loopback {
+			name = "plan loopback" // every query through the plan's encoding
+		}
+		t.Run(name, func(t *testing.T) {
+			db, _, pro := startLogqProvider(t, []byte(data.String()), logqConfig{shards: 2, bucket: 24 * time.Hour, batchRows: 64, unflushed: 0.3, appendLines: 100, loopback: loopback})
+			clientConformance(t, mustAddr(t, db))
+			require.Equal(t, loopback, pro.Stats().PlansRoundTripped.Load() > 0, "plans run through the loopback")
+		})
+	}
+}
+
+// clientConformance runs the conformance cases through every client
+// against the server at addr.
+func clientConformance(t *testing.T, addr *net.TCPAddr) {
 	zones := []string{"+00:00", "+05:30", "-08:00", "Europe/Berlin"}
 
 	type client struct {

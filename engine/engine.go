@@ -34,6 +34,10 @@ type Options struct {
 	// cache gives back what the buffers, the catalog, merges and running
 	// statements need of it (cacheBudget). 0: none.
 	MemoryLimit int64
+	// PlanLoopback runs every session's queries through the plan's
+	// encoding, as SET logq_plan_loopback = ON does for one session (tests
+	// and diagnostics).
+	PlanLoopback bool
 }
 
 // New returns the SQL engine over store, whose observer is cat.
@@ -60,7 +64,7 @@ func New(store *partitions.Store, cat *catalog.Catalog, opts ...Options) (*sqle.
 		return n
 	}
 	cache := newBatchCache(&cacheBudget{configured: cacheBytes, memLimit: o.MemoryLimit, others: others}, stats, store)
-	t := &Table{store: store, cat: cat, stats: stats, cache: cache, orders: &sortOrders{}, pool: newPool(o.Workers)}
+	t := &Table{store: store, cat: cat, stats: stats, cache: cache, orders: &sortOrders{}, pool: newPool(o.Workers), loopback: o.PlanLoopback}
 	pro := &Provider{db: &Database{table: t, damaged: &damagedTable{store: store, cat: cat}}, stats: stats, cache: cache, queries: &queries}
 	registerVariables.Do(func() {
 		if err := disableSecureFilePriv(); err != nil {

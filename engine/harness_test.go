@@ -83,6 +83,7 @@ type logqConfig struct {
 	workers     int     // engine.Options.Workers; 0: one per core
 	noCache     bool    // decode every batch on every read
 	flushEvery  int     // 0, or flush after every flushEvery appends too: several segments per partition
+	loopback    bool    // engine.Options.PlanLoopback: every query through the plan's encoding
 	// limits, when not nil, serves through engine.QueryLimits with these
 	// options, as logq serve does.
 	limits []engine.LimitsOption
@@ -149,7 +150,7 @@ func startLogqProvider(t testing.TB, data []byte, cfg logqConfig) (*gosql.DB, *p
 		}
 		lo = hi
 	}
-	o := engine.Options{Workers: cfg.workers}
+	o := engine.Options{Workers: cfg.workers, PlanLoopback: cfg.loopback}
 	if cfg.noCache {
 		o.CacheBytes = -1
 	}

@@ -208,7 +208,10 @@ func aggregateFrom(q *aggQuery, a *plan.Aggregate) {
 // encoded path with every query they run.
 const planLoopbackVar = "logq_plan_loopback"
 
-func planLoopback(ctx *sql.Context) bool {
+func planLoopback(ctx *sql.Context, t *Table) bool {
+	if t.loopback {
+		return true
+	}
 	v, err := ctx.GetSessionVariable(ctx, planLoopbackVar)
 	return err == nil && v == int8(1)
 }

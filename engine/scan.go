@@ -79,7 +79,7 @@ type scan struct {
 // 'error', fails on) the damaged data the plan meets; it must be called
 // from the goroutine that will consume the rows.
 func newScan(ctx *sql.Context, t *Table, loc *time.Location, o scanOptions) (*scan, error) {
-	if planLoopback(ctx) {
+	if planLoopback(ctx, t) {
 		var err error
 		if t, loc, o, err = loopbackScan(t, loc, o); err != nil {
 			return nil, err

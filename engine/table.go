@@ -35,6 +35,8 @@ type Table struct {
 	proj       []int
 	projSchema sql.Schema
 	projNames  []string
+
+	loopback bool // Options.PlanLoopback
 }
 
 var (
@@ -51,7 +53,7 @@ func (t *Table) snapshot() *Table {
 	view := t.store.ColumnView()
 	dyn := view.Columns(t.cat.Columns())
 	return &Table{store: t.store, cat: t.cat, stats: t.stats, cache: t.cache, orders: t.orders, pool: t.pool,
-		schema: buildSchema(dyn), dyn: dyn, view: view}
+		schema: buildSchema(dyn), dyn: dyn, view: view, loopback: t.loopback}
 }
 
 // Name implements sql.Table.
