@@ -133,41 +133,7 @@ func planTestPred(t *testing.T, r *rand.Rand, depth int) pred {
 func TestAggregatePlanRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewPCG(19, 20))
 	for range 200 {
-		q := &aggQuery{grouped: r.IntN(2) == 0}
-		for range r.IntN(4) {
-			var k aggKey
-			switch r.IntN(5) {
-			case 0:
-				k = aggKey{kind: keyString, col: accessorOf([]string{"level", "region"}[r.IntN(2)]), folded: r.IntN(2) == 0}
-			case 1:
-				k = aggKey{kind: keyEpochDiv, n: 1 + r.Int64N(86400)}
-			case 2:
-				k = aggKey{kind: keyEpochFloor, n: 1 + r.Int64N(86400)}
-			case 3:
-				k = aggKey{kind: keyLocal, unit: 86400} // DATE(ts): no fields
-			default:
-				fields, unit, ok := dateFormatFields([]string{"%Y-%m-%d %H:00:00", "%H", "%d/%m %h%p", "%T"}[r.IntN(4)])
-				require.True(t, ok)
-				k = aggKey{kind: keyLocal, unit: unit, fields: fields}
-			}
-			q.keys = append(q.keys, k)
-		}
-		for range 1 + r.IntN(4) {
-			fn := aggFn{op: aggOp(r.IntN(6)), text: "agg", exact: r.IntN(2) == 0, folded: r.IntN(2) == 0}
-			switch r.IntN(5) {
-			case 0:
-				fn.arg = argRows
-			case 1:
-				fn.arg, fn.col = argTS, stringAccessor{core: -1, name: "ts"}
-			case 2:
-				fn.arg, fn.col = argString, accessorOf([]string{"host", "region"}[r.IntN(2)])
-			case 3:
-				fn.arg, fn.col = argInt, accessorOf("status")
-			default:
-				fn.arg, fn.col = argFloat, accessorOf("ratio")
-			}
-			q.aggs = append(q.aggs, fn)
-		}
+		q := randomAggQuery(t, r)
 		p, err := roundTrip(&plan.Plan{Aggregate: aggregateOf(q)})
 		require.NoError(t, err)
 		var got aggQuery
@@ -179,4 +145,48 @@ func TestAggregatePlanRoundTrip(t *testing.T) {
 		}
 		require.Equal(t, q.aggs, got.aggs)
 	}
+}
+
+// randomAggQuery returns a partial aggregate of the shapes the recogniser
+// builds: keys of every kind, aggregates each over the arguments it takes.
+func randomAggQuery(t *testing.T, r *rand.Rand) *aggQuery {
+	q := &aggQuery{grouped: r.IntN(2) == 0}
+	for range r.IntN(4) {
+		var k aggKey
+		switch r.IntN(5) {
+		case 0:
+			k = aggKey{kind: keyString, col: accessorOf([]string{"level", "service", "region"}[r.IntN(3)]), folded: r.IntN(2) == 0}
+		case 1:
+			k = aggKey{kind: keyEpochDiv, n: []int64{1, 60, 3600, 86400, 7}[r.IntN(5)]}
+		case 2:
+			k = aggKey{kind: keyEpochFloor, n: []int64{1, 60, 3600, 86400, 7}[r.IntN(5)]}
+		case 3:
+			k = aggKey{kind: keyLocal, unit: 86400} // DATE(ts): no fields
+		default:
+			fields, unit, ok := dateFormatFields([]string{"%Y-%m-%d %H:00:00", "%H", "%d/%m %h%p", "%T"}[r.IntN(4)])
+			require.True(t, ok)
+			k = aggKey{kind: keyLocal, unit: unit, fields: fields}
+		}
+		q.keys = append(q.keys, k)
+	}
+	for range 1 + r.IntN(4) {
+		var fn aggFn
+		switch r.IntN(5) {
+		case 0:
+			fn = aggFn{op: opCount, arg: argRows}
+		case 1:
+			fn = aggFn{op: []aggOp{opCount, opMin, opMax}[r.IntN(3)], arg: argTS, col: stringAccessor{core: -1, name: "ts"}}
+		case 2:
+			fn = aggFn{op: []aggOp{opCount, opCountDistinct}[r.IntN(2)], arg: argString,
+				col: accessorOf([]string{"host", "region", "message"}[r.IntN(3)]), folded: r.IntN(2) == 0}
+		case 3:
+			fn = aggFn{op: aggOp(r.IntN(6)), arg: argInt, col: accessorOf("status")}
+			fn.exact = fn.op == opSum || fn.op == opAvg
+		default:
+			fn = aggFn{op: aggOp(r.IntN(6)), arg: argFloat, col: accessorOf("ratio")}
+		}
+		fn.text = "agg"
+		q.aggs = append(q.aggs, fn)
+	}
+	return q
 }

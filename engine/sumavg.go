@@ -171,8 +171,16 @@ func (s *wideSum) decimal() decimal.Decimal {
 	if s.big == nil {
 		return decimal.NewFromInt(s.small)
 	}
-	t := new(big.Int).Add(s.big, big.NewInt(s.small))
-	return decimal.NewFromBigInt(t, 0)
+	return decimal.NewFromBigInt(s.total(), 0)
+}
+
+// total is the sum as a new big.Int.
+func (s *wideSum) total() *big.Int {
+	t := big.NewInt(s.small)
+	if s.big != nil {
+		t.Add(t, s.big)
+	}
+	return t
 }
 
 // exactSums wraps, in plan n, every SUM and AVG of an integer (outside a

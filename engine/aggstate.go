@@ -1,0 +1,158 @@
+package engine
+
+import (
+	"fmt"
+	"math/big"
+	"strconv"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// Partial aggregate states as Arrow record batches: how a node will send a
+// coordinator the groups it computed over its partitions. One row per
+// group; the coordinator decodes each stream's batches and merges them
+// (aggTable.mergeFrom), and the states combine exactly: counts and exact
+// integer sums as integers of any size, float sums as the float the node
+// summed (WORKLOAD-style data sums exactly; in general a DOUBLE SUM depends
+// on order, in MySQL too), MIN and MAX as values, COUNT(DISTINCT) as the
+// set of distinct texts (collation keys when folded).
+//
+// Columns, for keys k and aggregates a of the query, in this order:
+//
+//	k<k>       utf8 (string key; NULL a group) or int64 (bucket)
+//	min_ts     int64: the group's first ts (µs)
+//	a<a>_n     int64: rows or values counted
+//	a<a>_sum   utf8: exact integer sum as decimal digits ("" when none)
+//	a<a>_sumf  float64: float sum
+//	a<a>_i     int64: MIN, MAX of integers and ts
+//	a<a>_f     float64: MIN, MAX of floats
+//	a<a>_set   list<utf8>: COUNT(DISTINCT)'s values, NULL for other aggregates
+
+// aggStateSchema is the schema of q's partial states.
+func aggStateSchema(q *aggQuery) *arrow.Schema {
+	var fields []arrow.Field
+	for k, key := range q.keys {
+		t := arrow.DataType(arrow.PrimitiveTypes.Int64)
+		if key.kind == keyString {
+			t = arrow.BinaryTypes.String
+		}
+		fields = append(fields, arrow.Field{Name: "k" + strconv.Itoa(k), Type: t, Nullable: true})
+	}
+	fields = append(fields, arrow.Field{Name: "min_ts", Type: arrow.PrimitiveTypes.Int64})
+	for a := range q.aggs {
+		p := "a" + strconv.Itoa(a) + "_"
+		fields = append(fields,
+			arrow.Field{Name: p + "n", Type: arrow.PrimitiveTypes.Int64},
+			arrow.Field{Name: p + "sum", Type: arrow.BinaryTypes.String},
+			arrow.Field{Name: p + "sumf", Type: arrow.PrimitiveTypes.Float64},
+			arrow.Field{Name: p + "i", Type: arrow.PrimitiveTypes.Int64},
+			arrow.Field{Name: p + "f", Type: arrow.PrimitiveTypes.Float64},
+			arrow.Field{Name: p + "set", Type: arrow.ListOf(arrow.BinaryTypes.String), Nullable: true})
+	}
+	return arrow.NewSchema(fields, nil)
+}
+
+// encodeAggState returns the groups of t as one record batch.
+func encodeAggState(mem memory.Allocator, t *aggTable) arrow.RecordBatch {
+	q := t.q
+	b := array.NewRecordBuilder(mem, aggStateSchema(q))
+	defer b.Release()
+	for g, tup := range t.tuples {
+		f := 0
+		for k, key := range q.keys {
+			if key.kind == keyString {
+				sb := b.Field(f).(*array.StringBuilder)
+				if v := t.dicts[k].vals[tup[k]]; v != nil {
+					sb.Append(*v)
+				} else {
+					sb.AppendNull()
+				}
+			} else {
+				b.Field(f).(*array.Int64Builder).Append(tup[k])
+			}
+			f++
+		}
+		b.Field(f).(*array.Int64Builder).Append(t.minTS[g])
+		f++
+		for _, a := range t.accsOf(g) {
+			b.Field(f).(*array.Int64Builder).Append(a.n)
+			sum := ""
+			if a.sumI.small != 0 || a.sumI.big != nil {
+				sum = a.sumI.total().String()
+			}
+			b.Field(f + 1).(*array.StringBuilder).Append(sum)
+			b.Field(f + 2).(*array.Float64Builder).Append(a.sumF)
+			b.Field(f + 3).(*array.Int64Builder).Append(a.i)
+			b.Field(f + 4).(*array.Float64Builder).Append(a.f)
+			lb := b.Field(f + 5).(*array.ListBuilder)
+			if a.set == nil {
+				lb.AppendNull()
+			} else {
+				lb.Append(true)
+				vb := lb.ValueBuilder().(*array.StringBuilder)
+				for v := range a.set {
+					vb.Append(v)
+				}
+			}
+			f += 6
+		}
+	}
+	return b.NewRecordBatch()
+}
+
+// decodeAggState returns the groups of rec, a record batch of q's partial
+// states, as a partial table of q. A batch of another shape is an error.
+func decodeAggState(q *aggQuery, rec arrow.RecordBatch) (*aggTable, error) {
+	if want := aggStateSchema(q); !rec.Schema().Equal(want) {
+		return nil, fmt.Errorf("partial aggregate state: schema %s, want %s", rec.Schema(), want)
+	}
+	t := newAggTable(q)
+	col := func(i int) arrow.Array { return rec.Column(i) }
+	nk := len(q.keys)
+	for row := 0; row < int(rec.NumRows()); row++ {
+		var tup groupTuple
+		for k, key := range q.keys {
+			switch c := col(k).(type) {
+			case *array.String:
+				if c.IsValid(row) {
+					tup[k] = t.dicts[k].code(c.Value(row), true)
+				}
+			case *array.Int64:
+				if key.kind == keyString {
+					return nil, fmt.Errorf("BUG: string key %d as integers", k)
+				}
+				tup[k] = c.Value(row)
+			}
+		}
+		g := t.group(tup)
+		t.minTS[g] = min(t.minTS[g], col(nk).(*array.Int64).Value(row))
+		accs := t.accsOf(g)
+		for a := range accs {
+			f := nk + 1 + 6*a
+			var o acc
+			o.n = col(f).(*array.Int64).Value(row)
+			if s := col(f + 1).(*array.String).Value(row); s != "" {
+				v, ok := new(big.Int).SetString(s, 10)
+				if !ok {
+					return nil, fmt.Errorf("partial aggregate state: sum %q of aggregate %d", s, a)
+				}
+				o.sumI.addBig(v)
+			}
+			o.sumF = col(f + 2).(*array.Float64).Value(row)
+			o.i = col(f + 3).(*array.Int64).Value(row)
+			o.f = col(f + 4).(*array.Float64).Value(row)
+			if l := col(f + 5).(*array.List); l.IsValid(row) {
+				vals := l.ListValues().(*array.String)
+				lo, hi := l.ValueOffsets(row)
+				o.set = make(map[string]struct{}, hi-lo)
+				for j := lo; j < hi; j++ {
+					o.set[vals.Value(int(j))] = struct{}{}
+				}
+			}
+			t.bytes += accs[a].merge(&q.aggs[a], &o)
+		}
+	}
+	return t, nil
+}

@@ -1,0 +1,131 @@
+package engine
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/stretchr/testify/require"
+)
+
+// TestPartialStatesCombine is the property partial aggregates rest on:
+// rows split at random into parts, each part aggregated on its own, its
+// groups sent as Arrow record batches through the IPC format (as over the
+// network) and merged, give exactly the groups and results of aggregating
+// every row at once. Random keys of every kind, every aggregate, folded
+// and binary strings, NULLs, four session zones.
+func TestPartialStatesCombine(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	var zones []*time.Location
+	for _, z := range []string{"+00:00", "+05:30", "-08:00", "Europe/Berlin"} {
+		loc, err := parseZone(z)
+		require.NoError(t, err)
+		zones = append(zones, loc)
+	}
+	base := time.Date(2026, 10, 30, 0, 0, 0, 0, time.UTC).UnixMicro()
+	for round := range 200 {
+		b := planTestBatch(r, 1+r.IntN(500))
+		for i := range b.TS {
+			b.TS[i] = base + r.Int64N(4*86400*1_000_000)
+		}
+		q := randomAggQuery(t, r)
+		loc := zones[r.IntN(len(zones))]
+		all := make([]int32, b.Len())
+		for i := range all {
+			all[i] = int32(i)
+		}
+		whole, err := q.aggregateBatch(b, all, loc, nil)
+		require.NoError(t, err)
+
+		parts := make([][]int32, 1+r.IntN(6))
+		for i := range all {
+			k := r.IntN(len(parts))
+			parts[k] = append(parts[k], int32(i))
+		}
+		total := newAggTable(q)
+		for _, sel := range parts {
+			if len(sel) == 0 {
+				continue
+			}
+			part, err := q.aggregateBatch(b, sel, loc, nil)
+			require.NoError(t, err)
+			rec := encodeAggState(mem, part)
+			got := ipcRoundTrip(t, mem, rec)
+			rec.Release()
+			dec, err := decodeAggState(q, got)
+			got.Release()
+			require.NoError(t, err)
+			total.mergeFrom(dec, false)
+		}
+		require.Equal(t, finalRows(q, whole, loc), finalRows(q, total, loc), "round %d", round)
+	}
+}
+
+// TestDecodeAggStateRefusesOtherShapes: states of another query are an
+// error, not groups.
+func TestDecodeAggStateRefusesOtherShapes(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	q := &aggQuery{keys: []aggKey{{kind: keyEpochDiv, n: 60}}, aggs: []aggFn{{op: opCount, arg: argRows}}}
+	other := &aggQuery{keys: []aggKey{{kind: keyString, col: accessorOf("level")}}, aggs: []aggFn{{op: opCount, arg: argRows}}}
+	rec := encodeAggState(mem, newAggTable(other))
+	defer rec.Release()
+	_, err := decodeAggState(q, rec)
+	require.Error(t, err)
+}
+
+// ipcRoundTrip writes rec in the Arrow IPC stream format and reads it back.
+func ipcRoundTrip(t *testing.T, mem memory.Allocator, rec arrow.RecordBatch) arrow.RecordBatch {
+	var buf bytes.Buffer
+	w := ipc.NewWriter(&buf, ipc.WithSchema(rec.Schema()), ipc.WithAllocator(mem))
+	require.NoError(t, w.Write(rec))
+	require.NoError(t, w.Close())
+	rd, err := ipc.NewReader(&buf, ipc.WithAllocator(mem))
+	require.NoError(t, err)
+	defer rd.Release()
+	require.True(t, rd.Next())
+	got := rd.RecordBatch()
+	got.Retain()
+	return got
+}
+
+// finalRows renders t's final groups as the aggregate's rows do: key
+// values, first ts and results, sorted.
+func finalRows(q *aggQuery, t *aggTable, loc *time.Location) []string {
+	final := newAggTable(q)
+	final.mergeFrom(t, true)
+	if len(final.tuples) == 0 && !q.grouped {
+		final.group(groupTuple{})
+	}
+	var out []string
+	for g, tup := range final.tuples {
+		var row []string
+		for k, key := range q.keys {
+			if key.kind == keyString {
+				v := "NULL"
+				if p := final.dicts[k].vals[tup[k]]; p != nil {
+					v = *p
+				}
+				row = append(row, v)
+				continue
+			}
+			row = append(row, fmt.Sprint(tup[k]))
+		}
+		row = append(row, fmt.Sprint(final.minTS[g]))
+		for a, acc := range final.accsOf(g) {
+			row = append(row, fmt.Sprint(acc.result(&q.aggs[a], loc)))
+		}
+		out = append(out, strings.Join(row, "|"))
+	}
+	slices.Sort(out)
+	return out
+}
