@@ -53,8 +53,17 @@ func awaitSettled(ctx context.Context, sc settleConfig, metricsURL string, pid i
 	t0 := time.Now()
 	tick := time.NewTicker(sc.poll)
 	defer tick.Stop()
-	lastCPU, cpuOK := procCPU(pid)
-	lastAt, quietSince := time.Now(), time.Time{}
+	// CPU samples since the buffers last emptied: the server is idle when
+	// its CPU over the whole quiet window is under the share, not in every
+	// poll. A 100M-row server's garbage collection of its half-gigabyte
+	// heap, or the poll's own scrape, takes more than 5% of one poll now
+	// and then; judged per poll, it never settled.
+	type sample struct {
+		at  time.Time
+		cpu time.Duration
+	}
+	var window []sample
+	quietSince := time.Time{}
 	for {
 		res.left, res.seconds = left, time.Since(t0).Seconds()
 		if !quietSince.IsZero() && time.Since(quietSince) >= sc.quiet {
@@ -70,15 +79,31 @@ func awaitSettled(ctx context.Context, sc settleConfig, metricsURL string, pid i
 		case <-tick.C:
 		}
 		left, ok = bufferedRows(ctx, metricsURL)
-		cpu, _ := procCPU(pid)
 		now := time.Now()
-		idle := !cpuOK || float64(cpu-lastCPU) < settleIdleCPUShare*float64(now.Sub(lastAt))
-		lastCPU, lastAt = cpu, now
+		if !ok || left > 0 {
+			window, quietSince = window[:0], time.Time{}
+			continue
+		}
+		cpu, cpuOK := procCPU(pid)
+		if !cpuOK { // no /proc entry: only the buffered rows count
+			if quietSince.IsZero() {
+				quietSince = now
+			}
+			continue
+		}
+		window = append(window, sample{now, cpu})
+		for len(window) > 1 && now.Sub(window[1].at) >= sc.quiet {
+			window = window[1:] // keep one sample at least sc.quiet old
+		}
+		first := window[0]
+		span := now.Sub(first.at)
 		switch {
-		case !ok || left > 0 || !idle:
+		case span < sc.quiet:
+			quietSince = time.Time{} // not a whole window seen yet
+		case float64(cpu-first.cpu) < settleIdleCPUShare*float64(span): // both in ns
+			quietSince = first.at
+		default:
 			quietSince = time.Time{}
-		case quietSince.IsZero():
-			quietSince = now
 		}
 	}
 }

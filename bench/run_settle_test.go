@@ -126,6 +126,32 @@ func TestAwaitSettledBusy(t *testing.T) {
 	require.False(t, res.settled)
 }
 
+// TestAwaitSettledRareBursts: a server that is idle but for a short burst
+// now and then (a garbage collection, a scrape) settles: idleness is the
+// CPU over the quiet window, not over every poll, where each burst is far
+// above the share.
+func TestAwaitSettledRareBursts(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("CPU time comes from /proc")
+	}
+	url, _ := metricsServer(t, 0, 0)
+	var stop atomic.Bool
+	done := make(chan struct{})
+	go func() { // 15 ms of work every 700 ms: about 2% of a core
+		defer close(done)
+		for !stop.Load() {
+			for end := time.Now().Add(15 * time.Millisecond); time.Now().Before(end); {
+			}
+			time.Sleep(700 * time.Millisecond)
+		}
+	}()
+	defer func() { stop.Store(true); <-done }()
+	res, err := awaitSettled(context.Background(), settleConfig{timeout: 10 * time.Second, quiet: 1500 * time.Millisecond, poll: 50 * time.Millisecond},
+		url+"/metrics", os.Getpid())
+	require.NoError(t, err)
+	require.True(t, res.settled, "settled: %s", res.describe())
+}
+
 func TestSettleProgress(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "logq_store_buffered_rows 12345")
