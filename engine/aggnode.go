@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/dolthub/go-mysql-server/sql"
 
 	"logq/partitions"
@@ -160,13 +161,17 @@ func (n *aggNode) RowIter(ctx *sql.Context, _ sql.Row) (sql.RowIter, error) {
 		return nil, err
 	}
 	q := n.q
-	if planLoopback(ctx, q.t) {
+	loopback := planLoopback(ctx, q.t)
+	if loopback {
 		if q, loc, err = loopbackAggregate(q, loc); err != nil {
 			return nil, err
 		}
 	}
 	charge := &memCharge{b: budgetOf(ctx)}
 	total, err := q.run(ctx, loc, charge)
+	if err == nil && loopback {
+		total, err = stateRoundTrip(memory.DefaultAllocator, total) // as a node sends it
+	}
 	if err != nil {
 		charge.release()
 		return nil, err

@@ -1,12 +1,14 @@
 package engine
 
 import (
+	"bytes"
 	"fmt"
 	"math/big"
 	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
@@ -155,4 +157,41 @@ func decodeAggState(q *aggQuery, rec arrow.RecordBatch) (*aggTable, error) {
 		}
 	}
 	return t, nil
+}
+
+// stateRoundTrip returns t as a coordinator receives it from a node: its
+// partial states encoded, written in the Arrow IPC stream format, read
+// back and decoded (the plan loopback's last leg).
+func stateRoundTrip(mem memory.Allocator, t *aggTable) (*aggTable, error) {
+	rec := encodeAggState(mem, t)
+	defer rec.Release()
+	got, err := ipcRoundTrip(mem, rec)
+	if err != nil {
+		return nil, err
+	}
+	defer got.Release()
+	return decodeAggState(t.q, got)
+}
+
+// ipcRoundTrip writes rec in the Arrow IPC stream format and reads it back.
+func ipcRoundTrip(mem memory.Allocator, rec arrow.RecordBatch) (arrow.RecordBatch, error) {
+	var buf bytes.Buffer
+	w := ipc.NewWriter(&buf, ipc.WithSchema(rec.Schema()), ipc.WithAllocator(mem))
+	if err := w.Write(rec); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	rd, err := ipc.NewReader(&buf, ipc.WithAllocator(mem))
+	if err != nil {
+		return nil, err
+	}
+	defer rd.Release()
+	if !rd.Next() {
+		return nil, fmt.Errorf("partial aggregate state: no record batch read back: %v", rd.Err())
+	}
+	got := rd.RecordBatch()
+	got.Retain()
+	return got, nil
 }
