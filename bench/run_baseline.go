@@ -21,6 +21,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"logq/engine"
+	"logq/engine/compat"
 	"logq/partitions/columns"
 	"logq/partitions/jsonl"
 )
@@ -32,7 +33,7 @@ import (
 //
 // Its engine takes logq's rules for MySQL's semantics where
 // go-mysql-server v0.20.0 answers differently (engine.WithMySQLSemantics:
-// DIV over DECIMAL, which Q4 uses; engine.MySQLWire: DATETIME fractions
+// DIV over DECIMAL, which Q4 uses; compat.MySQLWire: DATETIME fractions
 // with all their digits, which Q9 returns), as the engine tests' reference does:
 // the baseline stands for what MySQL answers, so that an answer of logq
 // that differs from it is wrong. The rules rewrite a plan once per query
@@ -85,7 +86,7 @@ func startBaseline(ctx context.Context, file string, log func(string, ...any)) (
 	}
 	b.engine = sqle.New(engine.WithMySQLSemantics(analyzer.NewBuilder(pro)).Build(), nil)
 	b.srv, err = gmsserver.NewServerWithHandler(gmsserver.Config{Protocol: "tcp", Listener: ln}, b.engine,
-		sql.NewContext, memory.NewSessionBuilder(pro), nil, engine.MySQLWire)
+		sql.NewContext, memory.NewSessionBuilder(pro), nil, compat.MySQLWire)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("baseline server: %w", err), ln.Close(), closeEngine(b.engine))
 	}

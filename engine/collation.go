@@ -15,6 +15,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/transform"
 	"github.com/dolthub/go-mysql-server/sql/types"
 
+	"logq/engine/compat"
 	"logq/partitions/collate"
 )
 
@@ -304,7 +305,7 @@ func (s *mysqlShowColumns) RowIter(ctx *sql.Context, row sql.Row) (sql.RowIter, 
 			break
 		}
 		if rt != nil && len(r) > 1 {
-			if d := declaredTypeIn(rt.Table, target[i].Name); d != nil {
+			if d := compat.DeclaredType(rt.Table, target[i].Name); d != nil {
 				r[1] = d.String() // timestamp(6) for ts (declared.go)
 			}
 		}

@@ -27,6 +27,7 @@ import (
 	"logq/bench"
 	"logq/catalog"
 	"logq/engine"
+	"logq/engine/compat"
 	"logq/partitions"
 	"logq/partitions/columns"
 	"logq/partitions/jsonl"
@@ -158,7 +159,7 @@ func startLogqProvider(t testing.TB, data []byte, cfg logqConfig) (*gosql.DB, *p
 	if cfg.limits != nil {
 		l := engine.NewQueryLimits(e.ProcessList, cfg.limits...)
 		return serveSQLWith(t, e, l.SessionBuilder, "", func(h mysql.Handler) (mysql.Handler, error) {
-			h, err := engine.MySQLWire(h)
+			h, err := compat.MySQLWire(h)
 			if err != nil {
 				return nil, err
 			}
@@ -198,7 +199,7 @@ func startReference(t testing.TB, rows []refRow) *gosql.DB {
 
 // serveSQL serves e on a free port and returns a client.
 func serveSQL(t testing.TB, e *sqle.Engine, sb gmsserver.SessionBuilder, dbName string) *gosql.DB {
-	return serveSQLWith(t, e, sb, dbName, engine.MySQLWire)
+	return serveSQLWith(t, e, sb, dbName, compat.MySQLWire)
 }
 
 // serveSQLWith is serveSQL with the protocol handler wrapped by wrap.
