@@ -16,7 +16,7 @@ import (
 
 // ts behaves as MySQL's TIMESTAMP(6): an instant, shown and compared as
 // the wall clock of the session's time_zone. To go-mysql-server it is a
-// DATETIME(6) holding that wall clock (localDatetime). go-mysql-server
+// DATETIME(6) holding that wall clock (compat.LocalDatetime). go-mysql-server
 // v0.20.0's own TIMESTAMP would not do: it ignores the session's zone,
 // announces TIMESTAMP(6) results with 0 decimals (GMS-NOTES.md), and it
 // range-checks the value it sends, here the session's wall clock, against
