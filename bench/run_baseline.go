@@ -20,7 +20,7 @@ import (
 	"github.com/dolthub/vitess/go/sqltypes"
 	"golang.org/x/sync/errgroup"
 
-	"logq/engine"
+	"logq/engine/compat"
 	"logq/partitions/columns"
 	"logq/partitions/jsonl"
 )
@@ -31,8 +31,8 @@ import (
 // GB at 10M rows, until close.
 //
 // Its engine takes logq's rules for MySQL's semantics where
-// go-mysql-server v0.20.0 answers differently (engine.WithMySQLSemantics:
-// DIV over DECIMAL, which Q4 uses; engine.MySQLWire: DATETIME fractions
+// go-mysql-server v0.20.0 answers differently (compat.WithMySQLSemantics:
+// DIV over DECIMAL, which Q4 uses; compat.MySQLWire: DATETIME fractions
 // with all their digits, which Q9 returns), as the engine tests' reference does:
 // the baseline stands for what MySQL answers, so that an answer of logq
 // that differs from it is wrong. The rules rewrite a plan once per query
@@ -83,9 +83,9 @@ func startBaseline(ctx context.Context, file string, log func(string, ...any)) (
 	if err != nil {
 		return nil, fmt.Errorf("baseline listener: %w", err)
 	}
-	b.engine = sqle.New(engine.WithMySQLSemantics(analyzer.NewBuilder(pro)).Build(), nil)
+	b.engine = sqle.New(compat.WithMySQLSemantics(analyzer.NewBuilder(pro)).Build(), nil)
 	b.srv, err = gmsserver.NewServerWithHandler(gmsserver.Config{Protocol: "tcp", Listener: ln}, b.engine,
-		sql.NewContext, memory.NewSessionBuilder(pro), nil, engine.MySQLWire)
+		sql.NewContext, memory.NewSessionBuilder(pro), nil, compat.MySQLWire)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("baseline server: %w", err), ln.Close(), closeEngine(b.engine))
 	}

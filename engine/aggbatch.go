@@ -213,7 +213,7 @@ func foldInts(op aggOp, vals []int64, valid []bool, sel, groups []int32, accs []
 		for k, i := range sel {
 			if valid == nil || valid[i] {
 				a := &accs[int(groups[k])*na]
-				a.sumI.add(vals[i])
+				a.sumI.Add(vals[i])
 				a.n++
 			}
 		}
@@ -403,7 +403,7 @@ func (fn *aggFn) weighted(tr *tupleRows, stored func(string) string) (func(*acc,
 			}
 			switch fn.op {
 			case opSum, opAvg:
-				a.sumI.add(m.Sum)
+				a.sumI.Add(m.Sum)
 			case opMin:
 				if a.n == 0 || m.Min < a.i {
 					a.i = m.Min
@@ -456,7 +456,7 @@ func (fn *aggFn) numeric(ints []int64, floats []float64, valid []bool) func(*acc
 		return func(a *acc, i int) {
 			if ok(i) {
 				if fn.op == opSum || fn.op == opAvg {
-					a.sumI.add(ints[i])
+					a.sumI.Add(ints[i])
 				} else {
 					var unused int64
 					fold(fn.op, a.n, &unused, &a.i, ints[i])

@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/dolthub/go-mysql-server/sql"
 
+	"logq/engine/compat"
 	"logq/partitions"
 	"logq/partitions/columns"
 	"logq/partitions/segment"
@@ -156,7 +157,7 @@ func (q *aggQuery) explainStats() string {
 // RowIter implements sql.ExecSourceRel: it aggregates every kept batch
 // before returning the first group.
 func (n *aggNode) RowIter(ctx *sql.Context, _ sql.Row) (sql.RowIter, error) {
-	loc, err := sessionLocation(ctx)
+	loc, err := compat.SessionLocation(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -392,7 +393,7 @@ func (q *aggQuery) rows(ctx *sql.Context, total *aggTable, loc *time.Location, c
 	for g, tup := range final.tuples {
 		rep[0] = nil
 		if ts := final.minTS[g]; ts != math.MaxInt64 {
-			rep[0] = localDatetime(ts, loc)
+			rep[0] = compat.LocalDatetime(ts, loc)
 		}
 		for k := range q.keys {
 			rep[1+k] = nil

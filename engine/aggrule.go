@@ -12,6 +12,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
 
+	"logq/engine/compat"
 	"logq/partitions/columns"
 )
 
@@ -35,7 +36,7 @@ func aggregateRule(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.S
 			if q := recogniseAggregate(ctx, n); q != nil {
 				return &aggNode{q: q}, transform.NewTree, nil
 			}
-		case *plan.Distinct, *collatedDistinct:
+		case *plan.Distinct, *compat.Distinct:
 			// SELECT DISTINCT cols is GROUP BY cols without aggregates. The
 			// Distinct stays above the node: it sees each value once.
 			if q := recogniseDistinct(ctx, n.Children()[0]); q != nil {
@@ -406,7 +407,7 @@ func (r recogniser) key(e sql.Expression) (aggKey, bool) {
 		}
 		acc, folded, ok := r.stringColumn(col)
 		return aggKey{kind: keyString, col: acc, folded: folded}, ok
-	case *intDiv:
+	case *compat.IntDiv:
 		if n, ok := literalInt(e.RightChild); ok && n > 0 && r.epoch(e.LeftChild) {
 			return aggKey{kind: keyEpochDiv, n: n}, true
 		}
@@ -445,7 +446,7 @@ func (r recogniser) key(e sql.Expression) (aggKey, bool) {
 func (r recogniser) epoch(e sql.Expression) bool {
 	var u *function.UnixTimestamp
 	switch e := e.(type) {
-	case *unixTimestamp:
+	case *compat.UnixTimestamp:
 		u = e.UnixTimestamp
 	case *function.UnixTimestamp:
 		u = e
@@ -465,7 +466,7 @@ func literalInt(e sql.Expression) (int64, bool) {
 	if !ok {
 		return 0, false
 	}
-	return exactInt(lit.Value())
+	return compat.ExactInt(lit.Value())
 }
 
 // aggregate recognises an aggregate function over one column, or COUNT(*).
@@ -481,7 +482,7 @@ func (r recogniser) aggregate(e sql.Expression) (aggFn, bool) {
 			return aggFn{}, false
 		}
 		op, arg = opCountDistinct, a.Children()[0]
-		if k, ok := arg.(*collationKey); ok {
+		if k, ok := arg.(*compat.CollationKey); ok {
 			arg = k.Child // distinct by key: as a folded column counts
 			e = aggregation.NewCountDistinct(arg)
 		}
@@ -489,9 +490,9 @@ func (r recogniser) aggregate(e sql.Expression) (aggFn, bool) {
 		op, arg = opSum, a.Child
 	case *aggregation.Avg:
 		op, arg = opAvg, a.Child
-	case *mysqlSum:
+	case *compat.Sum:
 		op, arg, exact = opSum, a.Child, true
-	case *mysqlAvg:
+	case *compat.Avg:
 		op, arg, exact = opAvg, a.Child, true
 	case *aggregation.Min:
 		op, arg = opMin, a.Child

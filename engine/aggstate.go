@@ -81,8 +81,8 @@ func encodeAggState(mem memory.Allocator, t *aggTable) arrow.RecordBatch {
 		for _, a := range t.accsOf(g) {
 			b.Field(f).(*array.Int64Builder).Append(a.n)
 			sum := ""
-			if a.sumI.small != 0 || a.sumI.big != nil {
-				sum = a.sumI.total().String()
+			if !a.sumI.Empty() {
+				sum = a.sumI.Total().String()
 			}
 			b.Field(f + 1).(*array.StringBuilder).Append(sum)
 			b.Field(f + 2).(*array.Float64Builder).Append(a.sumF)
@@ -140,7 +140,7 @@ func decodeAggState(q *aggQuery, rec arrow.RecordBatch) (*aggTable, error) {
 				if !ok {
 					return nil, fmt.Errorf("partial aggregate state: sum %q of aggregate %d", s, a)
 				}
-				o.sumI.addBig(v)
+				o.sumI.AddBig(v)
 			}
 			o.sumF = col(f + 2).(*array.Float64).Value(row)
 			o.i = col(f + 3).(*array.Int64).Value(row)

@@ -10,6 +10,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/stretchr/testify/require"
+
+	"logq/engine/compat"
 )
 
 // TestPartialStatesCombine is the property partial aggregates rest on:
@@ -24,7 +26,7 @@ func TestPartialStatesCombine(t *testing.T) {
 	defer mem.AssertSize(t, 0)
 	var zones []*time.Location
 	for _, z := range []string{"+00:00", "+05:30", "-08:00", "Europe/Berlin"} {
-		loc, err := parseZone(z)
+		loc, err := compat.ParseZone(z)
 		require.NoError(t, err)
 		zones = append(zones, loc)
 	}

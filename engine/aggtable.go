@@ -7,6 +7,7 @@ import (
 	"time"
 	"unsafe"
 
+	"logq/engine/compat"
 	"logq/partitions/collate"
 )
 
@@ -47,7 +48,7 @@ type aggFn struct {
 	col  stringAccessor // the column read (name for argInt, argFloat)
 	text string         // as the query wrote it, for EXPLAIN
 	// exact: SUM or AVG of an integer with MySQL's DECIMAL result
-	// (mysqlSum, mysqlAvg), not go-mysql-server's DOUBLE.
+	// (compat.Sum, compat.Avg), not go-mysql-server's DOUBLE.
 	exact bool
 	// folded: COUNT(DISTINCT) of a string compared by collation key.
 	folded bool
@@ -55,11 +56,11 @@ type aggFn struct {
 
 // acc accumulates one aggregate of one group.
 type acc struct {
-	n    int64   // rows counted, or values seen
-	sumI wideSum // SUM, AVG of argInt: exact
-	sumF float64 // SUM, AVG of argFloat
-	i    int64   // MIN, MAX of argInt, argTS
-	f    float64 // MIN, MAX of argFloat
+	n    int64          // rows counted, or values seen
+	sumI compat.WideSum // SUM, AVG of argInt: exact
+	sumF float64        // SUM, AVG of argFloat
+	i    int64          // MIN, MAX of argInt, argTS
+	f    float64        // MIN, MAX of argFloat
 	set  map[string]struct{}
 }
 
@@ -97,7 +98,7 @@ func (a *acc) merge(fn *aggFn, o *acc) (grew int64) {
 		}
 	}
 	a.n += o.n
-	a.sumI.merge(&o.sumI)
+	a.sumI.Merge(&o.sumI)
 	a.sumF += o.sumF
 	return grew
 }
@@ -118,7 +119,7 @@ func (a *acc) result(fn *aggFn, loc *time.Location) any {
 	}
 	switch {
 	case fn.exact && (fn.op == opSum || fn.op == opAvg):
-		return sumResult(&a.sumI, a.n, fn.op == opAvg) // MySQL's DECIMAL (mysqlSum, mysqlAvg)
+		return compat.SumResult(&a.sumI, a.n, fn.op == opAvg) // MySQL's DECIMAL (compat.Sum, compat.Avg)
 	case fn.op == opSum:
 		return a.sum(fn)
 	case fn.op == opAvg:
@@ -126,7 +127,7 @@ func (a *acc) result(fn *aggFn, loc *time.Location) any {
 	}
 	switch fn.arg {
 	case argTS:
-		return localDatetime(a.i, loc)
+		return compat.LocalDatetime(a.i, loc)
 	case argInt:
 		return a.i
 	}
@@ -135,7 +136,7 @@ func (a *acc) result(fn *aggFn, loc *time.Location) any {
 
 func (a *acc) sum(fn *aggFn) float64 {
 	if fn.arg == argInt {
-		f, _ := a.sumI.decimal().Float64()
+		f, _ := a.sumI.Decimal().Float64()
 		return f
 	}
 	return a.sumF

@@ -11,6 +11,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/types"
 
 	"logq/catalog"
+	"logq/engine/compat"
 	"logq/partitions"
 )
 
@@ -73,7 +74,7 @@ func (t *damagedTable) Partitions(*sql.Context) (sql.PartitionIter, error) {
 // PartitionRows implements sql.Table: damaged batches, then damaged
 // segments, each in partition and file order.
 func (t *damagedTable) PartitionRows(ctx *sql.Context, _ sql.Partition) (sql.RowIter, error) {
-	loc, err := sessionLocation(ctx)
+	loc, err := compat.SessionLocation(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -93,8 +94,8 @@ func (t *damagedTable) PartitionRows(ctx *sql.Context, _ sql.Partition) (sql.Row
 		if !d.Whole() {
 			batch = int64(d.Batch)
 		}
-		rows[i] = sql.Row{path.Join(d.Key.DirName(), d.File), batch, localDatetime(d.MinTS, loc),
-			localDatetime(d.MaxTS, loc), d.Rows, d.Reason}
+		rows[i] = sql.Row{path.Join(d.Key.DirName(), d.File), batch, compat.LocalDatetime(d.MinTS, loc),
+			compat.LocalDatetime(d.MaxTS, loc), d.Rows, d.Reason}
 	}
 	return sql.RowsToRowIter(rows...), nil
 }

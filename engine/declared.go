@@ -10,67 +10,50 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/transform"
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/dolthub/vitess/go/sqltypes"
+
+	"logq/engine/compat"
 )
 
 // ts behaves as MySQL's TIMESTAMP(6): an instant, shown and compared as
 // the wall clock of the session's time_zone. To go-mysql-server it is a
-// DATETIME(6) holding that wall clock (localDatetime). go-mysql-server
+// DATETIME(6) holding that wall clock (compat.LocalDatetime). go-mysql-server
 // v0.20.0's own TIMESTAMP would not do: it ignores the session's zone,
 // announces TIMESTAMP(6) results with 0 decimals (GMS-NOTES.md), and it
 // range-checks the value it sends, here the session's wall clock, against
 // 1970-2038 UTC, so that the rows near either end of that range fail a
 // query in a zone east or west of UTC ("value ... is outside of
 // timestamp(6) range"). What a client reads as ts's type, though, is
-// TIMESTAMP(6), as MySQL declares it: DESCRIBE and SHOW [FULL] COLUMNS
-// (mysqlShowColumns), SHOW CREATE TABLE and information_schema.COLUMNS
-// (declaredSchemaRule), and the definitions of result columns that are ts
-// itself, under an alias, through a derived table or a UNION, or its MIN
-// or MAX (declared_result.go and MySQLWire). An expression over ts (ts +
-// INTERVAL 1 SECOND, DATE(ts)) stays what go-mysql-server types it, as in
-// MySQL (DATETIME, DATE).
+// TIMESTAMP(6), as MySQL declares it (compat.DeclaringTable): DESCRIBE and
+// SHOW [FULL] COLUMNS (compat's rule), SHOW CREATE TABLE and
+// information_schema.COLUMNS (declaredSchemaRule), and the definitions of
+// result columns that are ts itself, under an alias, through a derived
+// table or a UNION, or its MIN or MAX (declared_result.go and
+// compat.MySQLWire). An expression over ts (ts + INTERVAL 1 SECOND,
+// DATE(ts)) stays what go-mysql-server types it, as in MySQL (DATETIME,
+// DATE).
 
 // tsDeclaredType is the type clients are told ts, damaged.min_ts and
 // damaged.max_ts have.
 var tsDeclaredType = types.MustCreateDatetimeType(sqltypes.Timestamp, 6)
 
-// declaringTable is a table of logq that declares some of its columns to
-// clients with another type than their values have in go-mysql-server.
-type declaringTable interface {
-	// declaredType returns the type clients are told the named column has,
-	// or nil when it is the column's own. Safe for concurrent use.
-	declaredType(column string) sql.Type
-}
-
 var (
-	_ declaringTable = (*Table)(nil)
-	_ declaringTable = (*damagedTable)(nil)
+	_ compat.DeclaringTable = (*Table)(nil)
+	_ compat.DeclaringTable = (*damagedTable)(nil)
 )
 
-func (t *Table) declaredType(column string) sql.Type {
+// DeclaredType implements compat.DeclaringTable: ts is TIMESTAMP(6).
+func (t *Table) DeclaredType(column string) sql.Type {
 	if strings.EqualFold(column, "ts") {
 		return tsDeclaredType
 	}
 	return nil
 }
 
-func (t *damagedTable) declaredType(column string) sql.Type {
+// DeclaredType implements compat.DeclaringTable: min_ts and max_ts are
+// TIMESTAMP(6), as ts.
+func (t *damagedTable) DeclaredType(column string) sql.Type {
 	if strings.EqualFold(column, "min_ts") || strings.EqualFold(column, "max_ts") {
 		return tsDeclaredType
-	}
-	return nil
-}
-
-// declaredTypeIn is the declared type of a column of t, or nil.
-func declaredTypeIn(t sql.Table, column string) sql.Type {
-	for t != nil {
-		if d, ok := t.(declaringTable); ok {
-			return d.declaredType(column)
-		}
-		w, ok := t.(sql.TableWrapper)
-		if !ok {
-			break
-		}
-		t = w.Underlying()
 	}
 	return nil
 }
@@ -79,7 +62,7 @@ func declaredTypeIn(t sql.Table, column string) sql.Type {
 // types; changed is false (and out is s) when none differs.
 func declaredSchema(t sql.Table, s sql.Schema) (out sql.Schema, changed bool) {
 	for i, c := range s {
-		d := declaredTypeIn(t, c.Name)
+		d := compat.DeclaredType(t, c.Name)
 		if d == nil || d.Equals(c.Type) {
 			continue
 		}
@@ -161,7 +144,7 @@ func (c *declaredColumnsTable) PartitionRows(ctx *sql.Context, p sql.Partition) 
 		if t == nil {
 			continue
 		}
-		d := declaredTypeIn(t, asString(r[col]))
+		d := compat.DeclaredType(t, asString(r[col]))
 		if d == nil {
 			continue
 		}

@@ -1,41 +1,24 @@
 package engine
 
 import (
-	"context"
-
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/analyzer"
 	"github.com/dolthub/go-mysql-server/sql/expression"
 	"github.com/dolthub/go-mysql-server/sql/expression/function/aggregation"
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
+
+	"logq/engine/compat"
 )
 
-// resultTypes carries from declaredResultRule to MySQLWire the declared
-// types of one statement's result columns. MySQLWire puts one in the
-// context of each statement it hands go-mysql-server; the rule fills it
-// in while the statement is planned, on the statement's goroutine, before
-// go-mysql-server sends the column definitions.
-type resultTypes struct {
-	declared []sql.Type // per result column; nil: as go-mysql-server types it
-}
-
-type resultTypesKey struct{}
-
-// withResultTypes returns ctx carrying a new resultTypes.
-func withResultTypes(ctx context.Context) (context.Context, *resultTypes) {
-	rt := &resultTypes{}
-	return context.WithValue(ctx, resultTypesKey{}, rt), rt
-}
-
-// declaredResultRule records in the statement's resultTypes (if MySQLWire
-// gave it one) the declared types of its result columns. It runs before
-// go-mysql-server's rules, on the plan as written, where every column
-// still leads to its table; the result's columns stay the same through
-// the analysis.
+// declaredResultRule records in the statement's compat.ResultTypes (if
+// compat.MySQLWire gave it one) the declared types of its result columns.
+// It runs before go-mysql-server's rules, on the plan as written, where
+// every column still leads to its table; the result's columns stay the
+// same through the analysis.
 func declaredResultRule(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, scope *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
-	if rt, ok := ctx.Value(resultTypesKey{}).(*resultTypes); ok && scope.IsEmpty() {
-		rt.declared = declaredResult(n)
+	if rt := compat.StatementResultTypes(ctx); rt != nil && scope.IsEmpty() {
+		rt.Declared = declaredResult(n)
 	}
 	return n, transform.SameTree, nil
 }
@@ -70,10 +53,10 @@ func (d *declarations) collect(n sql.Node) {
 	}
 	switch n := n.(type) {
 	case *plan.ResolvedTable:
-		d.tables[n.Id()] = func(c string) sql.Type { return declaredTypeIn(n.Table, c) }
+		d.tables[n.Id()] = func(c string) sql.Type { return compat.DeclaredType(n.Table, c) }
 	case *plan.TableAlias:
 		if rt, ok := n.Child.(*plan.ResolvedTable); ok {
-			d.tables[n.Id()] = func(c string) sql.Type { return declaredTypeIn(rt.Table, c) }
+			d.tables[n.Id()] = func(c string) sql.Type { return compat.DeclaredType(rt.Table, c) }
 		}
 	case *plan.SubqueryAlias:
 		inner, s := d.outputs(n.Child), n.Schema()

@@ -16,16 +16,20 @@
 // compare them by collation key (partitions/collate), which equal spellings
 // share.
 //
-// Where go-mysql-server v0.20.0 answers differently from MySQL 8, logq
-// rewrites the plan rather than fork it (WithMySQLSemantics: LIKE, DIV,
-// FROM_UNIXTIME, date ± INTERVAL, UNIX_TIMESTAMP, ts against FROM_UNIXTIME,
-// SUM and AVG of integers, DISTINCT and COUNT(DISTINCT) under a collation,
-// SHOW COLUMNS) and fixes the statement text and results on the wire
-// (MySQLWire: the backslash of \% and \_, DATETIME fractions, ts's declared
-// type). The tests' and the benchmark's reference engines take both, so
-// that they stand for MySQL. The functions of the current time (NOW(),
-// UTC_TIMESTAMP(), CURDATE(), ...) are the Provider's own (now.go): one
-// instant per statement, in the session's zone.
+// Where go-mysql-server v0.20.0 answers differently from MySQL 8, the
+// fixes live in logq/engine/compat, which knows no table: its rules
+// (compat.WithMySQLSemantics: LIKE, DIV, FROM_UNIXTIME, date ± INTERVAL,
+// UNIX_TIMESTAMP, ts against FROM_UNIXTIME, SUM and AVG of integers,
+// DISTINCT and COUNT(DISTINCT) under a collation, SHOW COLUMNS, the
+// regular expression functions on RE2) and its wire wrapper
+// (compat.MySQLWire: the backslash of \% and \_, DATETIME fractions,
+// declared result types), which the tests' and the benchmark's reference
+// engines take too, so that they stand for MySQL. New adds logq's own
+// rules after compat's; the pushdown and the aggregate recognise the
+// expressions compat creates, and logq's tables provide compat's hooks
+// (ts's declared type, the query's memory budget). The functions of the
+// current time (NOW(), UTC_TIMESTAMP(), CURDATE(), ...) are the Provider's
+// own (now.go): one instant per statement, in the session's zone.
 //
 // Aggregates over logs run inside the table (aggrule.go, aggnode.go): per
 // record batch over its columns, or from the batch's statistics when it

@@ -112,8 +112,8 @@ func unhonouredGlobalsRule(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *
 
 // sessionReadOnly are variables whose session value MySQL does not let a
 // session change (ER_VARIABLE_IS_READONLY, 1621); go-mysql-server does,
-// and logq reads max_allowed_packet's to bound string results
-// (bounded.go) while the server's listener bounds requests by its flag.
+// and logq reads max_allowed_packet's to bound string results (compat's
+// bounded.go) while the server's listener bounds requests by its flag.
 var sessionReadOnly = map[string]bool{"max_allowed_packet": true}
 
 const erVariableIsReadonly = 1621

@@ -27,6 +27,7 @@ import (
 	"logq/bench"
 	"logq/catalog"
 	"logq/engine"
+	"logq/engine/compat"
 	"logq/partitions"
 	"logq/partitions/columns"
 	"logq/partitions/jsonl"
@@ -158,7 +159,7 @@ func startLogqProvider(t testing.TB, data []byte, cfg logqConfig) (*gosql.DB, *p
 	if cfg.limits != nil {
 		l := engine.NewQueryLimits(e.ProcessList, cfg.limits...)
 		return serveSQLWith(t, e, l.SessionBuilder, "", func(h mysql.Handler) (mysql.Handler, error) {
-			h, err := engine.MySQLWire(h)
+			h, err := compat.MySQLWire(h)
 			if err != nil {
 				return nil, err
 			}
@@ -192,13 +193,13 @@ func startReference(t testing.TB, rows []refRow) *gosql.DB {
 		require.NoError(t, ins.Insert(ctx, sql.NewRow(r.TS, r.Level, r.Service, r.Host, r.TraceID, r.Message, r.Status, r.Latency)))
 	}
 	require.NoError(t, ins.Close(ctx))
-	a := engine.WithMySQLSemantics(analyzer.NewBuilder(pro)).Build()
+	a := compat.WithMySQLSemantics(analyzer.NewBuilder(pro)).Build()
 	return serveSQL(t, sqle.New(a, nil), memory.NewSessionBuilder(pro), "logq")
 }
 
 // serveSQL serves e on a free port and returns a client.
 func serveSQL(t testing.TB, e *sqle.Engine, sb gmsserver.SessionBuilder, dbName string) *gosql.DB {
-	return serveSQLWith(t, e, sb, dbName, engine.MySQLWire)
+	return serveSQLWith(t, e, sb, dbName, compat.MySQLWire)
 }
 
 // serveSQLWith is serveSQL with the protocol handler wrapped by wrap.

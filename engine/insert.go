@@ -6,6 +6,7 @@ import (
 
 	"github.com/dolthub/go-mysql-server/sql"
 
+	"logq/engine/compat"
 	"logq/partitions"
 	"logq/partitions/columns"
 	"logq/partitions/jsonl"
@@ -18,7 +19,7 @@ var _ sql.InsertableTable = (*Table)(nil)
 // batch when it completes, and the statement succeeds only once they are in
 // the write-ahead log on disk.
 func (t *Table) Inserter(ctx *sql.Context) sql.RowInserter {
-	loc, err := sessionLocation(ctx)
+	loc, err := compat.SessionLocation(ctx)
 	return &inserter{t: t, loc: loc, err: err}
 }
 
@@ -101,7 +102,7 @@ func (w *inserter) Insert(ctx *sql.Context, row sql.Row) error {
 		d := b.AddColumn(c.Name, c.Type, n)
 		switch c.Type {
 		case columns.TypeInt64:
-			x, ok := exactInt(v)
+			x, ok := compat.ExactInt(v)
 			if !ok {
 				return fmt.Errorf("INSERT INTO logs: %s must be an integer, got %T", c.Name, v)
 			}
@@ -113,7 +114,7 @@ func (w *inserter) Insert(ctx *sql.Context, row sql.Row) error {
 			}
 			d.AppendFloat(x)
 		case columns.TypeBool:
-			x, ok := exactInt(v)
+			x, ok := compat.ExactInt(v)
 			if !ok {
 				return fmt.Errorf("INSERT INTO logs: %s must be a boolean, got %T", c.Name, v)
 			}

@@ -7,28 +7,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/dolthub/go-mysql-server/sql"
-	"github.com/dolthub/go-mysql-server/sql/expression"
-
 	"logq/partitions/columns"
 )
-
-// mysqlLike is a LIKE that go-mysql-server's simplifyFilters does not
-// recognise, and so does not rewrite: it turns `col LIKE 'p%'` into
-// `col >= 'p' AND col <= 'pÿ'` (string(byte(255)) is U+00FF), which drops
-// every value with a character past U+00FF after the prefix ('p€',
-// 'p😀'); MySQL's LIKE keeps them. The embedded Like evaluates as before.
-type mysqlLike struct {
-	*expression.Like
-}
-
-func (l *mysqlLike) WithChildren(children ...sql.Expression) (sql.Expression, error) {
-	n, err := l.Like.WithChildren(children...)
-	if err != nil {
-		return nil, err
-	}
-	return &mysqlLike{n.(*expression.Like)}, nil
-}
 
 // likeKind is the shape of a LIKE pattern that compares bytes directly.
 type likeKind uint8

@@ -31,8 +31,8 @@ import (
 // for results of many rows, every 5 s: a COUNT(*) over a self-join ran on
 // for its client long gone.
 //
-// Use SessionBuilder for the server's sessions and Wrap (after MySQLWire)
-// for its handler. Safe for concurrent use.
+// Use SessionBuilder for the server's sessions and Wrap (after
+// compat.MySQLWire) for its handler. Safe for concurrent use.
 type QueryLimits struct {
 	processes   sql.ProcessList
 	sessions    sync.Map // connection ID (uint32) → sql.Session

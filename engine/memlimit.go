@@ -11,6 +11,8 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/dolthub/vitess/go/mysql"
 	"github.com/shopspring/decimal"
+
+	"logq/engine/compat"
 )
 
 // The per-query memory limit.
@@ -153,6 +155,21 @@ func (c *memCharge) release() {
 	_ = c.b.grow(-c.n)
 	c.n = 0
 }
+
+// distinctKeys charges the keys of a compat.Distinct (a DISTINCT under a
+// collation) to the statement's budget: each a string header and a map
+// entry beyond its bytes.
+type distinctKeys struct {
+	memCharge
+}
+
+var _ compat.KeyBudget = (*distinctKeys)(nil)
+
+// AddKey implements compat.KeyBudget.
+func (c *distinctKeys) AddKey(n int) error { return c.grow(16 + mapEntryBytes + int64(n)) }
+
+// Release implements compat.KeyBudget.
+func (c *distinctKeys) Release() { c.release() }
 
 // rowBytes estimates what holding row costs.
 func rowBytes(row sql.Row) int64 {

@@ -8,6 +8,8 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/iters"
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/rowexec"
+
+	"logq/engine/compat"
 )
 
 // memExec builds the row iterators of logq's statements: it is the
@@ -35,9 +37,9 @@ func newExecBuilder() sql.NodeExecBuilder {
 // statement's goroutine before building n itself; nil leaves n to it.
 func (m *memExec) Build(ctx *sql.Context, n sql.Node, row sql.Row) (sql.RowIter, error) {
 	switch n := n.(type) {
-	case *collatedDistinct:
+	case *compat.Distinct:
 		// Its child is built here, through this builder, budget or not.
-		return n.rowIter(ctx, m.base, row, budgetOf(ctx))
+		return n.Build(ctx, m.base, row, &distinctKeys{memCharge{b: budgetOf(ctx)}})
 	case *plan.Sort, *plan.TopN, *plan.Window, *plan.GroupBy, *plan.Distinct, *plan.HashLookup:
 	default:
 		return nil, nil

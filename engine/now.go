@@ -11,6 +11,8 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/expression/function"
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/dolthub/vitess/go/sqltypes"
+
+	"logq/engine/compat"
 )
 
 // MySQL's functions of the current time give, within one statement, the
@@ -159,13 +161,14 @@ func (f *timeOfStatement) at(ctx *sql.Context, us int64) (any, error) {
 	loc := time.UTC
 	if !f.utc {
 		var err error
-		if loc, err = sessionLocation(ctx); err != nil {
+		if loc, err = compat.SessionLocation(ctx); err != nil {
 			return nil, err
 		}
 	}
 	// The wall clock, cut to the fraction digits (which also drops
-	// localDatetime's mark of a repeated hour: the value is a DATETIME).
-	w := localDatetime(us, loc).Truncate(time.Duration(math.Pow10(9 - f.fsp)))
+	// compat.LocalDatetime's mark of a repeated hour: the value is a
+	// DATETIME).
+	w := compat.LocalDatetime(us, loc).Truncate(time.Duration(math.Pow10(9 - f.fsp)))
 	switch f.part {
 	case partDate:
 		return time.Date(w.Year(), w.Month(), w.Day(), 0, 0, 0, 0, time.UTC), nil

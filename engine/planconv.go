@@ -10,6 +10,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
 
+	"logq/engine/compat"
 	"logq/engine/plan"
 )
 
@@ -247,13 +248,13 @@ func pushedFrom(p *plan.Plan, texts []string) (*pushed, error) {
 	return out, nil
 }
 
-// zoneOf and zoneFrom carry the session's zone in a plan: parseZone reads
-// back what Location.String gives of every zone it makes (an IANA name,
-// UTC, a "+hh:mm" offset, or Local for SYSTEM).
+// zoneOf and zoneFrom carry the session's zone in a plan: compat.ParseZone
+// reads back what Location.String gives of every zone it makes (an IANA
+// name, UTC, a "+hh:mm" offset, or Local for SYSTEM).
 func zoneOf(loc *time.Location) string { return loc.String() }
 
 func zoneFrom(p *plan.Plan) (*time.Location, error) {
-	loc, err := parseZone(p.TimeZone)
+	loc, err := compat.ParseZone(p.TimeZone)
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"logq/catalog"
+	"logq/engine/compat"
 	"logq/partitions/collate"
 	"logq/partitions/columns"
 )
@@ -144,18 +145,19 @@ func (c compiler) compile(e sql.Expression) (pred, bool) {
 		return c.comparison(e, e.Left(), e.Right(), opLE)
 	case *expression.Between:
 		return c.between(e)
-	case *tsVsEpoch:
+	case *compat.TSVsEpoch:
 		if col, ok := c.column(c.tsFieldOf(e)); ok && col == colTS {
-			return tsPred{lo: e.lo, hi: e.hi, text: e.String()}, true
+			lo, hi := e.Range()
+			return tsPred{lo: lo, hi: hi, text: e.String()}, true
 		}
 		return c.compile(e.Expression)
 	case *expression.InTuple:
 		return c.in(e)
 	case *expression.Like:
 		return c.like(e)
-	case *mysqlLike:
+	case *compat.Like:
 		return c.like(e.Like)
-	case *re2Func:
+	case *compat.Regexp:
 		return c.regexp(e)
 	case *expression.IsNull:
 		return c.isNull(e)
@@ -256,7 +258,7 @@ func (c compiler) comparison(e sql.Expression, a, b sql.Expression, op cmpOp) (p
 	name := c.t.dyn[col-numCore].Name
 	switch c.t.dyn[col-numCore].Type {
 	case columns.TypeInt64:
-		if n, ok := exactInt(v); ok {
+		if n, ok := compat.ExactInt(v); ok {
 			return intCmpPred{name: name, op: op, v: n, text: text}, true
 		}
 	case columns.TypeFloat64:
@@ -271,10 +273,10 @@ func (c compiler) comparison(e sql.Expression, a, b sql.Expression, op cmpOp) (p
 	return nil, false
 }
 
-// tsFieldOf returns the ts column reference a tsVsEpoch compares.
-func (c compiler) tsFieldOf(e *tsVsEpoch) sql.Expression {
+// tsFieldOf returns the ts column reference a compat.TSVsEpoch compares.
+func (c compiler) tsFieldOf(e *compat.TSVsEpoch) sql.Expression {
 	for _, child := range e.Children() {
-		if gf, ok := child.(*expression.GetField); ok && gf.Name() == e.ts {
+		if gf, ok := child.(*expression.GetField); ok && gf.Name() == e.Column() {
 			return gf
 		}
 	}
@@ -467,36 +469,9 @@ func (c compiler) accessor(col int) stringAccessor {
 	return stringAccessor{core: -1, name: c.t.dyn[col-numCore].Name}
 }
 
-// exactInt returns v as an int64 if it is an integer value.
-func exactInt(v any) (int64, bool) {
-	switch v := v.(type) {
-	case int8:
-		return int64(v), true
-	case int16:
-		return int64(v), true
-	case int32:
-		return int64(v), true
-	case int64:
-		return v, true
-	case int:
-		return int64(v), true
-	case uint8:
-		return int64(v), true
-	case uint16:
-		return int64(v), true
-	case uint32:
-		return int64(v), true
-	case uint64:
-		if v <= math.MaxInt64 {
-			return int64(v), true
-		}
-	}
-	return 0, false
-}
-
 // floatOf returns a numeric constant as a float64.
 func floatOf(v any) (float64, bool) {
-	if n, ok := exactInt(v); ok {
+	if n, ok := compat.ExactInt(v); ok {
 		return float64(n), true
 	}
 	switch v := v.(type) {

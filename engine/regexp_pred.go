@@ -5,13 +5,14 @@ import (
 	"regexp"
 	"regexp/syntax"
 
+	"logq/engine/compat"
 	"logq/partitions/columns"
 )
 
 // regexpPred is col REGEXP pattern (REGEXP_LIKE with a constant pattern and
 // match_type), claimed into the scan: evaluated over whole batches, once per
 // dictionary entry of a dictionary-encoded column. The regular expression
-// is the one re2Func compiled, so the answer is the same.
+// is the one compat.Regexp compiled, so the answer is the same.
 type regexpPred struct {
 	col  stringAccessor
 	re   *regexp.Regexp
@@ -46,18 +47,18 @@ func filterRegexp(p regexpPred, s *columns.Strings, sel []int32) []int32 {
 // regexp claims col REGEXP 'constant' for the scan; anything else (an
 // expression on the left, a pattern from a column, a non-string column, a
 // pattern that does not compile) stays with go-mysql-server.
-func (c compiler) regexp(e *re2Func) (pred, bool) {
+func (c compiler) regexp(e *compat.Regexp) (pred, bool) {
 	if e.FunctionName() != "regexp_like" {
 		return nil, false
 	}
-	col, ok := c.column(e.pat.text)
+	col, ok := c.column(e.Subject())
 	if !ok || col == colTS || (col >= numCore && c.t.dyn[col-numCore].Type != columns.TypeString) {
 		return nil, false
 	}
-	if !e.pat.constant {
+	if !e.ConstantPattern() {
 		return nil, false
 	}
-	re, err := e.pat.compile(c.ctx, nil)
+	re, err := e.CompilePattern(c.ctx, nil)
 	if err != nil || re == nil {
 		return nil, false // the error, or the NULLs, come from go-mysql-server
 	}

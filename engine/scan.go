@@ -13,6 +13,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/types"
 
 	"logq/catalog"
+	"logq/engine/compat"
 	"logq/partitions"
 	"logq/partitions/columns"
 )
@@ -181,7 +182,7 @@ func (s *scan) toRow(b *columns.Batch, i int) sql.Row {
 func (s *scan) value(b *columns.Batch, i, col int) any {
 	switch col {
 	case colTS:
-		return localDatetime(b.TS[i], s.loc)
+		return compat.LocalDatetime(b.TS[i], s.loc)
 	case colLevel, colService, colHost, colTraceID, colMessage:
 		return stringValue(coreStrings(b, col), i)
 	}

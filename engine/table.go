@@ -9,6 +9,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/expression"
 
 	"logq/catalog"
+	"logq/engine/compat"
 	"logq/partitions"
 	"logq/partitions/segment"
 )
@@ -112,7 +113,7 @@ func (t *Table) Partitions(*sql.Context) (sql.PartitionIter, error) {
 
 // PartitionRows implements sql.Table: every row, in no particular order.
 func (t *Table) PartitionRows(ctx *sql.Context, p sql.Partition) (sql.RowIter, error) {
-	loc, err := sessionLocation(ctx)
+	loc, err := compat.SessionLocation(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +145,7 @@ func (t *Table) SkipIndexCosting() bool { return false }
 // LookupForExpressions implements sql.IndexSearchable: it claims every
 // conjunct it can evaluate exactly and leaves the rest to go-mysql-server.
 func (t *Table) LookupForExpressions(ctx *sql.Context, exprs ...sql.Expression) (sql.IndexLookup, *sql.FuncDepSet, sql.Expression, bool, error) {
-	loc, err := sessionLocation(ctx)
+	loc, err := compat.SessionLocation(ctx)
 	if err != nil {
 		return sql.IndexLookup{}, nil, nil, false, err
 	}
@@ -170,11 +171,11 @@ func tsRange(lo, hi int64, loc *time.Location) sql.MySQLRangeColumnExpr {
 	case lo == math.MinInt64 && hi == math.MaxInt64:
 		return sql.AllRangeColumnExpr(tsType)
 	case lo == math.MinInt64:
-		return sql.LessOrEqualRangeColumnExpr(localDatetime(hi, loc), tsType)
+		return sql.LessOrEqualRangeColumnExpr(compat.LocalDatetime(hi, loc), tsType)
 	case hi == math.MaxInt64:
-		return sql.GreaterOrEqualRangeColumnExpr(localDatetime(lo, loc), tsType)
+		return sql.GreaterOrEqualRangeColumnExpr(compat.LocalDatetime(lo, loc), tsType)
 	}
-	return sql.ClosedRangeColumnExpr(localDatetime(lo, loc), localDatetime(hi, loc), tsType)
+	return sql.ClosedRangeColumnExpr(compat.LocalDatetime(lo, loc), compat.LocalDatetime(hi, loc), tsType)
 }
 
 // IndexedAccess implements sql.IndexAddressable.

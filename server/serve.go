@@ -23,6 +23,7 @@ import (
 
 	"logq/catalog"
 	"logq/engine"
+	"logq/engine/compat"
 	"logq/partitions"
 	"logq/server/accounts"
 )
@@ -251,7 +252,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 		ProtocolListenerFactory: mysqlListenerFactory(acc, cfg.requireTLS)}
 	mysqlSrv, err := gmsserver.NewServerWithHandler(mysqlCfg,
 		sqlEngine, sql.NewContext, limits.SessionBuilder, m.queries, func(h mysql.Handler) (mysql.Handler, error) {
-			h, err := engine.MySQLWire(h)
+			h, err := compat.MySQLWire(h)
 			if err != nil {
 				return nil, err
 			}

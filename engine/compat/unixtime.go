@@ -1,4 +1,4 @@
-package engine
+package compat
 
 import (
 	"regexp"
@@ -12,7 +12,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// unixTimestamp is UNIX_TIMESTAMP(x) giving exactly go-mysql-server
+// UnixTimestamp is UNIX_TIMESTAMP(x) giving exactly go-mysql-server
 // v0.20.0's values, without its cost: for a DATETIME argument it loads the
 // session's zone from the zone database on every call (LoadLocation, a
 // file read; about a millisecond, and for offsets like +05:30 a failed
@@ -21,25 +21,25 @@ import (
 // per name here; the conversion is go-mysql-server's own, but for a wall
 // clock a zone shows twice: go-mysql-server (Go's time.Date) takes the
 // later instant, this the earlier, or the later for a ts value that carries
-// the fold mark (localDatetime), so that UNIX_TIMESTAMP(ts) is the stored
+// the fold mark (LocalDatetime), so that UNIX_TIMESTAMP(ts) is the stored
 // instant.
-type unixTimestamp struct {
+type UnixTimestamp struct {
 	*function.UnixTimestamp
 }
 
-var _ sql.Expression = (*unixTimestamp)(nil)
+var _ sql.Expression = (*UnixTimestamp)(nil)
 
 // WithChildren implements sql.Expression, keeping the cached zones.
-func (u *unixTimestamp) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+func (u *UnixTimestamp) WithChildren(children ...sql.Expression) (sql.Expression, error) {
 	e, err := u.UnixTimestamp.WithChildren(children...)
 	if ut, ok := e.(*function.UnixTimestamp); ok && err == nil {
-		return &unixTimestamp{ut}, nil
+		return &UnixTimestamp{ut}, nil
 	}
 	return e, err
 }
 
 // Eval implements sql.Expression.
-func (u *unixTimestamp) Eval(ctx *sql.Context, row sql.Row) (any, error) {
+func (u *UnixTimestamp) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 	if u.Date == nil || u.Date.Type().Equals(types.Timestamp) {
 		return u.UnixTimestamp.Eval(ctx, row) // no zone involved
 	}
@@ -61,7 +61,7 @@ func (u *unixTimestamp) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 			if raw, isTime := v.(time.Time); isTime && z.loc != nil {
 				// In the hour a zone repeats, the earlier instant, or the
 				// later one for a ts value that carries the fold mark
-				// (localDatetime): the stored instant, as MySQL gives
+				// (LocalDatetime): the stored instant, as MySQL gives
 				// for a TIMESTAMP.
 				t = wallInstant(raw, z.loc)
 			} else if z.loc != nil {

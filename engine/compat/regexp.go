@@ -1,4 +1,4 @@
-package engine
+package compat
 
 import (
 	"fmt"
@@ -46,20 +46,37 @@ var (
 	errRegexpOutOfBound = errors.NewKind("Index out of bounds in regular expression search.")
 )
 
-// re2Func is one of go-mysql-server's regular expression functions with
-// Eval replaced. The embedded function gives the name, type, children and
-// string; it is never evaluated, so its ICU engine is never started.
-type re2Func struct {
+// Regexp is one of go-mysql-server's regular expression functions with
+// Eval replaced, on RE2 (see above). The embedded function gives the name,
+// type, children and string; it is never evaluated, so its ICU engine is
+// never started.
+type Regexp struct {
 	sql.FunctionExpression
 	pat re2Pattern
 }
 
-var _ sql.FunctionExpression = (*re2Func)(nil)
-var _ sql.CollationCoercible = (*re2Func)(nil)
+var _ sql.FunctionExpression = (*Regexp)(nil)
+var _ sql.CollationCoercible = (*Regexp)(nil)
 
-// newRE2Func wraps a go-mysql-server regular expression function; any other
+// Subject is the expression the pattern is matched against (the first
+// argument).
+func (r *Regexp) Subject() sql.Expression { return r.pat.text }
+
+// ConstantPattern reports whether the pattern and match_type are the same
+// on every row, so that CompilePattern(ctx, nil) is the pattern of all.
+func (r *Regexp) ConstantPattern() bool { return r.pat.constant }
+
+// CompilePattern returns the regular expression of row (nil when the
+// pattern or match_type is NULL), as Eval matches it: RE2 syntax with
+// MySQL's flags and case folding. A constant pattern is compiled once. Safe
+// for concurrent use.
+func (r *Regexp) CompilePattern(ctx *sql.Context, row sql.Row) (*regexp.Regexp, error) {
+	return r.pat.compile(ctx, row)
+}
+
+// newRegexp wraps a go-mysql-server regular expression function; any other
 // expression gives nil.
-func newRE2Func(e sql.Expression) sql.Expression {
+func newRegexp(e sql.Expression) sql.Expression {
 	switch e.(type) {
 	case *function.RegexpLike, *function.RegexpInstr, *function.RegexpSubstr, *function.RegexpReplace:
 	default:
@@ -67,7 +84,7 @@ func newRE2Func(e sql.Expression) sql.Expression {
 	}
 	f := e.(sql.FunctionExpression)
 	args := f.Children()
-	r := &re2Func{FunctionExpression: f}
+	r := &Regexp{FunctionExpression: f}
 	r.pat = re2Pattern{text: args[0], pattern: args[1], constant: isConstant(args[1])}
 	if flags := r.flagsArg(args); flags != nil {
 		r.pat.flags = flags
@@ -79,7 +96,7 @@ func newRE2Func(e sql.Expression) sql.Expression {
 // flagsArg is the match_type argument, if given: the last of 3 for
 // REGEXP_LIKE, of 6 for REGEXP_INSTR and REGEXP_REPLACE, of 5 for
 // REGEXP_SUBSTR.
-func (r *re2Func) flagsArg(args []sql.Expression) sql.Expression {
+func (r *Regexp) flagsArg(args []sql.Expression) sql.Expression {
 	n := map[string]int{"regexp_like": 3, "regexp_instr": 6, "regexp_substr": 5, "regexp_replace": 6}[r.FunctionName()]
 	if len(args) == n {
 		return args[n-1]
@@ -104,16 +121,16 @@ func isConstant(e sql.Expression) bool {
 }
 
 // WithChildren implements sql.Expression.
-func (r *re2Func) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+func (r *Regexp) WithChildren(children ...sql.Expression) (sql.Expression, error) {
 	f, err := r.FunctionExpression.WithChildren(children...)
 	if err != nil {
 		return nil, err
 	}
-	return newRE2Func(f), nil
+	return newRegexp(f), nil
 }
 
 // CollationCoercibility implements sql.CollationCoercible.
-func (r *re2Func) CollationCoercibility(ctx *sql.Context) (sql.CollationID, byte) {
+func (r *Regexp) CollationCoercibility(ctx *sql.Context) (sql.CollationID, byte) {
 	if c, ok := r.FunctionExpression.(sql.CollationCoercible); ok {
 		return c.CollationCoercibility(ctx)
 	}
@@ -121,7 +138,7 @@ func (r *re2Func) CollationCoercibility(ctx *sql.Context) (sql.CollationID, byte
 }
 
 // Eval implements sql.Expression.
-func (r *re2Func) Eval(ctx *sql.Context, row sql.Row) (any, error) {
+func (r *Regexp) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 	args := r.Children()
 	text, err := evalText(ctx, args[0], row)
 	if err != nil || text == nil {

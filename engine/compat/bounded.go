@@ -1,4 +1,4 @@
-package engine
+package compat
 
 import (
 	"fmt"
@@ -46,7 +46,7 @@ func (b *boundedString) maxAllowedPacket(ctx *sql.Context) int64 {
 	}
 	n := int64(1 << 30) // go-mysql-server's default
 	if v, err := ctx.GetSessionVariable(ctx, "max_allowed_packet"); err == nil {
-		if i, ok := exactInt(v); ok && i > 0 {
+		if i, ok := ExactInt(v); ok && i > 0 {
 			n = i
 		}
 	}

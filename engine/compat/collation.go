@@ -1,4 +1,4 @@
-package engine
+package compat
 
 import (
 	"bytes"
@@ -23,12 +23,12 @@ import (
 // bytes instead: DISTINCT and COUNT(DISTINCT). Under level's, service's
 // and host's utf8mb4_0900_ai_ci it answers 'ERROR' and 'error' as two
 // values where MySQL sees one. The rule here makes both compare under the
-// collation, on the row path and in the reference engines alike; the
-// pushed-down aggregate does the same with collation keys (strDict).
+// collation, on the row path and in the reference engines alike; logq's
+// pushed-down aggregate does the same with collation keys.
 
 // collatedDistinctRule replaces every DISTINCT (plan.Distinct or
-// OrderedDistinct) whose rows hold a string
-// with a non-binary collation by a collatedDistinct.
+// OrderedDistinct) whose rows hold a string with a non-binary collation by
+// a Distinct.
 func collatedDistinctRule(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
 	return transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 		var child sql.Node
@@ -41,7 +41,7 @@ func collatedDistinctRule(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *p
 		if child == nil || !hasCollatedString(child.Schema()) {
 			return n, transform.SameTree, nil
 		}
-		return &collatedDistinct{UnaryNode: plan.UnaryNode{Child: child}}, transform.NewTree, nil
+		return &Distinct{UnaryNode: plan.UnaryNode{Child: child}}, transform.NewTree, nil
 	})
 }
 
@@ -67,60 +67,80 @@ func collated(t sql.Type) bool {
 	return c != sql.Collation_binary && c != sql.Collation_utf8mb4_0900_bin && c.Sorter() != nil
 }
 
-// collatedDistinct is SELECT DISTINCT with rows compared as MySQL compares
+// Distinct is SELECT DISTINCT with rows compared as MySQL compares
 // them: strings by their collation's weights. It streams, keeping the first
 // row of each distinct value as go-mysql-server's Distinct does.
-type collatedDistinct struct {
+type Distinct struct {
 	plan.UnaryNode
 }
 
-var _ sql.ExecSourceRel = (*collatedDistinct)(nil)
+var _ sql.ExecSourceRel = (*Distinct)(nil)
 
-func (d *collatedDistinct) Resolved() bool   { return d.Child.Resolved() }
-func (d *collatedDistinct) IsReadOnly() bool { return d.Child.IsReadOnly() }
-func (d *collatedDistinct) String() string {
+// Resolved implements sql.Node.
+func (d *Distinct) Resolved() bool { return d.Child.Resolved() }
+
+// IsReadOnly implements sql.Node.
+func (d *Distinct) IsReadOnly() bool { return d.Child.IsReadOnly() }
+
+// String implements sql.Node: a line of EXPLAIN.
+func (d *Distinct) String() string {
 	p := sql.NewTreePrinter()
 	_ = p.WriteNode("Distinct(under the columns' collations)")
 	_ = p.WriteChildren(d.Child.String())
 	return p.String()
 }
 
-func (d *collatedDistinct) WithChildren(children ...sql.Node) (sql.Node, error) {
+// WithChildren implements sql.Node.
+func (d *Distinct) WithChildren(children ...sql.Node) (sql.Node, error) {
 	if len(children) != 1 {
 		return nil, sql.ErrInvalidChildrenNumber.New(d, len(children), 1)
 	}
-	return &collatedDistinct{UnaryNode: plan.UnaryNode{Child: children[0]}}, nil
+	return &Distinct{UnaryNode: plan.UnaryNode{Child: children[0]}}, nil
 }
 
 // CollationCoercibility implements sql.CollationCoercible, as Distinct does.
-func (d *collatedDistinct) CollationCoercibility(ctx *sql.Context) (sql.CollationID, byte) {
+func (d *Distinct) CollationCoercibility(ctx *sql.Context) (sql.CollationID, byte) {
 	return sql.GetCoercibility(ctx, d.Child)
 }
 
-// RowIter implements sql.ExecSourceRel, for engines without logq's
-// builder (the reference engines); logq's calls rowIter (memExec).
-func (d *collatedDistinct) RowIter(ctx *sql.Context, row sql.Row) (sql.RowIter, error) {
-	return d.rowIter(ctx, rowexec.DefaultBuilder, row, nil)
+// RowIter implements sql.ExecSourceRel, for engines with go-mysql-server's
+// own builder (the reference engines); an engine with a builder of its own
+// calls Build.
+func (d *Distinct) RowIter(ctx *sql.Context, row sql.Row) (sql.RowIter, error) {
+	return d.Build(ctx, rowexec.DefaultBuilder, row, nil)
 }
 
-// rowIter builds the child with b and charges each new key to budget.
-func (d *collatedDistinct) rowIter(ctx *sql.Context, b sql.NodeExecBuilder, row sql.Row, budget *memBudget) (sql.RowIter, error) {
+// KeyBudget is charged for the keys a Distinct's iterator keeps, one per
+// distinct row: an engine's per-statement memory limit.
+type KeyBudget interface {
+	// AddKey charges one more kept key of n bytes; an error fails the
+	// statement. The iterator calls it from the goroutine that consumes its
+	// rows, never concurrently.
+	AddKey(n int) error
+	// Release gives back everything charged; the iterator calls it when it
+	// closes. It may be called again.
+	Release()
+}
+
+// Build returns the rows of d with its child built by b, charging each new
+// key to keys (nil: none). The iterator owns keys until it closes.
+func (d *Distinct) Build(ctx *sql.Context, b sql.NodeExecBuilder, row sql.Row, keys KeyBudget) (sql.RowIter, error) {
 	child, err := b.Build(ctx, d.Child, row)
 	if err != nil {
 		return nil, err
 	}
-	return &collatedDistinctIter{child: child, schema: d.Child.Schema(), seen: map[string]struct{}{}, charge: memCharge{b: budget}}, nil
+	return &distinctIter{child: child, schema: d.Child.Schema(), seen: map[string]struct{}{}, keys: keys}, nil
 }
 
-type collatedDistinctIter struct {
+type distinctIter struct {
 	child  sql.RowIter
 	schema sql.Schema
 	seen   map[string]struct{}
 	key    bytes.Buffer
-	charge memCharge // the keys in seen
+	keys   KeyBudget // the keys in seen; nil: not charged
 }
 
-func (it *collatedDistinctIter) Next(ctx *sql.Context) (sql.Row, error) {
+func (it *distinctIter) Next(ctx *sql.Context) (sql.Row, error) {
 	for {
 		row, err := it.child.Next(ctx)
 		if err != nil {
@@ -131,8 +151,10 @@ func (it *collatedDistinctIter) Next(ctx *sql.Context) (sql.Row, error) {
 		}
 		if _, dup := it.seen[it.key.String()]; !dup {
 			it.seen[it.key.String()] = struct{}{}
-			if err := it.charge.grow(16 + mapEntryBytes + int64(it.key.Len())); err != nil {
-				return nil, err
+			if it.keys != nil {
+				if err := it.keys.AddKey(it.key.Len()); err != nil {
+					return nil, err
+				}
 			}
 			return row, nil
 		}
@@ -142,7 +164,7 @@ func (it *collatedDistinctIter) Next(ctx *sql.Context) (sql.Row, error) {
 // rowKey writes into it.key a key equal for two rows exactly when every
 // column is equal: strings by collation weights, the rest by their text as
 // go-mysql-server's Distinct hashes them; each value is length-prefixed.
-func (it *collatedDistinctIter) rowKey(ctx *sql.Context, row sql.Row) error {
+func (it *distinctIter) rowKey(ctx *sql.Context, row sql.Row) error {
 	it.key.Reset()
 	var v bytes.Buffer
 	for i, x := range row {
@@ -172,8 +194,10 @@ func (it *collatedDistinctIter) rowKey(ctx *sql.Context, row sql.Row) error {
 	return nil
 }
 
-func (it *collatedDistinctIter) Close(ctx *sql.Context) error {
-	it.charge.release()
+func (it *distinctIter) Close(ctx *sql.Context) error {
+	if it.keys != nil {
+		it.keys.Release()
+	}
 	return it.child.Close(ctx)
 }
 
@@ -185,40 +209,47 @@ func collatedCountDistinct(e sql.Expression) sql.Expression {
 		return nil
 	}
 	x := cd.Children()[0]
-	if _, done := x.(*collationKey); done || !collated(x.Type()) {
+	if _, done := x.(*CollationKey); done || !collated(x.Type()) {
 		return nil
 	}
-	out, err := cd.WithChildren(&collationKey{expression.UnaryExpression{Child: x}})
+	out, err := cd.WithChildren(&CollationKey{expression.UnaryExpression{Child: x}})
 	if err != nil {
 		return nil
 	}
 	return out
 }
 
-// collationKey is the text of its string argument's collation key, equal
+// CollationKey is the text of its string argument's collation key, equal
 // for two strings exactly when the collation calls them equal; NULL stays
 // NULL. COUNT(DISTINCT) counts these, as MySQL counts under the collation.
-type collationKey struct {
+type CollationKey struct {
 	expression.UnaryExpression
 }
 
-var _ sql.CollationCoercible = (*collationKey)(nil)
+var _ sql.CollationCoercible = (*CollationKey)(nil)
 
-func (k *collationKey) Type() sql.Type { return types.LongText }
-func (k *collationKey) String() string { return k.Child.String() }
+// Type implements sql.Expression: the key is text.
+func (k *CollationKey) Type() sql.Type { return types.LongText }
 
-func (k *collationKey) CollationCoercibility(*sql.Context) (sql.CollationID, byte) {
+// String implements sql.Expression: the argument's, as written.
+func (k *CollationKey) String() string { return k.Child.String() }
+
+// CollationCoercibility implements sql.CollationCoercible: keys compare
+// by their bytes.
+func (k *CollationKey) CollationCoercibility(*sql.Context) (sql.CollationID, byte) {
 	return sql.Collation_utf8mb4_0900_bin, 4
 }
 
-func (k *collationKey) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+// WithChildren implements sql.Expression.
+func (k *CollationKey) WithChildren(children ...sql.Expression) (sql.Expression, error) {
 	if len(children) != 1 {
 		return nil, sql.ErrInvalidChildrenNumber.New(k, len(children), 1)
 	}
-	return &collationKey{expression.UnaryExpression{Child: children[0]}}, nil
+	return &CollationKey{expression.UnaryExpression{Child: children[0]}}, nil
 }
 
-func (k *collationKey) Eval(ctx *sql.Context, row sql.Row) (any, error) {
+// Eval implements sql.Expression.
+func (k *CollationKey) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 	v, err := k.Child.Eval(ctx, row)
 	if err != nil || v == nil {
 		return nil, err
@@ -243,8 +274,8 @@ func (k *collationKey) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 // type of a column whose collation is not its own default
 // ("varchar(16383) COLLATE utf8mb4_0900_ai_ci") and reports every text
 // column's collation as that default in SHOW FULL COLUMNS. DBeaver and
-// other tools read the collation from there. A column of logq declared
-// with another type (ts, TIMESTAMP(6): declared.go) shows that type.
+// other tools read the collation from there. A column declared with
+// another type (DeclaringTable) shows that type.
 func showColumnsRule(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
 	return transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 		if sc, ok := n.(*plan.ShowColumns); ok {
@@ -271,7 +302,7 @@ func (s *mysqlShowColumns) WithChildren(children ...sql.Node) (sql.Node, error) 
 }
 
 // WithTargetSchema and WithExpressions keep the wrapper: go-mysql-server's
-// rules that resolve column defaults call them after logq's rules.
+// rules that resolve column defaults call them after compat's rules.
 func (s *mysqlShowColumns) WithTargetSchema(schema sql.Schema) (sql.Node, error) {
 	n, err := s.ShowColumns.WithTargetSchema(schema)
 	if err != nil {
@@ -304,8 +335,8 @@ func (s *mysqlShowColumns) RowIter(ctx *sql.Context, row sql.Row) (sql.RowIter, 
 			break
 		}
 		if rt != nil && len(r) > 1 {
-			if d := declaredTypeIn(rt.Table, target[i].Name); d != nil {
-				r[1] = d.String() // timestamp(6) for ts (declared.go)
+			if d := DeclaredType(rt.Table, target[i].Name); d != nil {
+				r[1] = d.String() // timestamp(6) for logq's ts, say
 			}
 		}
 		st, ok := target[i].Type.(sql.StringType)

@@ -1,4 +1,4 @@
-package engine
+package compat
 
 import (
 	"math/big"
@@ -23,51 +23,68 @@ var (
 // avgScale is the decimals of AVG over an integer (div_precision_increment).
 const avgScale = 4
 
-// mysqlSum is SUM of an integer argument, as MySQL computes it.
-type mysqlSum struct {
+// Sum is SUM of an integer argument, as MySQL computes it: an exact
+// DECIMAL (SumResult). The embedded Sum gives the argument.
+type Sum struct {
 	*aggregation.Sum
 }
 
-// mysqlAvg is AVG of an integer argument, as MySQL computes it.
-type mysqlAvg struct {
+// Avg is AVG of an integer argument, as MySQL computes it: an exact
+// DECIMAL with four decimals (SumResult). The embedded Avg gives the
+// argument.
+type Avg struct {
 	*aggregation.Avg
 }
 
-func (s *mysqlSum) Type() sql.Type { return sumIntType }
-func (a *mysqlAvg) Type() sql.Type { return avgIntType }
+var (
+	_ sql.Aggregation = (*Sum)(nil)
+	_ sql.Aggregation = (*Avg)(nil)
+)
 
-func (s *mysqlSum) NewBuffer() (sql.AggregationBuffer, error) {
+// Type implements sql.Expression: DECIMAL(41, 0).
+func (s *Sum) Type() sql.Type { return sumIntType }
+
+// Type implements sql.Expression: DECIMAL(23, 4).
+func (a *Avg) Type() sql.Type { return avgIntType }
+
+// NewBuffer implements sql.Aggregation: an exact sum.
+func (s *Sum) NewBuffer() (sql.AggregationBuffer, error) {
 	child, err := transform.Clone(s.Child)
 	return &exactSum{child: child}, err
 }
 
-func (a *mysqlAvg) NewBuffer() (sql.AggregationBuffer, error) {
+// NewBuffer implements sql.Aggregation: an exact sum and count.
+func (a *Avg) NewBuffer() (sql.AggregationBuffer, error) {
 	child, err := transform.Clone(a.Child)
 	return &exactSum{child: child, avg: true}, err
 }
 
-func (s *mysqlSum) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+// WithChildren implements sql.Expression, keeping the wrapper.
+func (s *Sum) WithChildren(children ...sql.Expression) (sql.Expression, error) {
 	e, err := s.Sum.WithChildren(children...)
 	if inner, ok := e.(*aggregation.Sum); ok && err == nil {
-		return &mysqlSum{inner}, nil
+		return &Sum{inner}, nil
 	}
 	return e, err
 }
 
-func (a *mysqlAvg) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+// WithChildren implements sql.Expression, keeping the wrapper.
+func (a *Avg) WithChildren(children ...sql.Expression) (sql.Expression, error) {
 	e, err := a.Avg.WithChildren(children...)
 	if inner, ok := e.(*aggregation.Avg); ok && err == nil {
-		return &mysqlAvg{inner}, nil
+		return &Avg{inner}, nil
 	}
 	return e, err
 }
 
-func (s *mysqlSum) WithId(id sql.ColumnId) sql.IdExpression {
-	return &mysqlSum{s.Sum.WithId(id).(*aggregation.Sum)}
+// WithId implements sql.IdExpression, keeping the wrapper.
+func (s *Sum) WithId(id sql.ColumnId) sql.IdExpression {
+	return &Sum{s.Sum.WithId(id).(*aggregation.Sum)}
 }
 
-func (a *mysqlAvg) WithId(id sql.ColumnId) sql.IdExpression {
-	return &mysqlAvg{a.Avg.WithId(id).(*aggregation.Avg)}
+// WithId implements sql.IdExpression, keeping the wrapper.
+func (a *Avg) WithId(id sql.ColumnId) sql.IdExpression {
+	return &Avg{a.Avg.WithId(id).(*aggregation.Avg)}
 }
 
 // exactSumArg reports whether SUM or AVG of arg gets MySQL's exact
@@ -80,12 +97,12 @@ func exactSumArg(arg sql.Expression) bool {
 	return types.IsInteger(arg.Type())
 }
 
-// exactSum is the buffer of mysqlSum and mysqlAvg: an exact sum of the
+// exactSum is the buffer of Sum and Avg: an exact sum of the
 // non-NULL values and their count.
 type exactSum struct {
 	child sql.Expression
 	avg   bool
-	sum   wideSum
+	sum   WideSum
 	n     int64
 }
 
@@ -103,9 +120,9 @@ func (b *exactSum) Update(ctx *sql.Context, row sql.Row) error {
 		d = decimal.NewFromInt(n.(int64))
 	}
 	if d.IsInteger() && d.NumDigits() <= 18 {
-		b.sum.add(d.IntPart())
+		b.sum.Add(d.IntPart())
 	} else {
-		b.sum.addBig(d.BigInt())
+		b.sum.AddBig(d.BigInt())
 	}
 	b.n++
 	return nil
@@ -115,67 +132,72 @@ func (b *exactSum) Eval(*sql.Context) (any, error) {
 	if b.n == 0 {
 		return nil, nil
 	}
-	return sumResult(&b.sum, b.n, b.avg), nil
+	return SumResult(&b.sum, b.n, b.avg), nil
 }
 
 // Dispose frees what a DISTINCT argument remembers.
 func (b *exactSum) Dispose() { expression.Dispose(b.child) }
 
-// sumResult is SUM (avg false) or AVG of n integers that add up to s, as
+// SumResult is SUM (avg false) or AVG of n integers that add up to s, as
 // MySQL gives them: the exact sum, or the quotient rounded half away from
 // zero to avgScale decimals.
-func sumResult(s *wideSum, n int64, avg bool) decimal.Decimal {
-	total := s.decimal()
+func SumResult(s *WideSum, n int64, avg bool) decimal.Decimal {
+	total := s.Decimal()
 	if avg {
 		return total.DivRound(decimal.NewFromInt(n), avgScale)
 	}
 	return total
 }
 
-// wideSum adds int64s without overflow: in an int64 while it fits, the
-// excess in a big.Int.
-type wideSum struct {
+// WideSum adds int64s without overflow: in an int64 while it fits, the
+// excess in a big.Int. The zero value is a sum of nothing; it is not safe
+// for concurrent use.
+type WideSum struct {
 	small int64
 	big   *big.Int
 }
 
-// add adds v.
-func (s *wideSum) add(v int64) {
+// Add adds v.
+func (s *WideSum) Add(v int64) {
 	t := s.small + v
 	if (t^s.small)&(t^v) < 0 { // overflowed: move the running sum out
-		s.addBig(big.NewInt(s.small))
+		s.AddBig(big.NewInt(s.small))
 		s.small = v
 		return
 	}
 	s.small = t
 }
 
-// addBig adds v.
-func (s *wideSum) addBig(v *big.Int) {
+// AddBig adds v, which it does not keep.
+func (s *WideSum) AddBig(v *big.Int) {
 	if s.big == nil {
 		s.big = new(big.Int)
 	}
 	s.big.Add(s.big, v)
 }
 
-// merge adds o.
-func (s *wideSum) merge(o *wideSum) {
-	s.add(o.small)
+// Merge adds o.
+func (s *WideSum) Merge(o *WideSum) {
+	s.Add(o.small)
 	if o.big != nil {
-		s.addBig(o.big)
+		s.AddBig(o.big)
 	}
 }
 
-// decimal is the sum.
-func (s *wideSum) decimal() decimal.Decimal {
+// Empty reports whether the sum never went past an int64 and holds 0 in
+// it (nothing was added but zeros).
+func (s *WideSum) Empty() bool { return s.small == 0 && s.big == nil }
+
+// Decimal is the sum.
+func (s *WideSum) Decimal() decimal.Decimal {
 	if s.big == nil {
 		return decimal.NewFromInt(s.small)
 	}
-	return decimal.NewFromBigInt(s.total(), 0)
+	return decimal.NewFromBigInt(s.Total(), 0)
 }
 
-// total is the sum as a new big.Int.
-func (s *wideSum) total() *big.Int {
+// Total is the sum as a new big.Int, which the caller owns.
+func (s *WideSum) Total() *big.Int {
 	t := big.NewInt(s.small)
 	if s.big != nil {
 		t.Add(t, s.big)
@@ -184,7 +206,7 @@ func (s *wideSum) total() *big.Int {
 }
 
 // exactSums wraps, in plan n, every SUM and AVG of an integer (outside a
-// window) in mysqlSum and mysqlAvg, and gives the columns that read their
+// window) in Sum and Avg, and gives the columns that read their
 // results, in the nodes above, the DECIMAL type: those were typed when the
 // plan was built, from go-mysql-server's aggregate.
 func exactSums(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
@@ -194,12 +216,12 @@ func exactSums(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 		case *aggregation.Sum:
 			if e.Window() == nil && exactSumArg(e.Child) {
 				retyped[e.Id()] = sumIntType
-				return &mysqlSum{e}
+				return &Sum{e}
 			}
 		case *aggregation.Avg:
 			if e.Window() == nil && exactSumArg(e.Child) {
 				retyped[e.Id()] = avgIntType
-				return &mysqlAvg{e}
+				return &Avg{e}
 			}
 		}
 		return nil

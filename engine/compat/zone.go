@@ -1,4 +1,4 @@
-package engine
+package compat
 
 import (
 	"fmt"
@@ -10,10 +10,10 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 )
 
-// sessionLocation returns the location of the session's time_zone: SYSTEM
+// SessionLocation returns the location of the session's time_zone: SYSTEM
 // is the server process's zone, "+hh:mm" a fixed offset, anything else an
 // IANA name.
-func sessionLocation(ctx *sql.Context) (*time.Location, error) {
+func SessionLocation(ctx *sql.Context) (*time.Location, error) {
 	v, err := ctx.GetSessionVariable(ctx, "time_zone")
 	if err != nil {
 		return nil, err
@@ -22,11 +22,11 @@ func sessionLocation(ctx *sql.Context) (*time.Location, error) {
 	if !ok {
 		return nil, fmt.Errorf("time_zone has type %T", v)
 	}
-	return parseZone(name)
+	return ParseZone(name)
 }
 
-// parseZone parses a MySQL time_zone value.
-func parseZone(name string) (*time.Location, error) {
+// ParseZone parses a MySQL time_zone value.
+func ParseZone(name string) (*time.Location, error) {
 	switch {
 	case strings.EqualFold(name, "SYSTEM"):
 		return time.Local, nil
@@ -55,13 +55,13 @@ func parseZone(name string) (*time.Location, error) {
 	return loc, nil
 }
 
-// namedZones caches the zones parseZone loaded by name: LoadLocation reads
+// namedZones caches the zones ParseZone loaded by name: LoadLocation reads
 // and parses the zone database each time (about a millisecond), and
 // FROM_UNIXTIME and the scans ask for the session's zone per row or per
 // query.
 var namedZones sync.Map
 
-// localDatetime turns UTC microseconds into the DATETIME value the session
+// LocalDatetime turns UTC microseconds into the DATETIME value the session
 // sees: the wall clock in loc, carried by a UTC time.Time as
 // go-mysql-server expects of DATETIME values.
 //
@@ -70,9 +70,9 @@ var namedZones sync.Map
 // instants the value carries foldMark nanoseconds: go-mysql-server rounds
 // DATETIME(6) values to the microsecond before it compares or sends them,
 // so the mark changes nothing there, while UNIX_TIMESTAMP(ts) (see
-// unixTimestamp) reads it and gives the stored instant, as MySQL does for a
+// UnixTimestamp) reads it and gives the stored instant, as MySQL does for a
 // TIMESTAMP column.
-func localDatetime(us int64, loc *time.Location) time.Time {
+func LocalDatetime(us int64, loc *time.Location) time.Time {
 	if loc == time.UTC {
 		return time.UnixMicro(us).UTC() // the common case, per row: no calendar work
 	}

@@ -1,4 +1,4 @@
-package engine
+package compat
 
 import (
 	"fmt"
@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestUnixTimestampIsGMSs checks that unixTimestamp gives exactly
+// TestUnixTimestampIsGMSs checks that UnixTimestamp gives exactly
 // go-mysql-server's UNIX_TIMESTAMP values (it only caches zones): DATETIME
 // arguments of every precision, in offset and named session zones, across
 // Berlin's daylight-saving gap, before 1970 and at the limits. In the hour
@@ -35,7 +35,7 @@ func TestUnixTimestampIsGMSs(t *testing.T) {
 			col := expression.NewGetField(0, types.MustCreateDatetimeType(types.Datetime.Type(), prec), "ts", true)
 			gms, err := function.NewUnixTimestamp(col)
 			require.NoError(t, err)
-			ours := &unixTimestamp{gms.(*function.UnixTimestamp)}
+			ours := &UnixTimestamp{gms.(*function.UnixTimestamp)}
 			for _, ts := range append(instants, time.Time{}) {
 				row := sql.Row{ts}
 				if ts.IsZero() {

@@ -1,4 +1,4 @@
-package engine
+package compat
 
 import (
 	"math"
@@ -25,6 +25,8 @@ type fromUnixtime struct {
 
 var _ sql.Expression = (*fromUnixtime)(nil)
 
+// WithChildren implements sql.Expression, keeping the wrapper for one
+// argument.
 func (f *fromUnixtime) WithChildren(children ...sql.Expression) (sql.Expression, error) {
 	e, err := f.FromUnixtime.WithChildren(children...)
 	if fu, ok := e.(*function.FromUnixtime); ok && err == nil && len(children) == 1 {
@@ -51,6 +53,7 @@ func (f *fromUnixtime) Type() sql.Type {
 // 32536771199.999999 (3001-01-19 03:14:07.999999 UTC).
 const maxFromUnixtimeMicros = 32_536_771_199_999_999
 
+// Eval implements sql.Expression.
 func (f *fromUnixtime) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 	v, err := f.ChildExpressions[0].Eval(ctx, row)
 	if err != nil || v == nil {
@@ -60,11 +63,11 @@ func (f *fromUnixtime) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 	if !ok || us < 0 || us > maxFromUnixtimeMicros {
 		return nil, nil
 	}
-	loc, err := sessionLocation(ctx)
+	loc, err := SessionLocation(ctx)
 	if err != nil {
 		return nil, err
 	}
-	t := localDatetime(us, loc)
+	t := LocalDatetime(us, loc)
 	if d, ok := f.Type().(sql.DatetimeType); ok && d.Precision() < 6 {
 		unit := time.Duration(math.Pow10(9 - d.Precision()))
 		t = t.Round(unit) // the argument had at most that many digits
@@ -138,7 +141,7 @@ func intervalArithmetic(e *expression.Arithmetic) sql.Expression {
 	return out
 }
 
-// tsVsEpoch is a comparison of ts with FROM_UNIXTIME of constants (ts op
+// TSVsEpoch is a comparison of ts with FROM_UNIXTIME of constants (ts op
 // FROM_UNIXTIME(x), or ts BETWEEN FROM_UNIXTIME(a) AND FROM_UNIXTIME(b)),
 // as Grafana's $__timeFilter writes it. It means instants: the rows
 // between two moments, whatever the session's zone. Compared as wall
@@ -149,13 +152,26 @@ func intervalArithmetic(e *expression.Arithmetic) sql.Expression {
 // wall-clock literal; the scan claims the comparison as that ts range.
 // Should go-mysql-server evaluate it itself (under an OR it cannot
 // claim), the wrapped comparison answers, wall clocks and all.
-type tsVsEpoch struct {
+type TSVsEpoch struct {
 	sql.Expression        // the comparison as written
 	lo, hi         int64  // the instants it admits, µs UTC, inclusive
 	ts             string // the column's name, for the pushdown's check
 }
 
-func (e *tsVsEpoch) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+// tsColumn is the name of the column whose comparisons with FROM_UNIXTIME
+// become a TSVsEpoch (any case): the time column of Grafana's queries, in
+// logq's table and in the reference engines' tables alike.
+const tsColumn = "ts"
+
+// Range returns the instants the comparison admits, µs UTC, inclusive;
+// math.MinInt64 and math.MaxInt64 stand for no bound.
+func (e *TSVsEpoch) Range() (minTS, maxTS int64) { return e.lo, e.hi }
+
+// Column returns the name of the compared column, as written.
+func (e *TSVsEpoch) Column() string { return e.ts }
+
+// WithChildren implements sql.Expression, keeping the instants.
+func (e *TSVsEpoch) WithChildren(children ...sql.Expression) (sql.Expression, error) {
 	inner, err := e.Expression.WithChildren(children...)
 	if err != nil {
 		return nil, err
@@ -165,7 +181,7 @@ func (e *tsVsEpoch) WithChildren(children ...sql.Expression) (sql.Expression, er
 	return &out, nil
 }
 
-// epochComparison returns the tsVsEpoch of e, or nil when e is not such a
+// epochComparison returns the TSVsEpoch of e, or nil when e is not such a
 // comparison with constant arguments.
 func epochComparison(ctx *sql.Context, e sql.Expression) sql.Expression {
 	out := epochRange(ctx, e)
@@ -174,15 +190,15 @@ func epochComparison(ctx *sql.Context, e sql.Expression) sql.Expression {
 	}
 	// In a zone without transitions a wall clock names one instant: the
 	// comparison stays go-mysql-server's, which can use an index on ts.
-	if loc, err := sessionLocation(ctx); err != nil || fixedOffset(loc) {
+	if loc, err := SessionLocation(ctx); err != nil || fixedOffset(loc) {
 		return nil
 	}
 	return out
 }
 
-// epochRange is the tsVsEpoch of e when e compares ts with FROM_UNIXTIME
+// epochRange is the TSVsEpoch of e when e compares ts with FROM_UNIXTIME
 // of constants, else nil.
-func epochRange(ctx *sql.Context, e sql.Expression) *tsVsEpoch {
+func epochRange(ctx *sql.Context, e sql.Expression) *TSVsEpoch {
 	instant := func(x sql.Expression) (int64, bool) {
 		if w, ok := x.(*fromUnixtime); ok {
 			x = w.FromUnixtime
@@ -204,7 +220,7 @@ func epochRange(ctx *sql.Context, e sql.Expression) *tsVsEpoch {
 	}
 	tsField := func(x sql.Expression) (string, bool) {
 		gf, ok := x.(*expression.GetField)
-		if !ok || !strings.EqualFold(gf.Name(), "ts") || !types.IsTime(gf.Type()) {
+		if !ok || !strings.EqualFold(gf.Name(), tsColumn) || !types.IsTime(gf.Type()) {
 			return "", false
 		}
 		return gf.Name(), true
@@ -214,7 +230,7 @@ func epochRange(ctx *sql.Context, e sql.Expression) *tsVsEpoch {
 		lo, ok1 := instant(b.Lower)
 		hi, ok2 := instant(b.Upper)
 		if isTS && ok1 && ok2 {
-			return &tsVsEpoch{Expression: e, lo: lo, hi: hi, ts: name}
+			return &TSVsEpoch{Expression: e, lo: lo, hi: hi, ts: name}
 		}
 		return nil
 	}
@@ -222,7 +238,7 @@ func epochRange(ctx *sql.Context, e sql.Expression) *tsVsEpoch {
 	if !ok {
 		return nil
 	}
-	var op cmpOp
+	var op epochOp
 	switch e.(type) {
 	case *expression.Equals:
 		op = opEQ
@@ -247,7 +263,7 @@ func epochRange(ctx *sql.Context, e sql.Expression) *tsVsEpoch {
 	if !isTS || !isEpoch {
 		return nil
 	}
-	out := &tsVsEpoch{Expression: e, lo: math.MinInt64, hi: math.MaxInt64, ts: name}
+	out := &TSVsEpoch{Expression: e, lo: math.MinInt64, hi: math.MaxInt64, ts: name}
 	switch op {
 	case opEQ:
 		out.lo, out.hi = us, us
@@ -261,6 +277,32 @@ func epochRange(ctx *sql.Context, e sql.Expression) *tsVsEpoch {
 		out.hi = us
 	}
 	return out
+}
+
+// epochOp is the operator of a comparison epochRange takes.
+type epochOp uint8
+
+const (
+	opEQ epochOp = iota
+	opGT
+	opGE
+	opLT
+	opLE
+)
+
+// flip is the operator with the operands swapped: a < b is b > a.
+func (op epochOp) flip() epochOp {
+	switch op {
+	case opGT:
+		return opLT
+	case opGE:
+		return opLE
+	case opLT:
+		return opGT
+	case opLE:
+		return opGE
+	}
+	return op
 }
 
 // fixedOffset reports whether loc has one offset for all time (UTC, a

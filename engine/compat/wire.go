@@ -1,4 +1,4 @@
-package engine
+package compat
 
 import (
 	"bytes"
@@ -18,11 +18,11 @@ import (
 // trailing zeros dropped, which changes the text a client compares, sorts
 // or parses by position. The binary protocol encodes the parsed value and
 // is right either way. It also keeps the backslash of \% and \_ in string
-// literals, as MySQL does (escapes.go), and gives the result columns that
-// are logq's ts the type clients are told it has, TIMESTAMP(6)
-// (declared.go), in the text and the binary protocol. Like
-// WithMySQLSemantics, it does not depend on logs; the tests' and the
-// benchmark's reference servers use it too.
+// literals, as MySQL does (escapes.go), and gives the result columns the
+// engine recorded a declared type for (ResultTypes, DeclaringTable) that
+// type, in the text and the binary protocol. Like WithMySQLSemantics, it
+// does not depend on any table; the tests' and the benchmark's reference
+// servers use it too.
 func MySQLWire(h mysql.Handler) (mysql.Handler, error) {
 	return &mysqlWire{Handler: h}, nil
 }
@@ -48,9 +48,9 @@ func (w *mysqlWire) ComMultiQuery(ctx context.Context, c *mysql.Conn, query stri
 // the column's decimals.
 //
 // The column definitions of the answer to COM_STMT_PREPARE stay
-// go-mysql-server's (DATETIME for ts): it builds them from the unanalysed
-// plan, which no rule sees. Clients read a result by the definitions that
-// come with it here.
+// go-mysql-server's (DATETIME for a column declared TIMESTAMP): it builds
+// them from the unanalysed plan, which no rule sees. Clients read a result
+// by the definitions that come with it here.
 func (w *mysqlWire) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *mysql.PrepareData, callback func(*sqltypes.Result) error) error {
 	ctx, rt := withResultTypes(ctx)
 	return w.Handler.ComStmtExecute(ctx, c, prepare, func(res *sqltypes.Result) error {
@@ -62,12 +62,12 @@ func (w *mysqlWire) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *
 }
 
 // declareFields gives the DATETIME columns of fields that rt declares
-// otherwise (TIMESTAMP(6) for ts) their declared type and decimals.
-func declareFields(rt *resultTypes, fields []*querypb.Field) {
-	if len(rt.declared) != len(fields) {
+// otherwise (TIMESTAMP(6), say) their declared type and decimals.
+func declareFields(rt *ResultTypes, fields []*querypb.Field) {
+	if len(rt.Declared) != len(fields) {
 		return // not the statement rt was filled in for
 	}
-	for i, t := range rt.declared {
+	for i, t := range rt.Declared {
 		dt, ok := t.(sql.DatetimeType)
 		if !ok || fields[i].Type != sqltypes.Datetime {
 			continue
@@ -81,7 +81,7 @@ func declareFields(rt *resultTypes, fields []*querypb.Field) {
 // (rt) and the fractional seconds of every DATETIME and TIMESTAMP value
 // padded to its column's decimals. The fields come with a result's first
 // part; later parts of the same result reuse them.
-func fixedFractions(rt *resultTypes, callback mysql.ResultSpoolFn) mysql.ResultSpoolFn {
+func fixedFractions(rt *ResultTypes, callback mysql.ResultSpoolFn) mysql.ResultSpoolFn {
 	var fields []*querypb.Field
 	return func(res *sqltypes.Result, more bool) error {
 		if res != nil && len(res.Fields) > 0 {

@@ -1,4 +1,4 @@
-package engine
+package compat
 
 import (
 	"math/rand/v2"

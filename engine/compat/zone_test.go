@@ -1,4 +1,4 @@
-package engine
+package compat
 
 import (
 	"testing"
@@ -11,7 +11,7 @@ import (
 // time.Time.In, in fixed and daylight-saving zones, around a DST change.
 func TestLocalDatetime(t *testing.T) {
 	for _, name := range []string{"+00:00", "UTC", "+05:30", "-08:00", "America/New_York", "SYSTEM"} {
-		loc, err := parseZone(name)
+		loc, err := ParseZone(name)
 		require.NoError(t, err, name)
 		for _, instant := range []time.Time{
 			time.Date(2026, 11, 1, 5, 59, 59, 999999000, time.UTC), // 01:59:59.999999 EDT
@@ -20,13 +20,13 @@ func TestLocalDatetime(t *testing.T) {
 			time.Unix(1, 0),
 		} {
 			want := instant.In(loc).Format("2006-01-02 15:04:05.000000")
-			got := localDatetime(instant.UnixMicro(), loc)
+			got := LocalDatetime(instant.UnixMicro(), loc)
 			require.Equal(t, time.UTC, got.Location())
 			require.Equal(t, want, got.Format("2006-01-02 15:04:05.000000"), "%s in %s", instant, name)
 		}
 	}
 	for _, bad := range []string{"+25:00", "Mars/Olympus", "+5:30"} {
-		_, err := parseZone(bad)
+		_, err := ParseZone(bad)
 		require.Error(t, err, bad)
 	}
 }

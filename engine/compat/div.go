@@ -1,4 +1,4 @@
-package engine
+package compat
 
 import (
 	"fmt"
@@ -15,7 +15,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// intDiv is `a DIV b` with MySQL's semantics where go-mysql-server v0.20.0
+// IntDiv is `a DIV b` with MySQL's semantics where go-mysql-server v0.20.0
 // differs: with a DECIMAL or floating-point operand MySQL divides exactly
 // in DECIMAL and truncates toward zero, while go-mysql-server rounds the
 // quotient to two decimals first (so 1893459899.999999 DIV 300 gave 6311533,
@@ -23,22 +23,22 @@ import (
 // UNIX_TIMESTAMP(ts) DIV 300 * 300, is DECIMAL DIV INT on a column with
 // fractions: rows in the last instants of a bucket landed in the next one.
 // Integer operands and anything else keep go-mysql-server's evaluation.
-type intDiv struct {
+type IntDiv struct {
 	*expression.IntDiv
 }
 
-var _ sql.Expression = (*intDiv)(nil)
+var _ sql.Expression = (*IntDiv)(nil)
 
 // WithChildren implements sql.Expression, keeping the MySQL semantics.
-func (d *intDiv) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+func (d *IntDiv) WithChildren(children ...sql.Expression) (sql.Expression, error) {
 	if len(children) != 2 {
 		return nil, sql.ErrInvalidChildrenNumber.New(d, len(children), 2)
 	}
-	return &intDiv{expression.NewIntDiv(children[0], children[1])}, nil
+	return &IntDiv{expression.NewIntDiv(children[0], children[1])}, nil
 }
 
 // Eval implements sql.Expression.
-func (d *intDiv) Eval(ctx *sql.Context, row sql.Row) (any, error) {
+func (d *IntDiv) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 	lt, rt := d.LeftChild.Type(), d.RightChild.Type()
 	if !exactOperand(lt) || !exactOperand(rt) || types.IsInteger(lt) && types.IsInteger(rt) {
 		return d.IntDiv.Eval(ctx, row)
@@ -108,7 +108,7 @@ func smallIntDiv(l, r decimal.Decimal) (int64, bool) {
 	return l.CoefficientInt64() / (rv * scale), true
 }
 
-// exactOperand reports whether t is a number type intDiv evaluates itself.
+// exactOperand reports whether t is a number type IntDiv evaluates itself.
 func exactOperand(t sql.Type) bool {
 	return types.IsInteger(t) || types.IsDecimal(t) || types.IsFloat(t)
 }
@@ -147,19 +147,47 @@ func toDecimal(v any) (decimal.Decimal, bool) {
 }
 
 // mysqlFunctionsRule swaps, everywhere in a plan, the go-mysql-server
-// expressions logq evaluates itself: DIV (see intDiv) and UNIX_TIMESTAMP
-// (see unixTimestamp).
+// expressions logq evaluates itself: DIV (see IntDiv) and UNIX_TIMESTAMP
+// (see UnixTimestamp).
 func mysqlFunctionsRule(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
 	return rewriteExpressions(n, func(e sql.Expression) sql.Expression {
 		switch e := e.(type) {
 		case *expression.IntDiv:
-			return &intDiv{e}
+			return &IntDiv{e}
 		case *function.UnixTimestamp:
-			return &unixTimestamp{e}
+			return &UnixTimestamp{e}
 		}
 		return nil
 	})
 }
 
 // String keeps go-mysql-server's form: column names derive from it.
-func (d *intDiv) String() string { return fmt.Sprintf("(%s div %s)", d.LeftChild, d.RightChild) }
+func (d *IntDiv) String() string { return fmt.Sprintf("(%s div %s)", d.LeftChild, d.RightChild) }
+
+// ExactInt returns v as an int64 if it is an integer value of any Go
+// integer type that fits.
+func ExactInt(v any) (int64, bool) {
+	switch v := v.(type) {
+	case int8:
+		return int64(v), true
+	case int16:
+		return int64(v), true
+	case int32:
+		return int64(v), true
+	case int64:
+		return v, true
+	case int:
+		return int64(v), true
+	case uint8:
+		return int64(v), true
+	case uint16:
+		return int64(v), true
+	case uint32:
+		return int64(v), true
+	case uint64:
+		if v <= math.MaxInt64 {
+			return int64(v), true
+		}
+	}
+	return 0, false
+}
