@@ -92,10 +92,12 @@ func TestMetamorphic(t *testing.T) {
 	for i, cfg := range metaConfigs {
 		name := fmt.Sprintf("config %d (%s append=%d)", i, cfg, cfg.appendLines)
 		db, _, pro := startLogqProvider(t, data, cfg)
-		providers = append(providers, pro)
-		lqs = append(lqs, &metaServer{name: name, db: db},
+		lqs = append(lqs, &metaServer{name: name, db: db})
+		if !raceEnabled || i == 0 { // the race detector checks concurrency, not the encoding
+			providers = append(providers, pro)
 			// Every plan encoded, decoded and run as a node would run it.
-			&metaServer{name: name + " plan loopback", db: reconnect(t, db, "logq_plan_loopback", "1")})
+			lqs = append(lqs, &metaServer{name: name + " plan loopback", db: reconnect(t, db, "logq_plan_loopback", "1"), loopback: true})
+		}
 	}
 
 	traceIDs := []string{rows[0].TraceID, rows[len(rows)/2].TraceID, rows[len(rows)-1].TraceID}
@@ -201,8 +203,9 @@ func metaRequireCoverage(t *testing.T, queries []metaQuery) {
 
 // metaServer is one configuration's server.
 type metaServer struct {
-	name string
-	db   *gosql.DB
+	name     string
+	db       *gosql.DB
+	loopback bool // the same server as the one before it, through the plan's encoding
 }
 
 // metaSameAnswers requires every configuration's answer to be the
@@ -222,12 +225,15 @@ func metaSameAnswers(t *testing.T, q metaQuery, ref *gosql.DB, lqs []*metaServer
 
 // metaSameOrder requires a query ordered by ts to give the same sequence of
 // rows, ties included, in every configuration and on a second run on each
-// server.
+// server (a loopback connection's answer is one).
 func metaSameOrder(t *testing.T, q metaQuery, lqs []*metaServer, answers [][][]string) {
 	for c := 1; c < len(lqs); c++ {
 		metaSameSequence(t, q.sql, lqs[0].name, answers[0], lqs[c].name, answers[c])
 	}
 	for c, s := range lqs {
+		if s.loopback {
+			continue // its answer was already a second run on that server
+		}
 		again := queryStrings(t, s.db, q.sql)
 		metaSameSequence(t, q.sql, s.name, answers[c], s.name+", run again", again)
 	}
