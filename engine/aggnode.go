@@ -202,11 +202,9 @@ func (q *aggQuery) run(ctx *sql.Context, loc *time.Location, charge *memCharge) 
 	}
 	t.stats.recordPlan(snap)
 
-	type task struct {
-		what string
-		fn   func() (*aggTable, error)
-	}
-	var tasks []task
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel() // an error stops the loads still queued
+	tasks := newLoadWindow[*aggTable](lctx, t.pool)
 	// A scan whose batches decode to more than the cache holds gets no hit
 	// from it on its next run and pushes out what other queries use. When
 	// its condition reads columns that nothing else does, its batches
@@ -248,7 +246,7 @@ func (q *aggQuery) run(ctx *sql.Context, loc *time.Location, charge *memCharge) 
 					bsc.cond = withoutImplied(sc.cond, &seg.Stats.Batches[bi])
 				}
 				scanBytes += seg.Stats.Batches[bi].RawBytes
-				tasks = append(tasks, task{seg.Name(), func() (*aggTable, error) {
+				tasks.add(seg.Name(), func() (*aggTable, error) {
 					var b *columns.Batch
 					var err error
 					if uncached {
@@ -265,7 +263,7 @@ func (q *aggQuery) run(ctx *sql.Context, loc *time.Location, charge *memCharge) 
 						return nil, err
 					}
 					return q.aggregateRows(b, true, bsc, loc)
-				}})
+				})
 			}
 			if len(fromLevels) == len(seg.Stats.Batches) && len(fromLevels) > 1 {
 				// Every batch: the segment's level counts, summed once.
@@ -283,16 +281,16 @@ func (q *aggQuery) run(ctx *sql.Context, loc *time.Location, charge *memCharge) 
 			if q.stats.tuples && len(fromTuples) == len(seg.Stats.Batches) && !seg.InMemory() {
 				whole = append(whole, seg) // with the partition's others
 			} else if len(fromTuples) > 0 {
-				tasks = append(tasks, task{seg.Name(), func() (*aggTable, error) {
+				tasks.add(seg.Name(), func() (*aggTable, error) {
 					part := newAggTable(q)
 					return part, q.segmentTuples(t.cache, part, seg, fromTuples, loc)
-				}})
+				})
 			}
 		}
 		if len(whole) > 0 {
 			// The segments answered whole from their tuple counts: the
 			// partition's counts, merged once.
-			tasks = append(tasks, task{p.Key.DirName(), func() (*aggTable, error) {
+			tasks.add(p.Key.DirName(), func() (*aggTable, error) {
 				part := newAggTable(q)
 				if len(whole) > 1 {
 					if tr := t.cache.mergedTuples(whole); q.stats.answersWhole(tr) {
@@ -305,13 +303,13 @@ func (q *aggQuery) run(ctx *sql.Context, loc *time.Location, charge *memCharge) 
 					}
 				}
 				return part, nil
-			}})
+			})
 		}
 		for _, b := range snap.buffered[p.Key].Batches {
 			t.stats.BufferedRowsRead.Add(int64(b.Len()))
-			tasks = append(tasks, task{"buffered rows of " + p.Key.DirName(), func() (*aggTable, error) {
+			tasks.add("buffered rows of "+p.Key.DirName(), func() (*aggTable, error) {
 				return q.aggregateRows(b, false, sc, loc)
-			}})
+			})
 		}
 	}
 
@@ -319,37 +317,21 @@ func (q *aggQuery) run(ctx *sql.Context, loc *time.Location, charge *memCharge) 
 	if _, limit := t.cache.bytes(); scanBytes > limit && len(q.cols.scratch) > 0 {
 		uncached = true
 	}
-	lctx, cancel := context.WithCancel(ctx)
-	defer cancel() // an error stops the loads still queued
-	type result struct {
-		part *aggTable
-		err  error
-	}
-	results := make(chan result, 2*cap(t.pool.slots))
-	started, running := 0, 0
-	for started < len(tasks) || running > 0 {
-		for running < cap(results) && started < len(tasks) {
-			tk := tasks[started]
-			started++
-			running++
-			var part *aggTable
-			t.pool.start(lctx, tk.what, func() (err error) {
-				part, err = tk.fn()
-				return err
-			}, func(err error) { results <- result{part, err} })
+	for {
+		part, ok, err := tasks.next()
+		if !ok {
+			break
 		}
-		r := <-results
-		running--
-		if d, ok := asDamaged(r.err); ok {
+		if d, damaged := asDamaged(err); damaged {
 			if err := report.add(ctx, d); err != nil {
 				return nil, err
 			}
 			continue // the batch adds nothing
 		}
-		if r.err != nil {
-			return nil, r.err
+		if err != nil {
+			return nil, err
 		}
-		total.mergeFrom(r.part, false)
+		total.mergeFrom(part, false)
 		if err := charge.set(total.size()); err != nil {
 			return nil, err
 		}

@@ -33,17 +33,12 @@ type loadResult struct {
 // naming what was being read, never a crash.
 func (p *pool) load(ctx context.Context, what string, fn func() (batchCursor, error)) <-chan loadResult {
 	ch := make(chan loadResult, 1)
-	p.loadInto(ctx, what, fn, ch)
-	return ch
-}
-
-// loadInto is load delivering on ch, which must have room for the result.
-func (p *pool) loadInto(ctx context.Context, what string, fn func() (batchCursor, error), ch chan<- loadResult) {
 	var cur batchCursor
 	p.start(ctx, what, func() (err error) {
 		cur, err = fn()
 		return err
 	}, func(err error) { ch <- loadResult{cur: cur, err: err} })
+	return ch
 }
 
 // start runs fn on the pool when a slot is free, then calls done, on the
