@@ -35,6 +35,14 @@
 // record batch over its columns, or from the batch's statistics when it
 // lies inside the time range and they answer exactly.
 //
+// What the table runs below SQL is also data (planconv.go): the claimed
+// conditions, the time range, order, columns and the partial aggregate
+// convert to a logq/engine/plan Plan and back, and an aggregate's groups to
+// partial states as Arrow record batches (aggstate.go), which combine
+// exactly: the form in which nodes of a cluster will send each other work
+// and results. SET logq_plan_loopback = ON (Options.PlanLoopback for every
+// session) runs each query through those encodings before it executes.
+//
 // Damaged data (damage.go, damaged_table.go): a query never fails for good
 // because a record batch or segment fails its checksum. Plans leave out what
 // the store has set aside as damaged; a batch found damaged while a query
