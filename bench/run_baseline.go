@@ -83,7 +83,7 @@ func startBaseline(ctx context.Context, file string, log func(string, ...any)) (
 	if err != nil {
 		return nil, fmt.Errorf("baseline listener: %w", err)
 	}
-	b.engine = sqle.New(compat.WithMySQLSemantics(analyzer.NewBuilder(pro)).Build(), nil)
+	b.engine = sqle.New(compat.WithMySQLSemantics(analyzer.NewBuilder(pro), "ts").Build(), nil)
 	b.srv, err = gmsserver.NewServerWithHandler(gmsserver.Config{Protocol: "tcp", Listener: ln}, b.engine,
 		sql.NewContext, memory.NewSessionBuilder(pro), nil, compat.MySQLWire)
 	if err != nil {

@@ -94,7 +94,8 @@ func New(store *partitions.Store, cat *catalog.Catalog, opts ...Options) (*sqle.
 			Default: int64(0),
 		}})
 	})
-	a := compat.WithMySQLSemantics(analyzer.NewBuilder(pro)).
+	// ts holds instants, as a MySQL TIMESTAMP does.
+	a := compat.WithMySQLSemantics(analyzer.NewBuilder(pro), "ts").
 		AddPreAnalyzeRule(noFileAccessRuleID, noFileAccessRule).
 		AddPreAnalyzeRule(unhonouredGlobalsRuleID, unhonouredGlobalsRule).
 		AddPreAnalyzeRule(ownGrantsRuleID, ownGrantsRule).

@@ -193,7 +193,7 @@ func startReference(t testing.TB, rows []refRow) *gosql.DB {
 		require.NoError(t, ins.Insert(ctx, sql.NewRow(r.TS, r.Level, r.Service, r.Host, r.TraceID, r.Message, r.Status, r.Latency)))
 	}
 	require.NoError(t, ins.Close(ctx))
-	a := compat.WithMySQLSemantics(analyzer.NewBuilder(pro)).Build()
+	a := compat.WithMySQLSemantics(analyzer.NewBuilder(pro), "ts").Build()
 	return serveSQL(t, sqle.New(a, nil), memory.NewSessionBuilder(pro), "logq")
 }
 

@@ -15,19 +15,26 @@ import (
 // UNIX_TIMESTAMP's cost per row, EXPLAIN of plain aggregates, prefix LIKE,
 // FROM_UNIXTIME's fractions, date ± INTERVAL's fractions, DISTINCT and
 // COUNT(DISTINCT) under a collation, SHOW COLUMNS' types and collations
-// (collation.go), and more (mysqlExpressionsRule). They do not depend on
+// (collation.go), and more (expressionsRule). They do not depend on
 // any table; logq's engine adds its own rules after them, and the tests'
 // and the benchmark's reference engines use them alone, so that they stand
 // for MySQL.
-func WithMySQLSemantics(b *analyzer.Builder) *analyzer.Builder {
-	return b.AddPreAnalyzeRule(mysqlExpressionsRuleID, mysqlExpressionsRule).
+//
+// timestamps names the columns (any case) that hold instants, as MySQL's
+// TIMESTAMP does, though go-mysql-server types them DATETIME holding the
+// session's wall clock: their comparisons with FROM_UNIXTIME of constants
+// compare instants (TSVsEpoch), which wall clocks cannot across a
+// daylight-saving change.
+func WithMySQLSemantics(b *analyzer.Builder, timestamps ...string) *analyzer.Builder {
+	r := expressionsRule{timestamps: timestamps}
+	return b.AddPreAnalyzeRule(mysqlExpressionsRuleID, r.apply).
 		AddPostAnalyzeRule(mysqlFunctionsRuleID, mysqlFunctionsRule).
 		AddPostAnalyzeRule(explainRowsRuleID, explainRowsRule).
 		AddPostAnalyzeRule(collatedDistinctRuleID, collatedDistinctRule).
 		AddPostAnalyzeRule(showColumnsRuleID, showColumnsRule)
 }
 
-// mysqlExpressionsRule rewrites, before go-mysql-server's rules run (and
+// expressionsRule rewrites, before go-mysql-server's rules run (and
 // so before the WHERE pushdown evaluates constants), the expressions where
 // go-mysql-server v0.20.0 answers differently from MySQL: every LIKE into
 // a Like, FROM_UNIXTIME(x) into a fromUnixtime, date ± INTERVAL into
@@ -36,7 +43,11 @@ func WithMySQLSemantics(b *analyzer.Builder) *analyzer.Builder {
 // of a collated string into one of its CollationKey, the regular
 // expression functions into Regexp, and the string functions that can
 // build huge results into boundedString.
-func mysqlExpressionsRule(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+type expressionsRule struct {
+	timestamps []string // the columns holding instants (WithMySQLSemantics)
+}
+
+func (r expressionsRule) apply(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
 	n, sums, err := exactSums(n)
 	if err != nil {
 		return n, sums, err
@@ -60,7 +71,7 @@ func mysqlExpressionsRule(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ 
 		case *function.Repeat, *function.Space, *function.Pad, *function.Replace, *function.Concat, *function.ConcatWithSeparator:
 			return newBoundedString(e) // bounded.go: no result past max_allowed_packet
 		}
-		return epochComparison(ctx, e)
+		return epochComparison(ctx, e, r.timestamps)
 	})
 	if sums == transform.NewTree {
 		rest = transform.NewTree

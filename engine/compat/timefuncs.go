@@ -2,6 +2,7 @@ package compat
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -158,11 +159,6 @@ type TSVsEpoch struct {
 	ts             string // the column's name, for the pushdown's check
 }
 
-// tsColumn is the name of the column whose comparisons with FROM_UNIXTIME
-// become a TSVsEpoch (any case): the time column of Grafana's queries, in
-// logq's table and in the reference engines' tables alike.
-const tsColumn = "ts"
-
 // Range returns the instants the comparison admits, µs UTC, inclusive;
 // math.MinInt64 and math.MaxInt64 stand for no bound.
 func (e *TSVsEpoch) Range() (minTS, maxTS int64) { return e.lo, e.hi }
@@ -182,9 +178,9 @@ func (e *TSVsEpoch) WithChildren(children ...sql.Expression) (sql.Expression, er
 }
 
 // epochComparison returns the TSVsEpoch of e, or nil when e is not such a
-// comparison with constant arguments.
-func epochComparison(ctx *sql.Context, e sql.Expression) sql.Expression {
-	out := epochRange(ctx, e)
+// comparison, of one of the columns timestamps, with constant arguments.
+func epochComparison(ctx *sql.Context, e sql.Expression, timestamps []string) sql.Expression {
+	out := epochRange(ctx, e, timestamps)
 	if out == nil {
 		return nil
 	}
@@ -196,9 +192,9 @@ func epochComparison(ctx *sql.Context, e sql.Expression) sql.Expression {
 	return out
 }
 
-// epochRange is the TSVsEpoch of e when e compares ts with FROM_UNIXTIME
-// of constants, else nil.
-func epochRange(ctx *sql.Context, e sql.Expression) *TSVsEpoch {
+// epochRange is the TSVsEpoch of e when e compares one of the columns
+// timestamps with FROM_UNIXTIME of constants, else nil.
+func epochRange(ctx *sql.Context, e sql.Expression, timestamps []string) *TSVsEpoch {
 	instant := func(x sql.Expression) (int64, bool) {
 		if w, ok := x.(*fromUnixtime); ok {
 			x = w.FromUnixtime
@@ -220,7 +216,7 @@ func epochRange(ctx *sql.Context, e sql.Expression) *TSVsEpoch {
 	}
 	tsField := func(x sql.Expression) (string, bool) {
 		gf, ok := x.(*expression.GetField)
-		if !ok || !strings.EqualFold(gf.Name(), tsColumn) || !types.IsTime(gf.Type()) {
+		if !ok || !types.IsTime(gf.Type()) || !slices.ContainsFunc(timestamps, func(n string) bool { return strings.EqualFold(n, gf.Name()) }) {
 			return "", false
 		}
 		return gf.Name(), true
