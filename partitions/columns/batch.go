@@ -123,14 +123,14 @@ func (b *Batch) SortIndex() []int32 {
 
 // Take returns a new batch holding the rows idx of b, in that order.
 func (b *Batch) Take(idx []int32) *Batch {
-	refs := refsOf(idx)
-	out := &Batch{TS: gatherTS([]*Batch{b}, refs)}
+	runs := runsOf(idx)
+	out := &Batch{TS: gatherTS([]*Batch{b}, runs, len(idx))}
 	srcs := b.coreStrings()
 	for c, dst := range out.coreStrings() {
-		*dst = gatherStrings(srcs[c:c+1], refs)
+		*dst = gatherStrings(srcs[c:c+1], runs, len(idx))
 	}
 	for _, d := range b.Dynamic {
-		out.addDynamic(gatherDynamic(d.Name, d.Type, []*Dynamic{d}, refs))
+		out.addDynamic(gatherDynamic(d.Name, d.Type, []*Dynamic{d}, runs, len(idx)))
 	}
 	return out
 }

@@ -9,66 +9,62 @@ import "slices"
 // copy it in one pass, and give the same batches (NULL slots empty, Valid nil
 // when no value is NULL, Codes and Dict dropped).
 
-// rowRef is row i of batch b of a gather's sources.
-type rowRef struct{ b, i int32 }
+// rowRun is rows [lo, lo+n) of batch b of a gather's sources. The gathers
+// take their rows as runs and copy a run at once, one memmove for its
+// string bytes instead of one per value: the rows of a merge of sorted
+// segments come in runs of thousands. The runs are found once, for every
+// column.
+type rowRun struct{ b, lo, n int32 }
 
-// refsOf returns the refs of rows idx of one source.
-func refsOf(idx []int32) []rowRef {
-	refs := make([]rowRef, len(idx))
-	for k, i := range idx {
-		refs[k] = rowRef{i: i}
+// appendRow appends row i of batch b, extending the last run when i
+// follows it.
+func appendRow(runs []rowRun, b, i int32) []rowRun {
+	if k := len(runs) - 1; k >= 0 && runs[k].b == b && runs[k].lo+runs[k].n == i {
+		runs[k].n++
+		return runs
 	}
-	return refs
+	return append(runs, rowRun{b: b, lo: i, n: 1})
 }
 
-// runEnd returns the end of the run of refs that starts at k: refs[k:j]
-// read consecutive rows of one source. The gathers copy a run at once, one
-// memmove for its string bytes instead of one per value: the rows of a
-// merge of sorted segments come in runs of thousands.
-func runEnd(refs []rowRef, k int) int {
-	r := refs[k]
-	j := k + 1
-	for j < len(refs) && refs[j].b == r.b && refs[j].i == r.i+int32(j-k) {
-		j++
+// runsOf returns the runs of rows idx of one source.
+func runsOf(idx []int32) []rowRun {
+	var runs []rowRun
+	for _, i := range idx {
+		runs = appendRow(runs, 0, i)
 	}
-	return j
+	return runs
 }
 
-// gatherTS returns the timestamps refs of batches.
-func gatherTS(batches []*Batch, refs []rowRef) []int64 {
-	out := make([]int64, len(refs))
-	for k := 0; k < len(refs); {
-		j := runEnd(refs, k)
-		lo := refs[k].i
-		copy(out[k:j], batches[refs[k].b].TS[lo:lo+int32(j-k)])
-		k = j
+// gatherTS returns the timestamps of the n rows runs of batches.
+func gatherTS(batches []*Batch, runs []rowRun, n int) []int64 {
+	out := make([]int64, 0, n)
+	for _, r := range runs {
+		out = append(out, batches[r.b].TS[r.lo:r.lo+r.n]...)
 	}
 	return out
 }
 
-// gatherStrings returns the values refs of the columns srcs, in that order;
-// a nil source reads as NULL. Only its NULLs' Valid is read.
-func gatherStrings(srcs []*Strings, refs []rowRef) Strings {
+// gatherStrings returns the values of the n rows runs of the columns srcs,
+// in that order; a nil source reads as NULL. Only its NULLs' Valid is read.
+func gatherStrings(srcs []*Strings, runs []rowRun, n int) Strings {
 	size, nulls := 0, false
-	for k := 0; k < len(refs); {
-		j := runEnd(refs, k)
-		lo, hi := int(refs[k].i), int(refs[k].i)+j-k
-		if s := srcs[refs[k].b]; s == nil {
+	for _, r := range runs {
+		lo, hi := int(r.lo), int(r.lo+r.n)
+		if s := srcs[r.b]; s == nil {
 			nulls = true
 		} else {
 			size += int(s.start(hi) - s.start(lo))
 			nulls = nulls || s.Valid != nil && slices.Contains(s.Valid[lo:hi], false)
 		}
-		k = j
 	}
-	out := Strings{Data: make([]byte, 0, size), Ends: make([]uint32, len(refs))}
+	out := Strings{Data: make([]byte, 0, size), Ends: make([]uint32, n)}
 	if nulls {
-		out.Valid = make([]bool, len(refs))
+		out.Valid = make([]bool, n)
 	}
-	for k := 0; k < len(refs); {
-		j := runEnd(refs, k)
-		lo, hi := int(refs[k].i), int(refs[k].i)+j-k
-		s := srcs[refs[k].b]
+	k := 0
+	for _, r := range runs {
+		lo, hi, j := int(r.lo), int(r.lo+r.n), k+int(r.n)
+		s := srcs[r.b]
 		switch {
 		case s == nil:
 			end := uint32(len(out.Data))
@@ -168,25 +164,25 @@ func concatStrings(cols []*Strings) Strings {
 	return out
 }
 
-// gatherDynamic returns the values refs of the columns srcs, all of type t,
-// in that order, NULL slots zero; a nil source reads as NULL.
-func gatherDynamic(name string, t Type, srcs []*Dynamic, refs []rowRef) *Dynamic {
-	out := &Dynamic{Name: name, Type: t, Valid: make([]bool, len(refs))}
-	for k := 0; k < len(refs); {
-		j := runEnd(refs, k)
-		if d := srcs[refs[k].b]; d != nil {
-			lo := refs[k].i
-			copy(out.Valid[k:j], d.Valid[lo:lo+int32(j-k)])
+// gatherDynamic returns the values of the n rows runs of the columns
+// srcs, all of type t, in that order, NULL slots zero; a nil source reads
+// as NULL.
+func gatherDynamic(name string, t Type, srcs []*Dynamic, runs []rowRun, n int) *Dynamic {
+	out := &Dynamic{Name: name, Type: t, Valid: make([]bool, n)}
+	k := 0
+	for _, r := range runs {
+		if d := srcs[r.b]; d != nil {
+			copy(out.Valid[k:], d.Valid[r.lo:r.lo+r.n])
 		}
-		k = j
+		k += int(r.n)
 	}
 	switch t {
 	case TypeInt64:
-		out.Ints = gatherValues(srcs, refs, out.Valid, func(d *Dynamic) []int64 { return d.Ints })
+		out.Ints = gatherValues(srcs, runs, out.Valid, func(d *Dynamic) []int64 { return d.Ints })
 	case TypeFloat64:
-		out.Floats = gatherValues(srcs, refs, out.Valid, func(d *Dynamic) []float64 { return d.Floats })
+		out.Floats = gatherValues(srcs, runs, out.Valid, func(d *Dynamic) []float64 { return d.Floats })
 	case TypeBool:
-		out.Bools = gatherValues(srcs, refs, out.Valid, func(d *Dynamic) []bool { return d.Bools })
+		out.Bools = gatherValues(srcs, runs, out.Valid, func(d *Dynamic) []bool { return d.Bools })
 	default:
 		// Dynamic.Valid holds the NULLs: gather views that carry it.
 		strs := make([]*Strings, len(srcs))
@@ -195,23 +191,22 @@ func gatherDynamic(name string, t Type, srcs []*Dynamic, refs []rowRef) *Dynamic
 				strs[k] = &Strings{Data: d.Strs.Data, Ends: d.Strs.Ends, Valid: d.Valid}
 			}
 		}
-		out.Strs = gatherStrings(strs, refs)
+		out.Strs = gatherStrings(strs, runs, n)
 		out.Strs.Valid = nil
 	}
 	return out
 }
 
-// gatherValues returns the values refs of the columns srcs, with the zero
-// value where valid (the output's) is false.
-func gatherValues[T int64 | float64 | bool](srcs []*Dynamic, refs []rowRef, valid []bool, of func(*Dynamic) []T) []T {
-	out := make([]T, len(refs))
-	for k := 0; k < len(refs); {
-		j := runEnd(refs, k)
-		if d := srcs[refs[k].b]; d != nil {
-			lo := refs[k].i
-			copy(out[k:j], of(d)[lo:lo+int32(j-k)])
+// gatherValues returns the values of runs of the columns srcs, with the
+// zero value where valid (the output's, one per row) is false.
+func gatherValues[T int64 | float64 | bool](srcs []*Dynamic, runs []rowRun, valid []bool, of func(*Dynamic) []T) []T {
+	out := make([]T, len(valid))
+	k := 0
+	for _, r := range runs {
+		if d := srcs[r.b]; d != nil {
+			copy(out[k:], of(d)[r.lo:r.lo+r.n])
 		}
-		k = j
+		k += int(r.n)
 	}
 	var zero T
 	for k, ok := range valid {
@@ -292,21 +287,21 @@ func SortedConcat(batches ...*Batch) *Batch {
 		}
 		return b
 	}
-	refs := mergeOrder(batches)
-	out := &Batch{TS: gatherTS(batches, refs)}
+	runs, n := mergeOrder(batches)
+	out := &Batch{TS: gatherTS(batches, runs, n)}
 	srcs := make([]*Strings, len(batches))
 	for c, dst := range out.coreStrings() {
 		for k, b := range batches {
 			srcs[k] = b.coreStrings()[c]
 		}
-		*dst = gatherStrings(srcs, refs)
+		*dst = gatherStrings(srcs, runs, n)
 	}
 	dyn := make([]*Dynamic, len(batches))
 	for _, name := range names {
 		for k, b := range batches {
 			dyn[k] = b.Column(name)
 		}
-		out.addDynamic(gatherDynamic(name, types[name], dyn, refs))
+		out.addDynamic(gatherDynamic(name, types[name], dyn, runs, n))
 	}
 	return out
 }
@@ -336,10 +331,9 @@ func (c *mergeCursor) before(d *mergeCursor) bool {
 	return CompareRows(c.batch, int(i), d.batch, int(j)) < 0
 }
 
-// mergeOrder returns the rows of batches in row order, merging the batches
-// (each put in order first) through a binary heap of cursors.
-func mergeOrder(batches []*Batch) []rowRef {
-	n := 0
+// mergeOrder returns the n rows of batches in row order, as runs, merging
+// the batches (each put in order first) through a binary heap of cursors.
+func mergeOrder(batches []*Batch) (runs []rowRun, n int) {
 	heap := make([]mergeCursor, 0, len(batches))
 	for k, b := range batches {
 		if b.Len() == 0 {
@@ -367,7 +361,6 @@ func mergeOrder(batches []*Batch) []rowRef {
 	for i := len(heap)/2 - 1; i >= 0; i-- {
 		down(i)
 	}
-	refs := make([]rowRef, 0, n)
 	for len(heap) > 0 {
 		top := &heap[0]
 		var next *mergeCursor // the runner-up: the smaller child of the top
@@ -380,7 +373,7 @@ func mergeOrder(batches []*Batch) []rowRef {
 		// Take the top's rows until the runner-up's comes first.
 		end := int32(top.batch.Len())
 		for {
-			refs = append(refs, rowRef{b: top.b, i: top.row()})
+			runs = appendRow(runs, top.b, top.row())
 			top.pos++
 			if top.pos == end || next != nil && next.before(top) {
 				break
@@ -392,7 +385,7 @@ func mergeOrder(batches []*Batch) []rowRef {
 		}
 		down(0)
 	}
-	return refs
+	return runs, n
 }
 
 // dynamicUnion returns the names of the dynamic columns of batches in order
