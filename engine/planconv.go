@@ -248,19 +248,6 @@ func pushedFrom(p *plan.Plan, texts []string) (*pushed, error) {
 	return out, nil
 }
 
-// zoneOf and zoneFrom carry the session's zone in a plan: compat.ParseZone
-// reads back what Location.String gives of every zone it makes (an IANA
-// name, UTC, a "+hh:mm" offset, or Local for SYSTEM).
-func zoneOf(loc *time.Location) string { return loc.String() }
-
-func zoneFrom(p *plan.Plan) (*time.Location, error) {
-	loc, err := compat.ParseZone(p.TimeZone)
-	if err != nil {
-		return nil, fmt.Errorf("plan: %w", err)
-	}
-	return loc, nil
-}
-
 // roundTrip returns p as a node receives it: encoded and decoded.
 func roundTrip(p *plan.Plan) (*plan.Plan, error) {
 	b, err := plan.Encode(p)
@@ -270,8 +257,33 @@ func roundTrip(p *plan.Plan) (*plan.Plan, error) {
 	return plan.Decode(b)
 }
 
-// scanPlan is the plan of a scan of t with o.
-func scanPlan(t *Table, o scanOptions) *plan.Plan {
+// loopback completes p with the session's zone and the claimed conditions
+// push, sends it through its encoding, and returns what a node rebuilds of
+// them. The zone travels as Location.String gives it, which
+// compat.ParseZone reads back for every zone it makes (an IANA name, UTC,
+// a "+hh:mm" offset, or Local for SYSTEM).
+func loopback(t *Table, p *plan.Plan, loc *time.Location, push *pushed) (*plan.Plan, *time.Location, *pushed, error) {
+	p.TimeZone = loc.String()
+	p.Where, p.TimeRange = push.planned()
+	p, err := roundTrip(p)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if loc, err = compat.ParseZone(p.TimeZone); err != nil {
+		return nil, nil, nil, fmt.Errorf("plan: %w", err)
+	}
+	t.stats.PlansRoundTripped.Add(1)
+	var texts []string // for EXPLAIN, which the plan does not carry
+	if push != nil {
+		texts = push.texts
+	}
+	push, err = pushedFrom(p, texts)
+	return p, loc, push, err
+}
+
+// loopbackScan returns t, loc and o rebuilt from their plan after a round
+// trip through its encoding.
+func loopbackScan(t *Table, loc *time.Location, o scanOptions) (*Table, *time.Location, scanOptions, error) {
 	p := &plan.Plan{AllColumns: t.projNames == nil, Columns: t.projNames}
 	switch {
 	case o.ordered && o.reverse:
@@ -279,37 +291,13 @@ func scanPlan(t *Table, o scanOptions) *plan.Plan {
 	case o.ordered:
 		p.Order = plan.Order_ORDER_ASCENDING
 	}
-	p.Where, p.TimeRange = o.push.planned()
-	return p
-}
-
-// loopbackScan returns t, loc and o rebuilt from their plan after a round
-// trip through its encoding.
-func loopbackScan(t *Table, loc *time.Location, o scanOptions) (*Table, *time.Location, scanOptions, error) {
-	sp := scanPlan(t, o)
-	sp.TimeZone = zoneOf(loc)
-	p, err := roundTrip(sp)
+	p, loc, push, err := loopback(t, p, loc, o.push)
 	if err != nil {
 		return nil, nil, o, err
 	}
-	if loc, err = zoneFrom(p); err != nil {
-		return nil, nil, o, err
-	}
-	t.stats.PlansRoundTripped.Add(1)
-	var texts []string
-	if o.push != nil {
-		texts = o.push.texts
-	}
-	push, err := pushedFrom(p, texts)
-	if err != nil {
-		return nil, nil, o, err
-	}
-	cols := p.Columns
-	if !p.AllColumns && cols == nil {
-		cols = []string{} // no column but ts, not every column
-	}
-	if p.AllColumns {
-		cols = nil
+	var cols []string // nil: every column
+	if !p.AllColumns {
+		cols = append([]string{}, p.Columns...) // none but ts when empty
 	}
 	out := scanOptions{push: push, ordered: p.Order != plan.Order_ORDER_UNORDERED, reverse: p.Order == plan.Order_ORDER_DESCENDING}
 	return t.WithProjections(cols).(*Table), loc, out, nil
@@ -318,24 +306,12 @@ func loopbackScan(t *Table, loc *time.Location, o scanOptions) (*Table, *time.Lo
 // loopbackAggregate returns q and loc rebuilt from their plan after a round
 // trip through its encoding.
 func loopbackAggregate(q *aggQuery, loc *time.Location) (*aggQuery, *time.Location, error) {
-	p := &plan.Plan{Aggregate: aggregateOf(q), TimeZone: zoneOf(loc)}
-	p.Where, p.TimeRange = q.push.planned()
-	p, err := roundTrip(p)
+	p, loc, push, err := loopback(q.t, &plan.Plan{Aggregate: aggregateOf(q)}, loc, q.push)
 	if err != nil {
 		return nil, nil, err
 	}
-	if loc, err = zoneFrom(p); err != nil {
-		return nil, nil, err
-	}
-	q.t.stats.PlansRoundTripped.Add(1)
 	out := *q
-	var texts []string
-	if q.push != nil {
-		texts = q.push.texts
-	}
-	if out.push, err = pushedFrom(p, texts); err != nil {
-		return nil, nil, err
-	}
+	out.push = push
 	aggregateFrom(&out, p.Aggregate)
 	return out.finish(out.readNames()), loc, nil
 }
