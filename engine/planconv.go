@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"math"
 	"regexp"
 	"slices"
 	"time"
@@ -215,37 +214,6 @@ func planLoopback(ctx *sql.Context, t *Table) bool {
 	}
 	v, err := ctx.GetSessionVariable(ctx, planLoopbackVar)
 	return err == nil && v == int8(1)
-}
-
-// planned returns the claimed conditions as a plan's where and time range.
-func (p *pushed) planned() (*plan.Expr, *plan.TimeRange) {
-	prune := p.pruning()
-	var tr *plan.TimeRange
-	if prune.MinTS != math.MinInt64 || prune.MaxTS != math.MaxInt64 {
-		tr = &plan.TimeRange{Lo: prune.MinTS, Hi: prune.MaxTS}
-	}
-	if p == nil || p.pred == nil {
-		return nil, tr
-	}
-	return exprOf(p.pred), tr
-}
-
-// pushedFrom returns the claimed conditions of a decoded plan, pruning as
-// pushdown prunes.
-func pushedFrom(p *plan.Plan, texts []string) (*pushed, error) {
-	out := &pushed{prune: fullScan(), texts: texts}
-	if tr := p.TimeRange; tr != nil {
-		out.prune.MinTS, out.prune.MaxTS = tr.Lo, tr.Hi
-	}
-	if p.Where != nil {
-		q, err := predOf(p.Where)
-		if err != nil {
-			return nil, err
-		}
-		narrow(&out.prune, q)
-		out.pred = q
-	}
-	return out, nil
 }
 
 // roundTrip returns p as a node receives it: encoded and decoded.

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"fmt"
 	"math"
 	"strings"
 	"time"
@@ -12,22 +11,11 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/shopspring/decimal"
 
-	"logq/catalog"
 	"logq/engine/compat"
+	"logq/engine/plan"
 	"logq/partitions/collate"
 	"logq/partitions/columns"
 )
-
-// pushed is what a query hands to the scan: the claimed conditions, their
-// text for EXPLAIN, and the catalog predicate derived from the top-level
-// conjuncts for pruning. Top-level ts conditions live only in prune: every
-// batch read applies its ts bounds (by binary search where sorted), so pred
-// holds the rest, evaluated row by row.
-type pushed struct {
-	pred  pred     // nil: no condition beyond the ts bounds
-	texts []string // the claimed conjuncts, as written by go-mysql-server
-	prune catalog.Predicate
-}
 
 // compiler turns go-mysql-server expressions into preds, claiming only what
 // it evaluates exactly as go-mysql-server would.
@@ -41,114 +29,48 @@ type compiler struct {
 // and the rest, left for go-mysql-server.
 func pushdown(ctx *sql.Context, t *Table, loc *time.Location, conjuncts []sql.Expression) (*pushed, []sql.Expression) {
 	c := compiler{ctx: ctx, t: t, loc: loc}
-	p := &pushed{prune: fullScan()}
+	p := newPushed()
 	var rest []sql.Expression
 	for _, e := range conjuncts {
-		q, ok := c.compile(e)
-		if !ok {
+		x, ok := c.compile(e)
+		if !ok || p.claim(x, e.String()) != nil {
+			// An error is a pattern the scan cannot match: go-mysql-server
+			// gives its error or its answer.
 			rest = append(rest, e)
-			continue
-		}
-		p.texts = append(p.texts, e.String())
-		narrow(&p.prune, q)
-		if _, isTS := q.(tsPred); isTS {
-			continue
-		}
-		if p.pred == nil {
-			p.pred = q
-		} else {
-			p.pred = andPred{p.pred, q}
 		}
 	}
 	return p, rest
 }
 
-// narrow intersects the catalog predicate with what a top-level conjunct
-// requires; conditions under OR or NOT do not prune.
-func narrow(p *catalog.Predicate, q pred) {
-	switch q := q.(type) {
-	case andPred:
-		narrow(p, q.l)
-		narrow(p, q.r)
-	case tsPred:
-		p.MinTS, p.MaxTS = max(p.MinTS, q.lo), min(p.MaxTS, q.hi)
-	case inPred:
-		var set *[]string
-		switch q.col.core {
-		case colLevel:
-			set = &p.Levels
-		case colService:
-			set = &p.Services
-		case colHost:
-			set = &p.Hosts
-		case colTraceID:
-			set = &p.TraceIDs
-		default:
-			return
-		}
-		if q.folded && q.col.core == colTraceID {
-			return // the catalog compares trace IDs exactly
-		}
-		// The catalog compares level, service and host by collation key,
-		// which keeps every value equal to a literal under either
-		// collation; keys also make the intersection of two lists exact.
-		values := make([]string, len(q.values))
-		for i, v := range q.values {
-			values[i] = string(v)
-			if !q.folded && q.col.core != colTraceID {
-				values[i] = collate.Key(values[i])
-			}
-		}
-		*set = intersect(*set, values)
-	}
-}
-
-// intersect returns the values in both sets; a nil set is unconstrained.
-func intersect(a, b []string) []string {
-	if a == nil {
-		return b
-	}
-	out := []string{}
-	for _, x := range a {
-		for _, y := range b {
-			if x == y {
-				out = append(out, x)
-				break
-			}
-		}
-	}
-	return out
-}
-
-func (c compiler) compile(e sql.Expression) (pred, bool) {
+func (c compiler) compile(e sql.Expression) (*plan.Expr, bool) {
 	switch e := e.(type) {
 	case *expression.And:
 		l, ok1 := c.compile(e.LeftChild)
 		r, ok2 := c.compile(e.RightChild)
-		return andPred{l, r}, ok1 && ok2
+		return &plan.Expr{Kind: plan.ExprKind_EXPR_AND, Args: []*plan.Expr{l, r}}, ok1 && ok2
 	case *expression.Or:
 		l, ok1 := c.compile(e.LeftChild)
 		r, ok2 := c.compile(e.RightChild)
-		return orPred{l, r}, ok1 && ok2
+		return &plan.Expr{Kind: plan.ExprKind_EXPR_OR, Args: []*plan.Expr{l, r}}, ok1 && ok2
 	case *expression.Not:
 		p, ok := c.compile(e.Child)
-		return notPred{p}, ok
+		return not(p), ok
 	case *expression.Equals:
-		return c.comparison(e, e.Left(), e.Right(), opEQ)
+		return c.comparison(e, e.Left(), e.Right(), plan.CmpOp_CMP_EQ)
 	case *expression.GreaterThan:
-		return c.comparison(e, e.Left(), e.Right(), opGT)
+		return c.comparison(e, e.Left(), e.Right(), plan.CmpOp_CMP_GT)
 	case *expression.GreaterThanOrEqual:
-		return c.comparison(e, e.Left(), e.Right(), opGE)
+		return c.comparison(e, e.Left(), e.Right(), plan.CmpOp_CMP_GE)
 	case *expression.LessThan:
-		return c.comparison(e, e.Left(), e.Right(), opLT)
+		return c.comparison(e, e.Left(), e.Right(), plan.CmpOp_CMP_LT)
 	case *expression.LessThanOrEqual:
-		return c.comparison(e, e.Left(), e.Right(), opLE)
+		return c.comparison(e, e.Left(), e.Right(), plan.CmpOp_CMP_LE)
 	case *expression.Between:
 		return c.between(e)
 	case *compat.TSVsEpoch:
 		if col, ok := c.column(c.tsFieldOf(e)); ok && col == colTS {
 			lo, hi := e.Range()
-			return tsPred{lo: lo, hi: hi, text: e.String()}, true
+			return tsBetween(lo, hi, e.String()), true
 		}
 		return c.compile(e.Expression)
 	case *expression.InTuple:
@@ -211,14 +133,14 @@ func (c compiler) constant(e sql.Expression) (any, bool) {
 
 // comparison compiles `a op b` where one side is a column and the other a
 // constant.
-func (c compiler) comparison(e sql.Expression, a, b sql.Expression, op cmpOp) (pred, bool) {
+func (c compiler) comparison(e sql.Expression, a, b sql.Expression, op plan.CmpOp) (*plan.Expr, bool) {
 	col, ok := c.column(a)
 	other := b
 	if !ok {
 		if col, ok = c.column(b); !ok {
 			return nil, false
 		}
-		other, op = a, op.flip()
+		other, op = a, flip(op)
 	}
 	v, ok := c.constant(other)
 	if !ok || v == nil {
@@ -237,21 +159,21 @@ func (c compiler) comparison(e sql.Expression, a, b sql.Expression, op cmpOp) (p
 		if !ok || !types.IsText(other.Type()) {
 			return nil, false
 		}
-		if op != opEQ && op != opNE {
+		if op != plan.CmpOp_CMP_EQ && op != plan.CmpOp_CMP_NE {
 			// go-mysql-server compares rune by rune and weighs a malformed
 			// byte as U+FFFD; for valid UTF-8 that is the bytes' order.
 			if !utf8.ValidString(s) || !c.bytewise(a, b) {
 				return nil, false
 			}
-			return strCmpPred{col: c.accessor(col), op: op, v: []byte(s), text: text}, true
+			return &plan.Expr{Kind: plan.ExprKind_EXPR_STRING_CMP, Column: c.name(col), Cmp: op, BytesValue: []byte(s), Text: text}, true
 		}
 		folded, ok := c.equality(a, b)
 		if !ok || folded && !utf8.ValidString(s) {
 			return nil, false
 		}
-		p := pred(inPred{col: c.accessor(col), values: [][]byte{keyOf([]byte(s), folded)}, folded: folded, text: text})
-		if op == opNE {
-			p = notPred{p}
+		p := &plan.Expr{Kind: plan.ExprKind_EXPR_IN, Column: c.name(col), Values: [][]byte{keyOf([]byte(s), folded)}, Folded: folded, Text: text}
+		if op == plan.CmpOp_CMP_NE {
+			p = not(p)
 		}
 		return p, true
 	}
@@ -259,14 +181,14 @@ func (c compiler) comparison(e sql.Expression, a, b sql.Expression, op cmpOp) (p
 	switch c.t.dyn[col-numCore].Type {
 	case columns.TypeInt64:
 		if n, ok := compat.ExactInt(v); ok {
-			return intCmpPred{name: name, op: op, v: n, text: text}, true
+			return &plan.Expr{Kind: plan.ExprKind_EXPR_INT_CMP, Column: name, Cmp: op, IntValue: n, Text: text}, true
 		}
 	case columns.TypeFloat64:
 		// Integers and DOUBLE constants only: how go-mysql-server compares a
 		// DOUBLE with a DECIMAL literal (0.1) is not worth guessing.
 		if _, isDecimal := v.(decimal.Decimal); !isDecimal {
 			if f, ok := floatOf(v); ok {
-				return floatCmpPred{name: name, op: op, v: f, text: text}, true
+				return &plan.Expr{Kind: plan.ExprKind_EXPR_FLOAT_CMP, Column: name, Cmp: op, FloatValue: f, Text: text}, true
 			}
 		}
 	}
@@ -283,38 +205,39 @@ func (c compiler) tsFieldOf(e *compat.TSVsEpoch) sql.Expression {
 	return nil
 }
 
-func (op cmpOp) flip() cmpOp {
+// flip is the operator of the comparison with its sides swapped.
+func flip(op plan.CmpOp) plan.CmpOp {
 	switch op {
-	case opLT:
-		return opGT
-	case opLE:
-		return opGE
-	case opGT:
-		return opLT
-	case opGE:
-		return opLE
+	case plan.CmpOp_CMP_LT:
+		return plan.CmpOp_CMP_GT
+	case plan.CmpOp_CMP_LE:
+		return plan.CmpOp_CMP_GE
+	case plan.CmpOp_CMP_GT:
+		return plan.CmpOp_CMP_LT
+	case plan.CmpOp_CMP_GE:
+		return plan.CmpOp_CMP_LE
 	}
 	return op
 }
 
 // tsComparison is ts op us as a range (NOT of a point for <>).
-func tsComparison(op cmpOp, us int64, text string) pred {
+func tsComparison(op plan.CmpOp, us int64, text string) *plan.Expr {
 	lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
 	switch op {
-	case opEQ, opNE:
+	case plan.CmpOp_CMP_EQ, plan.CmpOp_CMP_NE:
 		lo, hi = us, us
-	case opLT:
+	case plan.CmpOp_CMP_LT:
 		hi = us - 1
-	case opLE:
+	case plan.CmpOp_CMP_LE:
 		hi = us
-	case opGT:
+	case plan.CmpOp_CMP_GT:
 		lo = us + 1
-	case opGE:
+	case plan.CmpOp_CMP_GE:
 		lo = us
 	}
-	var p pred = tsPred{lo: lo, hi: hi, text: text}
-	if op == opNE {
-		p = notPred{p}
+	p := tsBetween(lo, hi, text)
+	if op == plan.CmpOp_CMP_NE {
+		p = not(p)
 	}
 	return p
 }
@@ -381,7 +304,7 @@ func keyOf(v []byte, folded bool) []byte {
 	return v
 }
 
-func (c compiler) between(e *expression.Between) (pred, bool) {
+func (c compiler) between(e *expression.Between) (*plan.Expr, bool) {
 	col, ok := c.column(e.Val)
 	if !ok || col != colTS {
 		return nil, false
@@ -396,10 +319,10 @@ func (c compiler) between(e *expression.Between) (pred, bool) {
 	if !ok1 || !ok2 {
 		return nil, false
 	}
-	return tsPred{lo: l, hi: h, text: e.String()}, true
+	return tsBetween(l, h, e.String()), true
 }
 
-func (c compiler) in(e *expression.InTuple) (pred, bool) {
+func (c compiler) in(e *expression.InTuple) (*plan.Expr, bool) {
 	col, ok := c.column(e.Left())
 	if !ok || col == colTS || (col >= numCore && c.t.dyn[col-numCore].Type != columns.TypeString) {
 		return nil, false
@@ -421,10 +344,10 @@ func (c compiler) in(e *expression.InTuple) (pred, bool) {
 		}
 		values = append(values, keyOf([]byte(s), folded))
 	}
-	return inPred{col: c.accessor(col), values: values, folded: folded, text: e.String()}, true
+	return &plan.Expr{Kind: plan.ExprKind_EXPR_IN, Column: c.name(col), Values: values, Folded: folded, Text: e.String()}, true
 }
 
-func (c compiler) like(e *expression.Like) (pred, bool) {
+func (c compiler) like(e *expression.Like) (*plan.Expr, bool) {
 	col, ok := c.column(e.Left())
 	if !ok || col == colTS || (col >= numCore && c.t.dyn[col-numCore].Type != columns.TypeString) {
 		return nil, false
@@ -444,29 +367,34 @@ func (c compiler) like(e *expression.Like) (pred, bool) {
 		escape = []rune(es)[0]
 	}
 	collation, _ := e.CollationCoercibility(c.ctx)
-	lp, err := newLikePred(c.accessor(col), pattern, escape, collation, e.String())
-	if err != nil {
-		return nil, false
-	}
-	return lp, true
+	return &plan.Expr{Kind: plan.ExprKind_EXPR_LIKE, Column: c.name(col), Pattern: pattern, Escape: int32(escape),
+		Collation: collation.Name(), Text: e.String()}, true
 }
 
-func (c compiler) isNull(e *expression.IsNull) (pred, bool) {
+func (c compiler) isNull(e *expression.IsNull) (*plan.Expr, bool) {
 	col, ok := c.column(e.Child)
 	if !ok || col == colTS {
 		return nil, false
 	}
-	if col < numCore {
-		return nullPred{core: col, text: e.String()}, true
-	}
-	return nullPred{core: -1, col: c.t.dyn[col-numCore].Name, text: e.String()}, true
+	return &plan.Expr{Kind: plan.ExprKind_EXPR_IS_NULL, Column: c.name(col), Text: e.String()}, true
 }
 
-func (c compiler) accessor(col int) stringAccessor {
+// name is the name of the column at schema position col.
+func (c compiler) name(col int) string {
 	if col < numCore {
-		return stringAccessor{core: col, name: coreNames[col]}
+		return coreNames[col]
 	}
-	return stringAccessor{core: -1, name: c.t.dyn[col-numCore].Name}
+	return c.t.dyn[col-numCore].Name
+}
+
+// not is NOT e.
+func not(e *plan.Expr) *plan.Expr {
+	return &plan.Expr{Kind: plan.ExprKind_EXPR_NOT, Args: []*plan.Expr{e}}
+}
+
+// tsBetween is lo <= ts <= hi.
+func tsBetween(lo, hi int64, text string) *plan.Expr {
+	return &plan.Expr{Kind: plan.ExprKind_EXPR_TS_RANGE, Lo: lo, Hi: hi, Text: text}
 }
 
 // floatOf returns a numeric constant as a float64.
@@ -487,30 +415,23 @@ func floatOf(v any) (float64, bool) {
 	return 0, false
 }
 
-// describe is the text of the claimed conditions for EXPLAIN.
-// pruning is what the catalog prunes a scan under p with: the claimed
-// conditions' bounds, or nothing when none were claimed (p nil).
-func (p *pushed) pruning() catalog.Predicate {
-	if p == nil {
-		return fullScan()
+// regexp claims col REGEXP 'constant' for the scan; anything else (an
+// expression on the left, a pattern from a column, a non-string column, a
+// pattern that does not compile) stays with go-mysql-server.
+func (c compiler) regexp(e *compat.Regexp) (*plan.Expr, bool) {
+	if e.FunctionName() != "regexp_like" {
+		return nil, false
 	}
-	return p.prune
-}
-
-// scope is what every source of a scan under p applies: the top-level ts
-// bounds and the claimed condition.
-func (p *pushed) scope() scope {
-	prune := p.pruning()
-	sc := scope{lo: prune.MinTS, hi: prune.MaxTS}
-	if p != nil {
-		sc.cond = p.pred
+	col, ok := c.column(e.Subject())
+	if !ok || col == colTS || (col >= numCore && c.t.dyn[col-numCore].Type != columns.TypeString) {
+		return nil, false
 	}
-	return sc
-}
-
-func (p *pushed) describe() string {
-	if p == nil || len(p.texts) == 0 {
-		return "none"
+	if !e.ConstantPattern() {
+		return nil, false
 	}
-	return fmt.Sprint(strings.Join(p.texts, " AND "))
+	re, err := e.CompilePattern(c.ctx, nil)
+	if err != nil || re == nil {
+		return nil, false // the error, or the NULLs, come from go-mysql-server
+	}
+	return &plan.Expr{Kind: plan.ExprKind_EXPR_REGEXP, Column: c.name(col), Pattern: re.String(), Text: e.String()}, true
 }

@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"regexp/syntax"
 
-	"logq/engine/compat"
 	"logq/partitions/columns"
 )
 
@@ -42,27 +41,6 @@ func (p regexpPred) columns(dst []string) []string { return append(dst, p.col.co
 // filterRegexp keeps the rows of sel whose core string column s matches.
 func filterRegexp(p regexpPred, s *columns.Strings, sel []int32) []int32 {
 	return filterCodes(s, sel, p.match)
-}
-
-// regexp claims col REGEXP 'constant' for the scan; anything else (an
-// expression on the left, a pattern from a column, a non-string column, a
-// pattern that does not compile) stays with go-mysql-server.
-func (c compiler) regexp(e *compat.Regexp) (pred, bool) {
-	if e.FunctionName() != "regexp_like" {
-		return nil, false
-	}
-	col, ok := c.column(e.Subject())
-	if !ok || col == colTS || (col >= numCore && c.t.dyn[col-numCore].Type != columns.TypeString) {
-		return nil, false
-	}
-	if !e.ConstantPattern() {
-		return nil, false
-	}
-	re, err := e.CompilePattern(c.ctx, nil)
-	if err != nil || re == nil {
-		return nil, false // the error, or the NULLs, come from go-mysql-server
-	}
-	return regexpPred{col: c.accessor(col), re: re, lit: requiredLiteral(re.String()), text: e.String()}, true
 }
 
 // requiredLiteral returns bytes that every match of the regular expression
