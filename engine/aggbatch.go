@@ -17,7 +17,7 @@ import (
 // once per batch rather than per row. tr, when not nil, is what b stands
 // for: a batch's tuple counts or minute counts (b is tr.b), each row
 // weighing its count.
-func (q *aggQuery) aggregateBatch(b *columns.Batch, sel []int32, loc *time.Location, tr *tupleRows) (*aggTable, error) {
+func (q *aggSpec) aggregateBatch(b *columns.Batch, sel []int32, loc *time.Location, tr *tupleRows) (*aggTable, error) {
 	t := newAggTable(q)
 	if err := q.aggregateBatchInto(t, b, sel, loc, tr); err != nil {
 		return nil, err
@@ -26,7 +26,7 @@ func (q *aggQuery) aggregateBatch(b *columns.Batch, sel []int32, loc *time.Locat
 }
 
 // aggregateBatchInto is aggregateBatch adding to the partial table t.
-func (q *aggQuery) aggregateBatchInto(t *aggTable, b *columns.Batch, sel []int32, loc *time.Location, tr *tupleRows) error {
+func (q *aggSpec) aggregateBatchInto(t *aggTable, b *columns.Batch, sel []int32, loc *time.Location, tr *tupleRows) error {
 	if len(sel) == 0 {
 		return nil
 	}
@@ -50,7 +50,7 @@ func (q *aggQuery) aggregateBatchInto(t *aggTable, b *columns.Batch, sel []int32
 		var update func(*acc, int)
 		var err error
 		if tr != nil {
-			update, err = fn.weighted(tr, q.t.view.Stored)
+			update, err = fn.weighted(tr, q.view.Stored)
 		} else {
 			update, err = fn.updater(b)
 		}
@@ -69,7 +69,7 @@ var groupVectors = sync.Pool{New: func() any { return new([]int32) }}
 
 // assignGroups appends to groups the group of each row of sel, adding the
 // groups to t.
-func (q *aggQuery) assignGroups(t *aggTable, b *columns.Batch, sel []int32, loc *time.Location, groups []int32) []int32 {
+func (q *aggSpec) assignGroups(t *aggTable, b *columns.Batch, sel []int32, loc *time.Location, groups []int32) []int32 {
 	if len(q.keys) == 1 && q.keys[0].kind == keyString && q.keys[0].col.core >= 0 {
 		if s := coreStrings(b, q.keys[0].col.core); s.Codes != nil {
 			// One dictionary-coded key: a row's group is its code's.
@@ -124,7 +124,7 @@ func (q *aggQuery) assignGroups(t *aggTable, b *columns.Batch, sel []int32, loc 
 // AS "time", level AS metric`), with false for other keys. Within one
 // bucket a row's group is its code's, from a small array; a new bucket
 // starts a new generation of it instead of a map lookup per row.
-func (q *aggQuery) bucketAndCodeGroups(t *aggTable, b *columns.Batch, sel []int32, loc *time.Location, groups []int32) ([]int32, bool) {
+func (q *aggSpec) bucketAndCodeGroups(t *aggTable, b *columns.Batch, sel []int32, loc *time.Location, groups []int32) ([]int32, bool) {
 	if len(q.keys) != 2 {
 		return nil, false
 	}

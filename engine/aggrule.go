@@ -154,7 +154,7 @@ func recogniseDistinct(ctx *sql.Context, child sql.Node) *aggQuery {
 	if len(exprs) > maxAggKeys {
 		return nil
 	}
-	q := &aggQuery{t: t, push: push, grouped: true, selected: exprs, schema: child.Schema()}
+	q := &aggQuery{aggSpec: aggSpec{push: push, grouped: true, view: t.view}, t: t, selected: exprs, schema: child.Schema()}
 	r := recogniser{ctx: ctx, t: t}
 	for _, e := range exprs {
 		// Only the low-cardinality columns, whose values the statistics
@@ -174,7 +174,8 @@ func recogniseDistinct(ctx *sql.Context, child sql.Node) *aggQuery {
 		}
 		q.outs = append(q.outs, aggOut{agg: -1, expr: expr})
 	}
-	return q.finish(q.readNames())
+	q.finish(q.readNames())
+	return q
 }
 
 // tableColumns returns column references to what a table node of logs
@@ -216,7 +217,7 @@ func (r recogniser) fewValues(col stringAccessor) bool {
 	case col.core >= 0:
 		return false
 	}
-	snap := takeSnapshot(r.t, fullScan())
+	snap := r.t.takeSnapshot(fullScan())
 	defer snap.plan.Release()
 	for _, p := range snap.plan.Partitions {
 		for _, sp := range p.Segments {
@@ -258,7 +259,7 @@ func recogniseAggregate(ctx *sql.Context, gb *plan.GroupBy) *aggQuery {
 	if !ok || len(gb.GroupByExprs) > maxAggKeys {
 		return nil
 	}
-	q := &aggQuery{t: t, push: push, grouped: len(gb.GroupByExprs) > 0, selected: gb.SelectedExprs, schema: gb.Schema()}
+	q := &aggQuery{aggSpec: aggSpec{push: push, grouped: len(gb.GroupByExprs) > 0, view: t.view}, t: t, selected: gb.SelectedExprs, schema: gb.Schema()}
 	r := recogniser{ctx: ctx, t: t}
 	for _, e := range gb.GroupByExprs {
 		k, ok := r.key(unalias(e))
@@ -279,11 +280,12 @@ func recogniseAggregate(ctx *sql.Context, gb *plan.GroupBy) *aggQuery {
 		}
 		q.outs = append(q.outs, aggOut{agg: -1, expr: expr})
 	}
-	return q.finish(q.readNames())
+	q.finish(q.readNames())
+	return q
 }
 
 // readNames lists the columns q's keys and aggregates read, ts first.
-func (q *aggQuery) readNames() []string {
+func (q *aggSpec) readNames() []string {
 	names := []string{"ts"}
 	for _, k := range q.keys {
 		if k.kind == keyString {
@@ -301,14 +303,13 @@ func (q *aggQuery) readNames() []string {
 // finish sets what q converts, the columns names its keys, aggregates and
 // outputs read plus those of the claimed conditions, and how statistics
 // answer it.
-func (q *aggQuery) finish(names []string) *aggQuery {
+func (q *aggSpec) finish(names []string) {
 	kept := names
 	if q.push != nil && q.push.pred != nil {
 		names = q.push.pred.columns(slices.Clone(names))
 	}
 	q.cols = newColSet(names).withScratch(kept)
 	q.stats = statsPlanOf(q)
-	return q
 }
 
 // overRepresentative rewrites a selected expression that is not an

@@ -33,7 +33,7 @@ import (
 //	a<a>_set   list<utf8>: COUNT(DISTINCT)'s values, NULL for other aggregates
 
 // aggStateSchema is the schema of q's partial states.
-func aggStateSchema(q *aggQuery) *arrow.Schema {
+func aggStateSchema(q *aggSpec) *arrow.Schema {
 	var fields []arrow.Field
 	for k, key := range q.keys {
 		t := arrow.DataType(arrow.PrimitiveTypes.Int64)
@@ -106,7 +106,7 @@ func encodeAggState(mem memory.Allocator, t *aggTable) arrow.RecordBatch {
 
 // decodeAggState returns the groups of rec, a record batch of q's partial
 // states, as a partial table of q. A batch of another shape is an error.
-func decodeAggState(q *aggQuery, rec arrow.RecordBatch) (*aggTable, error) {
+func decodeAggState(q *aggSpec, rec arrow.RecordBatch) (*aggTable, error) {
 	if want := aggStateSchema(q); !rec.Schema().Equal(want) {
 		return nil, fmt.Errorf("partial aggregate state: schema %s, want %s", rec.Schema(), want)
 	}

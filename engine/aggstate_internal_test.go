@@ -70,8 +70,8 @@ func TestPartialStatesCombine(t *testing.T) {
 func TestDecodeAggStateRefusesOtherShapes(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	q := &aggQuery{keys: []aggKey{{kind: keyEpochDiv, n: 60}}, aggs: []aggFn{{op: opCount, arg: argRows}}}
-	other := &aggQuery{keys: []aggKey{{kind: keyString, col: accessorOf("level")}}, aggs: []aggFn{{op: opCount, arg: argRows}}}
+	q := &aggSpec{keys: []aggKey{{kind: keyEpochDiv, n: 60}}, aggs: []aggFn{{op: opCount, arg: argRows}}}
+	other := &aggSpec{keys: []aggKey{{kind: keyString, col: accessorOf("level")}}, aggs: []aggFn{{op: opCount, arg: argRows}}}
 	rec := encodeAggState(mem, newAggTable(other))
 	defer rec.Release()
 	_, err := decodeAggState(q, rec)
@@ -80,7 +80,7 @@ func TestDecodeAggStateRefusesOtherShapes(t *testing.T) {
 
 // finalRows renders t's final groups as the aggregate's rows do: key
 // values, first ts and results, sorted.
-func finalRows(q *aggQuery, t *aggTable, loc *time.Location) []string {
+func finalRows(q *aggSpec, t *aggTable, loc *time.Location) []string {
 	final := newAggTable(q)
 	final.mergeFrom(t, true)
 	if len(final.tuples) == 0 && !q.grouped {

@@ -47,7 +47,7 @@ type statsPlan struct {
 
 // statsPlanOf works out the statsPlan of q: the level counts where they
 // answer, else the tuple counts where they answer.
-func statsPlanOf(q *aggQuery) statsPlan {
+func statsPlanOf(q *aggSpec) statsPlan {
 	if sp := countsPlanOf(q); sp.ok {
 		return sp
 	}
@@ -60,7 +60,7 @@ func statsPlanOf(q *aggQuery) statsPlan {
 // minutesPlanOf is the statsPlan of the counts per minute and level: at
 // least one key a time bucket of whole minutes, the others level; counts
 // of rows or of levels; a claimed condition on level alone.
-func minutesPlanOf(q *aggQuery) statsPlan {
+func minutesPlanOf(q *aggSpec) statsPlan {
 	sp := statsPlan{minutes: true}
 	timed := false
 	for k := range q.keys {
@@ -170,7 +170,7 @@ func tupleColumn(core int) bool {
 // columns but COUNT(DISTINCT) (returned as stored, for answers to check
 // each batch has their sums), and a claimed condition that reads nothing
 // else.
-func tuplesAnswer(q *aggQuery) (measured []string, ok bool) {
+func tuplesAnswer(q *aggSpec) (measured []string, ok bool) {
 	for _, k := range q.keys {
 		if k.kind != keyString || !tupleColumn(k.col.core) {
 			return nil, false
@@ -181,7 +181,7 @@ func tuplesAnswer(q *aggQuery) (measured []string, ok bool) {
 		case fn.op == opCount && (fn.arg == argRows || fn.arg == argTS):
 		case (fn.op == opCount || fn.op == opCountDistinct) && fn.arg == argString && tupleColumn(fn.col.core):
 		case fn.arg == argInt && fn.op != opCountDistinct:
-			measured = append(measured, q.t.view.Stored(fn.col.name))
+			measured = append(measured, q.view.Stored(fn.col.name))
 		default:
 			return nil, false
 		}
@@ -206,7 +206,7 @@ func hasMeasures(seg *segment.Stats, bi int, name string) bool {
 }
 
 // countsPlanOf is the statsPlan of the level counts and value sets.
-func countsPlanOf(q *aggQuery) statsPlan {
+func countsPlanOf(q *aggSpec) statsPlan {
 	var sp statsPlan
 	if len(q.aggs) == 0 && len(q.keys) == 1 && (q.push == nil || q.push.pred == nil) {
 		// DISTINCT of one column: the batch's exact set of values.
@@ -215,7 +215,7 @@ func countsPlanOf(q *aggQuery) statsPlan {
 			return sp
 		}
 		if k := q.keys[0]; k.kind == keyString && k.col.core < 0 {
-			sp.ok, sp.distinctDyn = true, q.t.view.Stored(k.col.name)
+			sp.ok, sp.distinctDyn = true, q.view.Stored(k.col.name)
 			return sp
 		}
 	}
@@ -322,7 +322,7 @@ func distinctSet(st *segment.BatchStats, col int) *segment.ValueSet {
 }
 
 // distinctPartial is the groups of a DISTINCT from the batch's values.
-func (sp statsPlan) distinctPartial(q *aggQuery, seg *segment.Stats, bi int) *aggTable {
+func (sp statsPlan) distinctPartial(q *aggSpec, seg *segment.Stats, bi int) *aggTable {
 	st := &seg.Batches[bi]
 	t := newAggTable(q)
 	add := func(v *string) {
@@ -621,7 +621,7 @@ func (tr *tupleRows) bytes() int64 { return approxBytes(tr.b) + 8*int64(len(tr.c
 // tuplePartial adds to t the partial aggregate of a batch from its tuple
 // counts: the combinations that meet the claimed condition, each weighing
 // its count.
-func (q *aggQuery) tuplePartial(t *aggTable, tr *tupleRows, loc *time.Location) error {
+func (q *aggSpec) tuplePartial(t *aggTable, tr *tupleRows, loc *time.Location) error {
 	var cond pred
 	if q.push != nil {
 		cond = q.push.pred
@@ -631,7 +631,7 @@ func (q *aggQuery) tuplePartial(t *aggTable, tr *tupleRows, loc *time.Location) 
 
 // tuplePartialWhere is tuplePartial with the combinations that meet cond
 // (nil: all).
-func (q *aggQuery) tuplePartialWhere(t *aggTable, tr *tupleRows, cond pred, loc *time.Location) error {
+func (q *aggSpec) tuplePartialWhere(t *aggTable, tr *tupleRows, cond pred, loc *time.Location) error {
 	sel := make([]int32, len(tr.counts))
 	for i := range sel {
 		sel[i] = int32(i)
@@ -644,7 +644,7 @@ func (q *aggQuery) tuplePartialWhere(t *aggTable, tr *tupleRows, cond pred, loc 
 
 // partial is the partial aggregate of batch bi of seg, from its level
 // counts or value sets (not tuples: see tuplePartial).
-func (sp statsPlan) partial(q *aggQuery, seg *segment.Stats, bi int) *aggTable {
+func (sp statsPlan) partial(q *aggSpec, seg *segment.Stats, bi int) *aggTable {
 	if sp.distinct != 0 || sp.distinctDyn != "" {
 		return sp.distinctPartial(q, seg, bi)
 	}
@@ -681,7 +681,7 @@ func mergedLevels(seg *segment.Stats) *segment.BatchStats {
 // their level counts (a plan without DISTINCT): one table takes every batch
 // of a query, since a table per batch cost more than the counts at 100M
 // rows.
-func (sp statsPlan) addCounts(t *aggTable, q *aggQuery, st *segment.BatchStats) {
+func (sp statsPlan) addCounts(t *aggTable, q *aggSpec, st *segment.BatchStats) {
 	// add merges into group tup the aggregates value gives each.
 	add := func(tup groupTuple, value func(fn *aggFn, o *acc)) {
 		accs := t.accsOf(t.group(tup))

@@ -203,7 +203,7 @@ func (d *strDict) foldedCode(v string, clone bool) int64 {
 // aggTable holds groups and their accumulators: one per batch (partial),
 // and one for the query that the partials merge into.
 type aggTable struct {
-	q      *aggQuery
+	q      *aggSpec
 	index  map[groupTuple]int32
 	tuples []groupTuple
 	minTS  []int64 // per group: its first ts, which stands for its ts keys
@@ -212,7 +212,7 @@ type aggTable struct {
 	bytes  int64 // estimated memory of the groups and distinct sets; see size
 }
 
-func newAggTable(q *aggQuery) *aggTable {
+func newAggTable(q *aggSpec) *aggTable {
 	t := &aggTable{q: q, index: map[groupTuple]int32{}}
 	for k := range q.keys {
 		if q.keys[k].kind == keyString {

@@ -1,18 +1,14 @@
 package engine
 
 import (
-	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/vitess/go/mysql"
 
-	"logq/catalog"
 	"logq/partitions"
-	"logq/partitions/segment"
 )
 
 // damagedDataVar says what a query over damaged data gets (SET
@@ -58,20 +54,22 @@ func newDamageReport(ctx *sql.Context) *damageReport {
 	return r
 }
 
-// planned reports the damage a plan made with pred meets: the damaged
-// batches it skipped, and the damaged segments whose range pred overlaps.
-func (r *damageReport) planned(ctx *sql.Context, t *Table, pl *catalog.Plan, pred catalog.Predicate) error {
-	for _, d := range pl.Damaged {
-		if err := r.add(ctx, d); err != nil {
-			return err
-		}
+// sessionObserver tells the SQL session what a plan met as it ran (see
+// observer): damage as warnings, or as the error under logq_damaged_data =
+// 'error'; memory against the statement's budget.
+type sessionObserver struct {
+	ctx    *sql.Context
+	report *damageReport
+	charge *memCharge // nil: not charged
+}
+
+func (o *sessionObserver) damaged(d partitions.Damage) error { return o.report.add(o.ctx, d) }
+
+func (o *sessionObserver) holding(n int64) error {
+	if o.charge == nil {
+		return nil
 	}
-	for _, d := range catalog.DamageIn(pred, t.store.DamagedSegments()) {
-		if err := r.add(ctx, d); err != nil {
-			return err
-		}
-	}
-	return nil
+	return o.charge.set(n)
 }
 
 // add warns about d, unless this query did already; with
@@ -114,46 +112,4 @@ func damageMessage(d partitions.Damage) string {
 
 func utcString(ts int64) string {
 	return time.UnixMicro(ts).UTC().Format("2006-01-02 15:04:05.000000")
-}
-
-// damagedRead is the error of a batch load that found the batch or its
-// segment damaged: the store has been told (partitions.Store.ReportDamage),
-// and the consumer reports d and goes on without the batch.
-type damagedRead struct {
-	d   partitions.Damage
-	err error
-}
-
-func (e *damagedRead) Error() string { return e.err.Error() }
-func (e *damagedRead) Unwrap() error { return e.err }
-
-// asDamaged returns the damage err reports, if it is a damagedRead.
-func asDamaged(err error) (partitions.Damage, bool) {
-	var dr *damagedRead
-	if errors.As(err, &dr) {
-		return dr.d, true
-	}
-	return partitions.Damage{}, false
-}
-
-// readDamaged handles a read of batch bi of seg that failed with err: when
-// err is damage, it tells store, which sets the batch (or the segment)
-// aside for later plans, and returns what the scan reports; nil for other
-// errors. store may be nil (tests of the cache alone).
-func readDamaged(store *partitions.Store, seg *partitions.Segment, bi int, err error) *damagedRead {
-	if !errors.Is(err, segment.ErrCorrupt) {
-		return nil
-	}
-	if store != nil {
-		// The store logs what it sets aside; a failure to record it in the
-		// manifest leaves it set aside in memory until a restart.
-		_ = store.ReportDamage(seg, err)
-	}
-	d := partitions.Damage{Key: seg.Key, File: filepath.Base(seg.Path), Batch: -1, MinTS: seg.Stats.MinTS,
-		MaxTS: seg.Stats.MaxTS, Rows: seg.Stats.Rows, Reason: err.Error()}
-	if b, ok := segment.DamagedBatch(err); ok && b == bi {
-		bs := &seg.Stats.Batches[bi]
-		d.Batch, d.MinTS, d.MaxTS, d.Rows = bi, bs.MinTS, bs.MaxTS, int64(bs.Rows)
-	}
-	return &damagedRead{d: d, err: err}
 }

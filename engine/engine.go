@@ -60,7 +60,7 @@ func New(store *partitions.Store, cat *catalog.Catalog, opts ...Options) (*sqle.
 		return n
 	}
 	cache := newBatchCache(&cacheBudget{configured: cacheBytes, memLimit: o.MemoryLimit, others: others}, stats, store)
-	t := &Table{store: store, cat: cat, stats: stats, cache: cache, orders: &sortOrders{}, pool: newPool(o.Workers), loopback: o.PlanLoopback}
+	t := &Table{env: env{store: store, cat: cat, stats: stats, cache: cache, orders: &sortOrders{}, pool: newPool(o.Workers)}, loopback: o.PlanLoopback}
 	pro := &Provider{db: &Database{table: t, damaged: &damagedTable{store: store, cat: cat}}, stats: stats, cache: cache, queries: &queries}
 	registerVariables.Do(func() {
 		if err := disableSecureFilePriv(); err != nil {

@@ -9,6 +9,4 @@ var (
 	errReadOnlySchema = errors.NewKind("%s is not supported: logq.logs is append-only and its columns follow the ingested data")
 	// errOneDatabase refuses creating or dropping databases.
 	errOneDatabase = errors.NewKind("%s is not supported: logq holds one database, logq, with the table logs")
-	// errScan is a failed read of part of the data, naming where.
-	errScan = errors.NewKind("reading %s: %v")
 )

@@ -18,7 +18,7 @@ func (t *indexedTable) explain() string { return explainScan(t.Table, t.push) }
 
 // explainScan describes a read of t under the claimed conditions push.
 func explainScan(t *Table, push *pushed) string {
-	snap := takeSnapshot(t, push.pruning())
+	snap := t.takeSnapshot(push.pruning())
 	defer snap.plan.Release()
 	st := snap.plan.Stats
 	var total int64 // buffered rows of the kept partitions, read in full

@@ -55,9 +55,6 @@ const (
 	rowOverheadBytes = 32
 	// valueSlotBytes is an interface value in a row.
 	valueSlotBytes = 16
-	// mapEntryBytes is a hash map entry beyond its key and value: control
-	// bytes, load factor and growth, averaged.
-	mapEntryBytes = 24
 	// groupBytes is a go-mysql-server GROUP BY group beyond its buffers:
 	// its uint64 key in the keys slice and in the map of buffers, and the
 	// boxed slice of buffers.

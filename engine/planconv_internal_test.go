@@ -136,7 +136,7 @@ func TestAggregatePlanRoundTrip(t *testing.T) {
 		q := randomAggQuery(t, r)
 		p, err := roundTrip(&plan.Plan{Aggregate: aggregateOf(q)})
 		require.NoError(t, err)
-		var got aggQuery
+		var got aggSpec
 		aggregateFrom(&got, p.Aggregate)
 		require.Equal(t, q.grouped, got.grouped)
 		require.Equal(t, len(q.keys), len(got.keys))
@@ -149,8 +149,8 @@ func TestAggregatePlanRoundTrip(t *testing.T) {
 
 // randomAggQuery returns a partial aggregate of the shapes the recogniser
 // builds: keys of every kind, aggregates each over the arguments it takes.
-func randomAggQuery(t *testing.T, r *rand.Rand) *aggQuery {
-	q := &aggQuery{grouped: r.IntN(2) == 0}
+func randomAggQuery(t *testing.T, r *rand.Rand) *aggSpec {
+	q := &aggSpec{grouped: r.IntN(2) == 0}
 	for range r.IntN(4) {
 		var k aggKey
 		switch r.IntN(5) {

@@ -381,6 +381,3 @@ func (a stringAccessor) columnName() string {
 	}
 	return a.name
 }
-
-// coreNames are the names of the core columns by position.
-var coreNames = [numCore]string{"ts", "level", "service", "host", "trace_id", "message"}

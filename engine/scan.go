@@ -7,7 +7,6 @@ import (
 	"math"
 	"runtime/debug"
 	"time"
-	"unsafe"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/types"
@@ -21,33 +20,6 @@ import (
 // fullScan is the predicate of an unrestricted scan.
 func fullScan() catalog.Predicate {
 	return catalog.Predicate{MinTS: math.MinInt64, MaxTS: math.MaxInt64}
-}
-
-// snapshot is what one query reads: a catalog plan of segments and the
-// buffered rows, taken together (see Store.View).
-type snapshot struct {
-	plan     *catalog.Plan
-	buffered map[partitions.Key]partitions.Buffered
-}
-
-// takeSnapshot plans pred against the catalog and collects the buffered rows
-// under the store's lock. A plan that lost a segment to compaction between
-// pruning and taking references is made again.
-func takeSnapshot(t *Table, pred catalog.Predicate) snapshot {
-	for {
-		var s snapshot
-		t.store.View(func(buf []partitions.Buffered) {
-			s.plan = t.cat.Plan(pred)
-			s.buffered = make(map[partitions.Key]partitions.Buffered, len(buf))
-			for _, b := range buf {
-				s.buffered[b.Key] = b
-			}
-		})
-		if s.plan.Stats.SegmentsRetired == 0 {
-			return s
-		}
-		s.plan.Release()
-	}
 }
 
 // scanOptions says what one scan reads and in which order.
@@ -64,11 +36,9 @@ type scan struct {
 	snap   snapshot
 	cancel context.CancelFunc // stops the loads of this scan (LIMIT reached, query killed)
 
-	merge     *merger    // ordered scans
-	unordered *unordered // unordered scans
-	returned  bool       // a row was returned and its source not advanced yet
-	dyn       []*columns.Dynamic
-	dynOf     *columns.Batch // the batch dyn was resolved for
+	rows  rowStream
+	dyn   []*columns.Dynamic
+	dynOf *columns.Batch // the batch dyn was resolved for
 
 	// report tells the user about damaged data; found holds the damage the
 	// sources met since Next last reported (both consumer-goroutine only).
@@ -90,32 +60,14 @@ func newScan(ctx *sql.Context, t *Table, loc *time.Location, o scanOptions) (*sc
 	sc.ordered, sc.reverse, sc.view = o.ordered, o.reverse, t.view
 	pred := o.push.pruning()
 	lctx, cancel := context.WithCancel(ctx)
-	s := &scan{t: t, loc: loc, snap: takeSnapshot(t, pred), cancel: cancel, report: newDamageReport(ctx)}
-	if err := s.report.planned(ctx, t, s.snap.plan, pred); err != nil {
+	s := &scan{t: t, loc: loc, snap: t.takeSnapshot(pred), cancel: cancel, report: newDamageReport(ctx)}
+	if err := t.reportPlanned(&sessionObserver{ctx: ctx, report: s.report}, s.snap.plan, pred); err != nil {
 		_ = s.Close(ctx)
 		return nil, err
 	}
 	t.stats.recordPlan(s.snap)
 	cols := t.neededColumns(sc.cond)
-	if !o.ordered {
-		s.unordered = newUnordered(lctx, s.snap, sc, t, cols, &s.found)
-		return s, nil
-	}
-	var sources []source
-	for _, p := range s.snap.plan.Partitions {
-		for _, sp := range p.Segments {
-			if len(sp.Batches) > 0 {
-				sources = append(sources, newSegmentSource(lctx, sp, sc, cols, t.cache, t.pool, &s.found))
-			}
-		}
-		for _, b := range s.snap.buffered[p.Key].Batches {
-			t.stats.BufferedRowsRead.Add(int64(b.Len()))
-			if b.Len() > 0 {
-				sources = append(sources, newBufferSource(b, sc, t.orders))
-			}
-		}
-	}
-	s.merge = newMerger(sources, o.reverse)
+	s.rows = t.rows(lctx, s.snap, sc, cols, &s.found)
 	return s, nil
 }
 
@@ -129,7 +81,7 @@ func (s *scan) Next(ctx *sql.Context) (row sql.Row, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	b, i, err := s.nextRow()
+	b, i, err := s.rows.next()
 	for _, d := range s.found {
 		if err := s.report.add(ctx, d); err != nil {
 			return nil, err
@@ -143,16 +95,6 @@ func (s *scan) Next(ctx *sql.Context) (row sql.Row, err error) {
 		return nil, io.EOF
 	}
 	return s.toRow(b, i), nil
-}
-
-// nextRow returns the next row, or a nil batch at the end.
-func (s *scan) nextRow() (*columns.Batch, int, error) {
-	if s.merge != nil {
-		b, i, err := s.merge.next(s.returned)
-		s.returned = b != nil
-		return b, i, err
-	}
-	return s.unordered.next()
 }
 
 // toRow converts row i of b to the table's (projected) schema.
@@ -202,19 +144,6 @@ func stringValue(c *columns.Strings, i int) any {
 	}
 	return viewString(c.Value(i))
 }
-
-// viewString returns the bytes of an immutable batch as a string without
-// copying them: decoded and buffered batches are never modified, and a row
-// that outlives its batch keeps the batch's memory alive.
-func viewString(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	return unsafe.String(&b[0], len(b))
-}
-
-// viewBytes is the bytes of s without a copy; they must not be modified.
-func viewBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // dynamicValue returns row i of d as a value of the schema type want. A
 // batch written before the column widened holds a narrower type: numbers

@@ -33,17 +33,6 @@ var (
 	messageType = types.Text
 )
 
-// Positions of the core columns in every schema.
-const (
-	colTS = iota
-	colLevel
-	colService
-	colHost
-	colTraceID
-	colMessage
-	numCore
-)
-
 // coreColumns are the first columns of logs, in order.
 func coreColumns() sql.Schema {
 	col := func(name string, t sql.Type, nullable bool) *sql.Column {

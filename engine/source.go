@@ -291,7 +291,7 @@ func readBatchScratch(store *partitions.Store, seg *partitions.Segment, bi int, 
 	if dr := readDamaged(store, seg, bi, err); dr != nil {
 		return nil, dr
 	}
-	return nil, errScan.New(fmt.Sprintf("%s (batch %d)", seg.Name(), bi), err)
+	return nil, fmt.Errorf("reading %s (batch %d): %w", seg.Name(), bi, err)
 }
 
 // bufferSource yields the matching rows of one buffered batch. Buffered

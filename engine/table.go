@@ -8,7 +8,6 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
 
-	"logq/catalog"
 	"logq/engine/compat"
 	"logq/partitions"
 	"logq/partitions/segment"
@@ -18,12 +17,7 @@ import (
 // is fixed when the query resolves the table, so that dynamic columns that
 // appear while the query runs cannot shift its column positions.
 type Table struct {
-	store  *partitions.Store
-	cat    *catalog.Catalog
-	stats  *ScanStats
-	cache  *batchCache
-	orders *sortOrders
-	pool   *pool
+	env
 	schema sql.Schema
 	dyn    []segment.ColumnInfo // the dynamic columns, schema[numCore:]
 	// view maps the stored columns of batches to dyn (dropped columns and
@@ -53,7 +47,7 @@ var (
 func (t *Table) snapshot() *Table {
 	view := t.store.ColumnView()
 	dyn := view.Columns(t.cat.Columns())
-	return &Table{store: t.store, cat: t.cat, stats: t.stats, cache: t.cache, orders: t.orders, pool: t.pool,
+	return &Table{env: t.env,
 		schema: buildSchema(dyn), dyn: dyn, view: view, loopback: t.loopback}
 }
 

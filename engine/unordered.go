@@ -16,7 +16,7 @@ type unordered struct {
 	found *[]partitions.Damage // where damaged batches go, skipped (the scan's)
 }
 
-func newUnordered(ctx context.Context, snap snapshot, sc scope, t *Table, cols *colSet, found *[]partitions.Damage) *unordered {
+func newUnordered(ctx context.Context, t *env, snap snapshot, sc scope, cols *colSet, found *[]partitions.Damage) *unordered {
 	u := &unordered{loads: newLoadWindow[batchCursor](ctx, t.pool), found: found}
 	probe := traceProbe(sc.cond)
 	for _, p := range snap.plan.Partitions {
