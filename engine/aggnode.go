@@ -11,20 +11,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 
 	"logq/engine/compat"
-	"logq/partitions"
 )
-
-// aggSpec is the partial aggregate of a query, as the executor computes
-// it: per batch, in parallel, over columns, then merged.
-type aggSpec struct {
-	push    *pushed // the claimed WHERE conditions; nil: none
-	grouped bool    // GROUP BY present: no rows in, no rows out
-	keys    []aggKey
-	aggs    []aggFn
-	cols    *colSet // the columns the scan converts
-	stats   statsPlan
-	view    *partitions.ColumnView // the query's view of the dynamic columns
-}
 
 // aggQuery is an aggregate over logs that the aggregate rule took from
 // go-mysql-server's GroupBy: its partial aggregate (aggSpec), and how the

@@ -284,34 +284,6 @@ func recogniseAggregate(ctx *sql.Context, gb *plan.GroupBy) *aggQuery {
 	return q
 }
 
-// readNames lists the columns q's keys and aggregates read, ts first.
-func (q *aggSpec) readNames() []string {
-	names := []string{"ts"}
-	for _, k := range q.keys {
-		if k.kind == keyString {
-			names = append(names, k.col.name)
-		}
-	}
-	for _, fn := range q.aggs {
-		if fn.arg != argRows {
-			names = append(names, fn.col.name)
-		}
-	}
-	return names
-}
-
-// finish sets what q converts, the columns names its keys, aggregates and
-// outputs read plus those of the claimed conditions, and how statistics
-// answer it.
-func (q *aggSpec) finish(names []string) {
-	kept := names
-	if q.push != nil && q.push.pred != nil {
-		names = q.push.pred.columns(slices.Clone(names))
-	}
-	q.cols = newColSet(names).withScratch(kept)
-	q.stats = statsPlanOf(q)
-}
-
 // overRepresentative rewrites a selected expression that is not an
 // aggregate to read a group's representative row: [first ts, key values].
 // It must read only grouped columns, and ts only when a key is a function

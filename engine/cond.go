@@ -160,3 +160,8 @@ func pushedFrom(p *plan.Plan, texts []string) (*pushed, error) {
 	}
 	return out, nil
 }
+
+// fullScan is the predicate of an unrestricted scan.
+func fullScan() catalog.Predicate {
+	return catalog.Predicate{MinTS: math.MinInt64, MaxTS: math.MaxInt64}
+}

@@ -24,15 +24,6 @@ func planLoopback(ctx *sql.Context, t *Table) bool {
 	return err == nil && v == int8(1)
 }
 
-// roundTrip returns p as a node receives it: encoded and decoded.
-func roundTrip(p *plan.Plan) (*plan.Plan, error) {
-	b, err := plan.Encode(p)
-	if err != nil {
-		return nil, err
-	}
-	return plan.Decode(b)
-}
-
 // loopback completes p with the session's zone and the claimed conditions
 // push, sends it through its encoding, and returns what a node rebuilds of
 // them. The zone travels as Location.String gives it, which

@@ -199,3 +199,12 @@ func aggregateFrom(q *aggSpec, a *plan.Aggregate) {
 		q.aggs[i] = fn
 	}
 }
+
+// roundTrip returns p as a node receives it: encoded and decoded.
+func roundTrip(p *plan.Plan) (*plan.Plan, error) {
+	b, err := plan.Encode(p)
+	if err != nil {
+		return nil, err
+	}
+	return plan.Decode(b)
+}

@@ -4,23 +4,16 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"runtime/debug"
 	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/types"
 
-	"logq/catalog"
 	"logq/engine/compat"
 	"logq/partitions"
 	"logq/partitions/columns"
 )
-
-// fullScan is the predicate of an unrestricted scan.
-func fullScan() catalog.Predicate {
-	return catalog.Predicate{MinTS: math.MinInt64, MaxTS: math.MaxInt64}
-}
 
 // scanOptions says what one scan reads and in which order.
 type scanOptions struct {
