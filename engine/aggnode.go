@@ -11,6 +11,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 
 	"logq/engine/compat"
+	exec "logq/engine/exec"
 )
 
 // aggQuery is an aggregate over logs that the aggregate rule took from
@@ -18,7 +19,7 @@ import (
 // merged groups become the GroupBy's rows; go-mysql-server then sees only
 // the groups.
 type aggQuery struct {
-	aggSpec
+	exec.AggSpec
 	t    *Table   // the query's view of logs
 	outs []aggOut // one per selected expression
 
@@ -65,18 +66,18 @@ func (n *aggNode) WithChildren(children ...sql.Node) (sql.Node, error) {
 func (n *aggNode) String() string {
 	q := n.q
 	var keys, aggs []string
-	for i := range q.keys {
-		keys = append(keys, q.keys[i].describe())
+	for i := range q.Keys {
+		keys = append(keys, q.Keys[i].Describe())
 	}
-	for i := range q.aggs {
-		aggs = append(aggs, q.aggs[i].text)
+	for i := range q.Aggs {
+		aggs = append(aggs, q.Aggs[i].Text)
 	}
 	p := sql.NewTreePrinter()
 	_ = p.WriteNode("LogsAggregate(pushed down: computed over columns inside the partitions)")
 	_ = p.WriteChildren(
 		"groups: ["+strings.Join(keys, ", ")+"]",
 		"aggregates: ["+strings.Join(aggs, ", ")+"]",
-		explainScan(q.t, q.push)+"; "+q.explainStats(),
+		explainScan(q.t, q.Push)+"; "+q.explainStats(),
 	)
 	return p.String()
 }
@@ -84,13 +85,13 @@ func (n *aggNode) String() string {
 // explainStats says how many kept batches a plan made now answers from
 // their statistics, without reading them.
 func (q *aggQuery) explainStats() string {
-	snap := q.t.takeSnapshot(q.push.pruning())
-	defer snap.plan.Release()
+	snap := q.t.TakeSnapshot(q.Push.Pruning())
+	defer snap.Plan.Release()
 	n := 0
-	for _, p := range snap.plan.Partitions {
+	for _, p := range snap.Plan.Partitions {
 		for _, sp := range p.Segments {
 			for k, bi := range sp.Batches {
-				if q.stats.answers(sp.Segment.Stats, bi, sp.Inside[k]) {
+				if q.Stats.Answers(sp.Segment.Stats, bi, sp.Inside[k]) {
 					n++
 				}
 			}
@@ -98,14 +99,14 @@ func (q *aggQuery) explainStats() string {
 	}
 	what := ""
 	switch {
-	case q.stats.tuples && q.stats.measured != nil:
+	case q.Stats.Tuples && q.Stats.Measured != nil:
 		what = " (level, service, host counts and sums)"
-	case q.stats.tuples:
+	case q.Stats.Tuples:
 		what = " (level, service, host counts)"
-	case q.stats.minutes:
+	case q.Stats.Minutes:
 		what = " (counts per minute and level)"
 	}
-	return fmt.Sprintf("batches answered from statistics %d/%d%s", n, snap.plan.Stats.BatchesKept, what)
+	return fmt.Sprintf("batches answered from statistics %d/%d%s", n, snap.Plan.Stats.BatchesKept, what)
 }
 
 // RowIter implements sql.ExecSourceRel: it aggregates every kept batch
@@ -123,9 +124,9 @@ func (n *aggNode) RowIter(ctx *sql.Context, _ sql.Row) (sql.RowIter, error) {
 		}
 	}
 	charge := &memCharge{b: budgetOf(ctx)}
-	total, err := q.run(ctx, &q.t.env, loc, &sessionObserver{ctx: ctx, report: newDamageReport(ctx), charge: charge})
+	total, err := q.Run(ctx, &q.t.Env, loc, &sessionObserver{ctx: ctx, report: newDamageReport(ctx), charge: charge})
 	if err == nil && loopback {
-		total, err = stateRoundTrip(memory.DefaultAllocator, total) // as a node sends it
+		total, err = exec.StateRoundTrip(memory.DefaultAllocator, total) // as a node sends it
 	}
 	if err != nil {
 		charge.release()
@@ -142,36 +143,36 @@ func (n *aggNode) RowIter(ctx *sql.Context, _ sql.Row) (sql.RowIter, error) {
 // and the rows are charged before they are made (as much again as total,
 // and a row per group), and the rows' charge is given back when the
 // iterator closes.
-func (q *aggQuery) rows(ctx *sql.Context, total *aggTable, loc *time.Location, charge *memCharge) (sql.RowIter, error) {
-	rowsBytes := int64(len(total.tuples)+1) * (rowOverheadBytes + 2*valueSlotBytes*int64(len(q.outs)))
-	if err := charge.set(2*total.size() + rowsBytes); err != nil {
+func (q *aggQuery) rows(ctx *sql.Context, total *exec.AggTable, loc *time.Location, charge *memCharge) (sql.RowIter, error) {
+	rowsBytes := int64(len(total.Tuples)+1) * (rowOverheadBytes + 2*valueSlotBytes*int64(len(q.outs)))
+	if err := charge.set(2*total.Size() + rowsBytes); err != nil {
 		return nil, err
 	}
-	final := newAggTable(&q.aggSpec)
-	final.mergeFrom(total, true)
-	if len(final.tuples) == 0 && !q.grouped {
-		final.group(groupTuple{}) // an aggregate without GROUP BY has one row
+	final := exec.NewAggTable(&q.AggSpec)
+	final.MergeFrom(total, true)
+	if len(final.Tuples) == 0 && !q.Grouped {
+		final.Group(exec.GroupTuple{}) // an aggregate without GROUP BY has one row
 	}
-	out := make([]sql.Row, 0, len(final.tuples))
-	rep := make(sql.Row, 1+len(q.keys))
-	for g, tup := range final.tuples {
+	out := make([]sql.Row, 0, len(final.Tuples))
+	rep := make(sql.Row, 1+len(q.Keys))
+	for g, tup := range final.Tuples {
 		rep[0] = nil
-		if ts := final.minTS[g]; ts != math.MaxInt64 {
+		if ts := final.MinTS[g]; ts != math.MaxInt64 {
 			rep[0] = compat.LocalDatetime(ts, loc)
 		}
-		for k := range q.keys {
+		for k := range q.Keys {
 			rep[1+k] = nil
-			if q.keys[k].kind == keyString {
-				if v := final.dicts[k].vals[tup[k]]; v != nil {
+			if q.Keys[k].Kind == exec.KeyString {
+				if v := final.Dicts[k].Vals[tup[k]]; v != nil {
 					rep[1+k] = *v
 				}
 			}
 		}
-		accs := final.accsOf(g)
+		accs := final.AccsOf(g)
 		row := make(sql.Row, len(q.outs))
 		for i, o := range q.outs {
 			if o.agg >= 0 {
-				row[i] = accs[o.agg].result(&q.aggs[o.agg], loc)
+				row[i] = accs[o.agg].Result(&q.Aggs[o.agg], loc)
 				continue
 			}
 			v, err := o.expr.Eval(ctx, rep)

@@ -13,6 +13,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/transform"
 
 	"logq/engine/compat"
+	exec "logq/engine/exec"
 	"logq/partitions/columns"
 )
 
@@ -151,10 +152,10 @@ func recogniseDistinct(ctx *sql.Context, child sql.Node) *aggQuery {
 			return nil
 		}
 	}
-	if len(exprs) > maxAggKeys {
+	if len(exprs) > exec.MaxAggKeys {
 		return nil
 	}
-	q := &aggQuery{aggSpec: aggSpec{push: push, grouped: true, view: t.view}, t: t, selected: exprs, schema: child.Schema()}
+	q := &aggQuery{AggSpec: exec.AggSpec{Push: push, Grouped: true, View: t.view}, t: t, selected: exprs, schema: child.Schema()}
 	r := recogniser{ctx: ctx, t: t}
 	for _, e := range exprs {
 		// Only the low-cardinality columns, whose values the statistics
@@ -162,10 +163,10 @@ func recogniseDistinct(ctx *sql.Context, child sql.Node) *aggQuery {
 		// as rows, all held before the first goes out, while the row path
 		// streams them to a LIMIT that stops it early.
 		k, ok := r.key(unalias(e))
-		if !ok || k.kind != keyString || !r.fewValues(k.col) {
+		if !ok || k.Kind != exec.KeyString || !r.fewValues(k.Col) {
 			return nil
 		}
-		q.keys = append(q.keys, k)
+		q.Keys = append(q.Keys, k)
 	}
 	for _, e := range exprs {
 		expr, ok := q.overRepresentative(e)
@@ -174,7 +175,7 @@ func recogniseDistinct(ctx *sql.Context, child sql.Node) *aggQuery {
 		}
 		q.outs = append(q.outs, aggOut{agg: -1, expr: expr})
 	}
-	q.finish(q.readNames())
+	q.Finish(q.ReadNames())
 	return q
 }
 
@@ -210,19 +211,19 @@ func tableColumns(t *Table, n sql.Node) ([]sql.Expression, bool) {
 // segment without the column counts, one with a narrower type does not).
 // It decides on the segments stored at planning time; rows flushed later
 // are still read right, only without the guarantee.
-func (r recogniser) fewValues(col stringAccessor) bool {
+func (r recogniser) fewValues(col exec.StringAccessor) bool {
 	switch {
-	case col.core == colLevel || col.core == colService || col.core == colHost:
+	case col.Core == exec.ColLevel || col.Core == exec.ColService || col.Core == exec.ColHost:
 		return true
-	case col.core >= 0:
+	case col.Core >= 0:
 		return false
 	}
-	snap := r.t.takeSnapshot(fullScan())
-	defer snap.plan.Release()
-	for _, p := range snap.plan.Partitions {
+	snap := r.t.TakeSnapshot(exec.FullScan())
+	defer snap.Plan.Release()
+	for _, p := range snap.Plan.Partitions {
 		for _, sp := range p.Segments {
 			for bi := range sp.Segment.Stats.Batches {
-				if cs, present := dynColumnStats(sp.Segment.Stats, bi, r.t.view.Stored(col.name)); present && (cs == nil || !cs.HasValues) {
+				if cs, present := exec.DynColumnStats(sp.Segment.Stats, bi, r.t.view.Stored(col.Name)); present && (cs == nil || !cs.HasValues) {
 					return false
 				}
 			}
@@ -233,7 +234,7 @@ func (r recogniser) fewValues(col stringAccessor) bool {
 
 // logsUnder returns the logs table a GroupBy reads directly, with the
 // conditions pushed into it.
-func logsUnder(n sql.Node) (*Table, *pushed, bool) {
+func logsUnder(n sql.Node) (*Table, *exec.Pushed, bool) {
 	switch n := n.(type) {
 	case *plan.TableAlias:
 		return logsUnder(n.Child)
@@ -256,22 +257,22 @@ func logsUnder(n sql.Node) (*Table, *pushed, bool) {
 // the rule does not compute.
 func recogniseAggregate(ctx *sql.Context, gb *plan.GroupBy) *aggQuery {
 	t, push, ok := logsUnder(gb.Child)
-	if !ok || len(gb.GroupByExprs) > maxAggKeys {
+	if !ok || len(gb.GroupByExprs) > exec.MaxAggKeys {
 		return nil
 	}
-	q := &aggQuery{aggSpec: aggSpec{push: push, grouped: len(gb.GroupByExprs) > 0, view: t.view}, t: t, selected: gb.SelectedExprs, schema: gb.Schema()}
+	q := &aggQuery{AggSpec: exec.AggSpec{Push: push, Grouped: len(gb.GroupByExprs) > 0, View: t.view}, t: t, selected: gb.SelectedExprs, schema: gb.Schema()}
 	r := recogniser{ctx: ctx, t: t}
 	for _, e := range gb.GroupByExprs {
 		k, ok := r.key(unalias(e))
 		if !ok {
 			return nil
 		}
-		q.keys = append(q.keys, k)
+		q.Keys = append(q.Keys, k)
 	}
 	for _, e := range gb.SelectedExprs {
 		if fn, ok := r.aggregate(unalias(e)); ok {
-			q.outs = append(q.outs, aggOut{agg: len(q.aggs)})
-			q.aggs = append(q.aggs, fn)
+			q.outs = append(q.outs, aggOut{agg: len(q.Aggs)})
+			q.Aggs = append(q.Aggs, fn)
 			continue
 		}
 		expr, ok := q.overRepresentative(e)
@@ -280,7 +281,7 @@ func recogniseAggregate(ctx *sql.Context, gb *plan.GroupBy) *aggQuery {
 		}
 		q.outs = append(q.outs, aggOut{agg: -1, expr: expr})
 	}
-	q.finish(q.readNames())
+	q.Finish(q.ReadNames())
 	return q
 }
 
@@ -292,8 +293,8 @@ func recogniseAggregate(ctx *sql.Context, gb *plan.GroupBy) *aggQuery {
 // row's value).
 func (q *aggQuery) overRepresentative(e sql.Expression) (sql.Expression, bool) {
 	tsKey := false
-	for _, k := range q.keys {
-		tsKey = tsKey || k.kind != keyString
+	for _, k := range q.Keys {
+		tsKey = tsKey || k.Kind != exec.KeyString
 	}
 	ok := true
 	out, _, err := transform.Expr(e, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
@@ -302,8 +303,8 @@ func (q *aggQuery) overRepresentative(e sql.Expression) (sql.Expression, bool) {
 			if strings.EqualFold(e.Name(), "ts") && tsKey {
 				return e.WithIndex(0), transform.NewTree, nil
 			}
-			for k := range q.keys {
-				if q.keys[k].kind == keyString && strings.EqualFold(q.keys[k].col.name, e.Name()) {
+			for k := range q.Keys {
+				if q.Keys[k].Kind == exec.KeyString && strings.EqualFold(q.Keys[k].Col.Name, e.Name()) {
 					return e.WithIndex(1 + k), transform.NewTree, nil
 				}
 			}
@@ -340,78 +341,78 @@ func (r recogniser) column(e sql.Expression) (int, bool) {
 // isTS reports whether e reads ts.
 func (r recogniser) isTS(e sql.Expression) bool {
 	col, ok := r.column(e)
-	return ok && col == colTS
+	return ok && col == exec.ColTS
 }
 
 // stringColumn returns the accessor of a string column and how its values
 // group and count as distinct: bytewise under a binary collation, by
 // collation key (folded) under utf8mb4_0900_ai_ci.
-func (r recogniser) stringColumn(col int) (acc stringAccessor, folded, ok bool) {
+func (r recogniser) stringColumn(col int) (acc exec.StringAccessor, folded, ok bool) {
 	typ := r.t.schema[col].Type
 	st, ok := typ.(sql.StringType)
-	if !ok || col == colTS {
-		return stringAccessor{}, false, false
+	if !ok || col == exec.ColTS {
+		return exec.StringAccessor{}, false, false
 	}
 	if folded, ok = comparedBy(st.Collation()); !ok {
-		return stringAccessor{}, false, false
+		return exec.StringAccessor{}, false, false
 	}
-	if col < numCore {
-		return stringAccessor{core: col, name: coreNames[col]}, folded, true
+	if col < exec.NumCore {
+		return exec.StringAccessor{Core: col, Name: exec.CoreNames[col]}, folded, true
 	}
-	return stringAccessor{core: -1, name: r.t.dyn[col-numCore].Name}, folded, true
+	return exec.StringAccessor{Core: -1, Name: r.t.dyn[col-exec.NumCore].Name}, folded, true
 }
 
 // key recognises a GROUP BY expression.
-func (r recogniser) key(e sql.Expression) (aggKey, bool) {
+func (r recogniser) key(e sql.Expression) (exec.AggKey, bool) {
 	if m, ok := e.(*expression.Arithmetic); ok && m.Op == "*" {
 		// bucket * n groups as bucket does, for n ≠ 0.
 		if n, ok := literalInt(m.RightChild); ok && n != 0 {
-			if k, ok := r.key(m.LeftChild); ok && k.kind != keyString {
+			if k, ok := r.key(m.LeftChild); ok && k.Kind != exec.KeyString {
 				return k, true
 			}
 		}
-		return aggKey{}, false
+		return exec.AggKey{}, false
 	}
 	switch e := e.(type) {
 	case *expression.GetField:
 		col, ok := r.column(e)
 		if !ok {
-			return aggKey{}, false
+			return exec.AggKey{}, false
 		}
 		acc, folded, ok := r.stringColumn(col)
-		return aggKey{kind: keyString, col: acc, folded: folded}, ok
+		return exec.AggKey{Kind: exec.KeyString, Col: acc, Folded: folded}, ok
 	case *compat.IntDiv:
 		if n, ok := literalInt(e.RightChild); ok && n > 0 && r.epoch(e.LeftChild) {
-			return aggKey{kind: keyEpochDiv, n: n}, true
+			return exec.AggKey{Kind: exec.KeyEpochDiv, N: n}, true
 		}
 	case *function.Floor:
 		if d, ok := e.Child.(*expression.Div); ok {
 			if n, ok := literalInt(d.RightChild); ok && n > 0 && r.epoch(d.LeftChild) {
-				return aggKey{kind: keyEpochFloor, n: n}, true
+				return exec.AggKey{Kind: exec.KeyEpochFloor, N: n}, true
 			}
 		}
 	case *function.Date:
 		if r.isTS(e.Child) {
-			return aggKey{kind: keyLocal, unit: 86400}, true
+			return exec.AggKey{Kind: exec.KeyLocal, Unit: 86400}, true
 		}
 	case *function.DateFormat:
 		if !r.isTS(e.LeftChild) {
-			return aggKey{}, false
+			return exec.AggKey{}, false
 		}
 		lit, ok := e.RightChild.(*expression.Literal)
 		if !ok {
-			return aggKey{}, false
+			return exec.AggKey{}, false
 		}
 		format, ok := lit.Value().(string)
 		if !ok {
-			return aggKey{}, false
+			return exec.AggKey{}, false
 		}
-		fields, unit, ok := dateFormatFields(format)
+		fields, unit, ok := exec.DateFormatFields(format)
 		if ok && len(fields) > 0 {
-			return aggKey{kind: keyLocal, unit: unit, fields: fields}, true
+			return exec.AggKey{Kind: exec.KeyLocal, Unit: unit, Fields: fields}, true
 		}
 	}
-	return aggKey{}, false
+	return exec.AggKey{}, false
 }
 
 // epoch reports whether e is UNIX_TIMESTAMP(ts) of the DECIMAL(…, 6) type
@@ -443,75 +444,75 @@ func literalInt(e sql.Expression) (int64, bool) {
 }
 
 // aggregate recognises an aggregate function over one column, or COUNT(*).
-func (r recogniser) aggregate(e sql.Expression) (aggFn, bool) {
-	var op aggOp
+func (r recogniser) aggregate(e sql.Expression) (exec.AggFn, bool) {
+	var op exec.AggOp
 	var arg sql.Expression
 	exact := false
 	switch a := e.(type) {
 	case *aggregation.Count:
-		op, arg = opCount, a.Child
+		op, arg = exec.OpCount, a.Child
 	case *aggregation.CountDistinct:
 		if len(a.Children()) != 1 {
-			return aggFn{}, false
+			return exec.AggFn{}, false
 		}
-		op, arg = opCountDistinct, a.Children()[0]
+		op, arg = exec.OpCountDistinct, a.Children()[0]
 		if k, ok := arg.(*compat.CollationKey); ok {
 			arg = k.Child // distinct by key: as a folded column counts
 			e = aggregation.NewCountDistinct(arg)
 		}
 	case *aggregation.Sum:
-		op, arg = opSum, a.Child
+		op, arg = exec.OpSum, a.Child
 	case *aggregation.Avg:
-		op, arg = opAvg, a.Child
+		op, arg = exec.OpAvg, a.Child
 	case *compat.Sum:
-		op, arg, exact = opSum, a.Child, true
+		op, arg, exact = exec.OpSum, a.Child, true
 	case *compat.Avg:
-		op, arg, exact = opAvg, a.Child, true
+		op, arg, exact = exec.OpAvg, a.Child, true
 	case *aggregation.Min:
-		op, arg = opMin, a.Child
+		op, arg = exec.OpMin, a.Child
 	case *aggregation.Max:
-		op, arg = opMax, a.Child
+		op, arg = exec.OpMax, a.Child
 	default:
-		return aggFn{}, false
+		return exec.AggFn{}, false
 	}
 	if w, ok := e.(sql.WindowAdaptableExpression); ok && w.Window() != nil {
-		return aggFn{}, false
+		return exec.AggFn{}, false
 	}
-	fn := aggFn{op: op, text: e.String(), exact: exact}
-	if lit, ok := arg.(*expression.Literal); ok && op == opCount {
+	fn := exec.AggFn{Op: op, Text: e.String(), Exact: exact}
+	if lit, ok := arg.(*expression.Literal); ok && op == exec.OpCount {
 		if lit.Value() == nil {
-			return aggFn{}, false // COUNT(NULL): rare; the row path answers 0
+			return exec.AggFn{}, false // COUNT(NULL): rare; the row path answers 0
 		}
-		fn.arg = argRows
+		fn.Arg = exec.ArgRows
 		return fn, true
 	}
 	col, ok := r.column(arg)
 	if !ok {
-		return aggFn{}, false
+		return exec.AggFn{}, false
 	}
-	numeric := op == opSum || op == opAvg || op == opMin || op == opMax
+	numeric := op == exec.OpSum || op == exec.OpAvg || op == exec.OpMin || op == exec.OpMax
 	switch {
-	case col == colTS:
-		fn.arg, fn.col = argTS, stringAccessor{core: -1, name: "ts"}
-		return fn, op != opSum && op != opAvg
-	case col < numCore:
+	case col == exec.ColTS:
+		fn.Arg, fn.Col = exec.ArgTS, exec.StringAccessor{Core: -1, Name: "ts"}
+		return fn, op != exec.OpSum && op != exec.OpAvg
+	case col < exec.NumCore:
 		acc, folded, ok := r.stringColumn(col)
-		fn.arg, fn.col, fn.folded = argString, acc, folded
+		fn.Arg, fn.Col, fn.Folded = exec.ArgString, acc, folded
 		return fn, ok && !numeric
 	}
-	d := r.t.dyn[col-numCore]
-	fn.col = stringAccessor{core: -1, name: d.Name}
+	d := r.t.dyn[col-exec.NumCore]
+	fn.Col = exec.StringAccessor{Core: -1, Name: d.Name}
 	switch d.Type {
 	case columns.TypeInt64:
-		fn.arg = argInt
+		fn.Arg = exec.ArgInt
 	case columns.TypeFloat64:
-		fn.arg = argFloat
+		fn.Arg = exec.ArgFloat
 	case columns.TypeString:
 		acc, folded, ok := r.stringColumn(col)
-		fn.arg, fn.col, fn.folded = argString, acc, folded
+		fn.Arg, fn.Col, fn.Folded = exec.ArgString, acc, folded
 		return fn, ok && !numeric
 	default: // BOOLEAN: counted by its text
-		fn.arg = argString
+		fn.Arg = exec.ArgString
 		return fn, !numeric
 	}
 	return fn, true

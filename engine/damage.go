@@ -63,9 +63,9 @@ type sessionObserver struct {
 	charge *memCharge // nil: not charged
 }
 
-func (o *sessionObserver) damaged(d partitions.Damage) error { return o.report.add(o.ctx, d) }
+func (o *sessionObserver) Damaged(d partitions.Damage) error { return o.report.add(o.ctx, d) }
 
-func (o *sessionObserver) holding(n int64) error {
+func (o *sessionObserver) Holding(n int64) error {
 	if o.charge == nil {
 		return nil
 	}

@@ -5,13 +5,15 @@ import (
 	"sync/atomic"
 
 	"github.com/dolthub/go-mysql-server/sql"
+
+	exec "logq/engine/exec"
 )
 
 // Provider is the go-mysql-server database provider: one database, logq.
 type Provider struct {
 	db      *Database
-	stats   *ScanStats
-	cache   *batchCache
+	stats   *exec.ScanStats
+	cache   *exec.BatchCache
 	queries *atomic.Pointer[func() int64] // QueryLimits.MemoryHeld, once set
 }
 

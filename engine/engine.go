@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	exec "logq/engine/exec"
+
 	sqle "github.com/dolthub/go-mysql-server"
 	"github.com/dolthub/go-mysql-server/server"
 	"github.com/dolthub/go-mysql-server/sql"
@@ -42,11 +44,11 @@ func New(store *partitions.Store, cat *catalog.Catalog, opts ...Options) (*sqle.
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	stats := &ScanStats{}
+	stats := &exec.ScanStats{}
 	cacheBytes := o.CacheBytes
 	switch {
 	case cacheBytes == 0:
-		cacheBytes = defaultCacheBytes
+		cacheBytes = exec.DefaultCacheBytes
 	case cacheBytes < 0:
 		cacheBytes = 0 // keeps nothing
 	}
@@ -59,8 +61,8 @@ func New(store *partitions.Store, cat *catalog.Catalog, opts ...Options) (*sqle.
 		}
 		return n
 	}
-	cache := newBatchCache(&cacheBudget{configured: cacheBytes, memLimit: o.MemoryLimit, others: others}, stats, store)
-	t := &Table{env: env{store: store, cat: cat, stats: stats, cache: cache, orders: &sortOrders{}, pool: newPool(o.Workers)}, loopback: o.PlanLoopback}
+	cache := exec.NewBatchCache(&exec.CacheBudget{Configured: cacheBytes, MemLimit: o.MemoryLimit, Others: others}, stats, store)
+	t := &Table{Env: exec.Env{Store: store, Cat: cat, Stats: stats, Cache: cache, Orders: &exec.SortOrders{}, Pool: exec.NewPool(o.Workers)}, loopback: o.PlanLoopback}
 	pro := &Provider{db: &Database{table: t, damaged: &damagedTable{store: store, cat: cat}}, stats: stats, cache: cache, queries: &queries}
 	registerVariables.Do(func() {
 		if err := disableSecureFilePriv(); err != nil {
@@ -123,12 +125,16 @@ const (
 // process-wide registry, once.
 var registerVariables sync.Once
 
+// ScanStats counts what the executor read and skipped, for /metrics and
+// tests.
+type ScanStats = exec.ScanStats
+
 // Stats returns the counters of every scan since start.
-func (p *Provider) Stats() *ScanStats { return p.stats }
+func (p *Provider) Stats() *exec.ScanStats { return p.stats }
 
 // CacheBytes returns the decoded batches the cache holds now, and its
 // budget (Options.CacheBytes).
-func (p *Provider) CacheBytes() (held, limit int64) { return p.cache.bytes() }
+func (p *Provider) CacheBytes() (held, limit int64) { return p.cache.Bytes() }
 
 // CountQueryMemory makes the batch cache yield to what the running
 // statements hold too (QueryLimits.MemoryHeld): the limits are made after

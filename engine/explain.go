@@ -7,6 +7,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/types"
 
 	"logq/catalog"
+	exec "logq/engine/exec"
 )
 
 // explain describes an indexed read for EXPLAIN PLAN: the conditions logs
@@ -17,22 +18,22 @@ import (
 func (t *indexedTable) explain() string { return explainScan(t.Table, t.push) }
 
 // explainScan describes a read of t under the claimed conditions push.
-func explainScan(t *Table, push *pushed) string {
-	snap := t.takeSnapshot(push.pruning())
-	defer snap.plan.Release()
-	st := snap.plan.Stats
+func explainScan(t *Table, push *exec.Pushed) string {
+	snap := t.TakeSnapshot(push.Pruning())
+	defer snap.Plan.Release()
+	st := snap.Plan.Stats
 	var total int64 // buffered rows of the kept partitions, read in full
-	for _, p := range snap.plan.Partitions {
-		for _, batch := range snap.buffered[p.Key].Batches {
+	for _, p := range snap.Plan.Partitions {
+		for _, batch := range snap.Buffered[p.Key].Batches {
 			total += int64(batch.Len())
 		}
 	}
-	bytesTotal := t.store.Stats().SegmentBytes
+	bytesTotal := t.Store.Stats().SegmentBytes
 	out := fmt.Sprintf("pushed: %s; pruning: partitions %d/%d, segments %d/%d, batches %d/%d, bytes to read %d/%d; buffered rows %d",
-		push.describe(), st.PartitionsKept, st.PartitionsTotal, st.SegmentsKept, st.SegmentsTotal,
+		push.Describe(), st.PartitionsKept, st.PartitionsTotal, st.SegmentsKept, st.SegmentsTotal,
 		st.BatchesKept, st.BatchesTotal, st.BytesToRead, bytesTotal, total)
-	if segs := catalog.DamageIn(push.pruning(), t.store.DamagedSegments()); len(snap.plan.Damaged)+len(segs) > 0 {
-		out += fmt.Sprintf("; damaged, not read: batches %d, segments %d (logq.damaged)", len(snap.plan.Damaged), len(segs))
+	if segs := catalog.DamageIn(push.Pruning(), t.Store.DamagedSegments()); len(snap.Plan.Damaged)+len(segs) > 0 {
+		out += fmt.Sprintf("; damaged, not read: batches %d, segments %d (logq.damaged)", len(snap.Plan.Damaged), len(segs))
 	}
 	return out
 }

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"github.com/dolthub/go-mysql-server/sql"
+
+	exec "logq/engine/exec"
 )
 
 // tsIndex is the ordered index on ts that logs offers go-mysql-server. It
@@ -14,7 +16,7 @@ import (
 // push; the lookup go-mysql-server builds itself (ORDER BY ts without WHERE)
 // has none.
 type tsIndex struct {
-	push *pushed
+	push *exec.Pushed
 }
 
 var _ sql.OrderedIndex = (*tsIndex)(nil)

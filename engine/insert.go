@@ -7,6 +7,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 
 	"logq/engine/compat"
+	exec "logq/engine/exec"
 	"logq/partitions"
 	"logq/partitions/columns"
 	"logq/partitions/jsonl"
@@ -47,7 +48,7 @@ func (w *inserter) StatementComplete(ctx *sql.Context) error {
 	if b == nil || b.Len() == 0 {
 		return nil
 	}
-	return w.t.store.Append(ctx, b)
+	return w.t.Store.Append(ctx, b)
 }
 
 // Insert implements sql.RowInserter. row follows the table's full schema.
@@ -61,9 +62,9 @@ func (w *inserter) Insert(ctx *sql.Context, row sql.Row) error {
 	loc := w.loc
 	b := w.batch
 	n := b.Len()
-	tv, ok := row[colTS].(time.Time)
+	tv, ok := row[exec.ColTS].(time.Time)
 	if !ok {
-		return fmt.Errorf("INSERT INTO logs: ts must be a date and time, got %T", row[colTS])
+		return fmt.Errorf("INSERT INTO logs: ts must be a date and time, got %T", row[exec.ColTS])
 	}
 	// The value is a DATETIME in the session's zone, as MySQL reads a value
 	// given for a TIMESTAMP column.
@@ -74,13 +75,13 @@ func (w *inserter) Insert(ctx *sql.Context, row sql.Row) error {
 			local.UTC().Format("2006-01-02 15:04:05.999999"))
 	}
 	b.TS = append(b.TS, us)
-	for col := colLevel; col <= colMessage; col++ {
-		s := coreStrings(b, col)
+	for col := exec.ColLevel; col <= exec.ColMessage; col++ {
+		s := exec.CoreStrings(b, col)
 		switch v := row[col].(type) {
 		case nil:
 			s.AppendNull()
 		case string:
-			if col == colLevel {
+			if col == exec.ColLevel {
 				s.Append(jsonl.NormalizeLevel([]byte(v)))
 			} else {
 				s.AppendString(v)
@@ -90,7 +91,7 @@ func (w *inserter) Insert(ctx *sql.Context, row sql.Row) error {
 		}
 	}
 	for j, c := range w.t.dyn {
-		v := row[numCore+j]
+		v := row[exec.NumCore+j]
 		if v == nil {
 			continue // PadDynamic makes it NULL
 		}

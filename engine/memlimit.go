@@ -13,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"logq/engine/compat"
+	exec "logq/engine/exec"
 )
 
 // The per-query memory limit.
@@ -58,13 +59,13 @@ const (
 	// groupBytes is a go-mysql-server GROUP BY group beyond its buffers:
 	// its uint64 key in the keys slice and in the map of buffers, and the
 	// boxed slice of buffers.
-	groupBytes = 8 + 8 + valueSlotBytes + mapEntryBytes + 24
+	groupBytes = 8 + 8 + valueSlotBytes + exec.MapEntryBytes + 24
 	// aggBufferBytes is one aggregation buffer of a group: its pointer in
 	// the group's slice and the buffer struct (two or three words).
 	aggBufferBytes = 8 + 48
 	// distinctKeyBytes is a key of go-mysql-server's DISTINCT: a uint64
 	// hash and an empty interface value in a map.
-	distinctKeyBytes = 8 + valueSlotBytes + mapEntryBytes
+	distinctKeyBytes = 8 + valueSlotBytes + exec.MapEntryBytes
 )
 
 // memBudget is the memory one statement may hold in the operators that
@@ -163,7 +164,7 @@ type distinctKeys struct {
 var _ compat.KeyBudget = (*distinctKeys)(nil)
 
 // AddKey implements compat.KeyBudget.
-func (c *distinctKeys) AddKey(n int) error { return c.grow(16 + mapEntryBytes + int64(n)) }
+func (c *distinctKeys) AddKey(n int) error { return c.grow(16 + exec.MapEntryBytes + int64(n)) }
 
 // Release implements compat.KeyBudget.
 func (c *distinctKeys) Release() { c.release() }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/dolthub/vitess/go/netutil"
+
+	exec "logq/engine/exec"
 )
 
 // The client of a running statement is checked every clientPollInterval
@@ -41,7 +43,7 @@ func (r *limitedRun) watchClient(conn net.Conn) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.watch = time.AfterFunc(clientPollInterval, func() { r.checkClient(conn) })
+	r.watch = time.AfterFunc(exec.ClientPollInterval, func() { r.checkClient(conn) })
 }
 
 // checkClient kills the statement if its client went away, else checks
@@ -54,7 +56,7 @@ func (r *limitedRun) checkClient(conn net.Conn) {
 	}
 	switch peerState(conn) {
 	case peerOpen:
-		r.watch.Reset(clientPollInterval)
+		r.watch.Reset(exec.ClientPollInterval)
 	case peerGone:
 		r.gone = true
 		r.l.stats.ClientGoneKills.Add(1)

@@ -7,6 +7,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 
 	"logq/engine/compat"
+	exec "logq/engine/exec"
 	"logq/engine/plan"
 )
 
@@ -29,22 +30,22 @@ func planLoopback(ctx *sql.Context, t *Table) bool {
 // them. The zone travels as Location.String gives it, which
 // compat.ParseZone reads back for every zone it makes (an IANA name, UTC,
 // a "+hh:mm" offset, or Local for SYSTEM).
-func loopback(t *Table, p *plan.Plan, loc *time.Location, push *pushed) (*plan.Plan, *time.Location, *pushed, error) {
+func loopback(t *Table, p *plan.Plan, loc *time.Location, push *exec.Pushed) (*plan.Plan, *time.Location, *exec.Pushed, error) {
 	p.TimeZone = loc.String()
-	p.Where, p.TimeRange = push.planned()
-	p, err := roundTrip(p)
+	p.Where, p.TimeRange = push.Planned()
+	p, err := exec.RoundTrip(p)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	if loc, err = compat.ParseZone(p.TimeZone); err != nil {
 		return nil, nil, nil, fmt.Errorf("plan: %w", err)
 	}
-	t.stats.PlansRoundTripped.Add(1)
+	t.Stats.PlansRoundTripped.Add(1)
 	var texts []string // for EXPLAIN, which the plan does not carry
 	if push != nil {
-		texts = push.texts
+		texts = push.Texts
 	}
-	push, err = pushedFrom(p, texts)
+	push, err = exec.PushedFrom(p, texts)
 	return p, loc, push, err
 }
 
@@ -73,13 +74,13 @@ func loopbackScan(t *Table, loc *time.Location, o scanOptions) (*Table, *time.Lo
 // loopbackAggregate returns q and loc rebuilt from their plan after a round
 // trip through its encoding.
 func loopbackAggregate(q *aggQuery, loc *time.Location) (*aggQuery, *time.Location, error) {
-	p, loc, push, err := loopback(q.t, &plan.Plan{Aggregate: aggregateOf(&q.aggSpec)}, loc, q.push)
+	p, loc, push, err := loopback(q.t, &plan.Plan{Aggregate: exec.AggregateOf(&q.AggSpec)}, loc, q.Push)
 	if err != nil {
 		return nil, nil, err
 	}
 	out := *q
-	out.push = push
-	aggregateFrom(&out.aggSpec, p.Aggregate)
-	out.finish(out.readNames())
+	out.Push = push
+	exec.AggregateFrom(&out.AggSpec, p.Aggregate)
+	out.Finish(out.ReadNames())
 	return &out, loc, nil
 }

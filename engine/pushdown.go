@@ -12,6 +12,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"logq/engine/compat"
+	exec "logq/engine/exec"
 	"logq/engine/plan"
 	"logq/partitions/collate"
 	"logq/partitions/columns"
@@ -27,13 +28,13 @@ type compiler struct {
 
 // pushdown splits the conjuncts of a WHERE into the claimed ones, compiled,
 // and the rest, left for go-mysql-server.
-func pushdown(ctx *sql.Context, t *Table, loc *time.Location, conjuncts []sql.Expression) (*pushed, []sql.Expression) {
+func pushdown(ctx *sql.Context, t *Table, loc *time.Location, conjuncts []sql.Expression) (*exec.Pushed, []sql.Expression) {
 	c := compiler{ctx: ctx, t: t, loc: loc}
-	p := newPushed()
+	p := exec.NewPushed()
 	var rest []sql.Expression
 	for _, e := range conjuncts {
 		x, ok := c.compile(e)
-		if !ok || p.claim(x, e.String()) != nil {
+		if !ok || p.Claim(x, e.String()) != nil {
 			// An error is a pattern the scan cannot match: go-mysql-server
 			// gives its error or its answer.
 			rest = append(rest, e)
@@ -68,7 +69,7 @@ func (c compiler) compile(e sql.Expression) (*plan.Expr, bool) {
 	case *expression.Between:
 		return c.between(e)
 	case *compat.TSVsEpoch:
-		if col, ok := c.column(c.tsFieldOf(e)); ok && col == colTS {
+		if col, ok := c.column(c.tsFieldOf(e)); ok && col == exec.ColTS {
 			lo, hi := e.Range()
 			return tsBetween(lo, hi, e.String()), true
 		}
@@ -148,13 +149,13 @@ func (c compiler) comparison(e sql.Expression, a, b sql.Expression, op plan.CmpO
 	}
 	text := e.String()
 	switch {
-	case col == colTS:
+	case col == exec.ColTS:
 		us, ok := c.tsMicros(v)
 		if !ok {
 			return nil, false
 		}
 		return tsComparison(op, us, text), true
-	case col < numCore || c.t.dyn[col-numCore].Type == columns.TypeString:
+	case col < exec.NumCore || c.t.dyn[col-exec.NumCore].Type == columns.TypeString:
 		s, ok := v.(string)
 		if !ok || !types.IsText(other.Type()) {
 			return nil, false
@@ -177,8 +178,8 @@ func (c compiler) comparison(e sql.Expression, a, b sql.Expression, op plan.CmpO
 		}
 		return p, true
 	}
-	name := c.t.dyn[col-numCore].Name
-	switch c.t.dyn[col-numCore].Type {
+	name := c.t.dyn[col-exec.NumCore].Name
+	switch c.t.dyn[col-exec.NumCore].Type {
 	case columns.TypeInt64:
 		if n, ok := compat.ExactInt(v); ok {
 			return &plan.Expr{Kind: plan.ExprKind_EXPR_INT_CMP, Column: name, Cmp: op, IntValue: n, Text: text}, true
@@ -306,7 +307,7 @@ func keyOf(v []byte, folded bool) []byte {
 
 func (c compiler) between(e *expression.Between) (*plan.Expr, bool) {
 	col, ok := c.column(e.Val)
-	if !ok || col != colTS {
+	if !ok || col != exec.ColTS {
 		return nil, false
 	}
 	lo, ok1 := c.constant(e.Lower)
@@ -324,7 +325,7 @@ func (c compiler) between(e *expression.Between) (*plan.Expr, bool) {
 
 func (c compiler) in(e *expression.InTuple) (*plan.Expr, bool) {
 	col, ok := c.column(e.Left())
-	if !ok || col == colTS || (col >= numCore && c.t.dyn[col-numCore].Type != columns.TypeString) {
+	if !ok || col == exec.ColTS || (col >= exec.NumCore && c.t.dyn[col-exec.NumCore].Type != columns.TypeString) {
 		return nil, false
 	}
 	tuple, ok := e.Right().(expression.Tuple)
@@ -349,7 +350,7 @@ func (c compiler) in(e *expression.InTuple) (*plan.Expr, bool) {
 
 func (c compiler) like(e *expression.Like) (*plan.Expr, bool) {
 	col, ok := c.column(e.Left())
-	if !ok || col == colTS || (col >= numCore && c.t.dyn[col-numCore].Type != columns.TypeString) {
+	if !ok || col == exec.ColTS || (col >= exec.NumCore && c.t.dyn[col-exec.NumCore].Type != columns.TypeString) {
 		return nil, false
 	}
 	v, ok := c.constant(e.Right())
@@ -373,7 +374,7 @@ func (c compiler) like(e *expression.Like) (*plan.Expr, bool) {
 
 func (c compiler) isNull(e *expression.IsNull) (*plan.Expr, bool) {
 	col, ok := c.column(e.Child)
-	if !ok || col == colTS {
+	if !ok || col == exec.ColTS {
 		return nil, false
 	}
 	return &plan.Expr{Kind: plan.ExprKind_EXPR_IS_NULL, Column: c.name(col), Text: e.String()}, true
@@ -381,10 +382,10 @@ func (c compiler) isNull(e *expression.IsNull) (*plan.Expr, bool) {
 
 // name is the name of the column at schema position col.
 func (c compiler) name(col int) string {
-	if col < numCore {
-		return coreNames[col]
+	if col < exec.NumCore {
+		return exec.CoreNames[col]
 	}
-	return c.t.dyn[col-numCore].Name
+	return c.t.dyn[col-exec.NumCore].Name
 }
 
 // not is NOT e.
@@ -423,7 +424,7 @@ func (c compiler) regexp(e *compat.Regexp) (*plan.Expr, bool) {
 		return nil, false
 	}
 	col, ok := c.column(e.Subject())
-	if !ok || col == colTS || (col >= numCore && c.t.dyn[col-numCore].Type != columns.TypeString) {
+	if !ok || col == exec.ColTS || (col >= exec.NumCore && c.t.dyn[col-exec.NumCore].Type != columns.TypeString) {
 		return nil, false
 	}
 	if !e.ConstantPattern() {

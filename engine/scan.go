@@ -11,14 +11,15 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/types"
 
 	"logq/engine/compat"
+	exec "logq/engine/exec"
 	"logq/partitions"
 	"logq/partitions/columns"
 )
 
 // scanOptions says what one scan reads and in which order.
 type scanOptions struct {
-	push    *pushed // claimed conditions; nil: none
-	ordered bool    // rows in row order (ts ascending), reversed when reverse
+	push    *exec.Pushed // claimed conditions; nil: none
+	ordered bool         // rows in row order (ts ascending), reversed when reverse
 	reverse bool
 }
 
@@ -26,10 +27,10 @@ type scanOptions struct {
 type scan struct {
 	t      *Table
 	loc    *time.Location
-	snap   snapshot
+	snap   exec.Snapshot
 	cancel context.CancelFunc // stops the loads of this scan (LIMIT reached, query killed)
 
-	rows  rowStream
+	rows  exec.RowStream
 	dyn   []*columns.Dynamic
 	dynOf *columns.Batch // the batch dyn was resolved for
 
@@ -49,18 +50,18 @@ func newScan(ctx *sql.Context, t *Table, loc *time.Location, o scanOptions) (*sc
 			return nil, err
 		}
 	}
-	sc := o.push.scope()
-	sc.ordered, sc.reverse, sc.view = o.ordered, o.reverse, t.view
-	pred := o.push.pruning()
+	sc := o.push.Scope()
+	sc.Ordered, sc.Reverse, sc.View = o.ordered, o.reverse, t.view
+	pred := o.push.Pruning()
 	lctx, cancel := context.WithCancel(ctx)
-	s := &scan{t: t, loc: loc, snap: t.takeSnapshot(pred), cancel: cancel, report: newDamageReport(ctx)}
-	if err := t.reportPlanned(&sessionObserver{ctx: ctx, report: s.report}, s.snap.plan, pred); err != nil {
+	s := &scan{t: t, loc: loc, snap: t.TakeSnapshot(pred), cancel: cancel, report: newDamageReport(ctx)}
+	if err := t.ReportPlanned(&sessionObserver{ctx: ctx, report: s.report}, s.snap.Plan, pred); err != nil {
 		_ = s.Close(ctx)
 		return nil, err
 	}
-	t.stats.recordPlan(s.snap)
-	cols := t.neededColumns(sc.cond)
-	s.rows = t.rows(lctx, s.snap, sc, cols, &s.found)
+	t.Stats.RecordPlan(s.snap)
+	cols := t.neededColumns(sc.Cond)
+	s.rows = t.Rows(lctx, s.snap, sc, cols, &s.found)
 	return s, nil
 }
 
@@ -74,7 +75,7 @@ func (s *scan) Next(ctx *sql.Context) (row sql.Row, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	b, i, err := s.rows.next()
+	b, i, err := s.rows.Next()
 	for _, d := range s.found {
 		if err := s.report.add(ctx, d); err != nil {
 			return nil, err
@@ -116,17 +117,17 @@ func (s *scan) toRow(b *columns.Batch, i int) sql.Row {
 // value returns row i of b in schema column col.
 func (s *scan) value(b *columns.Batch, i, col int) any {
 	switch col {
-	case colTS:
+	case exec.ColTS:
 		return compat.LocalDatetime(b.TS[i], s.loc)
-	case colLevel, colService, colHost, colTraceID, colMessage:
-		return stringValue(coreStrings(b, col), i)
+	case exec.ColLevel, exec.ColService, exec.ColHost, exec.ColTraceID, exec.ColMessage:
+		return stringValue(exec.CoreStrings(b, col), i)
 	}
-	j := col - numCore
+	j := col - exec.NumCore
 	v := dynamicValue(s.dyn[j], s.t.dyn[j].Type, i)
 	if str, ok := v.(string); ok && types.IsJSON(s.t.schema[col].Type) {
 		// The catch-all column: JSON functions and comparisons take a
 		// document, parsed only if one of them looks inside.
-		return types.NewLazyJSONDocument(viewBytes(str))
+		return types.NewLazyJSONDocument(exec.ViewBytes(str))
 	}
 	return v
 }
@@ -135,7 +136,7 @@ func stringValue(c *columns.Strings, i int) any {
 	if c.IsNull(i) {
 		return nil
 	}
-	return viewString(c.Value(i))
+	return exec.ViewString(c.Value(i))
 }
 
 // dynamicValue returns row i of d as a value of the schema type want. A
@@ -159,7 +160,7 @@ func dynamicValue(d *columns.Dynamic, want columns.Type, i int) any {
 		}
 	case columns.TypeString:
 		if d.Type == columns.TypeString {
-			return viewString(d.Strs.Value(i))
+			return exec.ViewString(d.Strs.Value(i))
 		}
 	case columns.TypeBool:
 		if d.Type == columns.TypeBool {
@@ -175,13 +176,13 @@ func dynamicValue(d *columns.Dynamic, want columns.Type, i int) any {
 // Close implements sql.RowIter.
 func (s *scan) Close(*sql.Context) error {
 	s.cancel()
-	s.snap.plan.Release()
+	s.snap.Plan.Release()
 	return nil
 }
 
 // neededColumns is what a scan converts: the projected columns
 // and those the claimed condition reads; nil (all) without a projection.
-func (t *Table) neededColumns(cond pred) *colSet {
+func (t *Table) neededColumns(cond exec.Pred) *exec.ColSet {
 	if t.proj == nil {
 		return nil
 	}
@@ -190,7 +191,7 @@ func (t *Table) neededColumns(cond pred) *colSet {
 		names = append(names, t.schema[i].Name)
 	}
 	if cond != nil {
-		names = cond.columns(names)
+		names = cond.Columns(names)
 	}
-	return newColSet(names)
+	return exec.NewColSet(names)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/expression"
 
 	"logq/engine/compat"
+	exec "logq/engine/exec"
 	"logq/partitions"
 	"logq/partitions/segment"
 )
@@ -17,7 +18,7 @@ import (
 // is fixed when the query resolves the table, so that dynamic columns that
 // appear while the query runs cannot shift its column positions.
 type Table struct {
-	env
+	exec.Env
 	schema sql.Schema
 	dyn    []segment.ColumnInfo // the dynamic columns, schema[numCore:]
 	// view maps the stored columns of batches to dyn (dropped columns and
@@ -45,9 +46,9 @@ var (
 // snapshot returns the table with the columns known now: the catalog's,
 // less the dropped ones, under their names.
 func (t *Table) snapshot() *Table {
-	view := t.store.ColumnView()
-	dyn := view.Columns(t.cat.Columns())
-	return &Table{env: t.env,
+	view := t.Store.ColumnView()
+	dyn := view.Columns(t.Cat.Columns())
+	return &Table{Env: t.Env,
 		schema: buildSchema(dyn), dyn: dyn, view: view, loopback: t.loopback}
 }
 
@@ -146,7 +147,7 @@ func (t *Table) LookupForExpressions(ctx *sql.Context, exprs ...sql.Expression) 
 	push, rest := pushdown(ctx, t, loc, exprs)
 	lookup := sql.IndexLookup{
 		Index:  &tsIndex{push: push},
-		Ranges: sql.MySQLRangeCollection{{tsRange(push.prune.MinTS, push.prune.MaxTS, loc)}},
+		Ranges: sql.MySQLRangeCollection{{tsRange(push.Prune.MinTS, push.Prune.MaxTS, loc)}},
 	}
 	var remaining sql.Expression
 	if len(rest) > 0 {
@@ -187,7 +188,7 @@ func (t *Table) IndexedAccess(_ *sql.Context, lookup sql.IndexLookup) sql.Indexe
 // v0.20 never hands filters to a table through that interface.
 type indexedTable struct {
 	*Table
-	push *pushed
+	push *exec.Pushed
 }
 
 var _ sql.FilteredTable = (*indexedTable)(nil)
@@ -211,7 +212,7 @@ func (t *indexedTable) WithFilters(*sql.Context, []sql.Expression) sql.Table { r
 
 // LookupPartitions implements sql.IndexedTable.
 func (t *indexedTable) LookupPartitions(_ *sql.Context, lookup sql.IndexLookup) (sql.PartitionIter, error) {
-	var push *pushed
+	var push *exec.Pushed
 	if x, ok := lookup.Index.(*tsIndex); ok {
 		push = x.push
 	}
@@ -220,7 +221,7 @@ func (t *indexedTable) LookupPartitions(_ *sql.Context, lookup sql.IndexLookup) 
 
 // lookupPartition is the one partition of an indexed read.
 type lookupPartition struct {
-	push    *pushed
+	push    *exec.Pushed
 	reverse bool
 }
 

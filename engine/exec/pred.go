@@ -1,0 +1,383 @@
+package exec
+
+import (
+	"bytes"
+	"unsafe"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+
+	"logq/partitions/collate"
+	"logq/partitions/columns"
+)
+
+// tri is a value of SQL's three-valued logic.
+type tri int8
+
+const (
+	triFalse tri = iota
+	triTrue
+	triNull
+)
+
+func (a tri) and(b tri) tri {
+	switch {
+	case a == triFalse || b == triFalse:
+		return triFalse
+	case a == triNull || b == triNull:
+		return triNull
+	}
+	return triTrue
+}
+
+func (a tri) or(b tri) tri {
+	switch {
+	case a == triTrue || b == triTrue:
+		return triTrue
+	case a == triNull || b == triNull:
+		return triNull
+	}
+	return triFalse
+}
+
+func (a tri) not() tri {
+	switch a {
+	case triTrue:
+		return triFalse
+	case triFalse:
+		return triTrue
+	}
+	return triNull
+}
+
+func triOf(b bool) tri {
+	if b {
+		return triTrue
+	}
+	return triFalse
+}
+
+// pred is a claimed WHERE condition, evaluated over a batch row by row with
+// SQL's three-valued logic; a row qualifies when the result is triTrue.
+// Each node evaluates exactly as go-mysql-server evaluates the expression it
+// replaces, so that claiming a condition never changes an answer.
+type Pred interface {
+	eval(r *batchRow) tri
+	String() string
+	// columns appends the names of the columns the condition reads.
+	Columns(dst []string) []string
+}
+
+// batchRow is the row a predicate looks at: row i of a batch, with the
+// batch's columns for the dynamic columns predicates refer to.
+type batchRow struct {
+	b   *columns.Batch
+	i   int
+	dyn map[string]*columns.Dynamic // by name; nil entry: absent from the batch
+}
+
+func (r *batchRow) column(name string) *columns.Dynamic {
+	d, ok := r.dyn[name]
+	if !ok {
+		d = r.b.Column(name)
+		r.dyn[name] = d
+	}
+	return d
+}
+
+type andPred struct{ l, r Pred }
+type orPred struct{ l, r Pred }
+type notPred struct{ p Pred }
+
+func (p andPred) eval(r *batchRow) tri {
+	a := p.l.eval(r)
+	if a == triFalse {
+		return triFalse
+	}
+	return a.and(p.r.eval(r))
+}
+func (p orPred) eval(r *batchRow) tri {
+	a := p.l.eval(r)
+	if a == triTrue {
+		return triTrue
+	}
+	return a.or(p.r.eval(r))
+}
+func (p notPred) eval(r *batchRow) tri { return p.p.eval(r).not() }
+
+func (p andPred) String() string { return "(" + p.l.String() + " AND " + p.r.String() + ")" }
+func (p orPred) String() string  { return "(" + p.l.String() + " OR " + p.r.String() + ")" }
+func (p notPred) String() string { return "NOT " + p.p.String() }
+
+// tsPred is lo <= ts <= hi (UTC microseconds, inclusive).
+type tsPred struct {
+	lo, hi int64
+	Text   string
+}
+
+func (p tsPred) eval(r *batchRow) tri {
+	ts := r.b.TS[r.i]
+	return triOf(ts >= p.lo && ts <= p.hi)
+}
+func (p tsPred) String() string { return p.Text }
+
+// stringAccessor reads a string column of a batch row: a core column or a
+// dynamic VARCHAR column (whose narrower batches read as their text).
+type StringAccessor struct {
+	Core int    // colLevel..colMessage, or -1 for a dynamic column
+	Name string // the column's name, core or dynamic
+}
+
+// value returns the row's value and whether it is non-NULL. scratch may be
+// used to build the text of a dynamic column stored with a narrower type.
+func (a StringAccessor) value(r *batchRow, scratch []byte) ([]byte, bool) {
+	if a.Core >= 0 {
+		s := CoreStrings(r.b, a.Core)
+		if s.IsNull(r.i) {
+			return nil, false
+		}
+		return s.Value(r.i), true
+	}
+	d := r.column(a.Name)
+	if d == nil || d.IsNull(r.i) {
+		return nil, false
+	}
+	if d.Type == columns.TypeString {
+		return d.Strs.Value(r.i), true
+	}
+	return d.AppendText(scratch[:0], r.i), true
+}
+
+func CoreStrings(b *columns.Batch, col int) *columns.Strings {
+	switch col {
+	case ColLevel:
+		return &b.Level
+	case ColService:
+		return &b.Service
+	case ColHost:
+		return &b.Host
+	case ColTraceID:
+		return &b.TraceID
+	}
+	return &b.Message
+}
+
+// inPred is col IN (values) (col = v for one value). Under a binary
+// collation equality is equality of bytes; under utf8mb4_0900_ai_ci
+// (folded) values holds the constants' collation keys and a value matches
+// when its key is among them.
+type inPred struct {
+	Col    StringAccessor
+	values [][]byte
+	Folded bool
+	Text   string
+}
+
+func (p inPred) eval(r *batchRow) tri {
+	var scratch [32]byte
+	v, ok := p.Col.value(r, scratch[:])
+	if !ok {
+		return triNull
+	}
+	return triOf(p.matches(v))
+}
+
+// matches reports whether the non-NULL value v is in the list.
+func (p inPred) matches(v []byte) bool {
+	if p.Folded {
+		var buf [64]byte
+		v = collate.AppendKey(buf[:0], v)
+	}
+	for _, w := range p.values {
+		if bytes.Equal(v, w) {
+			return true
+		}
+	}
+	return false
+}
+func (p inPred) String() string { return p.Text }
+
+// likePred is col LIKE pattern, matched by go-mysql-server's own matcher.
+type likePred struct {
+	Col  StringAccessor
+	m    expression.LikeMatcher
+	Kind likeKind // not likeGeneral: compared as bytes with lit, m unused
+	lit  []byte
+	Text string
+	// What m was built from (newLikePred), for the plan.
+	pattern   string
+	escape    rune
+	collation sql.CollationID
+}
+
+func (p likePred) eval(r *batchRow) tri {
+	var scratch [32]byte
+	v, ok := p.Col.value(r, scratch[:])
+	if !ok {
+		return triNull
+	}
+	return triOf(p.matches(v))
+}
+
+// matches reports whether the non-NULL value v matches the pattern.
+func (p likePred) matches(v []byte) bool {
+	if p.Kind != likeGeneral {
+		return p.Kind.match(v, p.lit)
+	}
+	return p.m.Match(unsafe.String(unsafe.SliceData(v), len(v)))
+}
+func (p likePred) String() string { return p.Text }
+
+// strCmpPred orders a string column against a string constant (<, <=, >,
+// >=) under a bytewise collation: UTF-8 bytes order as code points, which
+// is how utf8mb4_0900_bin orders.
+type strCmpPred struct {
+	Col  StringAccessor
+	Op   cmpOp
+	v    []byte
+	Text string
+}
+
+func (p strCmpPred) eval(r *batchRow) tri {
+	var scratch [32]byte
+	v, ok := p.Col.value(r, scratch[:])
+	if !ok {
+		return triNull
+	}
+	return triOf(p.Op.holds(bytes.Compare(v, p.v)))
+}
+func (p strCmpPred) String() string { return p.Text }
+
+// nullPred is col IS NULL.
+type nullPred struct {
+	Col  string // a dynamic column or a core string column
+	Core int
+	Text string
+}
+
+func (p nullPred) eval(r *batchRow) tri {
+	if p.Core >= 0 {
+		return triOf(CoreStrings(r.b, p.Core).IsNull(r.i))
+	}
+	d := r.column(p.Col)
+	return triOf(d == nil || d.IsNull(r.i))
+}
+func (p nullPred) String() string { return p.Text }
+
+// cmpOp is a comparison operator.
+type cmpOp uint8
+
+const (
+	opEQ cmpOp = iota
+	opNE
+	opLT
+	opLE
+	opGT
+	opGE
+)
+
+// compare applies op to x and v.
+func compare[T int64 | float64](op cmpOp, x, v T) tri {
+	switch {
+	case x < v:
+		return triOf(op.holds(-1))
+	case x > v:
+		return triOf(op.holds(1))
+	}
+	return triOf(op.holds(0))
+}
+
+func (op cmpOp) holds(c int) bool {
+	switch op {
+	case opEQ:
+		return c == 0
+	case opNE:
+		return c != 0
+	case opLT:
+		return c < 0
+	case opLE:
+		return c <= 0
+	case opGT:
+		return c > 0
+	}
+	return c >= 0
+}
+
+// intCmpPred compares a BIGINT dynamic column with an integer.
+type intCmpPred struct {
+	Name string
+	Op   cmpOp
+	v    int64
+	Text string
+}
+
+func (p intCmpPred) eval(r *batchRow) tri {
+	d := r.column(p.Name)
+	if d == nil || d.IsNull(r.i) {
+		return triNull
+	}
+	if d.Type != columns.TypeInt64 {
+		// The column widened after the query fixed its schema.
+		return floatCmpPred{Op: p.Op, v: float64(p.v)}.compare(d, r.i)
+	}
+	return compare(p.Op, d.Ints[r.i], p.v)
+}
+func (p intCmpPred) String() string { return p.Text }
+
+// floatCmpPred compares a DOUBLE dynamic column (whose older batches may
+// hold BIGINT values) with a number.
+type floatCmpPred struct {
+	Name string
+	Op   cmpOp
+	v    float64
+	Text string
+}
+
+func (p floatCmpPred) eval(r *batchRow) tri {
+	d := r.column(p.Name)
+	if d == nil || d.IsNull(r.i) {
+		return triNull
+	}
+	return p.compare(d, r.i)
+}
+
+// compare compares non-NULL row i of d with the constant.
+func (p floatCmpPred) compare(d *columns.Dynamic, i int) tri {
+	var x float64
+	switch d.Type {
+	case columns.TypeInt64:
+		x = float64(d.Ints[i])
+	case columns.TypeFloat64:
+		x = d.Floats[i]
+	default:
+		return triNull // widened to another type after the query fixed its schema
+	}
+	return compare(p.Op, x, p.v)
+}
+func (p floatCmpPred) String() string { return p.Text }
+
+func (p andPred) Columns(dst []string) []string  { return p.r.Columns(p.l.Columns(dst)) }
+func (p orPred) Columns(dst []string) []string   { return p.r.Columns(p.l.Columns(dst)) }
+func (p notPred) Columns(dst []string) []string  { return p.p.Columns(dst) }
+func (p tsPred) Columns(dst []string) []string   { return append(dst, "ts") }
+func (p inPred) Columns(dst []string) []string   { return append(dst, p.Col.columnName()) }
+func (p likePred) Columns(dst []string) []string { return append(dst, p.Col.columnName()) }
+func (p strCmpPred) Columns(dst []string) []string {
+	return append(dst, p.Col.columnName())
+}
+func (p nullPred) Columns(dst []string) []string {
+	if p.Core >= 0 {
+		return append(dst, CoreNames[p.Core])
+	}
+	return append(dst, p.Col)
+}
+func (p intCmpPred) Columns(dst []string) []string   { return append(dst, p.Name) }
+func (p floatCmpPred) Columns(dst []string) []string { return append(dst, p.Name) }
+
+// columnName is the name of the column the accessor reads.
+func (a StringAccessor) columnName() string {
+	if a.Core >= 0 {
+		return CoreNames[a.Core]
+	}
+	return a.Name
+}
