@@ -17,6 +17,9 @@ import (
 // runs of a time range), and each run's string bytes are one copy, its
 // offsets one shifted copy of the batch's ends, into buffers sized once.
 // Builders append value by value and grow their buffers as they go.
+// BenchmarkRecord, 8192 WORKLOAD-like rows: every row 113-140 ns/row and 64
+// allocations against 370-435 and 207 with builders; a shuffled selection
+// (runs of one row, a copy per value either way) 250-320 against 480-660.
 
 // Record returns one record batch holding the rows sel of b, in sel's order
 // (a row may appear more than once; nil: every row in order), with the
