@@ -14,6 +14,7 @@ FUZZ_TARGETS := \
 	./partitions/segment:FuzzArrowTail:20000 \
 	./partitions/wal:FuzzReplay:100000 \
 	./partitions/columns:FuzzDecodeBatch:100000 \
+	./partitions/arrowrows:FuzzBatch:100000 \
 	./partitions/jsonl:FuzzParse:150000 \
 	./partitions/jsonl:FuzzParseTimestamp:150000 \
 	./engine/plan:FuzzDecode:100000
