@@ -407,3 +407,63 @@ func dynamicUnion(batches []*Batch) (names []string, types map[string]Type, ok b
 	}
 	return names, types, true
 }
+
+// A Gatherer collects rows of several batches, in the order they are
+// added, into one batch: how the rows a merge yields one at a time become
+// the batches of a stream. Consecutive rows of one batch are copied as one
+// run. The zero value is ready to use.
+type Gatherer struct {
+	batches []*Batch
+	runs    []rowRun
+	n       int
+}
+
+// Add appends row i of b.
+func (g *Gatherer) Add(b *Batch, i int) {
+	k := len(g.batches) - 1
+	if k < 0 || g.batches[k] != b {
+		// A batch seen before but not last gets a second slot: the runs
+		// only need each slot to name its batch.
+		g.batches = append(g.batches, b)
+		k++
+	}
+	g.runs = appendRow(g.runs, int32(k), int32(i))
+	g.n++
+}
+
+// Len returns the number of rows added since the last Batch.
+func (g *Gatherer) Len() int { return g.n }
+
+// Batch returns the rows added, in order, and starts again. Dynamic
+// columns are those of any source batch, in order of first sight; a row
+// from a batch without one is NULL there.
+func (g *Gatherer) Batch() *Batch {
+	defer func() {
+		clear(g.batches)
+		g.batches, g.runs, g.n = g.batches[:0], g.runs[:0], 0
+	}()
+	names, types, ok := dynamicUnion(g.batches)
+	if !ok { // a column widens: Concat converts its values first
+		parts := make([]*Batch, len(g.runs))
+		for k, r := range g.runs {
+			parts[k] = g.batches[r.b].Slice(int(r.lo), int(r.lo+r.n))
+		}
+		return Concat(parts...)
+	}
+	out := &Batch{TS: gatherTS(g.batches, g.runs, g.n)}
+	srcs := make([]*Strings, len(g.batches))
+	for c, dst := range out.coreStrings() {
+		for k, b := range g.batches {
+			srcs[k] = b.coreStrings()[c]
+		}
+		*dst = gatherStrings(srcs, g.runs, g.n)
+	}
+	dyn := make([]*Dynamic, len(g.batches))
+	for _, name := range names {
+		for k, b := range g.batches {
+			dyn[k] = b.Column(name)
+		}
+		out.addDynamic(gatherDynamic(name, types[name], dyn, g.runs, g.n))
+	}
+	return out
+}

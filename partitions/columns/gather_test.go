@@ -294,3 +294,54 @@ func BenchmarkSortedConcat(b *testing.B) {
 		})
 	}
 }
+
+// TestGathererMatchesRowByRow checks Gatherer against copies made row by
+// row: rows of several batches in any order, runs of consecutive rows and
+// single rows, a batch coming back after another, dynamic columns that only
+// some batches hold, and a Gatherer used again after Batch.
+func TestGathererMatchesRowByRow(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	var g Gatherer
+	for range 80 {
+		batches := randomBatches(rng, func(m *batchModel) {
+			m.validAlways = rng.IntN(2) == 0
+		}, 0, 0.1, 0.6)
+		want := &Batch{}
+		for _, b := range batches {
+			for _, d := range b.Dynamic {
+				want.AddColumn(d.Name, d.Type, 0)
+			}
+		}
+		for range rng.IntN(8) {
+			b := batches[rng.IntN(len(batches))]
+			if b.Len() == 0 {
+				continue
+			}
+			lo := rng.IntN(b.Len())
+			hi := lo + 1 + rng.IntN(b.Len()-lo)
+			if rng.IntN(3) == 0 {
+				hi = lo + 1
+			}
+			for i := lo; i < hi; i++ {
+				g.Add(b, i)
+				want.appendRow(b, i)
+			}
+		}
+		require.Equal(t, want.Len(), g.Len())
+		got := g.Batch()
+		require.Equal(t, 0, g.Len())
+		// Columns no chosen row came from are still there, all NULL: the
+		// reference lists every batch's; drop those the gather does not
+		// know of (none of its batches was added).
+		requireSameBatch(t, onlyColumns(want, got), got)
+	}
+}
+
+// onlyColumns returns b with only the dynamic columns other has.
+func onlyColumns(b, other *Batch) *Batch {
+	out := &Batch{TS: b.TS, Level: b.Level, Service: b.Service, Host: b.Host, TraceID: b.TraceID, Message: b.Message}
+	for _, d := range other.Dynamic {
+		out.addDynamic(b.Column(d.Name))
+	}
+	return out
+}
