@@ -165,6 +165,7 @@ func TestClientConformance(t *testing.T) {
 			db, _, pro := startLogqProvider(t, []byte(data.String()), logqConfig{shards: 2, bucket: 24 * time.Hour, batchRows: 64, unflushed: 0.3, appendLines: 100, loopback: loopback})
 			clientConformance(t, mustAddr(t, db))
 			require.Equal(t, loopback, pro.Stats().PlansRoundTripped.Load() > 0, "plans run through the loopback")
+			require.Equal(t, loopback, pro.Stats().RowStreamsRoundTripped.Load() > 0, "rows sent as Arrow record streams")
 		})
 	}
 }

@@ -135,6 +135,7 @@ func TestMetamorphic(t *testing.T) {
 	}
 	for _, pro := range providers {
 		require.Positive(t, pro.Stats().PlansRoundTripped.Load(), "plans run through the loopback")
+		require.Positive(t, pro.Stats().RowStreamsRoundTripped.Load(), "rows sent as Arrow record streams and merged")
 	}
 	// The queries must not be vacuous: most find rows, and enough ordered
 	// ones return equal timestamps for the order of ties to be checked.

@@ -27,13 +27,17 @@ func planLoopback(ctx *sql.Context, t *Table) bool {
 
 // loopback completes p with the session's zone and the claimed conditions
 // push, sends it through its encoding, and returns what a node rebuilds of
-// them. The zone travels as Location.String gives it, which
-// compat.ParseZone reads back for every zone it makes (an IANA name, UTC,
-// a "+hh:mm" offset, or Local for SYSTEM).
+// them. The zone travels by name (compat.ZoneName): SYSTEM as this
+// server's IANA name, resolved here, since the node that runs the plan
+// would read SYSTEM as its own zone.
 func loopback(t *Table, p *plan.Plan, loc *time.Location, push *exec.Pushed) (*plan.Plan, *time.Location, *exec.Pushed, error) {
-	p.TimeZone = loc.String()
+	zone, err := compat.ZoneName(loc)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	p.TimeZone = zone
 	p.Where, p.TimeRange = push.Planned()
-	p, err := exec.RoundTrip(p)
+	p, err = exec.RoundTrip(p)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"logq/engine/compat"
 	exec "logq/engine/exec"
 	"logq/partitions"
+	"logq/partitions/arrowrows"
 	"logq/partitions/columns"
 )
 
@@ -44,7 +45,8 @@ type scan struct {
 // 'error', fails on) the damaged data the plan meets; it must be called
 // from the goroutine that will consume the rows.
 func newScan(ctx *sql.Context, t *Table, loc *time.Location, o scanOptions) (*scan, error) {
-	if planLoopback(ctx, t) {
+	loopback := planLoopback(ctx, t)
+	if loopback {
 		var err error
 		if t, loc, o, err = loopbackScan(t, loc, o); err != nil {
 			return nil, err
@@ -61,8 +63,35 @@ func newScan(ctx *sql.Context, t *Table, loc *time.Location, o scanOptions) (*sc
 	}
 	t.Stats.RecordPlan(s.snap)
 	cols := t.neededColumns(sc.Cond)
-	s.rows = t.Rows(lctx, s.snap, sc, cols, &s.found)
+	if !loopback {
+		s.rows = t.Rows(lctx, s.snap, sc, cols, &s.found)
+		return s, nil
+	}
+	schema, err := t.rowSchema(cols, sc.Ordered)
+	if err != nil {
+		_ = s.Close(ctx)
+		return nil, err
+	}
+	s.rows = t.LoopbackRows(lctx, s.snap, sc, cols, schema, &s.found)
 	return s, nil
+}
+
+// rowSchema is the schema of the records a loopback scan's nodes send: the
+// columns of t that cols holds, in schema order, or every one when
+// ordered (the merge compares whole rows).
+func (t *Table) rowSchema(cols *exec.ColSet, ordered bool) (*arrowrows.Schema, error) {
+	var out []arrowrows.Column
+	for i, col := range t.schema {
+		if i != exec.ColTS && !ordered && !cols.Has(col.Name) {
+			continue
+		}
+		c := arrowrows.Column{Name: col.Name}
+		if i >= exec.NumCore {
+			c.Type = t.dyn[i-exec.NumCore].Type
+		}
+		out = append(out, c)
+	}
+	return arrowrows.NewSchema(out)
 }
 
 // Next implements sql.RowIter.

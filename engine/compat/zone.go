@@ -2,6 +2,7 @@ package compat
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -125,4 +126,68 @@ func wallInstant(w time.Time, loc *time.Location) time.Time {
 		return guess
 	}
 	return best
+}
+
+// ZoneName returns the name that ParseZone reads back as loc, for a plan
+// that another node will run: SYSTEM (time.Local) is this server's zone,
+// not the receiver's, so it is sent as its IANA name (from TZ or the
+// /etc/localtime link), or as UTC when the system zone is UTC. A system
+// zone that has no name to send is an error rather than a silent switch to
+// the receiver's zone.
+func ZoneName(loc *time.Location) (string, error) {
+	if loc != time.Local {
+		return loc.String(), nil
+	}
+	return systemZoneName()
+}
+
+var systemZoneName = sync.OnceValues(func() (string, error) {
+	link, _ := os.Readlink("/etc/localtime")
+	tz, set := os.LookupEnv("TZ")
+	name := zoneNameOf(tz, set, link)
+	if name == "" && sameZone(time.Local, time.UTC) {
+		name = "UTC"
+	}
+	if name != "" {
+		if loc, err := time.LoadLocation(name); err == nil && sameZone(loc, time.Local) {
+			return name, nil
+		}
+	}
+	return "", fmt.Errorf("the server's time zone (SYSTEM) has no IANA name to send to other nodes: set TZ, or SET time_zone to a named zone")
+})
+
+// zoneNameOf returns the IANA name of the system zone as Go's time package
+// finds it: TZ when set (empty: UTC; a leading colon dropped; a path into
+// a zoneinfo directory named by what follows it), else the target of the
+// /etc/localtime link; "" when neither names a zone.
+func zoneNameOf(tz string, tzSet bool, localtimeLink string) string {
+	if tzSet {
+		tz = strings.TrimPrefix(tz, ":")
+		if tz == "" {
+			return "UTC"
+		}
+		if !strings.HasPrefix(tz, "/") {
+			return tz
+		}
+		localtimeLink = tz
+	}
+	if _, after, ok := strings.Cut(localtimeLink, "zoneinfo/"); ok {
+		return after
+	}
+	return ""
+}
+
+// sameZone reports whether a and b give the same offset and abbreviation at
+// every half-month of the years around now: enough to tell zones apart by
+// their rules.
+func sameZone(a, b *time.Location) bool {
+	start := time.Date(time.Now().Year()-2, 1, 1, 0, 0, 0, 0, time.UTC)
+	for t := start; t.Before(start.AddDate(5, 0, 0)); t = t.Add(15 * 24 * time.Hour) {
+		an, ao := t.In(a).Zone()
+		bn, bo := t.In(b).Zone()
+		if an != bn || ao != bo {
+			return false
+		}
+	}
+	return true
 }

@@ -36,7 +36,7 @@ type cacheKey struct {
 	cols  string // the converted columns (colSet.sig); "" for all
 }
 
-// colSet is the set of columns a scan converts; nil means all of them.
+// ColSet is the set of columns a scan converts; nil means all of them.
 type ColSet struct {
 	sig   string // sorted names, comma-joined: the cache key
 	names map[string]bool
@@ -58,6 +58,10 @@ func (cs *ColSet) withScratch(keep []string) *ColSet {
 	return &out
 }
 
+// Has reports whether cs holds the column name; a nil ColSet holds all.
+func (cs *ColSet) Has(name string) bool { return cs == nil || cs.names[name] }
+
+// NewColSet returns the set of the columns names.
 func NewColSet(names []string) *ColSet {
 	names = slices.Clone(names)
 	slices.Sort(names)

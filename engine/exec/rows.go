@@ -36,16 +36,16 @@ func (t *Env) Rows(ctx context.Context, snap Snapshot, sc Scope, cols *ColSet, f
 			}
 		}
 	}
-	return &ordered{m: newMerger(sources, sc.Reverse)}
+	return &orderedRows{m: newMerger(sources, sc.Reverse)}
 }
 
-// ordered is the rowStream of a merger.
-type ordered struct {
+// orderedRows is the RowStream of a merger.
+type orderedRows struct {
 	m        *merger
 	returned bool // a row was returned and its source not advanced yet
 }
 
-func (o *ordered) Next() (*columns.Batch, int, error) {
+func (o *orderedRows) Next() (*columns.Batch, int, error) {
 	b, i, err := o.m.Next(o.returned)
 	o.returned = b != nil
 	return b, i, err

@@ -18,6 +18,7 @@ type ScanStats struct {
 	BatchesProbedOut                atomic.Int64 // of those, the batches the probe showed not to match
 	BatchesUncached                 atomic.Int64 // of the batches decoded, those a scan too large for the cache read past it (batchCache.scan)
 	PlansRoundTripped               atomic.Int64 // plans encoded and decoded before they ran (logq_plan_loopback)
+	RowStreamsRoundTripped          atomic.Int64 // row streams sent through Arrow IPC and merged (logq_plan_loopback)
 }
 
 // recordPlan adds one scan's pruning.

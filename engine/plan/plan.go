@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"strings"
 	"unicode/utf8"
 
 	"google.golang.org/protobuf/proto"
@@ -113,6 +114,10 @@ func (p *Plan) Validate() error {
 	}
 	if p.Limit < 0 {
 		return corrupt("limit %d", p.Limit)
+	}
+	if strings.EqualFold(p.TimeZone, "SYSTEM") || strings.EqualFold(p.TimeZone, "Local") {
+		// The receiver would read it as its own zone: the sender names it.
+		return corrupt("time zone %q: the sender's system zone travels by name", p.TimeZone)
 	}
 	for _, c := range p.Columns {
 		if c == "" {

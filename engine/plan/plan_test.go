@@ -150,6 +150,8 @@ func TestValidate(t *testing.T) {
 		"unknown order":      {Order: 7},
 		"negative limit":     {Limit: -1},
 		"empty column":       {Columns: []string{""}},
+		"SYSTEM zone":        {TimeZone: "SYSTEM"},
+		"Local zone":         {TimeZone: "Local"},
 		"unknown condition":  {Where: &Expr{Kind: 40, Column: "level"}},
 		"AND of one":         {Where: &Expr{Kind: ExprKind_EXPR_AND, Args: []*Expr{{Kind: ExprKind_EXPR_TS_RANGE}}}},
 		"NOT of nothing":     {Where: &Expr{Kind: ExprKind_EXPR_NOT}},

@@ -1,0 +1,220 @@
+package exec
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"logq/catalog"
+	"logq/partitions"
+	"logq/partitions/arrowrows"
+	"logq/partitions/columns"
+)
+
+// A RecordStream yields the rows of a plan as Arrow record batches of one
+// schema, in the plan's order: the form in which a node sends a
+// coordinator its rows. Next returns nil at the end; the caller releases
+// each record.
+type RecordStream interface {
+	Next() (arrow.RecordBatch, error)
+}
+
+// recordRows is the RecordStream of a RowStream: its rows gathered into
+// records of up to n rows.
+type recordRows struct {
+	rows   RowStream
+	schema *arrowrows.Schema
+	n      int
+	mem    memory.Allocator
+	g      columns.Gatherer
+}
+
+// Records returns the rows of rows as records of schema s holding up to n
+// rows each, their buffers from mem (nil: Go's). The rows are copied: each
+// stays valid only until the next row is taken.
+func Records(rows RowStream, s *arrowrows.Schema, n int, mem memory.Allocator) RecordStream {
+	return &recordRows{rows: rows, schema: s, n: max(n, 1), mem: mem}
+}
+
+func (r *recordRows) Next() (arrow.RecordBatch, error) {
+	for r.g.Len() < r.n {
+		b, i, err := r.rows.Next()
+		if err != nil {
+			return nil, err
+		}
+		if b == nil {
+			break
+		}
+		r.g.Add(b, i)
+	}
+	if r.g.Len() == 0 {
+		return nil, nil
+	}
+	return arrowrows.Record(r.g.Batch(), nil, r.schema, r.mem)
+}
+
+// MergeRecords returns the rows of streams as one RowStream: in the total
+// order (ts, then the rows' content; reversed when reverse) when ordered,
+// each stream being in that order, else one stream after another. An
+// ordered merge compares whole rows on ties of ts, so the records of
+// ordered streams must hold every column.
+func MergeRecords(streams []RecordStream, ordered, reverse bool) RowStream {
+	sources := make([]source, len(streams))
+	for k, s := range streams {
+		sources[k] = &recordSource{stream: s, reverse: reverse}
+	}
+	if !ordered {
+		return &concatenated{sources: sources}
+	}
+	return &orderedRows{m: newMerger(sources, reverse)}
+}
+
+// recordSource is a source over a RecordStream: the rows of its records
+// in turn, each record decoded into a batch when reached.
+type recordSource struct {
+	stream  RecordStream
+	reverse bool
+	b       *columns.Batch
+	i       int
+}
+
+// bound is unknown before the first record arrives: the merge opens a
+// record source at once.
+func (s *recordSource) bound() int64 {
+	if s.reverse {
+		return math.MaxInt64
+	}
+	return math.MinInt64
+}
+
+func (s *recordSource) current() (*columns.Batch, int) { return s.b, s.i }
+
+func (s *recordSource) whole() (*columns.Batch, int, error) { return s.b, s.i, nil }
+
+func (s *recordSource) advance() (bool, error) {
+	if s.b != nil && s.i+1 < s.b.Len() {
+		s.i++
+		return true, nil
+	}
+	for {
+		rec, err := s.stream.Next()
+		if err != nil || rec == nil {
+			s.b = nil
+			return false, err
+		}
+		b, err := arrowrows.Batch(rec)
+		rec.Release()
+		if err != nil {
+			return false, err
+		}
+		if b.Len() > 0 {
+			s.b, s.i = b, 0
+			return true, nil
+		}
+	}
+}
+
+// concatenated yields the rows of its sources one source after another.
+type concatenated struct {
+	sources []source
+}
+
+func (c *concatenated) Next() (*columns.Batch, int, error) {
+	for len(c.sources) > 0 {
+		ok, err := c.sources[0].advance()
+		if err != nil {
+			return nil, 0, err
+		}
+		if ok {
+			b, i := c.sources[0].current()
+			return b, i, nil
+		}
+		c.sources = c.sources[1:]
+	}
+	return nil, 0, nil
+}
+
+// RoundTripRecords returns s as a receiver of it over the network reads
+// it: each record written in Arrow's IPC stream format, LZ4-compressed,
+// and read back.
+func RoundTripRecords(s RecordStream, mem memory.Allocator) RecordStream {
+	if mem == nil {
+		mem = memory.DefaultAllocator
+	}
+	return &ipcRecords{in: s, mem: mem}
+}
+
+type ipcRecords struct {
+	in  RecordStream
+	mem memory.Allocator
+}
+
+func (r *ipcRecords) Next() (arrow.RecordBatch, error) {
+	rec, err := r.in.Next()
+	if err != nil || rec == nil {
+		return nil, err
+	}
+	defer rec.Release()
+	var buf bytes.Buffer
+	w := ipc.NewWriter(&buf, ipc.WithSchema(rec.Schema()), ipc.WithLZ4(), ipc.WithAllocator(r.mem))
+	if err := w.Write(rec); err != nil {
+		return nil, fmt.Errorf("rows: encoding a record: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return nil, fmt.Errorf("rows: encoding a record: %w", err)
+	}
+	rd, err := ipc.NewReader(&buf, ipc.WithAllocator(r.mem))
+	if err != nil {
+		return nil, fmt.Errorf("rows: decoding a record: %w", err)
+	}
+	defer rd.Release()
+	if !rd.Next() {
+		if err := rd.Err(); err != nil {
+			return nil, fmt.Errorf("rows: decoding a record: %w", err)
+		}
+		return nil, fmt.Errorf("rows: decoding a record: the stream holds none")
+	}
+	out := rd.RecordBatch()
+	out.Retain()
+	return out, nil
+}
+
+// loopbackNodes is how many nodes LoopbackRows deals a snapshot's
+// partitions to.
+const loopbackNodes = 3
+
+// loopbackRecordRows is the size of the records LoopbackRows sends: small,
+// so that a stream's rows cross record boundaries often.
+const loopbackRecordRows = 1000
+
+// LoopbackRows returns the rows Rows would, read as a coordinator reads the
+// nodes of a cluster: the snapshot's partitions are dealt to a few nodes,
+// each node's rows become a RecordStream of schema s, which goes through
+// Arrow's IPC encoding (RoundTripRecords), and MergeRecords merges the
+// streams. s must hold every column for an ordered scope, whose merge
+// compares whole rows, and the columns cols names otherwise.
+func (t *Env) LoopbackRows(ctx context.Context, snap Snapshot, sc Scope, cols *ColSet, s *arrowrows.Schema, found *[]partitions.Damage) RowStream {
+	if sc.Ordered {
+		cols = nil // whole rows
+	}
+	parts := make([][]catalog.PartitionPlan, loopbackNodes)
+	for k, p := range snap.Plan.Partitions {
+		parts[k%loopbackNodes] = append(parts[k%loopbackNodes], p)
+	}
+	var streams []RecordStream
+	for _, ps := range parts {
+		if len(ps) == 0 {
+			continue
+		}
+		node := Snapshot{Plan: &catalog.Plan{Partitions: ps}, Buffered: snap.Buffered}
+		rows := t.Rows(ctx, node, sc, cols, found)
+		streams = append(streams, RoundTripRecords(Records(rows, s, loopbackRecordRows, nil), nil))
+	}
+	t.Stats.RowStreamsRoundTripped.Add(int64(len(streams)))
+	return MergeRecords(streams, sc.Ordered, sc.Reverse)
+}
