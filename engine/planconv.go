@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
-	"github.com/dolthub/go-mysql-server/sql/expression"
 
 	"logq/engine/compat"
 	"logq/engine/plan"
+	"logq/partitions/collate"
 )
 
 // The conversions between the conditions and aggregates the compiler
@@ -35,7 +35,7 @@ func exprOf(p pred) *plan.Expr {
 		return &plan.Expr{Kind: plan.ExprKind_EXPR_IN, Column: p.col.columnName(), Values: p.values, Folded: p.folded, Text: p.text}
 	case likePred:
 		return &plan.Expr{Kind: plan.ExprKind_EXPR_LIKE, Column: p.col.columnName(), Pattern: p.pattern,
-			Escape: p.escape, Collation: p.collation.Name(), Text: p.text}
+			Escape: p.escape, Collation: p.collation.String(), Text: p.text}
 	case regexpPred:
 		return &plan.Expr{Kind: plan.ExprKind_EXPR_REGEXP, Column: p.col.columnName(), Pattern: p.re.String(), Text: p.text}
 	case strCmpPred:
@@ -93,9 +93,9 @@ func predOf(e *plan.Expr) (pred, error) {
 	case plan.ExprKind_EXPR_IN:
 		return inPred{col: accessorOf(e.Column), values: e.Values, folded: e.Folded, text: e.Text}, nil
 	case plan.ExprKind_EXPR_LIKE:
-		coll, err := sql.ParseCollation("", e.Collation, false)
-		if err != nil {
-			return nil, fmt.Errorf("plan: LIKE: %w", err)
+		coll, ok := collate.LikeCollationOf(e.Collation)
+		if !ok {
+			return nil, fmt.Errorf("plan: LIKE under collation %q, which logq does not compare", e.Collation)
 		}
 		return newLikePred(accessorOf(e.Column), e.Pattern, rune(e.Escape), coll, e.Text)
 	case plan.ExprKind_EXPR_REGEXP:
@@ -127,17 +127,14 @@ func accessorOf(name string) stringAccessor {
 	return stringAccessor{core: -1, name: name}
 }
 
-// newLikePred is col LIKE pattern under coll, as the compiler claims it.
-func newLikePred(col stringAccessor, pattern string, escape rune, coll sql.CollationID, text string) (likePred, error) {
-	m, err := expression.ConstructLikeMatcher(coll, pattern, escape)
+// newLikePred is col LIKE pattern under coll, as the compiler claims it. It
+// fails where go-mysql-server's LIKE does (collate.CompileLike).
+func newLikePred(col stringAccessor, pattern string, escape rune, coll collate.LikeCollation, text string) (likePred, error) {
+	m, err := collate.CompileLike(pattern, escape, coll)
 	if err != nil {
 		return likePred{}, err
 	}
-	lp := likePred{col: col, m: m, pattern: pattern, escape: escape, collation: coll, text: text}
-	if coll == sql.Collation_utf8mb4_0900_bin || coll == sql.Collation_binary {
-		lp.kind, lp.lit = simpleLike(pattern, escape)
-	}
-	return lp, nil
+	return likePred{col: col, m: m, pattern: pattern, escape: escape, collation: coll, text: text}, nil
 }
 
 // keyKinds, dateFields, aggOps and argKinds pair the aggregate's enums

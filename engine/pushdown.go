@@ -443,8 +443,14 @@ func (c compiler) like(e *expression.Like) (pred, bool) {
 		}
 		escape = []rune(es)[0]
 	}
+	// Under a collation logq does not compare itself (comparedBy),
+	// go-mysql-server matches.
 	collation, _ := e.CollationCoercibility(c.ctx)
-	lp, err := newLikePred(c.accessor(col), pattern, escape, collation, e.String())
+	coll, ok := collate.LikeCollationOf(collation.Name())
+	if _, compared := comparedBy(collation); !ok || !compared {
+		return nil, false
+	}
+	lp, err := newLikePred(c.accessor(col), pattern, escape, coll, e.String())
 	if err != nil {
 		return nil, false
 	}
