@@ -2,7 +2,9 @@ package collate
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"strings"
 	"unicode/utf8"
 )
@@ -108,6 +110,12 @@ type likeSeg struct {
 	// first is, character by character, the bytes a run matching w can
 	// start with (a bit set), so that indexChars skips the others.
 	first [4]uint64
+	// When first holds at most two ASCII bytes (swar), skip holds each in
+	// every byte of a word, 0x80 standing for none (skipTo stops at every
+	// byte above ASCII anyway), so that indexChars looks for the next
+	// candidate eight bytes at a time.
+	skip [2]uint64
+	swar bool
 }
 
 // CompileLike compiles pattern LIKE under c with the escape character
@@ -241,6 +249,44 @@ func (s *likeSeg) weigh(c LikeCollation) {
 		}
 		s.first[b>>6] |= 1 << (b & 63)
 	}
+	ascii := []byte{}
+	for b := range utf8.RuneSelf {
+		if s.first[b>>6]&(1<<(b&63)) != 0 {
+			ascii = append(ascii, byte(b))
+		}
+	}
+	if len(ascii) > len(s.skip) {
+		return
+	}
+	s.swar = true
+	ascii = append(ascii, 0x80, 0x80)
+	for k := range s.skip {
+		s.skip[k] = lowBits * uint64(ascii[k])
+	}
+}
+
+const (
+	lowBits  = 0x0101010101010101
+	highBits = 0x8080808080808080
+)
+
+// skipTo returns the first position from at on where v holds a byte of
+// s.skip or one above ASCII, looking eight bytes at a time; once fewer than
+// eight are left, it returns where they start, for the caller to look at
+// one by one.
+func (s *likeSeg) skipTo(v []byte, at int) int {
+	for ; at+8 <= len(v); at += 8 {
+		x := binary.LittleEndian.Uint64(v[at:])
+		// A zero byte of x^skip is a byte of skip. The subtraction marks
+		// each zero byte, and may mark a byte above one falsely: only the
+		// lowest mark counts.
+		y, z := x^s.skip[0], x^s.skip[1]
+		m := (y-lowBits)&^y&highBits | (z-lowBits)&^z&highBits | x&highBits
+		if m != 0 {
+			return at + bits.TrailingZeros64(m)/8
+		}
+	}
+	return at
 }
 
 // startsWeight reports whether a code point of weight w is encoded in two
@@ -440,6 +486,11 @@ func (s *likeSeg) indexChars(v []byte, ci bool) int {
 	}
 	wild := s.w[0] == anyChar
 	for at := 0; len(v)-at >= len(s.w); at++ {
+		if s.swar {
+			if at = s.skipTo(v, at); len(v)-at < len(s.w) {
+				break
+			}
+		}
 		// Under wild every character starts a candidate, else those whose
 		// first byte is in s.first. Continuation bytes are in neither.
 		if b := v[at]; wild && (b < 0x80 || b >= 0xc0) || s.first[b>>6]&(1<<(b&63)) != 0 {
