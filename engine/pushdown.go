@@ -367,7 +367,15 @@ func (c compiler) like(e *expression.Like) (*plan.Expr, bool) {
 		}
 		escape = []rune(es)[0]
 	}
+	// Under a collation logq does not compare itself (comparedBy),
+	// go-mysql-server matches.
 	collation, _ := e.CollationCoercibility(c.ctx)
+	if _, ok := collate.LikeCollationOf(collation.Name()); !ok {
+		return nil, false
+	}
+	if _, compared := comparedBy(collation); !compared {
+		return nil, false
+	}
 	return &plan.Expr{Kind: plan.ExprKind_EXPR_LIKE, Column: c.name(col), Pattern: pattern, Escape: int32(escape),
 		Collation: collation.Name(), Text: e.String()}, true
 }

@@ -5,63 +5,9 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"sort"
-	"strings"
 
 	"logq/partitions/columns"
 )
-
-// likeKind is the shape of a LIKE pattern that compares bytes directly.
-type likeKind uint8
-
-const (
-	likeGeneral  likeKind = iota // go-mysql-server's matcher
-	likeAll                      // '%': every non-NULL value
-	likeExact                    // 'lit'
-	likePrefix                   // 'lit%'
-	likeSuffix                   // '%lit'
-	likeContains                 // '%lit%'
-)
-
-// simpleLike classifies pattern: a literal with '%' only at its ends, no
-// '_' and no escape character, compared under a bytewise collation (where
-// LIKE is exactly a comparison of bytes: UTF-8 is self-synchronising, so a
-// byte substring is a character substring). Anything else is likeGeneral.
-func simpleLike(pattern string, escape rune) (likeKind, []byte) {
-	lit := strings.TrimLeft(pattern, "%")
-	lead := len(lit) < len(pattern)
-	trimmed := strings.TrimRight(lit, "%")
-	trail := len(trimmed) < len(lit)
-	lit = trimmed
-	if strings.ContainsAny(lit, "%_") || strings.ContainsRune(lit, escape) {
-		return likeGeneral, nil
-	}
-	switch {
-	case lit == "" && (lead || trail):
-		return likeAll, nil
-	case lead && trail:
-		return likeContains, []byte(lit)
-	case lead:
-		return likeSuffix, []byte(lit)
-	case trail:
-		return likePrefix, []byte(lit)
-	}
-	return likeExact, []byte(lit)
-}
-
-// match reports whether v matches a simple pattern.
-func (k likeKind) match(v, lit []byte) bool {
-	switch k {
-	case likeAll:
-		return true
-	case likeExact:
-		return bytes.Equal(v, lit)
-	case likePrefix:
-		return bytes.HasPrefix(v, lit)
-	case likeSuffix:
-		return bytes.HasSuffix(v, lit)
-	}
-	return bytes.Contains(v, lit)
-}
 
 // containsRows marks the rows of s whose value contains lit (NULLs
 // excepted), searching the column's whole byte buffer at once rather than
@@ -170,21 +116,25 @@ func (f finder) index(text []byte, from int) int {
 	return -1
 }
 
-// filterLike keeps the rows of sel whose value of s matches p.
+// filterLike keeps the rows of sel whose value of s matches p. A pattern
+// '%lit%' compared byte by byte has its candidates found by a search of the
+// column's whole buffer, which Match then decides (under utf8mb4_0900_bin
+// a value holding lit may still not match: go-mysql-server matches no
+// malformed UTF-8).
 func filterLike(p likePred, s *columns.Strings, sel []int32) []int32 {
 	out := sel[:0]
-	if p.Kind == likeContains && len(p.lit) > 0 && len(sel) >= s.Len()/8 {
+	if lit := p.m.Needle(); lit != nil && len(sel) >= s.Len()/8 {
 		mark := make([]bool, s.Len())
-		containsRows(s, p.lit, mark)
+		containsRows(s, lit, mark)
 		for _, i := range sel {
-			if mark[i] {
+			if mark[i] && p.m.Match(s.Value(int(i))) {
 				out = append(out, i)
 			}
 		}
 		return out
 	}
 	for _, i := range sel {
-		if !s.IsNull(int(i)) && p.matches(s.Value(int(i))) {
+		if !s.IsNull(int(i)) && p.m.Match(s.Value(int(i))) {
 			out = append(out, i)
 		}
 	}

@@ -5,10 +5,8 @@ import (
 	"regexp"
 	"slices"
 
-	"github.com/dolthub/go-mysql-server/sql"
-	"github.com/dolthub/go-mysql-server/sql/expression"
-
 	"logq/engine/plan"
+	"logq/partitions/collate"
 )
 
 // The conversions between the conditions and aggregates the compiler
@@ -32,7 +30,7 @@ func exprOf(p Pred) *plan.Expr {
 		return &plan.Expr{Kind: plan.ExprKind_EXPR_IN, Column: p.Col.columnName(), Values: p.values, Folded: p.Folded, Text: p.Text}
 	case likePred:
 		return &plan.Expr{Kind: plan.ExprKind_EXPR_LIKE, Column: p.Col.columnName(), Pattern: p.pattern,
-			Escape: p.escape, Collation: p.collation.Name(), Text: p.Text}
+			Escape: p.escape, Collation: p.collation.String(), Text: p.Text}
 	case regexpPred:
 		return &plan.Expr{Kind: plan.ExprKind_EXPR_REGEXP, Column: p.Col.columnName(), Pattern: p.re.String(), Text: p.Text}
 	case strCmpPred:
@@ -90,9 +88,9 @@ func predOf(e *plan.Expr) (Pred, error) {
 	case plan.ExprKind_EXPR_IN:
 		return inPred{Col: accessorOf(e.Column), values: e.Values, Folded: e.Folded, Text: e.Text}, nil
 	case plan.ExprKind_EXPR_LIKE:
-		coll, err := sql.ParseCollation("", e.Collation, false)
-		if err != nil {
-			return nil, fmt.Errorf("plan: LIKE: %w", err)
+		coll, ok := collate.LikeCollationOf(e.Collation)
+		if !ok {
+			return nil, fmt.Errorf("plan: LIKE under collation %q, which logq does not compare", e.Collation)
 		}
 		return newLikePred(accessorOf(e.Column), e.Pattern, rune(e.Escape), coll, e.Text)
 	case plan.ExprKind_EXPR_REGEXP:
@@ -124,17 +122,14 @@ func accessorOf(name string) StringAccessor {
 	return StringAccessor{Core: -1, Name: name}
 }
 
-// newLikePred is col LIKE pattern under coll, as the compiler claims it.
-func newLikePred(col StringAccessor, pattern string, escape rune, coll sql.CollationID, text string) (likePred, error) {
-	m, err := expression.ConstructLikeMatcher(coll, pattern, escape)
+// newLikePred is col LIKE pattern under coll, as the compiler claims it. It
+// fails where go-mysql-server's LIKE does (collate.CompileLike).
+func newLikePred(col StringAccessor, pattern string, escape rune, coll collate.LikeCollation, text string) (likePred, error) {
+	m, err := collate.CompileLike(pattern, escape, coll)
 	if err != nil {
 		return likePred{}, err
 	}
-	lp := likePred{Col: col, m: m, pattern: pattern, escape: escape, collation: coll, Text: text}
-	if coll == sql.Collation_utf8mb4_0900_bin || coll == sql.Collation_binary {
-		lp.Kind, lp.lit = simpleLike(pattern, escape)
-	}
-	return lp, nil
+	return likePred{Col: col, m: m, pattern: pattern, escape: escape, collation: coll, Text: text}, nil
 }
 
 // keyKinds, dateFields, aggOps and argKinds pair the aggregate's enums

@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/stretchr/testify/require"
 
 	"logq/engine/plan"
@@ -36,6 +35,26 @@ func TestPredPlanRoundTrip(t *testing.T) {
 			require.Equal(t, p.eval(&rp), q.eval(&rq), "row %d: %s", i, p)
 		}
 	}
+}
+
+// TestPredOfRefusesLikeUnderOtherCollations: a plan may name only the
+// collations logq matches LIKE under itself; any other is an error, not
+// an answer under the wrong collation.
+func TestPredOfRefusesLikeUnderOtherCollations(t *testing.T) {
+	e := &plan.Expr{Kind: plan.ExprKind_EXPR_LIKE, Column: "message", Pattern: "time%", Escape: '\\', Text: "like"}
+	for _, coll := range []string{"binary", "utf8mb4_0900_bin", "UTF8MB4_0900_AI_CI"} {
+		e.Collation = coll
+		_, err := predOf(e)
+		require.NoError(t, err, coll)
+	}
+	for _, coll := range []string{"utf8mb4_general_ci", "utf8mb4_bin", "latin1_swedish_ci", "no_such_collation"} {
+		e.Collation = coll
+		_, err := predOf(e)
+		require.ErrorContains(t, err, coll)
+	}
+	e.Collation, e.Pattern = "utf8mb4_0900_bin", `time\`
+	_, err := predOf(e)
+	require.ErrorIs(t, err, collate.ErrLikePattern, "a trailing escape")
 }
 
 // planTestBatch returns n rows with NULLs in every nullable column.
@@ -108,7 +127,7 @@ func planTestPred(t *testing.T, r *rand.Rand, depth int) Pred {
 		}
 		return inPred{Col: strCol(), values: values, Folded: folded, Text: "in"}
 	case 5:
-		coll := []sql.CollationID{sql.Collation_utf8mb4_0900_bin, sql.Collation_utf8mb4_0900_ai_ci}[r.IntN(2)]
+		coll := []collate.LikeCollation{collate.Binary, collate.Bin0900, collate.AICI}[r.IntN(3)]
 		pattern := []string{"%timeout%", "tim_out%", "%", "ok", "%!%%", "50!% done"}[r.IntN(6)]
 		escape := []rune{'\\', '!'}[r.IntN(2)]
 		p, err := newLikePred(strCol(), pattern, escape, coll, "like")

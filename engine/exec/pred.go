@@ -2,10 +2,6 @@ package exec
 
 import (
 	"bytes"
-	"unsafe"
-
-	"github.com/dolthub/go-mysql-server/sql"
-	"github.com/dolthub/go-mysql-server/sql/expression"
 
 	"logq/partitions/collate"
 	"logq/partitions/columns"
@@ -197,17 +193,16 @@ func (p inPred) matches(v []byte) bool {
 }
 func (p inPred) String() string { return p.Text }
 
-// likePred is col LIKE pattern, matched by go-mysql-server's own matcher.
+// likePred is col LIKE pattern under one of the collations logq compares
+// itself, matched as go-mysql-server matches (collate.Like).
 type likePred struct {
 	Col  StringAccessor
-	m    expression.LikeMatcher
-	Kind likeKind // not likeGeneral: compared as bytes with lit, m unused
-	lit  []byte
+	m    *collate.Like
 	Text string
 	// What m was built from (newLikePred), for the plan.
 	pattern   string
 	escape    rune
-	collation sql.CollationID
+	collation collate.LikeCollation
 }
 
 func (p likePred) eval(r *batchRow) tri {
@@ -220,12 +215,8 @@ func (p likePred) eval(r *batchRow) tri {
 }
 
 // matches reports whether the non-NULL value v matches the pattern.
-func (p likePred) matches(v []byte) bool {
-	if p.Kind != likeGeneral {
-		return p.Kind.match(v, p.lit)
-	}
-	return p.m.Match(unsafe.String(unsafe.SliceData(v), len(v)))
-}
+func (p likePred) matches(v []byte) bool { return p.m.Match(v) }
+
 func (p likePred) String() string { return p.Text }
 
 // strCmpPred orders a string column against a string constant (<, <=, >,

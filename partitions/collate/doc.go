@@ -15,4 +15,11 @@
 // Where go-mysql-server differs from MySQL (one weight per code point, so no
 // expansions such as ß = ss and no ignorable characters) logq follows
 // go-mysql-server: the two paths must never disagree with each other.
+//
+// The package also matches LIKE patterns (CompileLike, Like.Match) under
+// the collations logq compares strings in itself: binary,
+// utf8mb4_0900_bin and utf8mb4_0900_ai_ci, exactly as go-mysql-server's
+// LIKE does, quirks included (like.go lists them), but without its
+// expressions, so that the executor need not depend on them. LIKE under any
+// other collation is go-mysql-server's to evaluate, not this package's.
 package collate
