@@ -14,18 +14,18 @@ import (
 type keyKind uint8
 
 const (
-	// keyString groups by the value of a string column (NULL a group).
+	// KeyString groups by the value of a string column (NULL a group).
 	KeyString keyKind = iota
-	// keyEpochDiv is UNIX_TIMESTAMP(ts) DIV n, optionally * n: the bucket
+	// KeyEpochDiv is UNIX_TIMESTAMP(ts) DIV n, optionally * n: the bucket
 	// floor(µs / n s), exact as MySQL's DECIMAL DIV.
 	KeyEpochDiv
-	// keyEpochFloor is FLOOR(UNIX_TIMESTAMP(ts) / n), optionally * n. MySQL
+	// KeyEpochFloor is FLOOR(UNIX_TIMESTAMP(ts) / n), optionally * n. MySQL
 	// (and go-mysql-server) round the DECIMAL quotient to 10 places, 6 of
 	// the column plus div_precision_increment 4, before FLOOR: the last
 	// microseconds of a long bucket round into the next one, and so do
 	// they here.
 	KeyEpochFloor
-	// keyLocal is DATE(ts) or DATE_FORMAT(ts, f) with numeric date and time
+	// KeyLocal is DATE(ts) or DATE_FORMAT(ts, f) with numeric date and time
 	// specifiers: the wall clock in the session zone, cut to the finest
 	// field the format shows; groups whose clocks show the same fields are
 	// merged at the end (DATE_FORMAT(ts, '%H') puts every day's 10 o'clock
@@ -33,7 +33,7 @@ const (
 	KeyLocal
 )
 
-// aggKey is one GROUP BY expression of a pushed-down aggregate.
+// AggKey is one GROUP BY expression of a pushed-down aggregate.
 type AggKey struct {
 	Kind   keyKind
 	Col    StringAccessor // keyString
@@ -58,7 +58,7 @@ const (
 	fieldSecond
 )
 
-// dateFormatFields parses a DATE_FORMAT format made of the numeric
+// DateFormatFields parses a DATE_FORMAT format made of the numeric
 // specifiers (%Y %y %m %c %d %e %H %k %h %I %l %p %i %s %S %T) and
 // literal text; ok is false for any other specifier (names of days and
 // months, week numbers, microseconds), which stay on the row path.
@@ -212,7 +212,7 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-// describe is the key as EXPLAIN shows it.
+// Describe is the key as EXPLAIN shows it.
 func (k *AggKey) Describe() string {
 	switch k.Kind {
 	case KeyString:

@@ -47,7 +47,7 @@ func allBatches(seg *partitions.Segment) []int {
 // scratchPool holds the memory of the batches that uncached scans read.
 var scratchPool = sync.Pool{New: func() any { return new(segment.Scratch) }}
 
-// run aggregates the batches of t that the plan keeps on the pool, a
+// Run aggregates the batches of t that the plan keeps on the pool, a
 // window of them at a time, merging each partial as it completes. It tells
 // obs of the damaged data it meets and of the memory the merged groups
 // hold, a batch at a time, from the calling goroutine only.

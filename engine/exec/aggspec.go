@@ -6,7 +6,7 @@ import (
 	"logq/partitions"
 )
 
-// aggSpec is the partial aggregate of a query, as the executor computes
+// AggSpec is the partial aggregate of a query, as the executor computes
 // it: per batch, in parallel, over columns, then merged.
 type AggSpec struct {
 	Push    *Pushed // the claimed WHERE conditions; nil: none
@@ -18,7 +18,7 @@ type AggSpec struct {
 	View    *partitions.ColumnView // the query's view of the dynamic columns
 }
 
-// readNames lists the columns q's keys and aggregates read, ts first.
+// ReadNames lists the columns q's keys and aggregates read, ts first.
 func (q *AggSpec) ReadNames() []string {
 	names := []string{"ts"}
 	for _, k := range q.Keys {
@@ -34,7 +34,7 @@ func (q *AggSpec) ReadNames() []string {
 	return names
 }
 
-// finish sets what q converts, the columns names its keys, aggregates and
+// Finish sets what q converts, the columns names its keys, aggregates and
 // outputs read plus those of the claimed conditions, and how statistics
 // answer it.
 func (q *AggSpec) Finish(names []string) {

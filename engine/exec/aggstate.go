@@ -159,7 +159,7 @@ func decodeAggState(q *AggSpec, rec arrow.RecordBatch) (*AggTable, error) {
 	return t, nil
 }
 
-// stateRoundTrip returns t as a coordinator receives it from a node: its
+// StateRoundTrip returns t as a coordinator receives it from a node: its
 // partial states encoded, written in the Arrow IPC stream format, read
 // back and decoded (the plan loopback's last leg).
 func StateRoundTrip(mem memory.Allocator, t *AggTable) (*AggTable, error) {

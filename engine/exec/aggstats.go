@@ -250,7 +250,7 @@ func countsPlanOf(q *AggSpec) statsPlan {
 	return sp
 }
 
-// answers reports whether batch bi of a segment whose statistics are seg,
+// Answers reports whether batch bi of a segment whose statistics are seg,
 // inside the ts range or not, can be answered from its statistics.
 func (sp statsPlan) Answers(seg *segment.Stats, bi int, inside bool) bool {
 	st := &seg.Batches[bi]
@@ -290,7 +290,7 @@ func (sp statsPlan) inZone(loc *time.Location, st *segment.BatchStats) bool {
 	return !sp.Minutes || !sp.local || wholeMinuteZone(loc, st.MinTS, st.MaxTS)
 }
 
-// dynColumnStats returns the statistics of the dynamic column stored as
+// DynColumnStats returns the statistics of the dynamic column stored as
 // name (see partitions.ColumnView.Stored) in batch bi of seg: nil and false
 // when the segment does not have the column (NULL in every row), nil and
 // true when it has it with another type than VARCHAR (written before the
@@ -614,7 +614,7 @@ func (sp statsPlan) answersWhole(tr *tupleRows) bool {
 	return true
 }
 
-// bytes is the memory tr holds, for the batch cache's budget (the
+// Bytes is the memory tr holds, for the batch cache's budget (the
 // measures are the statistics', not counted again).
 func (tr *tupleRows) Bytes() int64 { return approxBytes(tr.b) + 8*int64(len(tr.counts)) }
 

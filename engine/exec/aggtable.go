@@ -14,11 +14,11 @@ import (
 // maxAggKeys bounds the GROUP BY expressions of a pushed-down aggregate.
 const MaxAggKeys = 4
 
-// groupTuple identifies a group: per key, a string code (see strDict) or
+// GroupTuple identifies a group: per key, a string code (see strDict) or
 // a ts bucket.
 type GroupTuple [MaxAggKeys]int64
 
-// aggOp is an aggregate function.
+// AggOp is an aggregate function.
 type AggOp uint8
 
 const (
@@ -41,7 +41,7 @@ const (
 	ArgFloat                 // a DOUBLE dynamic column (narrower batches widen)
 )
 
-// aggFn is one aggregate of a pushed-down aggregate.
+// AggFn is one aggregate of a pushed-down aggregate.
 type AggFn struct {
 	Op   AggOp
 	Arg  argKind
@@ -103,7 +103,7 @@ func (a *acc) merge(fn *AggFn, o *acc) (grew int64) {
 	return grew
 }
 
-// result is the aggregate's value as go-mysql-server's row path gives it
+// Result is the aggregate's value as go-mysql-server's row path gives it
 // (COUNT a BIGINT; SUM and AVG a DOUBLE; MIN and MAX the column's type;
 // NULL over no values), so that pushing an aggregate down never changes an
 // answer.
@@ -200,7 +200,7 @@ func (d *strDict) foldedCode(v string, clone bool) int64 {
 	return c
 }
 
-// aggTable holds groups and their accumulators: one per batch (partial),
+// AggTable holds groups and their accumulators: one per batch (partial),
 // and one for the query that the partials merge into.
 type AggTable struct {
 	q      *AggSpec
@@ -222,7 +222,7 @@ func NewAggTable(q *AggSpec) *AggTable {
 	return t
 }
 
-// group returns the index of the group tup, adding it.
+// Group returns the index of the group tup, adding it.
 func (t *AggTable) Group(tup GroupTuple) int {
 	if g, ok := t.index[tup]; ok {
 		return int(g)
@@ -238,7 +238,7 @@ func (t *AggTable) Group(tup GroupTuple) int {
 	return g
 }
 
-// size estimates the memory t holds: its groups, their accumulators, the
+// Size estimates the memory t holds: its groups, their accumulators, the
 // distinct values merged into them and the string keys. It counts what
 // mergeFrom merges in; the sets a partial table fills row by row are not
 // counted (a partial holds one batch).
@@ -252,13 +252,13 @@ func (t *AggTable) Size() int64 {
 	return n
 }
 
-// accsOf returns the accumulators of group g.
+// AccsOf returns the accumulators of group g.
 func (t *AggTable) AccsOf(g int) []acc {
 	n := len(t.q.Aggs)
 	return t.accs[g*n : (g+1)*n]
 }
 
-// mergeFrom adds the groups of o into t, translating string codes (each
+// MergeFrom adds the groups of o into t, translating string codes (each
 // of o's once); keys of the kinds in final are mapped through finalKey
 // first.
 func (t *AggTable) MergeFrom(o *AggTable, final bool) {

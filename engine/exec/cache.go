@@ -14,7 +14,7 @@ import (
 	"logq/partitions/segment"
 )
 
-// batchCache keeps recently decoded segment batches, least recently used
+// BatchCache keeps recently decoded segment batches, least recently used
 // out first, within a byte budget: repeated queries over the same hours
 // (dashboards refreshing) skip LZ4 and Arrow decoding. Decoded batches are
 // immutable, so one may serve many queries at once.
@@ -178,7 +178,7 @@ func (c *BatchCache) scan(seg *partitions.Segment, bi int, cols *ColSet, s *segm
 	return b, nil
 }
 
-// tuples returns the tupleRows of batch bi of seg, whose statistics have
+// Tuples returns the tupleRows of batch bi of seg, whose statistics have
 // tuple counts (or, with minutes, counts per minute and level), building
 // them on a miss: a query answered from them then only filters and groups
 // them.
@@ -274,7 +274,7 @@ func approxBytes(b *columns.Batch) int64 {
 	return n
 }
 
-// bytes returns the decoded bytes the cache holds and its limit now.
+// Bytes returns the decoded bytes the cache holds and its limit now.
 func (c *BatchCache) Bytes() (held, limit int64) {
 	limit = c.budget.current(time.Now())
 	c.mu.Lock()

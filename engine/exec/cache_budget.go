@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// cacheBudget sizes the batch cache from what the rest of the server holds.
+// CacheBudget sizes the batch cache from what the rest of the server holds.
 // The cache is the one elastic user of memory: the buffers, the catalog's
 // statistics (which grow with the rows stored, ~1.5 MB per million), a
 // merge under way and the running statements are not. Left at its full

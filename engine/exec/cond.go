@@ -10,7 +10,7 @@ import (
 	"logq/partitions/collate"
 )
 
-// pushed is what a query hands to the scan: the claimed conditions, their
+// Pushed is what a query hands to the scan: the claimed conditions, their
 // text for EXPLAIN, and the catalog predicate derived from the top-level
 // conjuncts for pruning. Top-level ts conditions live only in prune: every
 // batch read applies its ts bounds (by binary search where sorted), so pred
@@ -21,10 +21,10 @@ type Pushed struct {
 	Prune catalog.Predicate
 }
 
-// newPushed returns no conditions: a full scan.
+// NewPushed returns no conditions: a full scan.
 func NewPushed() *Pushed { return &Pushed{Prune: FullScan()} }
 
-// claim adds the top-level conjunct x, whose SQL text is text, to p. An
+// Claim adds the top-level conjunct x, whose SQL text is text, to p. An
 // error (a collation or pattern this build cannot evaluate) leaves p as it
 // was.
 func (p *Pushed) Claim(x *plan.Expr, text string) error {
@@ -112,7 +112,7 @@ func (p *Pushed) Pruning() catalog.Predicate {
 	return p.Prune
 }
 
-// scope is what every source of a scan under p applies: the top-level ts
+// Scope is what every source of a scan under p applies: the top-level ts
 // bounds and the claimed condition.
 func (p *Pushed) Scope() Scope {
 	prune := p.Pruning()
@@ -130,7 +130,7 @@ func (p *Pushed) Describe() string {
 	return fmt.Sprint(strings.Join(p.Texts, " AND "))
 }
 
-// planned returns the claimed conditions as a plan's where and time range.
+// Planned returns the claimed conditions as a plan's where and time range.
 func (p *Pushed) Planned() (*plan.Expr, *plan.TimeRange) {
 	prune := p.Pruning()
 	var tr *plan.TimeRange
@@ -143,7 +143,7 @@ func (p *Pushed) Planned() (*plan.Expr, *plan.TimeRange) {
 	return exprOf(p.pred), tr
 }
 
-// pushedFrom returns the claimed conditions of a decoded plan, pruning as
+// PushedFrom returns the claimed conditions of a decoded plan, pruning as
 // pushdown prunes.
 func PushedFrom(p *plan.Plan, texts []string) (*Pushed, error) {
 	out := &Pushed{Prune: FullScan(), Texts: texts}
@@ -161,7 +161,7 @@ func PushedFrom(p *plan.Plan, texts []string) (*Pushed, error) {
 	return out, nil
 }
 
-// fullScan is the predicate of an unrestricted scan.
+// FullScan is the predicate of an unrestricted scan.
 func FullScan() catalog.Predicate {
 	return catalog.Predicate{MinTS: math.MinInt64, MaxTS: math.MaxInt64}
 }

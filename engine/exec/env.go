@@ -5,7 +5,7 @@ import (
 	"logq/partitions"
 )
 
-// env is what the executor runs plans against: the store and its catalog,
+// Env is what the executor runs plans against: the store and its catalog,
 // and what every query shares (the counters, the batch cache, the sort
 // orders of buffered batches, the pool of loads).
 type Env struct {
@@ -28,14 +28,14 @@ type Observer interface {
 	Holding(bytes int64) error
 }
 
-// snapshot is what one query reads: a catalog plan of segments and the
+// Snapshot is what one query reads: a catalog plan of segments and the
 // buffered rows, taken together (see Store.View).
 type Snapshot struct {
 	Plan     *catalog.Plan
 	Buffered map[partitions.Key]partitions.Buffered
 }
 
-// takeSnapshot plans pred against the catalog and collects the buffered rows
+// TakeSnapshot plans pred against the catalog and collects the buffered rows
 // under the store's lock. A plan that lost a segment to compaction between
 // pruning and taking references is made again.
 func (t *Env) TakeSnapshot(pred catalog.Predicate) Snapshot {
@@ -55,7 +55,7 @@ func (t *Env) TakeSnapshot(pred catalog.Predicate) Snapshot {
 	}
 }
 
-// reportPlanned reports to obs the damage a plan made with pred meets: the
+// ReportPlanned reports to obs the damage a plan made with pred meets: the
 // damaged batches it skipped, and the damaged segments whose range pred
 // overlaps.
 func (t *Env) ReportPlanned(obs Observer, pl *catalog.Plan, pred catalog.Predicate) error {

@@ -20,7 +20,7 @@ var CoreNames = [NumCore]string{"ts", "level", "service", "host", "trace_id", "m
 // bytes, load factor and growth, averaged.
 const MapEntryBytes = 24
 
-// viewString returns the bytes of an immutable batch as a string without
+// ViewString returns the bytes of an immutable batch as a string without
 // copying them: decoded and buffered batches are never modified, and a row
 // that outlives its batch keeps the batch's memory alive.
 func ViewString(b []byte) string {
@@ -30,5 +30,5 @@ func ViewString(b []byte) string {
 	return unsafe.String(&b[0], len(b))
 }
 
-// viewBytes is the bytes of s without a copy; they must not be modified.
+// ViewBytes is the bytes of s without a copy; they must not be modified.
 func ViewBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }

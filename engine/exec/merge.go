@@ -13,7 +13,7 @@ import (
 // in order of their bounds and only when the merge reaches them, so the heap
 // holds only the sources that overlap in time.
 type merger struct {
-	Reverse bool
+	reverse bool
 	pending []source // not opened yet, by bound
 	active  sourceHeap
 }
@@ -25,10 +25,10 @@ func newMerger(sources []source, reverse bool) *merger {
 		}
 		return cmp.Compare(a.bound(), b.bound())
 	})
-	return &merger{Reverse: reverse, pending: sources, active: sourceHeap{Reverse: reverse}}
+	return &merger{reverse: reverse, pending: sources, active: sourceHeap{reverse: reverse}}
 }
 
-// next returns the next row, or nil at the end. A row stays valid until the
+// Next returns the next row, or nil at the end. A row stays valid until the
 // following call.
 func (m *merger) Next(prev bool) (*columns.Batch, int, error) {
 	if prev && len(m.active.s) > 0 {
@@ -52,7 +52,7 @@ func (m *merger) Next(prev bool) (*columns.Batch, int, error) {
 		if len(m.active.s) > 0 {
 			b, i := m.active.s[0].current()
 			ts, bound := b.TS[i], m.pending[0].bound()
-			if !m.Reverse && bound > ts || m.Reverse && bound < ts {
+			if !m.reverse && bound > ts || m.reverse && bound < ts {
 				break
 			}
 		}
@@ -79,7 +79,7 @@ func (m *merger) Next(prev bool) (*columns.Batch, int, error) {
 // sourceHeap orders opened sources by their current rows.
 type sourceHeap struct {
 	s       []source
-	Reverse bool
+	reverse bool
 	err     error // of decoding a whole row for a tie; see takeErr
 }
 
@@ -91,7 +91,7 @@ func (h *sourceHeap) Less(i, j int) bool {
 	if c == 0 {
 		c = h.compareWhole(h.s[i], h.s[j])
 	}
-	if h.Reverse {
+	if h.reverse {
 		return c > 0
 	}
 	return c < 0

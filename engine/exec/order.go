@@ -8,7 +8,7 @@ import (
 	"logq/partitions/columns"
 )
 
-// sortOrders remembers, for each buffered batch a query has read, the
+// SortOrders remembers, for each buffered batch a query has read, the
 // permutation that puts it in row order: buffered batches are immutable
 // and read by query after query until they are flushed, so each is sorted
 // once. Entries go when their batch is collected (weak keys), so flushed

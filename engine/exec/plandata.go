@@ -145,7 +145,7 @@ var (
 		ArgInt: plan.ArgKind_ARG_INT, ArgFloat: plan.ArgKind_ARG_FLOAT}
 )
 
-// aggregateOf returns the partial aggregate of q as a plan.
+// AggregateOf returns the partial aggregate of q as a plan.
 func AggregateOf(q *AggSpec) *plan.Aggregate {
 	a := &plan.Aggregate{Grouped: q.Grouped}
 	for _, k := range q.Keys {
@@ -168,7 +168,7 @@ func AggregateOf(q *AggSpec) *plan.Aggregate {
 	return a
 }
 
-// aggregateFrom sets q's keys and aggregates to those of a.
+// AggregateFrom sets q's keys and aggregates to those of a.
 func AggregateFrom(q *AggSpec, a *plan.Aggregate) {
 	q.Grouped = a.Grouped
 	q.Keys = make([]AggKey, len(a.Keys))
@@ -195,7 +195,7 @@ func AggregateFrom(q *AggSpec, a *plan.Aggregate) {
 	}
 }
 
-// roundTrip returns p as a node receives it: encoded and decoded.
+// RoundTrip returns p as a node receives it: encoded and decoded.
 func RoundTrip(p *plan.Plan) (*plan.Plan, error) {
 	b, err := plan.Encode(p)
 	if err != nil {

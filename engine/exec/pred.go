@@ -53,14 +53,14 @@ func triOf(b bool) tri {
 	return triFalse
 }
 
-// pred is a claimed WHERE condition, evaluated over a batch row by row with
+// Pred is a claimed WHERE condition, evaluated over a batch row by row with
 // SQL's three-valued logic; a row qualifies when the result is triTrue.
 // Each node evaluates exactly as go-mysql-server evaluates the expression it
 // replaces, so that claiming a condition never changes an answer.
 type Pred interface {
 	eval(r *batchRow) tri
 	String() string
-	// columns appends the names of the columns the condition reads.
+	// Columns appends the names of the columns the condition reads.
 	Columns(dst []string) []string
 }
 
@@ -117,7 +117,7 @@ func (p tsPred) eval(r *batchRow) tri {
 }
 func (p tsPred) String() string { return p.Text }
 
-// stringAccessor reads a string column of a batch row: a core column or a
+// StringAccessor reads a string column of a batch row: a core column or a
 // dynamic VARCHAR column (whose narrower batches read as their text).
 type StringAccessor struct {
 	Core int    // colLevel..colMessage, or -1 for a dynamic column

@@ -10,12 +10,12 @@ import (
 // A rowStream yields the rows a plan selects, one at a time: in the total
 // order (ts, then the rows' content), reversed, or in no order.
 type RowStream interface {
-	// next returns the next row, or a nil batch at the end. The row stays
+	// Next returns the next row, or a nil batch at the end. The row stays
 	// valid until the following call.
 	Next() (*columns.Batch, int, error)
 }
 
-// rows opens the rows of snap that sc selects, reading the columns cols
+// Rows opens the rows of snap that sc selects, reading the columns cols
 // (nil: all). Loads that find a batch damaged add it to found and go on
 // without it; the caller reports found.
 func (t *Env) Rows(ctx context.Context, snap Snapshot, sc Scope, cols *ColSet, found *[]partitions.Damage) RowStream {

@@ -173,7 +173,7 @@ type segmentSource struct {
 	sc      Scope
 	cols    *ColSet // the columns the query reads; nil: all
 	Cache   *BatchCache
-	Pool    *Pool
+	pool    *Pool
 	Next    int // batches whose load has started, in scan direction
 	cur     batchCursor
 	pending <-chan loadResult
@@ -183,7 +183,7 @@ type segmentSource struct {
 
 func newSegmentSource(ctx context.Context, sp catalog.SegmentPlan, sc Scope, cols *ColSet, cache *BatchCache, p *Pool,
 	found *[]partitions.Damage) *segmentSource {
-	return &segmentSource{ctx: ctx, seg: sp, sc: sc, cols: cols, Cache: cache, Pool: p, found: found, probe: traceProbe(sc.Cond)}
+	return &segmentSource{ctx: ctx, seg: sp, sc: sc, cols: cols, Cache: cache, pool: p, found: found, probe: traceProbe(sc.Cond)}
 }
 
 // prime starts loading the first batch before the source is needed.
@@ -205,7 +205,7 @@ func (s *segmentSource) startLoad() {
 	s.Next++
 	sc, cols, cache, seg := s.sc, s.cols, s.Cache, s.seg.Segment
 	probe := s.probe
-	s.pending = s.Pool.load(s.ctx, seg.Name(), func() (batchCursor, error) {
+	s.pending = s.pool.load(s.ctx, seg.Name(), func() (batchCursor, error) {
 		c := batchCursor{spans: true}
 		if ok, err := cache.mayMatch(seg, bi, probe); !ok {
 			return c, err // no row can match: an empty batch

@@ -21,7 +21,7 @@ type ScanStats struct {
 	RowStreamsRoundTripped          atomic.Int64 // row streams sent through Arrow IPC and merged (logq_plan_loopback)
 }
 
-// recordPlan adds one scan's pruning.
+// RecordPlan adds one scan's pruning.
 func (s *ScanStats) RecordPlan(snap Snapshot) {
 	st := snap.Plan.Stats
 	s.Scans.Add(1)

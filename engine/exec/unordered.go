@@ -48,7 +48,7 @@ func newUnordered(ctx context.Context, t *Env, snap Snapshot, sc Scope, cols *Co
 	return u
 }
 
-// next returns the next row, or a nil batch at the end.
+// Next returns the next row, or a nil batch at the end.
 func (u *unordered) Next() (*columns.Batch, int, error) {
 	for !u.cur.step() {
 		c, ok, err := u.loads.Next()

@@ -11,7 +11,7 @@ import "context"
 // every running task's result.
 type loadWindow[T any] struct {
 	ctx     context.Context
-	Pool    *Pool
+	pool    *Pool
 	tasks   []windowTask[T]
 	started int // tasks started
 	running int // tasks started whose result was not taken yet
@@ -29,7 +29,7 @@ type windowResult[T any] struct {
 }
 
 func newLoadWindow[T any](ctx context.Context, p *Pool) *loadWindow[T] {
-	return &loadWindow[T]{ctx: ctx, Pool: p, results: make(chan windowResult[T], 2*cap(p.slots))}
+	return &loadWindow[T]{ctx: ctx, pool: p, results: make(chan windowResult[T], 2*cap(p.slots))}
 }
 
 // add queues a task. Tasks start in the order added, when next makes room.
@@ -37,7 +37,7 @@ func (w *loadWindow[T]) add(what string, fn func() (T, error)) {
 	w.tasks = append(w.tasks, windowTask[T]{what: what, fn: fn})
 }
 
-// next keeps the window full and returns the result of the next task to
+// Next keeps the window full and returns the result of the next task to
 // complete; ok is false once every task's result has been returned. The
 // error is the task's, the context's, or that of a panic (pool.start).
 func (w *loadWindow[T]) Next() (v T, ok bool, err error) {
@@ -46,7 +46,7 @@ func (w *loadWindow[T]) Next() (v T, ok bool, err error) {
 		w.started++
 		w.running++
 		var out T
-		w.Pool.start(w.ctx, tk.what, func() (err error) {
+		w.pool.start(w.ctx, tk.what, func() (err error) {
 			out, err = tk.fn()
 			return err
 		}, func(err error) { w.results <- windowResult[T]{out, err} })
