@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/dolthub/go-mysql-server/sql"
 
 	"logq/engine/compat"
@@ -124,10 +123,12 @@ func (n *aggNode) RowIter(ctx *sql.Context, _ sql.Row) (sql.RowIter, error) {
 		}
 	}
 	charge := &memCharge{b: budgetOf(ctx)}
-	total, err := q.Run(ctx, &q.t.Env, loc, &sessionObserver{ctx: ctx, report: newDamageReport(ctx), charge: charge})
-	if err == nil && loopback {
-		total, err = exec.StateRoundTrip(memory.DefaultAllocator, total) // as a node sends it
+	obs := &sessionObserver{ctx: ctx, report: newDamageReport(ctx), charge: charge}
+	run := q.Run
+	if loopback {
+		run = q.LoopbackRun // partials of three nodes, sent as Arrow and combined
 	}
+	total, err := run(ctx, &q.t.Env, loc, obs)
 	if err != nil {
 		charge.release()
 		return nil, err

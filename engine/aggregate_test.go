@@ -139,6 +139,7 @@ func TestAggregatePushdown(t *testing.T) {
 	}
 	for _, pro := range providers {
 		require.Positive(t, pro.Stats().PlansRoundTripped.Load(), "plans run through the loopback")
+		require.Positive(t, pro.Stats().StatesRoundTripped.Load(), "partial aggregates of several nodes combined")
 	}
 	t.Logf("%d queries, %d pushed down, %d rows in all answers, %d answered from statistics (%d wholly, %d from tuple counts, %d with their sums, %d from minute counts)",
 		len(queries), pushed, rows, fromStats, wholly, fromTuples, fromSums, fromMinutes)

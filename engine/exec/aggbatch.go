@@ -182,7 +182,7 @@ func (fn *AggFn) foldColumn(b *columns.Batch, sel, groups []int32, accs []acc, n
 		return false, nil
 	case fn.Op == OpCount && (fn.Arg == ArgRows || fn.Arg == ArgTS):
 		for _, g := range groups {
-			accs[int(g)*na].N++
+			accs[int(g)*na].n++
 		}
 		return true, nil
 	case fn.Arg == ArgTS:
@@ -214,33 +214,33 @@ func foldInts(op AggOp, vals []int64, valid []bool, sel, groups []int32, accs []
 			if valid == nil || valid[i] {
 				a := &accs[int(groups[k])*na]
 				a.sumI.Add(vals[i])
-				a.N++
+				a.n++
 			}
 		}
 	case OpMin:
 		for k, i := range sel {
 			if valid == nil || valid[i] {
 				a := &accs[int(groups[k])*na]
-				if v := vals[i]; a.N == 0 || v < a.i {
+				if v := vals[i]; a.n == 0 || v < a.i {
 					a.i = v
 				}
-				a.N++
+				a.n++
 			}
 		}
 	case OpMax:
 		for k, i := range sel {
 			if valid == nil || valid[i] {
 				a := &accs[int(groups[k])*na]
-				if v := vals[i]; a.N == 0 || v > a.i {
+				if v := vals[i]; a.n == 0 || v > a.i {
 					a.i = v
 				}
-				a.N++
+				a.n++
 			}
 		}
 	default: // COUNT
 		for k, i := range sel {
 			if valid == nil || valid[i] {
-				accs[int(groups[k])*na].N++
+				accs[int(groups[k])*na].n++
 			}
 		}
 	}
@@ -254,33 +254,33 @@ func foldFloats(op AggOp, vals []float64, valid []bool, sel, groups []int32, acc
 			if valid == nil || valid[i] {
 				a := &accs[int(groups[k])*na]
 				a.sumF += vals[i]
-				a.N++
+				a.n++
 			}
 		}
 	case OpMin:
 		for k, i := range sel {
 			if valid == nil || valid[i] {
 				a := &accs[int(groups[k])*na]
-				if v := vals[i]; a.N == 0 || v < a.f {
+				if v := vals[i]; a.n == 0 || v < a.f {
 					a.f = v
 				}
-				a.N++
+				a.n++
 			}
 		}
 	case OpMax:
 		for k, i := range sel {
 			if valid == nil || valid[i] {
 				a := &accs[int(groups[k])*na]
-				if v := vals[i]; a.N == 0 || v > a.f {
+				if v := vals[i]; a.n == 0 || v > a.f {
 					a.f = v
 				}
-				a.N++
+				a.n++
 			}
 		}
 	default: // COUNT
 		for k, i := range sel {
 			if valid == nil || valid[i] {
-				accs[int(groups[k])*na].N++
+				accs[int(groups[k])*na].n++
 			}
 		}
 	}
@@ -350,7 +350,7 @@ func (k *AggKey) reader(b *columns.Batch, dict *strDict, loc *time.Location) fun
 // updater returns the function adding row i of b to an accumulator.
 func (fn *AggFn) updater(b *columns.Batch) (func(*acc, int), error) {
 	if fn.Op == OpCount && fn.Arg == ArgRows || fn.Op == OpCount && fn.Arg == ArgTS {
-		return func(a *acc, _ int) { a.N++ }, nil
+		return func(a *acc, _ int) { a.n++ }, nil
 	}
 	switch fn.Arg {
 	case ArgTS:
@@ -381,12 +381,12 @@ func (fn *AggFn) weighted(tr *tupleRows, stored func(string) string) (func(*acc,
 	b, w := tr.b, tr.counts
 	switch {
 	case fn.Op == OpCount && (fn.Arg == ArgRows || fn.Arg == ArgTS):
-		return func(a *acc, i int) { a.N += w[i] }, nil
+		return func(a *acc, i int) { a.n += w[i] }, nil
 	case fn.Op == OpCount && fn.Arg == ArgString && fn.Col.Core >= 0:
 		s := CoreStrings(b, fn.Col.Core)
 		return func(a *acc, i int) {
 			if !s.IsNull(i) {
-				a.N += w[i]
+				a.n += w[i]
 			}
 		}, nil
 	case fn.Op == OpCountDistinct && fn.Arg == ArgString:
@@ -405,15 +405,15 @@ func (fn *AggFn) weighted(tr *tupleRows, stored func(string) string) (func(*acc,
 			case OpSum, OpAvg:
 				a.sumI.Add(m.Sum)
 			case OpMin:
-				if a.N == 0 || m.Min < a.i {
+				if a.n == 0 || m.Min < a.i {
 					a.i = m.Min
 				}
 			case OpMax:
-				if a.N == 0 || m.Max > a.i {
+				if a.n == 0 || m.Max > a.i {
 					a.i = m.Max
 				}
 			}
-			a.N += int64(m.Count)
+			a.n += int64(m.Count)
 		}, nil
 	}
 	return nil, fmt.Errorf("BUG: %s over weighted rows", fn.Text)
@@ -435,7 +435,7 @@ func (fn *AggFn) numeric(ints []int64, floats []float64, valid []bool) func(*acc
 	case fn.Op == OpCount:
 		return func(a *acc, i int) {
 			if ok(i) {
-				a.N++
+				a.n++
 			}
 		}
 	case fn.Op == OpCountDistinct:
@@ -459,16 +459,16 @@ func (fn *AggFn) numeric(ints []int64, floats []float64, valid []bool) func(*acc
 					a.sumI.Add(ints[i])
 				} else {
 					var unused int64
-					fold(fn.Op, a.N, &unused, &a.i, ints[i])
+					fold(fn.Op, a.n, &unused, &a.i, ints[i])
 				}
-				a.N++
+				a.n++
 			}
 		}
 	}
 	return func(a *acc, i int) {
 		if ok(i) {
-			fold(fn.Op, a.N, &a.sumF, &a.f, floats[i])
-			a.N++
+			fold(fn.Op, a.n, &a.sumF, &a.f, floats[i])
+			a.n++
 		}
 	}
 }
@@ -506,7 +506,7 @@ func (fn *AggFn) strings(b *columns.Batch) func(*acc, int) {
 	if fn.Op == OpCount {
 		return func(a *acc, i int) {
 			if _, ok := text(i); ok {
-				a.N++
+				a.n++
 			}
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
 	"logq/partitions"
 	"logq/partitions/columns"
 	"logq/partitions/segment"
@@ -15,12 +17,12 @@ import (
 // are every batch and answer q, else batch by batch.
 func (q *AggSpec) segmentTuples(cache *BatchCache, part *AggTable, seg *partitions.Segment, bis []int, loc *time.Location) error {
 	if q.Stats.Tuples && len(bis) == len(seg.Stats.Batches) {
-		if tr := cache.Tuples(seg, wholeSegment, false); q.Stats.answersWhole(tr) {
+		if tr := cache.tuples(seg, wholeSegment, false); q.Stats.answersWhole(tr) {
 			return q.tuplePartial(part, tr, loc)
 		}
 	}
 	for _, bi := range bis {
-		tr := cache.Tuples(seg, bi, q.Stats.Minutes)
+		tr := cache.tuples(seg, bi, q.Stats.Minutes)
 		if !q.Stats.Minutes {
 			if err := q.tuplePartial(part, tr, loc); err != nil {
 				return err
@@ -52,16 +54,68 @@ var scratchPool = sync.Pool{New: func() any { return new(segment.Scratch) }}
 // obs of the damaged data it meets and of the memory the merged groups
 // hold, a batch at a time, from the calling goroutine only.
 func (q *AggSpec) Run(ctx context.Context, t *Env, loc *time.Location, obs Observer) (*AggTable, error) {
-	sc := q.Push.Scope()
-	sc.View = q.View
-	pred := q.Push.Pruning()
-	snap := t.TakeSnapshot(pred)
-	defer snap.Plan.Release()
-	if err := t.ReportPlanned(obs, snap.Plan, pred); err != nil {
+	snap, err := q.snapshot(t, obs)
+	if err != nil {
 		return nil, err
 	}
-	t.Stats.RecordPlan(snap)
+	defer snap.Plan.Release()
+	return q.runSnapshot(ctx, t, snap, loc, obs)
+}
 
+// LoopbackRun returns what Run would, computed as a coordinator computes
+// it over the nodes of a cluster: the snapshot's partitions are dealt to a
+// few nodes, each node's partial aggregate goes through its Arrow encoding
+// (StateRoundTrip), and the coordinator combines the partials.
+func (q *AggSpec) LoopbackRun(ctx context.Context, t *Env, loc *time.Location, obs Observer) (*AggTable, error) {
+	snap, err := q.snapshot(t, obs)
+	if err != nil {
+		return nil, err
+	}
+	defer snap.Plan.Release()
+	total := NewAggTable(q)
+	for _, node := range snap.deal(loopbackNodes) {
+		part, err := q.runSnapshot(ctx, t, node, loc, heldBeside{obs, total.Size()})
+		if err == nil {
+			part, err = StateRoundTrip(memory.DefaultAllocator, part) // as the node sends it
+		}
+		if err != nil {
+			return nil, err
+		}
+		total.MergeFrom(part, false)
+		if err := obs.Holding(total.Size()); err != nil {
+			return nil, err
+		}
+	}
+	t.Stats.StatesRoundTripped.Add(1)
+	return total, nil
+}
+
+// heldBeside is an Observer of one part of a run, beside the bytes the
+// run already holds.
+type heldBeside struct {
+	Observer
+	held int64
+}
+
+func (h heldBeside) Holding(n int64) error { return h.Observer.Holding(h.held + n) }
+
+// snapshot takes the snapshot q reads and reports the damage its plan
+// meets.
+func (q *AggSpec) snapshot(t *Env, obs Observer) (Snapshot, error) {
+	pred := q.Push.Pruning()
+	snap := t.TakeSnapshot(pred)
+	if err := t.ReportPlanned(obs, snap.Plan, pred); err != nil {
+		snap.Plan.Release()
+		return Snapshot{}, err
+	}
+	t.Stats.RecordPlan(snap)
+	return snap, nil
+}
+
+// runSnapshot aggregates the batches of snap (see Run).
+func (q *AggSpec) runSnapshot(ctx context.Context, t *Env, snap Snapshot, loc *time.Location, obs Observer) (*AggTable, error) {
+	sc := q.Push.Scope()
+	sc.View = q.View
 	lctx, cancel := context.WithCancel(ctx)
 	defer cancel() // an error stops the loads still queued
 	tasks := newLoadWindow[*AggTable](lctx, t.Pool)

@@ -79,7 +79,7 @@ func encodeAggState(mem memory.Allocator, t *AggTable) arrow.RecordBatch {
 		b.Field(f).(*array.Int64Builder).Append(t.MinTS[g])
 		f++
 		for _, a := range t.AccsOf(g) {
-			b.Field(f).(*array.Int64Builder).Append(a.N)
+			b.Field(f).(*array.Int64Builder).Append(a.n)
 			sum := ""
 			if !a.sumI.Empty() {
 				sum = a.sumI.Total().String()
@@ -134,7 +134,7 @@ func decodeAggState(q *AggSpec, rec arrow.RecordBatch) (*AggTable, error) {
 		for a := range accs {
 			f := nk + 1 + 6*a
 			var o acc
-			o.N = col(f).(*array.Int64).Value(row)
+			o.n = col(f).(*array.Int64).Value(row)
 			if s := col(f + 1).(*array.String).Value(row); s != "" {
 				v, ok := new(big.Int).SetString(s, 10)
 				if !ok {
@@ -153,7 +153,7 @@ func decodeAggState(q *AggSpec, rec arrow.RecordBatch) (*AggTable, error) {
 					o.set[vals.Value(int(j))] = struct{}{}
 				}
 			}
-			t.Bytes += accs[a].merge(&q.Aggs[a], &o)
+			t.bytes += accs[a].merge(&q.Aggs[a], &o)
 		}
 	}
 	return t, nil

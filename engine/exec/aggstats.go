@@ -36,7 +36,7 @@ type statsPlan struct {
 	Measured    []string // tuples: the BIGINT columns summed, as stored
 	Minutes     bool     // answered from the counts per minute and level
 	local       bool     // minutes: a key is a wall-clock bucket (keyLocal)
-	Cond        Pred     // minutes: the claimed condition; nil: none
+	cond        Pred     // minutes: the claimed condition; nil: none
 	implied     bool     // minutes: cond reads service or host (see minutesCond)
 	distinct    int      // DISTINCT of this core column (colLevel..colTraceID); 0: none
 	distinctDyn string   // or of this dynamic VARCHAR column
@@ -83,8 +83,8 @@ func minutesPlanOf(q *AggSpec) statsPlan {
 		}
 	}
 	if q.Push != nil && q.Push.pred != nil {
-		sp.Cond = q.Push.pred
-		for _, name := range sp.Cond.Columns(nil) {
+		sp.cond = q.Push.pred
+		for _, name := range sp.cond.Columns(nil) {
 			switch name {
 			case "level":
 			case "service", "host":
@@ -106,9 +106,9 @@ func minutesPlanOf(q *AggSpec) statsPlan {
 // is false when what is left reads more than level.
 func (sp statsPlan) minutesCond(st *segment.BatchStats) (cond Pred, ok bool) {
 	if !sp.implied {
-		return sp.Cond, true
+		return sp.cond, true
 	}
-	cond = withoutImplied(sp.Cond, st)
+	cond = withoutImplied(sp.cond, st)
 	return cond, cond == nil || readsOnly(cond, "level")
 }
 
@@ -230,7 +230,7 @@ func countsPlanOf(q *AggSpec) statsPlan {
 	}
 	if q.Push != nil && q.Push.pred != nil {
 		in, ok := q.Push.pred.(inPred)
-		if !ok || in.Col.Core != ColLevel {
+		if !ok || in.col.Core != ColLevel {
 			return sp
 		}
 		sp.levelIn = &in
@@ -438,7 +438,7 @@ func newTupleRows(seg *segment.Stats, bi int) *tupleRows {
 	levels := levelValues(st)
 	cols := []struct {
 		s    *columns.Strings
-		Vals []string
+		vals []string
 		idx  func(t segment.TupleCount) uint16
 	}{
 		{&tr.b.Level, levels, func(t segment.TupleCount) uint16 { return t.Level }},
@@ -450,7 +450,7 @@ func newTupleRows(seg *segment.Stats, bi int) *tupleRows {
 		for i, t := range st.Tuples {
 			idx[i] = c.idx(t)
 		}
-		setCodes(c.s, c.Vals, idx)
+		setCodes(c.s, c.vals, idx)
 	}
 	for i, t := range st.Tuples {
 		tr.b.TS[i] = st.MinTS
@@ -616,7 +616,7 @@ func (sp statsPlan) answersWhole(tr *tupleRows) bool {
 
 // Bytes is the memory tr holds, for the batch cache's budget (the
 // measures are the statistics', not counted again).
-func (tr *tupleRows) Bytes() int64 { return approxBytes(tr.b) + 8*int64(len(tr.counts)) }
+func (tr *tupleRows) bytes() int64 { return approxBytes(tr.b) + 8*int64(len(tr.counts)) }
 
 // tuplePartial adds to t the partial aggregate of a batch from its tuple
 // counts: the combinations that meet the claimed condition, each weighing
@@ -703,7 +703,7 @@ func (sp statsPlan) addCounts(t *AggTable, q *AggSpec, st *segment.BatchStats) {
 			if fn.Op == OpCount && fn.Arg == ArgString && level == nil {
 				return // COUNT(level) leaves out the NULL levels
 			}
-			o.N = int64(rows) // COUNT(*), COUNT(ts), COUNT(level)
+			o.n = int64(rows) // COUNT(*), COUNT(ts), COUNT(level)
 		})
 	}
 	switch {
@@ -723,13 +723,13 @@ func (sp statsPlan) addCounts(t *AggTable, q *AggSpec, st *segment.BatchStats) {
 		add(GroupTuple{}, func(fn *AggFn, o *acc) {
 			switch {
 			case fn.Op == OpCount && fn.Arg == ArgString:
-				o.N = int64(st.Rows - st.LevelNulls)
+				o.n = int64(st.Rows - st.LevelNulls)
 			case fn.Op == OpCount:
-				o.N = int64(st.Rows)
+				o.n = int64(st.Rows)
 			case fn.Op == OpMin:
-				o.i, o.N = st.MinTS, int64(st.Rows)
+				o.i, o.n = st.MinTS, int64(st.Rows)
 			case fn.Op == OpMax:
-				o.i, o.N = st.MaxTS, int64(st.Rows)
+				o.i, o.n = st.MaxTS, int64(st.Rows)
 			}
 		})
 	}
@@ -763,7 +763,7 @@ func withoutImplied(cond Pred, st *segment.BatchStats) Pred {
 // p's list.
 func impliedIn(p inPred, st *segment.BatchStats) bool {
 	var values []string
-	switch p.Col.Core {
+	switch p.col.Core {
 	case ColLevel:
 		if st.LevelsOverflow || st.LevelNulls > 0 {
 			return false
@@ -772,7 +772,7 @@ func impliedIn(p inPred, st *segment.BatchStats) bool {
 			values = append(values, lc.Value)
 		}
 	case ColService, ColHost:
-		set := distinctSet(st, p.Col.Core)
+		set := distinctSet(st, p.col.Core)
 		if !set.Exact() || set.Nulls > 0 {
 			return false
 		}

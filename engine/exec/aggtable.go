@@ -56,7 +56,7 @@ type AggFn struct {
 
 // acc accumulates one aggregate of one group.
 type acc struct {
-	N    int64          // rows counted, or values seen
+	n    int64          // rows counted, or values seen
 	sumI compat.WideSum // SUM, AVG of argInt: exact
 	sumF float64        // SUM, AVG of argFloat
 	i    int64          // MIN, MAX of argInt, argTS
@@ -67,22 +67,22 @@ type acc struct {
 // merge adds o, of the same aggregate fn, into a, and returns the bytes
 // a's set of distinct values grew by (setEntryBytes).
 func (a *acc) merge(fn *AggFn, o *acc) (grew int64) {
-	if o.N == 0 && o.set == nil {
+	if o.n == 0 && o.set == nil {
 		return 0
 	}
 	switch fn.Op {
 	case OpMin:
-		if a.N == 0 || o.i < a.i {
+		if a.n == 0 || o.i < a.i {
 			a.i = o.i
 		}
-		if a.N == 0 || o.f < a.f {
+		if a.n == 0 || o.f < a.f {
 			a.f = o.f
 		}
 	case OpMax:
-		if a.N == 0 || o.i > a.i {
+		if a.n == 0 || o.i > a.i {
 			a.i = o.i
 		}
-		if a.N == 0 || o.f > a.f {
+		if a.n == 0 || o.f > a.f {
 			a.f = o.f
 		}
 	case OpCountDistinct:
@@ -97,7 +97,7 @@ func (a *acc) merge(fn *AggFn, o *acc) (grew int64) {
 			}
 		}
 	}
-	a.N += o.N
+	a.n += o.n
 	a.sumI.Merge(&o.sumI)
 	a.sumF += o.sumF
 	return grew
@@ -110,20 +110,20 @@ func (a *acc) merge(fn *AggFn, o *acc) (grew int64) {
 func (a *acc) Result(fn *AggFn, loc *time.Location) any {
 	switch fn.Op {
 	case OpCount:
-		return a.N
+		return a.n
 	case OpCountDistinct:
 		return int64(len(a.set))
 	}
-	if a.N == 0 {
+	if a.n == 0 {
 		return nil
 	}
 	switch {
 	case fn.Exact && (fn.Op == OpSum || fn.Op == OpAvg):
-		return compat.SumResult(&a.sumI, a.N, fn.Op == OpAvg) // MySQL's DECIMAL (compat.Sum, compat.Avg)
+		return compat.SumResult(&a.sumI, a.n, fn.Op == OpAvg) // MySQL's DECIMAL (compat.Sum, compat.Avg)
 	case fn.Op == OpSum:
 		return a.sum(fn)
 	case fn.Op == OpAvg:
-		return a.sum(fn) / float64(a.N)
+		return a.sum(fn) / float64(a.n)
 	}
 	switch fn.Arg {
 	case ArgTS:
@@ -149,17 +149,17 @@ func (a *acc) sum(fn *AggFn) float64 {
 type strDict struct {
 	codes  map[string]int64 // by value, or by collation key when folded
 	Vals   []*string
-	Folded bool
-	Bytes  int64 // estimated memory of the values (dictEntryBytes each)
+	folded bool
+	bytes  int64 // estimated memory of the values (dictEntryBytes each)
 }
 
 func newStrDict(folded bool) *strDict {
-	return &strDict{codes: map[string]int64{}, Vals: []*string{nil}, Folded: folded}
+	return &strDict{codes: map[string]int64{}, Vals: []*string{nil}, folded: folded}
 }
 
 // code returns v's code, adding it (cloned when clone: v may view a batch).
 func (d *strDict) code(v string, clone bool) int64 {
-	if d.Folded {
+	if d.folded {
 		return d.foldedCode(v, clone)
 	}
 	if c, ok := d.codes[v]; ok {
@@ -174,7 +174,7 @@ func (d *strDict) code(v string, clone bool) int64 {
 	c := int64(len(d.Vals))
 	d.codes[s] = c
 	d.Vals = append(d.Vals, &s)
-	d.Bytes += dictEntryBytes + int64(len(s))
+	d.bytes += dictEntryBytes + int64(len(s))
 	return c
 }
 
@@ -196,7 +196,7 @@ func (d *strDict) foldedCode(v string, clone bool) int64 {
 	c = int64(len(d.Vals))
 	d.codes[string(k)] = c
 	d.Vals = append(d.Vals, &s)
-	d.Bytes += dictEntryBytes + int64(len(k)+len(s))
+	d.bytes += dictEntryBytes + int64(len(k)+len(s))
 	return c
 }
 
@@ -209,7 +209,7 @@ type AggTable struct {
 	MinTS  []int64 // per group: its first ts, which stands for its ts keys
 	accs   []acc   // len(q.aggs) per group
 	Dicts  [MaxAggKeys]*strDict
-	Bytes  int64 // estimated memory of the groups and distinct sets; see size
+	bytes  int64 // estimated memory of the groups and distinct sets; see size
 }
 
 func NewAggTable(q *AggSpec) *AggTable {
@@ -234,7 +234,7 @@ func (t *AggTable) Group(tup GroupTuple) int {
 	for range t.q.Aggs {
 		t.accs = append(t.accs, acc{})
 	}
-	t.Bytes += tableGroupBytes + int64(len(t.q.Aggs))*accBytes
+	t.bytes += tableGroupBytes + int64(len(t.q.Aggs))*accBytes
 	return g
 }
 
@@ -243,10 +243,10 @@ func (t *AggTable) Group(tup GroupTuple) int {
 // mergeFrom merges in; the sets a partial table fills row by row are not
 // counted (a partial holds one batch).
 func (t *AggTable) Size() int64 {
-	n := t.Bytes
+	n := t.bytes
 	for _, d := range t.Dicts {
 		if d != nil {
-			n += d.Bytes
+			n += d.bytes
 		}
 	}
 	return n
@@ -293,7 +293,7 @@ func (t *AggTable) MergeFrom(o *AggTable, final bool) {
 		t.MinTS[ng] = min(t.MinTS[ng], o.MinTS[g])
 		dst, src := t.AccsOf(ng), o.AccsOf(g)
 		for a := range dst {
-			t.Bytes += dst[a].merge(&t.q.Aggs[a], &src[a])
+			t.bytes += dst[a].merge(&t.q.Aggs[a], &src[a])
 		}
 	}
 }

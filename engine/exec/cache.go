@@ -19,13 +19,13 @@ import (
 // (dashboards refreshing) skip LZ4 and Arrow decoding. Decoded batches are
 // immutable, so one may serve many queries at once.
 type BatchCache struct {
-	Stats *ScanStats
-	Store *partitions.Store // told about the damaged batches a read finds
+	stats *ScanStats
+	store *partitions.Store // told about the damaged batches a read finds
 
 	budget *CacheBudget
 
 	mu    sync.Mutex
-	Size  int64
+	size  int64
 	order *list.List // of *cacheEntry, most recent first
 	byKey map[cacheKey]*list.Element
 }
@@ -76,10 +76,10 @@ func NewColSet(names []string) *ColSet {
 type cacheEntry struct {
 	key    cacheKey
 	b      *columns.Batch
-	Tuples *tupleRows          // key.cols == tuplesKey or minutesKey
+	tuples *tupleRows          // key.cols == tuplesKey or minutesKey
 	levels *segment.BatchStats // key.cols == levelsKey
 	traces []uint64            // key.cols == tracesKey (probe.go)
-	Bytes  int64
+	bytes  int64
 }
 
 // tuplesKey, minutesKey and levelsKey are the cols of the cache keys under
@@ -95,7 +95,7 @@ const (
 )
 
 func NewBatchCache(budget *CacheBudget, stats *ScanStats, store *partitions.Store) *BatchCache {
-	return &BatchCache{Stats: stats, Store: store, budget: budget, order: list.New(), byKey: map[cacheKey]*list.Element{}}
+	return &BatchCache{stats: stats, store: store, budget: budget, order: list.New(), byKey: map[cacheKey]*list.Element{}}
 }
 
 // get returns batch bi of seg with at least the columns cols (nil: all),
@@ -110,29 +110,29 @@ func (c *BatchCache) get(seg *partitions.Segment, bi int, cols *ColSet) (*column
 // decode or a cache hit, which count the batches a scan reads.
 func (c *BatchCache) read(seg *partitions.Segment, bi int, cols *ColSet, probe bool) (*columns.Batch, error) {
 	if b := seg.Batch(bi); b != nil {
-		c.Stats.SealedBatchesRead.Add(1)
+		c.stats.SealedBatchesRead.Add(1)
 		return b, nil
 	}
 	b, key := c.cachedBatch(seg, bi, cols)
 	if b != nil {
 		if probe {
-			c.Stats.BatchesProbed.Add(1)
+			c.stats.BatchesProbed.Add(1)
 		} else {
-			c.Stats.BatchCacheHits.Add(1)
+			c.stats.BatchCacheHits.Add(1)
 		}
 		return b, nil
 	}
-	b, err := readBatch(c.Store, seg, bi, cols)
+	b, err := readBatch(c.store, seg, bi, cols)
 	if err != nil {
 		return nil, err
 	}
 	if probe {
-		c.Stats.BatchesProbed.Add(1)
+		c.stats.BatchesProbed.Add(1)
 	} else {
-		c.Stats.BatchesDecoded.Add(1)
-		c.Stats.BytesRead.Add(seg.Stats.Batches[bi].CompressedBytes)
+		c.stats.BatchesDecoded.Add(1)
+		c.stats.BytesRead.Add(seg.Stats.Batches[bi].CompressedBytes)
 	}
-	c.put(&cacheEntry{key: key, b: b, Bytes: approxBytes(b)})
+	c.put(&cacheEntry{key: key, b: b, bytes: approxBytes(b)})
 	return b, nil
 }
 
@@ -165,16 +165,16 @@ func (c *BatchCache) scan(seg *partitions.Segment, bi int, cols *ColSet, s *segm
 		return c.get(seg, bi, cols)
 	}
 	if b, _ := c.cachedBatch(seg, bi, cols); b != nil {
-		c.Stats.BatchCacheHits.Add(1)
+		c.stats.BatchCacheHits.Add(1)
 		return b, nil
 	}
-	b, err := readBatchScratch(c.Store, seg, bi, cols, s)
+	b, err := readBatchScratch(c.store, seg, bi, cols, s)
 	if err != nil {
 		return nil, err
 	}
-	c.Stats.BatchesDecoded.Add(1)
-	c.Stats.BatchesUncached.Add(1)
-	c.Stats.BytesRead.Add(seg.Stats.Batches[bi].CompressedBytes)
+	c.stats.BatchesDecoded.Add(1)
+	c.stats.BatchesUncached.Add(1)
+	c.stats.BytesRead.Add(seg.Stats.Batches[bi].CompressedBytes)
 	return b, nil
 }
 
@@ -182,14 +182,14 @@ func (c *BatchCache) scan(seg *partitions.Segment, bi int, cols *ColSet, s *segm
 // tuple counts (or, with minutes, counts per minute and level), building
 // them on a miss: a query answered from them then only filters and groups
 // them.
-func (c *BatchCache) Tuples(seg *partitions.Segment, bi int, minutes bool) *tupleRows {
+func (c *BatchCache) tuples(seg *partitions.Segment, bi int, minutes bool) *tupleRows {
 	cols := tuplesKey
 	if minutes {
 		cols = minutesKey
 	}
 	key := statsKey(seg, bi, cols)
 	if e := c.cached(key); e != nil {
-		return e.Tuples
+		return e.tuples
 	}
 	var tr *tupleRows
 	switch {
@@ -200,7 +200,7 @@ func (c *BatchCache) Tuples(seg *partitions.Segment, bi int, minutes bool) *tupl
 	default:
 		tr = newTupleRows(seg.Stats, bi)
 	}
-	c.put(&cacheEntry{key: key, Tuples: tr, Bytes: tr.Bytes()})
+	c.put(&cacheEntry{key: key, tuples: tr, bytes: tr.bytes()})
 	return tr
 }
 
@@ -215,10 +215,10 @@ func (c *BatchCache) mergedTuples(segs []*partitions.Segment) *tupleRows {
 	}
 	key := cacheKey{path: strings.Join(names, "\x00"), batch: wholeSegment, cols: mergedKey}
 	if e := c.cached(key); e != nil {
-		return e.Tuples
+		return e.tuples
 	}
 	tr := newMergedTupleRows(stats)
-	c.put(&cacheEntry{key: key, Tuples: tr, Bytes: tr.Bytes() + int64(len(key.path))})
+	c.put(&cacheEntry{key: key, tuples: tr, bytes: tr.bytes() + int64(len(key.path))})
 	return tr
 }
 
@@ -233,7 +233,7 @@ func (c *BatchCache) levels(seg *partitions.Segment) *segment.BatchStats {
 		return e.levels
 	}
 	m := mergedLevels(seg.Stats)
-	c.put(&cacheEntry{key: key, levels: m, Bytes: int64(unsafe.Sizeof(*m)) + int64(len(m.Levels))*64})
+	c.put(&cacheEntry{key: key, levels: m, bytes: int64(unsafe.Sizeof(*m)) + int64(len(m.Levels))*64})
 	return m
 }
 
@@ -279,14 +279,14 @@ func (c *BatchCache) Bytes() (held, limit int64) {
 	limit = c.budget.current(time.Now())
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.Size, limit
+	return c.size, limit
 }
 
 func (c *BatchCache) put(e *cacheEntry) {
 	limit := c.budget.current(time.Now())
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e.Bytes > limit/4 {
+	if e.bytes > limit/4 {
 		c.evictLocked(limit) // the limit may have shrunk
 		return               // one batch must not flush the cache
 	}
@@ -294,18 +294,18 @@ func (c *BatchCache) put(e *cacheEntry) {
 		return
 	}
 	c.byKey[e.key] = c.order.PushFront(e)
-	c.Size += e.Bytes
+	c.size += e.bytes
 	c.evictLocked(limit)
 }
 
 // evictLocked drops the least recently used entries past limit.
 // REQUIRES: c.mu held.
 func (c *BatchCache) evictLocked(limit int64) {
-	for c.Size > limit {
+	for c.size > limit {
 		last := c.order.Back()
 		old := last.Value.(*cacheEntry)
 		c.order.Remove(last)
 		delete(c.byKey, old.key)
-		c.Size -= old.Bytes
+		c.size -= old.bytes
 	}
 }

@@ -15,9 +15,9 @@ func TestCacheLimitFor(t *testing.T) {
 	limit := int64(768 * mib)
 	share := limit / 100 * cacheLiveShare
 	for _, tc := range []struct {
-		Name       string
-		Configured int64
-		Others     int64
+		name       string
+		configured int64
+		others     int64
 		want       int64
 	}{
 		{"room to spare: the configured size", 256 * mib, 0, 256 * mib},
@@ -25,8 +25,8 @@ func TestCacheLimitFor(t *testing.T) {
 		{"never below the floor", 256 * mib, 2000 * mib, minCacheBytes},
 		{"a small configured size stays", 8 * mib, 2000 * mib, 8 * mib},
 	} {
-		t.Run(tc.Name, func(t *testing.T) {
-			require.Equal(t, tc.want, cacheLimitFor(tc.Configured, limit, tc.Others))
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, cacheLimitFor(tc.configured, limit, tc.others))
 		})
 	}
 }
@@ -39,7 +39,7 @@ func TestCacheYieldsToOthers(t *testing.T) {
 	b := &CacheBudget{Configured: 64 * mib, MemLimit: 1000 * mib, Others: others.Load}
 	c := NewBatchCache(b, &ScanStats{}, nil)
 	entry := func(i int) *cacheEntry {
-		return &cacheEntry{key: cacheKey{path: "seg", batch: i}, b: &columns.Batch{}, Bytes: 4 * mib}
+		return &cacheEntry{key: cacheKey{path: "seg", batch: i}, b: &columns.Batch{}, bytes: 4 * mib}
 	}
 	for i := range 16 {
 		c.put(entry(i))

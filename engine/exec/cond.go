@@ -56,7 +56,7 @@ func narrow(p *catalog.Predicate, q Pred) {
 		p.MinTS, p.MaxTS = max(p.MinTS, q.lo), min(p.MaxTS, q.hi)
 	case inPred:
 		var set *[]string
-		switch q.Col.Core {
+		switch q.col.Core {
 		case ColLevel:
 			set = &p.Levels
 		case ColService:
@@ -68,7 +68,7 @@ func narrow(p *catalog.Predicate, q Pred) {
 		default:
 			return
 		}
-		if q.Folded && q.Col.Core == ColTraceID {
+		if q.folded && q.col.Core == ColTraceID {
 			return // the catalog compares trace IDs exactly
 		}
 		// The catalog compares level, service and host by collation key,
@@ -77,7 +77,7 @@ func narrow(p *catalog.Predicate, q Pred) {
 		values := make([]string, len(q.values))
 		for i, v := range q.values {
 			values[i] = string(v)
-			if !q.Folded && q.Col.Core != ColTraceID {
+			if !q.folded && q.col.Core != ColTraceID {
 				values[i] = collate.Key(values[i])
 			}
 		}

@@ -26,34 +26,34 @@ func filterSel(cond Pred, b *columns.Batch, sel []int32) []int32 {
 		}
 		return out
 	case inPred:
-		if p.Col.Core >= 0 {
-			return filterIn(CoreStrings(b, p.Col.Core), p, sel)
+		if p.col.Core >= 0 {
+			return filterIn(CoreStrings(b, p.col.Core), p, sel)
 		}
-		if d := b.Column(p.Col.Name); d == nil {
+		if d := b.Column(p.col.Name); d == nil {
 			return sel[:0] // absent: NULL for every row
 		} else if d.Type == columns.TypeString {
 			return filterIn(&d.Strs, p, sel, d.Valid)
 		}
 	case likePred:
-		if p.Col.Core >= 0 {
-			return filterLike(p, CoreStrings(b, p.Col.Core), sel)
+		if p.col.Core >= 0 {
+			return filterLike(p, CoreStrings(b, p.col.Core), sel)
 		}
 	case regexpPred:
-		if p.Col.Core >= 0 {
-			return filterRegexp(p, CoreStrings(b, p.Col.Core), sel)
+		if p.col.Core >= 0 {
+			return filterRegexp(p, CoreStrings(b, p.col.Core), sel)
 		}
 	case strCmpPred:
-		if p.Col.Core >= 0 {
-			s := CoreStrings(b, p.Col.Core)
-			return filterCodes(s, sel, func(v []byte) bool { return p.Op.holds(bytes.Compare(v, p.v)) })
+		if p.col.Core >= 0 {
+			s := CoreStrings(b, p.col.Core)
+			return filterCodes(s, sel, func(v []byte) bool { return p.op.holds(bytes.Compare(v, p.v)) })
 		}
 	case intCmpPred:
-		if d := b.Column(p.Name); d == nil {
+		if d := b.Column(p.name); d == nil {
 			return sel[:0]
 		} else if d.Type == columns.TypeInt64 {
 			out := sel[:0]
 			for _, i := range sel {
-				if d.Valid[i] && compare(p.Op, d.Ints[i], p.v) == triTrue {
+				if d.Valid[i] && compare(p.op, d.Ints[i], p.v) == triTrue {
 					out = append(out, i)
 				}
 			}
@@ -113,7 +113,7 @@ func filterIn(s *columns.Strings, p inPred, sel []int32, valid ...[]bool) []int3
 		}
 		return out
 	}
-	if !p.Folded && len(p.values) == 1 && len(valid) == 0 {
+	if !p.folded && len(p.values) == 1 && len(valid) == 0 {
 		return filterEqual(s, p.values[0], sel)
 	}
 	for _, i := range sel {

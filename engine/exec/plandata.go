@@ -25,26 +25,26 @@ func exprOf(p Pred) *plan.Expr {
 	case notPred:
 		return &plan.Expr{Kind: plan.ExprKind_EXPR_NOT, Args: []*plan.Expr{exprOf(p.p)}}
 	case tsPred:
-		return &plan.Expr{Kind: plan.ExprKind_EXPR_TS_RANGE, Lo: p.lo, Hi: p.hi, Text: p.Text}
+		return &plan.Expr{Kind: plan.ExprKind_EXPR_TS_RANGE, Lo: p.lo, Hi: p.hi, Text: p.text}
 	case inPred:
-		return &plan.Expr{Kind: plan.ExprKind_EXPR_IN, Column: p.Col.columnName(), Values: p.values, Folded: p.Folded, Text: p.Text}
+		return &plan.Expr{Kind: plan.ExprKind_EXPR_IN, Column: p.col.columnName(), Values: p.values, Folded: p.folded, Text: p.text}
 	case likePred:
-		return &plan.Expr{Kind: plan.ExprKind_EXPR_LIKE, Column: p.Col.columnName(), Pattern: p.pattern,
-			Escape: p.escape, Collation: p.collation.String(), Text: p.Text}
+		return &plan.Expr{Kind: plan.ExprKind_EXPR_LIKE, Column: p.col.columnName(), Pattern: p.pattern,
+			Escape: p.escape, Collation: p.collation.String(), Text: p.text}
 	case regexpPred:
-		return &plan.Expr{Kind: plan.ExprKind_EXPR_REGEXP, Column: p.Col.columnName(), Pattern: p.re.String(), Text: p.Text}
+		return &plan.Expr{Kind: plan.ExprKind_EXPR_REGEXP, Column: p.col.columnName(), Pattern: p.re.String(), Text: p.text}
 	case strCmpPred:
-		return &plan.Expr{Kind: plan.ExprKind_EXPR_STRING_CMP, Column: p.Col.columnName(), Cmp: cmpOfOp[p.Op], BytesValue: p.v, Text: p.Text}
+		return &plan.Expr{Kind: plan.ExprKind_EXPR_STRING_CMP, Column: p.col.columnName(), Cmp: cmpOfOp[p.op], BytesValue: p.v, Text: p.text}
 	case nullPred:
-		col := p.Col
-		if p.Core >= 0 {
-			col = CoreNames[p.Core]
+		col := p.col
+		if p.core >= 0 {
+			col = CoreNames[p.core]
 		}
-		return &plan.Expr{Kind: plan.ExprKind_EXPR_IS_NULL, Column: col, Text: p.Text}
+		return &plan.Expr{Kind: plan.ExprKind_EXPR_IS_NULL, Column: col, Text: p.text}
 	case intCmpPred:
-		return &plan.Expr{Kind: plan.ExprKind_EXPR_INT_CMP, Column: p.Name, Cmp: cmpOfOp[p.Op], IntValue: p.v, Text: p.Text}
+		return &plan.Expr{Kind: plan.ExprKind_EXPR_INT_CMP, Column: p.name, Cmp: cmpOfOp[p.op], IntValue: p.v, Text: p.text}
 	case floatCmpPred:
-		return &plan.Expr{Kind: plan.ExprKind_EXPR_FLOAT_CMP, Column: p.Name, Cmp: cmpOfOp[p.Op], FloatValue: p.v, Text: p.Text}
+		return &plan.Expr{Kind: plan.ExprKind_EXPR_FLOAT_CMP, Column: p.name, Cmp: cmpOfOp[p.op], FloatValue: p.v, Text: p.text}
 	}
 	panic(fmt.Sprintf("BUG: exprOf(%T)", p))
 }
@@ -84,9 +84,9 @@ func predOf(e *plan.Expr) (Pred, error) {
 		p, err := predOf(e.Args[0])
 		return notPred{p}, err
 	case plan.ExprKind_EXPR_TS_RANGE:
-		return tsPred{lo: e.Lo, hi: e.Hi, Text: e.Text}, nil
+		return tsPred{lo: e.Lo, hi: e.Hi, text: e.Text}, nil
 	case plan.ExprKind_EXPR_IN:
-		return inPred{Col: accessorOf(e.Column), values: e.Values, Folded: e.Folded, Text: e.Text}, nil
+		return inPred{col: accessorOf(e.Column), values: e.Values, folded: e.Folded, text: e.Text}, nil
 	case plan.ExprKind_EXPR_LIKE:
 		coll, ok := collate.LikeCollationOf(e.Collation)
 		if !ok {
@@ -98,18 +98,18 @@ func predOf(e *plan.Expr) (Pred, error) {
 		if err != nil {
 			return nil, fmt.Errorf("plan: REGEXP: %w", err)
 		}
-		return regexpPred{Col: accessorOf(e.Column), re: re, lit: requiredLiteral(re.String()), Text: e.Text}, nil
+		return regexpPred{col: accessorOf(e.Column), re: re, lit: requiredLiteral(re.String()), text: e.Text}, nil
 	case plan.ExprKind_EXPR_STRING_CMP:
-		return strCmpPred{Col: accessorOf(e.Column), Op: opOfCmp[e.Cmp], v: e.BytesValue, Text: e.Text}, nil
+		return strCmpPred{col: accessorOf(e.Column), op: opOfCmp[e.Cmp], v: e.BytesValue, text: e.Text}, nil
 	case plan.ExprKind_EXPR_IS_NULL:
 		if a := accessorOf(e.Column); a.Core >= 0 {
-			return nullPred{Core: a.Core, Text: e.Text}, nil
+			return nullPred{core: a.Core, text: e.Text}, nil
 		}
-		return nullPred{Core: -1, Col: e.Column, Text: e.Text}, nil
+		return nullPred{core: -1, col: e.Column, text: e.Text}, nil
 	case plan.ExprKind_EXPR_INT_CMP:
-		return intCmpPred{Name: e.Column, Op: opOfCmp[e.Cmp], v: e.IntValue, Text: e.Text}, nil
+		return intCmpPred{name: e.Column, op: opOfCmp[e.Cmp], v: e.IntValue, text: e.Text}, nil
 	case plan.ExprKind_EXPR_FLOAT_CMP:
-		return floatCmpPred{Name: e.Column, Op: opOfCmp[e.Cmp], v: e.FloatValue, Text: e.Text}, nil
+		return floatCmpPred{name: e.Column, op: opOfCmp[e.Cmp], v: e.FloatValue, text: e.Text}, nil
 	}
 	return nil, fmt.Errorf("plan: condition kind %s", e.Kind)
 }
@@ -129,7 +129,7 @@ func newLikePred(col StringAccessor, pattern string, escape rune, coll collate.L
 	if err != nil {
 		return likePred{}, err
 	}
-	return likePred{Col: col, m: m, pattern: pattern, escape: escape, collation: coll, Text: text}, nil
+	return likePred{col: col, m: m, pattern: pattern, escape: escape, collation: coll, text: text}, nil
 }
 
 // keyKinds, dateFields, aggOps and argKinds pair the aggregate's enums

@@ -115,7 +115,7 @@ func planTestPred(t *testing.T, r *rand.Rand, depth int) Pred {
 		return notPred{planTestPred(t, r, depth+1)}
 	case 3:
 		lo := r.Int64N(1000)
-		return tsPred{lo: lo, hi: lo + r.Int64N(500), Text: "ts range"}
+		return tsPred{lo: lo, hi: lo + r.Int64N(500), text: "ts range"}
 	case 4:
 		folded := r.IntN(2) == 0
 		var values [][]byte
@@ -125,7 +125,7 @@ func planTestPred(t *testing.T, r *rand.Rand, depth int) Pred {
 			}
 			values = append(values, []byte(v))
 		}
-		return inPred{Col: strCol(), values: values, Folded: folded, Text: "in"}
+		return inPred{col: strCol(), values: values, folded: folded, text: "in"}
 	case 5:
 		coll := []collate.LikeCollation{collate.Binary, collate.Bin0900, collate.AICI}[r.IntN(3)]
 		pattern := []string{"%timeout%", "tim_out%", "%", "ok", "%!%%", "50!% done"}[r.IntN(6)]
@@ -135,16 +135,16 @@ func planTestPred(t *testing.T, r *rand.Rand, depth int) Pred {
 		return p
 	case 6:
 		re := regexp.MustCompile([]string{"(?i)time.?out", "^[a-z]+$", "reset|done"}[r.IntN(3)])
-		return regexpPred{Col: strCol(), re: re, lit: requiredLiteral(re.String()), Text: "regexp"}
+		return regexpPred{col: strCol(), re: re, lit: requiredLiteral(re.String()), text: "regexp"}
 	case 7:
-		return strCmpPred{Col: strCol(), Op: op, v: []byte("ha"), Text: "cmp"}
+		return strCmpPred{col: strCol(), op: op, v: []byte("ha"), text: "cmp"}
 	case 8:
 		a := strCol()
-		return nullPred{Core: a.Core, Col: a.Name, Text: "is null"}
+		return nullPred{core: a.Core, col: a.Name, text: "is null"}
 	case 9:
-		return intCmpPred{Name: "status", Op: op, v: 300, Text: "int cmp"}
+		return intCmpPred{name: "status", op: op, v: 300, text: "int cmp"}
 	}
-	return floatCmpPred{Name: []string{"ratio", "status"}[r.IntN(2)], Op: op, v: 0.75, Text: "float cmp"}
+	return floatCmpPred{name: []string{"ratio", "status"}[r.IntN(2)], op: op, v: 0.75, text: "float cmp"}
 }
 
 // TestAggregatePlanRoundTrip: the keys and aggregates of a partial

@@ -108,14 +108,14 @@ func (p notPred) String() string { return "NOT " + p.p.String() }
 // tsPred is lo <= ts <= hi (UTC microseconds, inclusive).
 type tsPred struct {
 	lo, hi int64
-	Text   string
+	text   string
 }
 
 func (p tsPred) eval(r *batchRow) tri {
 	ts := r.b.TS[r.i]
 	return triOf(ts >= p.lo && ts <= p.hi)
 }
-func (p tsPred) String() string { return p.Text }
+func (p tsPred) String() string { return p.text }
 
 // StringAccessor reads a string column of a batch row: a core column or a
 // dynamic VARCHAR column (whose narrower batches read as their text).
@@ -163,15 +163,15 @@ func CoreStrings(b *columns.Batch, col int) *columns.Strings {
 // (folded) values holds the constants' collation keys and a value matches
 // when its key is among them.
 type inPred struct {
-	Col    StringAccessor
+	col    StringAccessor
 	values [][]byte
-	Folded bool
-	Text   string
+	folded bool
+	text   string
 }
 
 func (p inPred) eval(r *batchRow) tri {
 	var scratch [32]byte
-	v, ok := p.Col.value(r, scratch[:])
+	v, ok := p.col.value(r, scratch[:])
 	if !ok {
 		return triNull
 	}
@@ -180,7 +180,7 @@ func (p inPred) eval(r *batchRow) tri {
 
 // matches reports whether the non-NULL value v is in the list.
 func (p inPred) matches(v []byte) bool {
-	if p.Folded {
+	if p.folded {
 		var buf [64]byte
 		v = collate.AppendKey(buf[:0], v)
 	}
@@ -191,14 +191,14 @@ func (p inPred) matches(v []byte) bool {
 	}
 	return false
 }
-func (p inPred) String() string { return p.Text }
+func (p inPred) String() string { return p.text }
 
 // likePred is col LIKE pattern under one of the collations logq compares
 // itself, matched as go-mysql-server matches (collate.Like).
 type likePred struct {
-	Col  StringAccessor
+	col  StringAccessor
 	m    *collate.Like
-	Text string
+	text string
 	// What m was built from (newLikePred), for the plan.
 	pattern   string
 	escape    rune
@@ -207,7 +207,7 @@ type likePred struct {
 
 func (p likePred) eval(r *batchRow) tri {
 	var scratch [32]byte
-	v, ok := p.Col.value(r, scratch[:])
+	v, ok := p.col.value(r, scratch[:])
 	if !ok {
 		return triNull
 	}
@@ -217,43 +217,43 @@ func (p likePred) eval(r *batchRow) tri {
 // matches reports whether the non-NULL value v matches the pattern.
 func (p likePred) matches(v []byte) bool { return p.m.Match(v) }
 
-func (p likePred) String() string { return p.Text }
+func (p likePred) String() string { return p.text }
 
 // strCmpPred orders a string column against a string constant (<, <=, >,
 // >=) under a bytewise collation: UTF-8 bytes order as code points, which
 // is how utf8mb4_0900_bin orders.
 type strCmpPred struct {
-	Col  StringAccessor
-	Op   cmpOp
+	col  StringAccessor
+	op   cmpOp
 	v    []byte
-	Text string
+	text string
 }
 
 func (p strCmpPred) eval(r *batchRow) tri {
 	var scratch [32]byte
-	v, ok := p.Col.value(r, scratch[:])
+	v, ok := p.col.value(r, scratch[:])
 	if !ok {
 		return triNull
 	}
-	return triOf(p.Op.holds(bytes.Compare(v, p.v)))
+	return triOf(p.op.holds(bytes.Compare(v, p.v)))
 }
-func (p strCmpPred) String() string { return p.Text }
+func (p strCmpPred) String() string { return p.text }
 
 // nullPred is col IS NULL.
 type nullPred struct {
-	Col  string // a dynamic column or a core string column
-	Core int
-	Text string
+	col  string // a dynamic column or a core string column
+	core int
+	text string
 }
 
 func (p nullPred) eval(r *batchRow) tri {
-	if p.Core >= 0 {
-		return triOf(CoreStrings(r.b, p.Core).IsNull(r.i))
+	if p.core >= 0 {
+		return triOf(CoreStrings(r.b, p.core).IsNull(r.i))
 	}
-	d := r.column(p.Col)
+	d := r.column(p.col)
 	return triOf(d == nil || d.IsNull(r.i))
 }
-func (p nullPred) String() string { return p.Text }
+func (p nullPred) String() string { return p.text }
 
 // cmpOp is a comparison operator.
 type cmpOp uint8
@@ -296,36 +296,36 @@ func (op cmpOp) holds(c int) bool {
 
 // intCmpPred compares a BIGINT dynamic column with an integer.
 type intCmpPred struct {
-	Name string
-	Op   cmpOp
+	name string
+	op   cmpOp
 	v    int64
-	Text string
+	text string
 }
 
 func (p intCmpPred) eval(r *batchRow) tri {
-	d := r.column(p.Name)
+	d := r.column(p.name)
 	if d == nil || d.IsNull(r.i) {
 		return triNull
 	}
 	if d.Type != columns.TypeInt64 {
 		// The column widened after the query fixed its schema.
-		return floatCmpPred{Op: p.Op, v: float64(p.v)}.compare(d, r.i)
+		return floatCmpPred{op: p.op, v: float64(p.v)}.compare(d, r.i)
 	}
-	return compare(p.Op, d.Ints[r.i], p.v)
+	return compare(p.op, d.Ints[r.i], p.v)
 }
-func (p intCmpPred) String() string { return p.Text }
+func (p intCmpPred) String() string { return p.text }
 
 // floatCmpPred compares a DOUBLE dynamic column (whose older batches may
 // hold BIGINT values) with a number.
 type floatCmpPred struct {
-	Name string
-	Op   cmpOp
+	name string
+	op   cmpOp
 	v    float64
-	Text string
+	text string
 }
 
 func (p floatCmpPred) eval(r *batchRow) tri {
-	d := r.column(p.Name)
+	d := r.column(p.name)
 	if d == nil || d.IsNull(r.i) {
 		return triNull
 	}
@@ -343,27 +343,27 @@ func (p floatCmpPred) compare(d *columns.Dynamic, i int) tri {
 	default:
 		return triNull // widened to another type after the query fixed its schema
 	}
-	return compare(p.Op, x, p.v)
+	return compare(p.op, x, p.v)
 }
-func (p floatCmpPred) String() string { return p.Text }
+func (p floatCmpPred) String() string { return p.text }
 
 func (p andPred) Columns(dst []string) []string  { return p.r.Columns(p.l.Columns(dst)) }
 func (p orPred) Columns(dst []string) []string   { return p.r.Columns(p.l.Columns(dst)) }
 func (p notPred) Columns(dst []string) []string  { return p.p.Columns(dst) }
 func (p tsPred) Columns(dst []string) []string   { return append(dst, "ts") }
-func (p inPred) Columns(dst []string) []string   { return append(dst, p.Col.columnName()) }
-func (p likePred) Columns(dst []string) []string { return append(dst, p.Col.columnName()) }
+func (p inPred) Columns(dst []string) []string   { return append(dst, p.col.columnName()) }
+func (p likePred) Columns(dst []string) []string { return append(dst, p.col.columnName()) }
 func (p strCmpPred) Columns(dst []string) []string {
-	return append(dst, p.Col.columnName())
+	return append(dst, p.col.columnName())
 }
 func (p nullPred) Columns(dst []string) []string {
-	if p.Core >= 0 {
-		return append(dst, CoreNames[p.Core])
+	if p.core >= 0 {
+		return append(dst, CoreNames[p.core])
 	}
-	return append(dst, p.Col)
+	return append(dst, p.col)
 }
-func (p intCmpPred) Columns(dst []string) []string   { return append(dst, p.Name) }
-func (p floatCmpPred) Columns(dst []string) []string { return append(dst, p.Name) }
+func (p intCmpPred) Columns(dst []string) []string   { return append(dst, p.name) }
+func (p floatCmpPred) Columns(dst []string) []string { return append(dst, p.name) }
 
 // columnName is the name of the column the accessor reads.
 func (a StringAccessor) columnName() string {

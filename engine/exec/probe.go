@@ -27,7 +27,7 @@ func traceProbe(cond Pred) Pred {
 		}
 		return traceProbe(p.r)
 	case inPred:
-		if p.Col.Core == ColTraceID {
+		if p.col.Core == ColTraceID {
 			return p
 		}
 	}
@@ -45,7 +45,7 @@ func (c *BatchCache) mayMatch(seg *partitions.Segment, bi int, probe Pred) (bool
 	if probe == nil || seg.InMemory() || seg.Stats.Batches[bi].TraceIDs.Exact() {
 		return true, nil
 	}
-	if p, ok := probe.(inPred); ok && !p.Folded {
+	if p, ok := probe.(inPred); ok && !p.folded {
 		hashes, err := c.traceHashes(seg, bi)
 		if err != nil {
 			return false, err
@@ -55,7 +55,7 @@ func (c *BatchCache) mayMatch(seg *partitions.Segment, bi int, probe Pred) (bool
 				return true, nil // or a collision of 64-bit hashes: the scan decides
 			}
 		}
-		c.Stats.BatchesProbedOut.Add(1)
+		c.stats.BatchesProbedOut.Add(1)
 		return false, nil
 	}
 	b, err := c.read(seg, bi, probeCols, true)
@@ -69,7 +69,7 @@ func (c *BatchCache) mayMatch(seg *partitions.Segment, bi int, probe Pred) (bool
 	if len(filterSel(probe, b, sel)) > 0 {
 		return true, nil
 	}
-	c.Stats.BatchesProbedOut.Add(1)
+	c.stats.BatchesProbedOut.Add(1)
 	return false, nil
 }
 
@@ -81,11 +81,11 @@ func (c *BatchCache) mayMatch(seg *partitions.Segment, bi int, probe Pred) (bool
 // column's 20 in the cache.
 func (c *BatchCache) traceHashes(seg *partitions.Segment, bi int) ([]uint64, error) {
 	key := statsKey(seg, bi, tracesKey)
-	c.Stats.BatchesProbed.Add(1)
+	c.stats.BatchesProbed.Add(1)
 	if e := c.cached(key); e != nil {
 		return e.traces, nil
 	}
-	b, err := readBatch(c.Store, seg, bi, probeCols)
+	b, err := readBatch(c.store, seg, bi, probeCols)
 	if err != nil {
 		return nil, err
 	}
@@ -97,6 +97,6 @@ func (c *BatchCache) traceHashes(seg *partitions.Segment, bi int) ([]uint64, err
 		}
 	}
 	slices.Sort(hashes)
-	c.put(&cacheEntry{key: key, traces: hashes, Bytes: 8 * int64(cap(hashes))})
+	c.put(&cacheEntry{key: key, traces: hashes, bytes: 8 * int64(cap(hashes))})
 	return hashes, nil
 }

@@ -202,19 +202,28 @@ func (t *Env) LoopbackRows(ctx context.Context, snap Snapshot, sc Scope, cols *C
 	if sc.Ordered {
 		cols = nil // whole rows
 	}
-	parts := make([][]catalog.PartitionPlan, loopbackNodes)
-	for k, p := range snap.Plan.Partitions {
-		parts[k%loopbackNodes] = append(parts[k%loopbackNodes], p)
-	}
 	var streams []RecordStream
-	for _, ps := range parts {
-		if len(ps) == 0 {
-			continue
-		}
-		node := Snapshot{Plan: &catalog.Plan{Partitions: ps}, Buffered: snap.Buffered}
+	for _, node := range snap.deal(loopbackNodes) {
 		rows := t.Rows(ctx, node, sc, cols, found)
 		streams = append(streams, RoundTripRecords(Records(rows, s, loopbackRecordRows, nil), nil))
 	}
 	t.Stats.RowStreamsRoundTripped.Add(int64(len(streams)))
 	return MergeRecords(streams, sc.Ordered, sc.Reverse)
+}
+
+// deal returns the parts of s that n nodes would own, partitions dealt
+// round robin; nodes that get none are left out. The parts share s's plan
+// references: only s is released.
+func (s Snapshot) deal(n int) []Snapshot {
+	parts := make([][]catalog.PartitionPlan, n)
+	for k, p := range s.Plan.Partitions {
+		parts[k%n] = append(parts[k%n], p)
+	}
+	var out []Snapshot
+	for _, ps := range parts {
+		if len(ps) > 0 {
+			out = append(out, Snapshot{Plan: &catalog.Plan{Partitions: ps}, Buffered: s.Buffered})
+		}
+	}
+	return out
 }

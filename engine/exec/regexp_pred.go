@@ -13,15 +13,15 @@ import (
 // dictionary entry of a dictionary-encoded column. The regular expression
 // is the one compat.Regexp compiled, so the answer is the same.
 type regexpPred struct {
-	Col  StringAccessor
+	col  StringAccessor
 	re   *regexp.Regexp
 	lit  []byte // every match contains it (requiredLiteral); nil: none known
-	Text string
+	text string
 }
 
 func (p regexpPred) eval(r *batchRow) tri {
 	var scratch [32]byte
-	v, ok := p.Col.value(r, scratch[:])
+	v, ok := p.col.value(r, scratch[:])
 	if !ok {
 		return triNull
 	}
@@ -34,9 +34,9 @@ func (p regexpPred) match(v []byte) bool {
 	return (p.lit == nil || bytes.Contains(v, p.lit)) && p.re.Match(v)
 }
 
-func (p regexpPred) String() string { return p.Text }
+func (p regexpPred) String() string { return p.text }
 
-func (p regexpPred) Columns(dst []string) []string { return append(dst, p.Col.columnName()) }
+func (p regexpPred) Columns(dst []string) []string { return append(dst, p.col.columnName()) }
 
 // filterRegexp keeps the rows of sel whose core string column s matches.
 func filterRegexp(p regexpPred, s *columns.Strings, sel []int32) []int32 {

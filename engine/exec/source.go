@@ -42,7 +42,7 @@ type batchCursor struct {
 	// from the last when rev. Only a cursor made with spans may get one
 	// (a source's; an aggregate reads sel).
 	spans, span, rev bool
-	lo, N            int
+	lo, n            int
 	// rest decodes the batch with every column when b holds only those the
 	// query reads; nil when b is whole. Rows keep their positions.
 	rest func() (*columns.Batch, error)
@@ -109,7 +109,7 @@ func (c *batchCursor) load(b *columns.Batch, order []int32, sorted bool, sc Scop
 		// a batch's 58,000 rows (and reversing them) for the newest 100
 		// was half of Q2's time at 100M rows, where it starts on the
 		// newest batch of each of 36 partitions.
-		c.span, c.lo, c.N, c.rev = true, from, to-from, sc.Reverse
+		c.span, c.lo, c.n, c.rev = true, from, to-from, sc.Reverse
 		return
 	}
 	c.sel = c.sel[:0]
@@ -132,7 +132,7 @@ func (c *batchCursor) load(b *columns.Batch, order []int32, sorted bool, sc Scop
 func (c *batchCursor) step() bool {
 	n := len(c.sel)
 	if c.span {
-		n = c.N
+		n = c.n
 	}
 	if c.b == nil || c.pos+1 >= n {
 		return false
@@ -146,7 +146,7 @@ func (c *batchCursor) current() (*columns.Batch, int) {
 	case !c.span:
 		return c.b, int(c.sel[c.pos])
 	case c.rev:
-		return c.b, c.lo + c.N - 1 - c.pos
+		return c.b, c.lo + c.n - 1 - c.pos
 	}
 	return c.b, c.lo + c.pos
 }
@@ -172,9 +172,9 @@ type segmentSource struct {
 	seg     catalog.SegmentPlan
 	sc      Scope
 	cols    *ColSet // the columns the query reads; nil: all
-	Cache   *BatchCache
+	cache   *BatchCache
 	pool    *Pool
-	Next    int // batches whose load has started, in scan direction
+	next    int // batches whose load has started, in scan direction
 	cur     batchCursor
 	pending <-chan loadResult
 	found   *[]partitions.Damage // where damaged batches go, skipped (the scan's)
@@ -183,27 +183,27 @@ type segmentSource struct {
 
 func newSegmentSource(ctx context.Context, sp catalog.SegmentPlan, sc Scope, cols *ColSet, cache *BatchCache, p *Pool,
 	found *[]partitions.Damage) *segmentSource {
-	return &segmentSource{ctx: ctx, seg: sp, sc: sc, cols: cols, Cache: cache, pool: p, found: found, probe: traceProbe(sc.Cond)}
+	return &segmentSource{ctx: ctx, seg: sp, sc: sc, cols: cols, cache: cache, pool: p, found: found, probe: traceProbe(sc.Cond)}
 }
 
 // prime starts loading the first batch before the source is needed.
 func (s *segmentSource) prime() {
-	if s.pending == nil && s.Next == 0 {
+	if s.pending == nil && s.next == 0 {
 		s.startLoad()
 	}
 }
 
 // startLoad starts loading the next batch, if any.
 func (s *segmentSource) startLoad() {
-	if s.Next >= len(s.seg.Batches) {
+	if s.next >= len(s.seg.Batches) {
 		return
 	}
-	bi := s.seg.Batches[s.Next]
+	bi := s.seg.Batches[s.next]
 	if s.sc.Reverse {
-		bi = s.seg.Batches[len(s.seg.Batches)-1-s.Next]
+		bi = s.seg.Batches[len(s.seg.Batches)-1-s.next]
 	}
-	s.Next++
-	sc, cols, cache, seg := s.sc, s.cols, s.Cache, s.seg.Segment
+	s.next++
+	sc, cols, cache, seg := s.sc, s.cols, s.cache, s.seg.Segment
 	probe := s.probe
 	s.pending = s.pool.load(s.ctx, seg.Name(), func() (batchCursor, error) {
 		c := batchCursor{spans: true}
@@ -300,7 +300,7 @@ func readBatchScratch(store *partitions.Store, seg *partitions.Segment, bi int, 
 type bufferSource struct {
 	b      *columns.Batch
 	sc     Scope
-	Orders *SortOrders
+	orders *SortOrders
 	cur    batchCursor
 	loaded bool
 
@@ -309,7 +309,7 @@ type bufferSource struct {
 }
 
 func newBufferSource(b *columns.Batch, sc Scope, orders *SortOrders) *bufferSource {
-	return &bufferSource{b: b, sc: sc, Orders: orders}
+	return &bufferSource{b: b, sc: sc, orders: orders}
 }
 
 // bound is the batch's smallest (largest when reverse) ts, found without
@@ -341,7 +341,7 @@ func (s *bufferSource) advance() (bool, error) {
 		s.loaded = true
 		var order []int32
 		if s.sc.Ordered {
-			order = s.Orders.of(s.b)
+			order = s.orders.of(s.b)
 		}
 		vb, order := s.sc.viewed(s.b, order)
 		s.cur.load(vb, order, s.sc.Ordered, s.sc)

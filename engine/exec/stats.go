@@ -19,6 +19,7 @@ type ScanStats struct {
 	BatchesUncached                 atomic.Int64 // of the batches decoded, those a scan too large for the cache read past it (batchCache.scan)
 	PlansRoundTripped               atomic.Int64 // plans encoded and decoded before they ran (logq_plan_loopback)
 	RowStreamsRoundTripped          atomic.Int64 // row streams sent through Arrow IPC and merged (logq_plan_loopback)
+	StatesRoundTripped              atomic.Int64 // aggregates combined from partial states sent as Arrow (logq_plan_loopback)
 }
 
 // RecordPlan adds one scan's pruning.
