@@ -84,18 +84,7 @@ func (n *aggNode) String() string {
 // explainStats says how many kept batches a plan made now answers from
 // their statistics, without reading them.
 func (q *aggQuery) explainStats() string {
-	snap := q.t.TakeSnapshot(q.Push.Pruning())
-	defer snap.Plan.Release()
-	n := 0
-	for _, p := range snap.Plan.Partitions {
-		for _, sp := range p.Segments {
-			for k, bi := range sp.Batches {
-				if q.Stats.Answers(sp.Segment.Stats, bi, sp.Inside[k]) {
-					n++
-				}
-			}
-		}
-	}
+	n, kept := q.AnsweredFromStats(&q.t.Env)
 	what := ""
 	switch {
 	case q.Stats.Tuples && q.Stats.Measured != nil:
@@ -105,7 +94,7 @@ func (q *aggQuery) explainStats() string {
 	case q.Stats.Minutes:
 		what = " (counts per minute and level)"
 	}
-	return fmt.Sprintf("batches answered from statistics %d/%d%s", n, snap.Plan.Stats.BatchesKept, what)
+	return fmt.Sprintf("batches answered from statistics %d/%d%s", n, kept, what)
 }
 
 // RowIter implements sql.ExecSourceRel: it aggregates every kept batch

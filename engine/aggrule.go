@@ -218,18 +218,7 @@ func (r recogniser) fewValues(col exec.StringAccessor) bool {
 	case col.Core >= 0:
 		return false
 	}
-	snap := r.t.TakeSnapshot(exec.FullScan())
-	defer snap.Plan.Release()
-	for _, p := range snap.Plan.Partitions {
-		for _, sp := range p.Segments {
-			for bi := range sp.Segment.Stats.Batches {
-				if cs, present := exec.DynColumnStats(sp.Segment.Stats, bi, r.t.view.Stored(col.Name)); present && (cs == nil || !cs.HasValues) {
-					return false
-				}
-			}
-		}
-	}
-	return true
+	return r.t.ListsValues(r.t.view.Stored(col.Name))
 }
 
 // logsUnder returns the logs table a GroupBy reads directly, with the

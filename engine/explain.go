@@ -22,12 +22,7 @@ func explainScan(t *Table, push *exec.Pushed) string {
 	snap := t.TakeSnapshot(push.Pruning())
 	defer snap.Plan.Release()
 	st := snap.Plan.Stats
-	var total int64 // buffered rows of the kept partitions, read in full
-	for _, p := range snap.Plan.Partitions {
-		for _, batch := range snap.Buffered[p.Key].Batches {
-			total += int64(batch.Len())
-		}
-	}
+	total := snap.BufferedRows() // read in full
 	bytesTotal := t.Store.Stats().SegmentBytes
 	out := fmt.Sprintf("pushed: %s; pruning: partitions %d/%d, segments %d/%d, batches %d/%d, bytes to read %d/%d; buffered rows %d",
 		push.Describe(), st.PartitionsKept, st.PartitionsTotal, st.SegmentsKept, st.SegmentsTotal,

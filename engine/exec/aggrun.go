@@ -269,3 +269,21 @@ func (q *AggSpec) aggregateRows(b *columns.Batch, sorted bool, sc Scope, loc *ti
 	*sel = c.sel // keep what it grew to
 	return q.aggregateBatch(b, c.sel, loc, nil)
 }
+
+// AnsweredFromStats returns how many of the batches a plan made now keeps
+// q answers from their statistics, without reading them, and how many it
+// keeps: what EXPLAIN shows.
+func (q *AggSpec) AnsweredFromStats(t *Env) (answered, kept int) {
+	snap := t.TakeSnapshot(q.Push.Pruning())
+	defer snap.Plan.Release()
+	for _, p := range snap.Plan.Partitions {
+		for _, sp := range p.Segments {
+			for k, bi := range sp.Batches {
+				if q.Stats.Answers(sp.Segment.Stats, bi, sp.Inside[k]) {
+					answered++
+				}
+			}
+		}
+	}
+	return answered, snap.Plan.Stats.BatchesKept
+}

@@ -71,3 +71,34 @@ func (t *Env) ReportPlanned(obs Observer, pl *catalog.Plan, pred catalog.Predica
 	}
 	return nil
 }
+
+// BufferedRows is the number of buffered rows of the kept partitions: a
+// scan reads them all.
+func (s Snapshot) BufferedRows() int64 {
+	var n int64
+	for _, p := range s.Plan.Partitions {
+		for _, b := range s.Buffered[p.Key].Batches {
+			n += int64(b.Len())
+		}
+	}
+	return n
+}
+
+// ListsValues reports whether every batch of every segment stored now
+// lists the values of the dynamic column stored in its statistics (a
+// segment without the column counts; one that has it without a value set
+// does not).
+func (t *Env) ListsValues(stored string) bool {
+	snap := t.TakeSnapshot(FullScan())
+	defer snap.Plan.Release()
+	for _, p := range snap.Plan.Partitions {
+		for _, sp := range p.Segments {
+			for bi := range sp.Segment.Stats.Batches {
+				if cs, present := DynColumnStats(sp.Segment.Stats, bi, stored); present && (cs == nil || !cs.HasValues) {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
