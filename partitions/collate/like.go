@@ -27,12 +27,16 @@ import (
 //     expansions (ß does not match ss) and no ignorable characters (a
 //     zero-width space or a control character, weight 0, has to be matched
 //     by a character of weight 0, by '_' or by '%'; MySQL skips them).
-//   - A value in a utf8mb4 collation that holds malformed UTF-8 or U+FFFD
-//     anywhere matches no pattern, not even '%': the decoder's RuneError
-//     ends the match with false. MySQL matches '%' against anything.
-//   - A pattern in a utf8mb4 collation that holds malformed UTF-8 or U+FFFD
-//     is an error, and so is an escape character at the end of a pattern
-//     (MySQL takes the escape character literally there).
+//   - A value in a utf8mb4 collation that holds malformed UTF-8 matches no
+//     pattern, not even '%' (MySQL stores no such value), and a pattern
+//     that holds it is an error, and so is an escape character at the end
+//     of a pattern (MySQL takes the escape character literally there).
+//
+// One deviation of go-mysql-server's is not followed: its decoder reads
+// U+FFFD, a character MySQL stores and matches like any other, as a
+// malformed byte, so that a value holding it matches nothing and a pattern
+// holding it is refused. Like treats U+FFFD as the character it is, which
+// is what MySQL answers.
 //   - '_' and '%' are wildcards even when they are the escape character,
 //     which is then no escape at all.
 //   - Under binary, the escape character is compared with each byte as a
@@ -129,8 +133,8 @@ func CompileLike(pattern string, escape rune, c LikeCollation) (*Like, error) {
 	var w []int32 // the run of the pattern since its last '%'
 	for i := 0; i < len(pattern); {
 		r, n := nextChar(pattern[i:], c)
-		if r == utf8.RuneError {
-			return nil, fmt.Errorf("%w %q: malformed UTF-8 or U+FFFD at byte %d", ErrLikePattern, pattern, i)
+		if malformed(r, n) {
+			return nil, fmt.Errorf("%w %q: malformed UTF-8 at byte %d", ErrLikePattern, pattern, i)
 		}
 		i += n
 		switch r {
@@ -143,7 +147,7 @@ func CompileLike(pattern string, escape rune, c LikeCollation) (*Like, error) {
 			r = anyChar
 		case escape:
 			r, n = nextChar(pattern[i:], c)
-			if r == utf8.RuneError {
+			if malformed(r, n) {
 				return nil, fmt.Errorf("%w %q: escape character %q at its end or before malformed UTF-8", ErrLikePattern, pattern, escape)
 			}
 			i += n
@@ -157,7 +161,7 @@ func CompileLike(pattern string, escape rune, c LikeCollation) (*Like, error) {
 
 // nextChar returns the first character of s and its length in bytes as
 // go-mysql-server's character set of c reads it: utf8.RuneError for an
-// empty s, and for malformed UTF-8 or U+FFFD under utf8mb4.
+// empty s, and for malformed UTF-8 (or U+FFFD itself) under utf8mb4.
 func nextChar(s string, c LikeCollation) (rune, int) {
 	if c != Binary {
 		return utf8.DecodeRuneInString(s)
@@ -346,16 +350,15 @@ func (l *Like) Match(v []byte) bool {
 	return l.matchBytes(v)
 }
 
-// validLike reports whether v is UTF-8 that go-mysql-server's LIKE reads
-// to its end: well-formed, and without U+FFFD, which its decoder returns
-// for a malformed byte too. (Two passes of the standard library are as
-// fast as one of a hand-written loop.)
-func validLike(v []byte) bool {
-	return utf8.Valid(v) && bytes.Index(v, replacementChar) < 0
-}
+// validLike reports whether v is well-formed UTF-8, which a utf8mb4
+// column holds in MySQL: go-mysql-server's LIKE matches nothing else.
+func validLike(v []byte) bool { return utf8.Valid(v) }
 
-// replacementChar is U+FFFD in UTF-8.
-var replacementChar = []byte(string(utf8.RuneError))
+// malformed reports whether the character r of n bytes that nextChar
+// read is none: the end of the input, or malformed UTF-8. U+FFFD itself,
+// three bytes, is a character like any other, as in MySQL; go-mysql-server's
+// decoder cannot tell it from a malformed byte and matches it with nothing.
+func malformed(r rune, n int) bool { return r == utf8.RuneError && n != 3 }
 
 // matchBytes matches v byte by byte: the first run at its start, the last
 // at its end, and the ones between, each at its leftmost place after the
