@@ -24,6 +24,10 @@
 // statistics (time range, value sets, blooms) exclude a match are never
 // decoded; decoded batches are kept in a cache shared by all queries.
 //
+// Env.Stream runs a whole plan as a node runs one for a coordinator: its
+// result as Arrow records (rows, or the partial aggregate's state), which
+// the coordinator merges (MergeRecords) or combines (CombineStates).
+//
 // A batch that fails its checksum while a plan reads it is reported to the
 // store, which sets it aside, and skipped (readerr.go): a fault in one
 // partition never fails nor crashes the run.

@@ -21,6 +21,8 @@ import (
 // coordinator its rows. Next returns nil at the end; the caller releases
 // each record.
 type RecordStream interface {
+	// Schema is the schema of every record of the stream.
+	Schema() *arrow.Schema
 	Next() (arrow.RecordBatch, error)
 }
 
@@ -40,6 +42,8 @@ type recordRows struct {
 func Records(rows RowStream, s *arrowrows.Schema, n int, mem memory.Allocator) RecordStream {
 	return &recordRows{rows: rows, schema: s, n: max(n, 1), mem: mem}
 }
+
+func (r *recordRows) Schema() *arrow.Schema { return r.schema.Arrow() }
 
 func (r *recordRows) Next() (arrow.RecordBatch, error) {
 	for r.g.Len() < r.n {
@@ -153,6 +157,8 @@ type ipcRecords struct {
 	in  RecordStream
 	mem memory.Allocator
 }
+
+func (r *ipcRecords) Schema() *arrow.Schema { return r.in.Schema() }
 
 func (r *ipcRecords) Next() (arrow.RecordBatch, error) {
 	rec, err := r.in.Next()

@@ -1,0 +1,79 @@
+package flightsvc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/flight"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"logq/engine/exec"
+	"logq/engine/plan"
+)
+
+// Client is a coordinator's connection to one node, reused by every query.
+type Client struct {
+	addr string
+	c    flight.Client
+}
+
+// Dial connects to the node serving Flight at addr.
+func Dial(addr string) (*Client, error) {
+	c, err := flight.NewClientWithMiddleware(addr, nil, nil, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return nil, fmt.Errorf("flight: dialing %s: %w", addr, err)
+	}
+	return &Client{addr: addr, c: c}, nil
+}
+
+// Close closes the connection.
+func (c *Client) Close() error { return c.c.Close() }
+
+// Stream sends p to the node and returns its result as it arrives.
+// Cancelling ctx ends the node's run.
+func (c *Client) Stream(ctx context.Context, p *plan.Plan) (exec.RecordStream, error) {
+	ticket, err := plan.Encode(p)
+	if err != nil {
+		return nil, err
+	}
+	s, err := c.c.DoGet(ctx, &flight.Ticket{Ticket: ticket})
+	if err != nil {
+		return nil, fmt.Errorf("node %s: %w", c.addr, err)
+	}
+	r, err := flight.NewRecordReader(s)
+	if err != nil {
+		return nil, fmt.Errorf("node %s: %w", c.addr, err)
+	}
+	return &remoteStream{addr: c.addr, r: r}, nil
+}
+
+// remoteStream is the RecordStream of one node's DoGet.
+type remoteStream struct {
+	addr string
+	r    *flight.Reader
+	done bool
+}
+
+func (s *remoteStream) Schema() *arrow.Schema { return s.r.Schema() }
+
+func (s *remoteStream) Next() (arrow.RecordBatch, error) {
+	if s.done {
+		return nil, nil
+	}
+	if s.r.Next() {
+		rec := s.r.RecordBatch()
+		rec.Retain()
+		return rec, nil
+	}
+	err := s.r.Err()
+	s.r.Release()
+	s.done = true
+	if err == nil || errors.Is(err, io.EOF) {
+		return nil, nil
+	}
+	return nil, fmt.Errorf("node %s: %w", s.addr, err)
+}

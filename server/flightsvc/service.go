@@ -1,0 +1,120 @@
+package flightsvc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"runtime/debug"
+
+	"github.com/apache/arrow-go/v18/arrow/flight"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"logq/engine/exec"
+	"logq/engine/plan"
+	"logq/partitions"
+)
+
+// Service runs the plans coordinators send this node over its store.
+type Service struct {
+	flight.BaseFlightServer
+	env *exec.Env
+	log *slog.Logger
+}
+
+// NewService returns the Flight service of the node whose executor is env.
+func NewService(env *exec.Env, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Service{env: env, log: log}
+}
+
+// DoGet runs the plan in the ticket and streams its result.
+func (s *Service) DoGet(t *flight.Ticket, out flight.FlightService_DoGetServer) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.log.Error("flight: serving a plan panicked", "panic", v, "stack", string(debug.Stack()))
+			err = status.Errorf(codes.Internal, "BUG: serving the plan panicked: %v", v)
+		}
+	}()
+	p, err := plan.Decode(t.GetTicket())
+	if err != nil {
+		return status.Errorf(codes.InvalidArgument, "ticket: %v", err)
+	}
+	obs := &nodeObserver{}
+	stream, release, err := s.env.Stream(out.Context(), p, obs)
+	if err != nil {
+		return statusOf(out.Context(), err)
+	}
+	defer release()
+	w := flight.NewRecordWriter(out, ipc.WithSchema(stream.Schema()))
+	defer w.Close()
+	for {
+		rec, err := stream.Next()
+		if err != nil {
+			return statusOf(out.Context(), err)
+		}
+		if rec == nil {
+			return nil
+		}
+		err = w.Write(rec)
+		rec.Release()
+		if err != nil {
+			return statusOf(out.Context(), err)
+		}
+	}
+}
+
+// statusOf is err as the coordinator receives it.
+func statusOf(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return status.FromContextError(ctx.Err()).Err()
+	}
+	return status.Error(codes.Internal, err.Error())
+}
+
+// nodeObserver is the Observer of a plan run for a coordinator. The damage
+// it meets is skipped and counted by the store as on any read; telling the
+// coordinator of it is the next step of the cluster's work.
+type nodeObserver struct {
+	damaged []partitions.Damage
+}
+
+func (o *nodeObserver) Damaged(d partitions.Damage) error {
+	o.damaged = append(o.damaged, d)
+	return nil
+}
+
+func (o *nodeObserver) Holding(int64) error { return nil }
+
+// Server is a running Flight listener.
+type Server struct {
+	srv flight.Server
+	err chan error
+}
+
+// Serve serves svc on lis until Stop.
+func Serve(lis net.Listener, svc *Service) *Server {
+	srv := flight.NewServerWithMiddleware(nil)
+	srv.InitListener(lis)
+	srv.RegisterFlightService(svc)
+	s := &Server{srv: srv, err: make(chan error, 1)}
+	go func() { s.err <- srv.Serve() }()
+	return s
+}
+
+// Addr is the address the server listens on.
+func (s *Server) Addr() net.Addr { return s.srv.Addr() }
+
+// Stop stops the server and waits for it.
+func (s *Server) Stop() error {
+	s.srv.Shutdown()
+	if err := <-s.err; err != nil && !errors.Is(err, net.ErrClosed) {
+		return fmt.Errorf("flight: %w", err)
+	}
+	return nil
+}
