@@ -132,6 +132,10 @@ type ScanStats = exec.ScanStats
 // Stats returns the counters of every scan since start.
 func (p *Provider) Stats() *exec.ScanStats { return p.stats }
 
+// Executor is the executor of logs over the store: what the nodes of a
+// cluster run plans on (server/flightsvc).
+func (p *Provider) Executor() *exec.Env { return &p.db.table.Env }
+
 // CacheBytes returns the decoded batches the cache holds now, and its
 // budget (Options.CacheBytes).
 func (p *Provider) CacheBytes() (held, limit int64) { return p.cache.Bytes() }

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	gmsserver "github.com/dolthub/go-mysql-server/server"
@@ -26,6 +27,7 @@ import (
 	"logq/engine/compat"
 	"logq/partitions"
 	"logq/server/accounts"
+	"logq/server/flightsvc"
 )
 
 // serveConfig holds the flags of `logq serve`.
@@ -59,12 +61,17 @@ type serveConfig struct {
 	tlsCert      string
 	tlsKey       string
 	requireTLS   bool
+
+	flightAddr        string
+	clusterSecretFile string
 }
 
 func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.dataDir, "data", "data", "data directory")
 	fs.StringVar(&c.mysqlAddr, "mysql-addr", "127.0.0.1:3306", "MySQL protocol listen address; port 0 picks one")
 	fs.StringVar(&c.httpAddr, "http-addr", "127.0.0.1:8080", "HTTP listen address (ingest, /healthz, /metrics); port 0 picks one")
+	fs.StringVar(&c.flightAddr, "flight-addr", "", "Arrow Flight listen address through which the other nodes of a cluster run plans on this one; empty: none; port 0 picks one")
+	fs.StringVar(&c.clusterSecretFile, "cluster-secret-file", "", "file holding the secret the nodes of a cluster share: every Flight call must carry it (required when --flight-addr listens beyond this machine)")
 	fs.DurationVar(&c.bucket, "bucket", 24*time.Hour, "time bucket of new partitions")
 	fs.IntVar(&c.shards, "shards", 4, "service shards of new partitions")
 	fs.Int64Var(&c.flushBytes, "flush-bytes", 64<<20, "buffered bytes that trigger a flush to a segment")
@@ -269,6 +276,10 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 	if err != nil {
 		return errors.Join(fmt.Errorf("HTTP listener: %w", err), mysqlSrv.Close(), store.Close())
 	}
+	flightSrv, err := serveFlight(cfg, pro, log)
+	if err != nil {
+		return errors.Join(err, httpLn.Close(), mysqlSrv.Close(), store.Close())
+	}
 	// Idle keep-alive connections close after two minutes; a slow body is
 	// the ingest handler's (min body rate).
 	httpSrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, TLSConfig: tlsConfig}
@@ -281,7 +292,11 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 		errc <- httpSrv.Serve(httpLn)
 	}()
 	go func() { errc <- mysqlSrv.Start() }()
-	fmt.Fprintf(stdout, "ready mysql=%s http=%s\n", mysqlLn.Addr(), httpLn.Addr())
+	ready := fmt.Sprintf("ready mysql=%s http=%s", mysqlLn.Addr(), httpLn.Addr())
+	if flightSrv != nil {
+		ready += fmt.Sprintf(" flight=%s", flightSrv.Addr())
+	}
+	fmt.Fprintln(stdout, ready)
 	log.Info("serving", "mysql", mysqlLn.Addr().String(), "http", httpLn.Addr().String(), "data", cfg.dataDir)
 
 	select {
@@ -292,7 +307,50 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 	shutCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	// Stop taking writes from both front ends, then flush.
-	return errors.Join(err, httpSrv.Shutdown(shutCtx), mysqlSrv.Close(), closeEngine(sqlEngine), store.Close())
+	return errors.Join(err, httpSrv.Shutdown(shutCtx), mysqlSrv.Close(), flightSrv.Stop(), closeEngine(sqlEngine), store.Close())
+}
+
+// serveFlight starts the Flight listener of --flight-addr, if any, through
+// which the nodes of a cluster run plans on this node's store. Every call
+// must carry the cluster secret of --cluster-secret-file; without one, the
+// listener must be loopback-only.
+func serveFlight(cfg serveConfig, pro *engine.Provider, log *slog.Logger) (*flightsvc.Server, error) {
+	if cfg.flightAddr == "" {
+		return nil, nil
+	}
+	secret, err := readClusterSecret(cfg.clusterSecretFile)
+	if err != nil {
+		return nil, err
+	}
+	if secret == "" && !loopbackOnly(cfg.flightAddr) {
+		return nil, fmt.Errorf("--flight-addr %s listens beyond this machine: give the nodes a shared secret with --cluster-secret-file", cfg.flightAddr)
+	}
+	ln, err := net.Listen("tcp", cfg.flightAddr)
+	if err != nil {
+		return nil, fmt.Errorf("Flight listener: %w", err)
+	}
+	return flightsvc.Serve(ln, flightsvc.NewService(pro.Executor(), log), secret), nil
+}
+
+// minClusterSecret is the shortest cluster secret accepted: 128 bits of
+// hex, as `openssl rand -hex 16` gives.
+const minClusterSecret = 32
+
+// readClusterSecret returns the secret in path, without surrounding white
+// space; "" when path is empty.
+func readClusterSecret(path string) (string, error) {
+	if path == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("--cluster-secret-file: %w", err)
+	}
+	secret := strings.TrimSpace(string(b))
+	if len(secret) < minClusterSecret {
+		return "", fmt.Errorf("--cluster-secret-file %s: the secret has %d characters; give at least %d (e.g. openssl rand -hex 16)", path, len(secret), minClusterSecret)
+	}
+	return secret, nil
 }
 
 // queryMemoryLimit returns the per-statement memory limit of flag value

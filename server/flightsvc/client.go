@@ -21,9 +21,14 @@ type Client struct {
 	c    flight.Client
 }
 
-// Dial connects to the node serving Flight at addr.
-func Dial(addr string) (*Client, error) {
-	c, err := flight.NewClientWithMiddleware(addr, nil, nil, grpc.WithTransportCredentials(insecure.NewCredentials()))
+// Dial connects to the node serving Flight at addr, sending secret (the
+// cluster's; empty: none) with every call.
+func Dial(addr, secret string) (*Client, error) {
+	opts := []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
+	if secret != "" {
+		opts = append(opts, grpc.WithPerRPCCredentials(secretCredentials(secret)))
+	}
+	c, err := flight.NewClientWithMiddleware(addr, nil, nil, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("flight: dialing %s: %w", addr, err)
 	}

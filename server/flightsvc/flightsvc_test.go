@@ -69,6 +69,9 @@ func batchOf(rows []row) *columns.Batch {
 	return b
 }
 
+// testSecret is the cluster secret of the test's nodes.
+const testSecret = "a secret of the nodes of this test"
+
 // node is one store with its executor behind a Flight service.
 type node struct {
 	client *Client
@@ -94,9 +97,9 @@ func startNode(t *testing.T, rows []row) *node {
 		Cache: exec.NewBatchCache(&exec.CacheBudget{Configured: 64 << 20}, stats, st)}
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	srv := Serve(lis, NewService(env, nil))
+	srv := Serve(lis, NewService(env, nil), testSecret)
 	t.Cleanup(func() { require.NoError(t, srv.Stop()) })
-	c, err := Dial(srv.Addr().String())
+	c, err := Dial(srv.Addr().String(), testSecret)
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, c.Close()) })
 	return &node{client: c}

@@ -97,9 +97,11 @@ type Server struct {
 	err chan error
 }
 
-// Serve serves svc on lis until Stop.
-func Serve(lis net.Listener, svc *Service) *Server {
-	srv := flight.NewServerWithMiddleware(nil)
+// Serve serves svc on lis until Stop. Every call must carry secret
+// (Dial's); an empty secret admits every call, for a listener that only
+// this machine reaches.
+func Serve(lis net.Listener, svc *Service, secret string) *Server {
+	srv := flight.NewServerWithMiddleware(nil, requireSecret(secret)...)
 	srv.InitListener(lis)
 	srv.RegisterFlightService(svc)
 	s := &Server{srv: srv, err: make(chan error, 1)}
@@ -110,8 +112,11 @@ func Serve(lis net.Listener, svc *Service) *Server {
 // Addr is the address the server listens on.
 func (s *Server) Addr() net.Addr { return s.srv.Addr() }
 
-// Stop stops the server and waits for it.
+// Stop stops the server and waits for it; a nil Server is none.
 func (s *Server) Stop() error {
+	if s == nil {
+		return nil
+	}
 	s.srv.Shutdown()
 	if err := <-s.err; err != nil && !errors.Is(err, net.ErrClosed) {
 		return fmt.Errorf("flight: %w", err)
