@@ -11,6 +11,7 @@ import (
 
 	"logq/engine/compat"
 	exec "logq/engine/exec"
+	"logq/engine/plan"
 )
 
 // aggQuery is an aggregate over logs that the aggregate rule took from
@@ -118,6 +119,9 @@ func (n *aggNode) RowIter(ctx *sql.Context, _ sql.Row) (sql.RowIter, error) {
 		run = q.LoopbackRun // partials of three nodes, sent as Arrow and combined
 	}
 	total, err := run(ctx, &q.t.Env, loc, obs)
+	if err == nil && q.t.nodes != nil {
+		err = q.addNodes(ctx, total, loc)
+	}
 	if err != nil {
 		charge.release()
 		return nil, err
@@ -197,5 +201,24 @@ func (it *rowsIter) Close(*sql.Context) error {
 		it.charge.release()
 	}
 	it.rows = nil
+	return nil
+}
+
+// addNodes adds to total, this node's partial aggregate, those of the
+// other nodes of the cluster.
+func (q *aggQuery) addNodes(ctx *sql.Context, total *exec.AggTable, loc *time.Location) error {
+	p := &plan.Plan{Aggregate: exec.AggregateOf(&q.AggSpec)}
+	if err := complete(p, loc, q.Push); err != nil {
+		return err
+	}
+	remote, err := q.t.nodes.Streams(ctx, p)
+	if err != nil {
+		return err
+	}
+	others, err := exec.CombineStates(&q.AggSpec, remote)
+	if err != nil {
+		return err
+	}
+	total.MergeFrom(others, false)
 	return nil
 }

@@ -36,6 +36,9 @@ type Options struct {
 	// encoding, as SET logq_plan_loopback = ON does for one session (tests
 	// and diagnostics).
 	PlanLoopback bool
+	// Nodes are the other nodes of a cluster: every query reads their
+	// stores too, through the plans it sends them (nil: this node alone).
+	Nodes exec.Nodes
 }
 
 // New returns the SQL engine over store, whose observer is cat.
@@ -62,7 +65,7 @@ func New(store *partitions.Store, cat *catalog.Catalog, opts ...Options) (*sqle.
 		return n
 	}
 	cache := exec.NewBatchCache(&exec.CacheBudget{Configured: cacheBytes, MemLimit: o.MemoryLimit, Others: others}, stats, store)
-	t := &Table{Env: exec.Env{Store: store, Cat: cat, Stats: stats, Cache: cache, Orders: &exec.SortOrders{}, Pool: exec.NewPool(o.Workers)}, loopback: o.PlanLoopback}
+	t := &Table{Env: exec.Env{Store: store, Cat: cat, Stats: stats, Cache: cache, Orders: &exec.SortOrders{}, Pool: exec.NewPool(o.Workers)}, loopback: o.PlanLoopback, nodes: o.Nodes}
 	pro := &Provider{db: &Database{table: t, damaged: &damagedTable{store: store, cat: cat}}, stats: stats, cache: cache, queries: &queries}
 	registerVariables.Do(func() {
 		if err := disableSecureFilePriv(); err != nil {

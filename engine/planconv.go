@@ -31,13 +31,10 @@ func planLoopback(ctx *sql.Context, t *Table) bool {
 // server's IANA name, resolved here, since the node that runs the plan
 // would read SYSTEM as its own zone.
 func loopback(t *Table, p *plan.Plan, loc *time.Location, push *exec.Pushed) (*plan.Plan, *time.Location, *exec.Pushed, error) {
-	zone, err := compat.ZoneName(loc)
-	if err != nil {
+	if err := complete(p, loc, push); err != nil {
 		return nil, nil, nil, err
 	}
-	p.TimeZone = zone
-	p.Where, p.TimeRange = push.Planned()
-	p, err = exec.RoundTrip(p)
+	p, err := exec.RoundTrip(p)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -53,9 +50,20 @@ func loopback(t *Table, p *plan.Plan, loc *time.Location, push *exec.Pushed) (*p
 	return p, loc, push, err
 }
 
-// loopbackScan returns t, loc and o rebuilt from their plan after a round
-// trip through its encoding.
-func loopbackScan(t *Table, loc *time.Location, o scanOptions) (*Table, *time.Location, scanOptions, error) {
+// complete sets what p needs beside its columns, order or aggregate: the
+// session's zone, by name, and the claimed conditions push.
+func complete(p *plan.Plan, loc *time.Location, push *exec.Pushed) error {
+	zone, err := compat.ZoneName(loc)
+	if err != nil {
+		return err
+	}
+	p.TimeZone = zone
+	p.Where, p.TimeRange = push.Planned()
+	return nil
+}
+
+// scanPlan is the plan of a scan of t under o: its columns and order.
+func scanPlan(t *Table, o scanOptions) *plan.Plan {
 	p := &plan.Plan{AllColumns: t.projNames == nil, Columns: t.projNames}
 	switch {
 	case o.ordered && o.reverse:
@@ -63,7 +71,13 @@ func loopbackScan(t *Table, loc *time.Location, o scanOptions) (*Table, *time.Lo
 	case o.ordered:
 		p.Order = plan.Order_ORDER_ASCENDING
 	}
-	p, loc, push, err := loopback(t, p, loc, o.push)
+	return p
+}
+
+// loopbackScan returns t, loc and o rebuilt from their plan after a round
+// trip through its encoding.
+func loopbackScan(t *Table, loc *time.Location, o scanOptions) (*Table, *time.Location, scanOptions, error) {
+	p, loc, push, err := loopback(t, scanPlan(t, o), loc, o.push)
 	if err != nil {
 		return nil, nil, o, err
 	}

@@ -63,6 +63,25 @@ func newScan(ctx *sql.Context, t *Table, loc *time.Location, o scanOptions) (*sc
 	}
 	t.Stats.RecordPlan(s.snap)
 	cols := t.neededColumns(sc.Cond)
+	if t.nodes != nil {
+		// A coordinator: this node's rows and those of the other nodes,
+		// merged. The merge compares whole rows on ties of ts.
+		p := scanPlan(t, o)
+		if err := complete(p, loc, o.push); err != nil {
+			_ = s.Close(ctx)
+			return nil, err
+		}
+		remote, err := t.nodes.Streams(lctx, p)
+		if err != nil {
+			_ = s.Close(ctx)
+			return nil, err
+		}
+		if sc.Ordered {
+			cols = nil
+		}
+		s.rows = exec.MergeWith(t.Rows(lctx, s.snap, sc, cols, &s.found), remote, sc.Ordered, sc.Reverse)
+		return s, nil
+	}
 	if !loopback {
 		s.rows = t.Rows(lctx, s.snap, sc, cols, &s.found)
 		return s, nil

@@ -32,7 +32,8 @@ type Table struct {
 	projSchema sql.Schema
 	projNames  []string
 
-	loopback bool // Options.PlanLoopback
+	loopback bool       // Options.PlanLoopback
+	nodes    exec.Nodes // Options.Nodes
 }
 
 var (
@@ -49,7 +50,7 @@ func (t *Table) snapshot() *Table {
 	view := t.Store.ColumnView()
 	dyn := view.Columns(t.Cat.Columns())
 	return &Table{Env: t.Env,
-		schema: buildSchema(dyn), dyn: dyn, view: view, loopback: t.loopback}
+		schema: buildSchema(dyn), dyn: dyn, view: view, loopback: t.loopback, nodes: t.nodes}
 }
 
 // Name implements sql.Table.

@@ -23,7 +23,14 @@ import (
 // fields of its ready line; the server stops with the test.
 func startServeFlight(t *testing.T, args ...string) map[string]string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
+	return startNodeCtx(t, context.Background(), args...)
+}
+
+// startNodeCtx is startServeFlight with a parent context: cancelling it
+// stops the server before the test ends.
+func startNodeCtx(t *testing.T, parent context.Context, args ...string) map[string]string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(parent)
 	var stdout, stderr syncBuffer
 	done := make(chan int, 1)
 	go func() {

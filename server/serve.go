@@ -27,6 +27,7 @@ import (
 	"logq/engine/compat"
 	"logq/partitions"
 	"logq/server/accounts"
+	"logq/server/cluster"
 	"logq/server/flightsvc"
 )
 
@@ -64,6 +65,8 @@ type serveConfig struct {
 
 	flightAddr        string
 	clusterSecretFile string
+	clusterFile       string
+	nodeID            string
 }
 
 func (c *serveConfig) flags(fs *flag.FlagSet) {
@@ -71,6 +74,8 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.mysqlAddr, "mysql-addr", "127.0.0.1:3306", "MySQL protocol listen address; port 0 picks one")
 	fs.StringVar(&c.httpAddr, "http-addr", "127.0.0.1:8080", "HTTP listen address (ingest, /healthz, /metrics); port 0 picks one")
 	fs.StringVar(&c.flightAddr, "flight-addr", "", "Arrow Flight listen address through which the other nodes of a cluster run plans on this one; empty: none; port 0 picks one")
+	fs.StringVar(&c.clusterFile, "cluster", "", "static cluster file, one node per line: ID HOST:PORT (its Flight address); every query then reads every node's store (needs --node-id)")
+	fs.StringVar(&c.nodeID, "node-id", "", "this node's ID in the --cluster file; its address there is the default --flight-addr")
 	fs.StringVar(&c.clusterSecretFile, "cluster-secret-file", "", "file holding the secret the nodes of a cluster share: every Flight call must carry it (required when --flight-addr listens beyond this machine)")
 	fs.DurationVar(&c.bucket, "bucket", 24*time.Hour, "time bucket of new partitions")
 	fs.IntVar(&c.shards, "shards", 4, "service shards of new partitions")
@@ -209,6 +214,14 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 	ingest := NewIngestHandler(store, cfg.ingest, log)
 	if limit := debug.SetMemoryLimit(-1); limit > 0 && limit < math.MaxInt64 {
 		cfg.sql.MemoryLimit = limit // the batch cache yields to the other users
+	}
+	peers, err := joinCluster(&cfg)
+	if err != nil {
+		return errors.Join(err, store.Close())
+	}
+	if peers != nil {
+		defer peers.Close()
+		cfg.sql.Nodes = peers
 	}
 	sqlEngine, pro := engine.New(store, cat, cfg.sql)
 	acc, err := accounts.Open(cfg.dataDir, sqlEngine.Analyzer.Catalog.MySQLDb, log)
@@ -375,4 +388,43 @@ func closeEngine(e interface{ Close() error }) error {
 		return err
 	}
 	return nil
+}
+
+// joinCluster reads the --cluster file and connects to the other nodes in
+// it; nil when there is none. This node's Flight address defaults to its
+// own line's.
+func joinCluster(cfg *serveConfig) (*flightsvc.Peers, error) {
+	if cfg.clusterFile == "" {
+		if cfg.nodeID != "" {
+			return nil, errors.New("--node-id needs --cluster")
+		}
+		return nil, nil
+	}
+	f, err := os.Open(cfg.clusterFile)
+	if err != nil {
+		return nil, fmt.Errorf("--cluster: %w", err)
+	}
+	members, err := cluster.ParseStatic(f)
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("--cluster %s: %w", cfg.clusterFile, err)
+	}
+	self, ok := members.Lookup(cfg.nodeID)
+	if !ok {
+		return nil, fmt.Errorf("--node-id %q is not a node of --cluster %s", cfg.nodeID, cfg.clusterFile)
+	}
+	if cfg.flightAddr == "" {
+		cfg.flightAddr = self.FlightAddr
+	}
+	secret, err := readClusterSecret(cfg.clusterSecretFile)
+	if err != nil {
+		return nil, err
+	}
+	others := map[string]string{}
+	for _, m := range members.List() {
+		if m.ID != self.ID {
+			others[m.ID] = m.FlightAddr
+		}
+	}
+	return flightsvc.DialPeers(others, secret)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"logq/catalog"
+	"logq/engine/plan"
 	"logq/partitions"
 	"logq/partitions/arrowrows"
 	"logq/partitions/columns"
@@ -232,4 +233,51 @@ func (s Snapshot) deal(n int) []Snapshot {
 		}
 	}
 	return out
+}
+
+// Nodes are the other nodes of a cluster, as a coordinator reaches them.
+type Nodes interface {
+	// Streams sends p to every other node and returns their results, one
+	// stream per node; an error names the node that could not be reached.
+	Streams(ctx context.Context, p *plan.Plan) ([]RecordStream, error)
+}
+
+// MergeWith returns the rows of local and of the streams of other nodes
+// as one RowStream, as MergeRecords merges streams: in the total order when
+// ordered (local must then hold whole rows: see Rows with nil columns),
+// else one after another.
+func MergeWith(local RowStream, remote []RecordStream, ordered, reverse bool) RowStream {
+	sources := []source{&rowSource{rows: local, reverse: reverse}}
+	for _, s := range remote {
+		sources = append(sources, &recordSource{stream: s, reverse: reverse})
+	}
+	if !ordered {
+		return &concatenated{sources: sources}
+	}
+	return &orderedRows{m: newMerger(sources, reverse)}
+}
+
+// rowSource is a source over a RowStream in the merge's order.
+type rowSource struct {
+	rows    RowStream
+	reverse bool
+	b       *columns.Batch
+	i       int
+}
+
+func (s *rowSource) bound() int64 {
+	if s.reverse {
+		return math.MaxInt64
+	}
+	return math.MinInt64
+}
+
+func (s *rowSource) current() (*columns.Batch, int) { return s.b, s.i }
+
+func (s *rowSource) whole() (*columns.Batch, int, error) { return s.b, s.i, nil }
+
+func (s *rowSource) advance() (bool, error) {
+	b, i, err := s.rows.Next()
+	s.b, s.i = b, i
+	return b != nil, err
 }
