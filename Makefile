@@ -15,6 +15,7 @@ FUZZ_TARGETS := \
 	./partitions/wal:FuzzReplay:100000 \
 	./partitions/columns:FuzzDecodeBatch:100000 \
 	./partitions/arrowrows:FuzzBatch:100000 \
+	./server/flightsvc:FuzzRun:20000 \
 	./partitions/jsonl:FuzzParse:150000 \
 	./partitions/jsonl:FuzzParseTimestamp:150000 \
 	./engine/plan:FuzzDecode:100000

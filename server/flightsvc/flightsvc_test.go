@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
@@ -236,4 +237,40 @@ func TestBadTicket(t *testing.T) {
 	}
 	rows := readRows(t, exec.MergeRecords(streams(t, []*node{n}, &plan.Plan{Order: plan.Order_ORDER_ASCENDING, AllColumns: true}), true, false))
 	require.Len(t, rows, 100)
+}
+
+// TestEmptyResult: a node without a matching row sends a stream with its
+// schema and no record, which merges as no rows.
+func TestEmptyResult(t *testing.T) {
+	n := startNode(t, nil)
+	for _, p := range []*plan.Plan{{Order: plan.Order_ORDER_ASCENDING, AllColumns: true}, {Columns: []string{"message"}}} {
+		require.Empty(t, readRows(t, exec.MergeRecords(streams(t, []*node{n}, p), p.Order != plan.Order_ORDER_UNORDERED, false)))
+	}
+}
+
+// FuzzRun hands the service random tickets: it must answer each with a
+// status error or a result, never panic nor hang.
+func FuzzRun(f *testing.F) {
+	good, err := plan.Encode(&plan.Plan{Order: plan.Order_ORDER_ASCENDING, AllColumns: true,
+		Where: &plan.Expr{Kind: plan.ExprKind_EXPR_IN, Column: "level", Values: [][]byte{[]byte("error")}, Text: "x"}})
+	require.NoError(f, err)
+	f.Add(good)
+	f.Add([]byte("LQPL"))
+	f.Add([]byte{})
+	cat := catalog.New()
+	st, err := partitions.Open(f.TempDir(), partitions.WithObserver(cat), partitions.WithCompactInterval(0))
+	require.NoError(f, err)
+	defer st.Close()
+	require.NoError(f, st.Append(context.Background(), batchOf(genRows(rand.New(rand.NewPCG(1, 1)), 200))))
+	stats := &exec.ScanStats{}
+	svc := NewService(&exec.Env{Store: st, Cat: cat, Stats: stats, Orders: &exec.SortOrders{}, Pool: exec.NewPool(2),
+		Cache: exec.NewBatchCache(&exec.CacheBudget{Configured: 16 << 20}, stats, st)}, nil)
+	f.Fuzz(func(t *testing.T, ticket []byte) {
+		err := svc.run(context.Background(), ticket, func(*arrow.Schema) {}, func(rec arrow.RecordBatch) error { return nil })
+		if err != nil {
+			code := status.Code(err)
+			require.True(t, code == codes.InvalidArgument || code == codes.Internal, "%v", err)
+			require.NotContains(t, err.Error(), "BUG", "a ticket made the service panic")
+		}
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"runtime/debug"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"google.golang.org/grpc/codes"
@@ -34,37 +35,51 @@ func NewService(env *exec.Env, log *slog.Logger) *Service {
 }
 
 // DoGet runs the plan in the ticket and streams its result.
-func (s *Service) DoGet(t *flight.Ticket, out flight.FlightService_DoGetServer) (err error) {
+func (s *Service) DoGet(t *flight.Ticket, out flight.FlightService_DoGetServer) error {
+	var w *flight.Writer
+	defer func() {
+		if w != nil {
+			_ = w.Close() // the schema, for a result without records
+		}
+	}()
+	return s.run(out.Context(), t.GetTicket(), func(schema *arrow.Schema) {
+		w = flight.NewRecordWriter(out, ipc.WithSchema(schema))
+	}, func(rec arrow.RecordBatch) error { return w.Write(rec) })
+}
+
+// run decodes the plan in ticket, runs it, calls begin with the schema of
+// its result and hands each record of it to send. Its error is a gRPC
+// status: InvalidArgument for a ticket that is not a plan, Internal for a
+// failed run or a panic, never a crash.
+func (s *Service) run(ctx context.Context, ticket []byte, begin func(*arrow.Schema), send func(arrow.RecordBatch) error) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			s.log.Error("flight: serving a plan panicked", "panic", v, "stack", string(debug.Stack()))
 			err = status.Errorf(codes.Internal, "BUG: serving the plan panicked: %v", v)
 		}
 	}()
-	p, err := plan.Decode(t.GetTicket())
+	p, err := plan.Decode(ticket)
 	if err != nil {
 		return status.Errorf(codes.InvalidArgument, "ticket: %v", err)
 	}
-	obs := &nodeObserver{}
-	stream, release, err := s.env.Stream(out.Context(), p, obs)
+	stream, release, err := s.env.Stream(ctx, p, &nodeObserver{})
 	if err != nil {
-		return statusOf(out.Context(), err)
+		return statusOf(ctx, err)
 	}
 	defer release()
-	w := flight.NewRecordWriter(out, ipc.WithSchema(stream.Schema()))
-	defer w.Close()
+	begin(stream.Schema())
 	for {
 		rec, err := stream.Next()
 		if err != nil {
-			return statusOf(out.Context(), err)
+			return statusOf(ctx, err)
 		}
 		if rec == nil {
 			return nil
 		}
-		err = w.Write(rec)
+		err = send(rec)
 		rec.Release()
 		if err != nil {
-			return statusOf(out.Context(), err)
+			return statusOf(ctx, err)
 		}
 	}
 }
