@@ -346,7 +346,7 @@ func (r recogniser) stringColumn(col int) (acc exec.StringAccessor, folded, ok b
 		return exec.StringAccessor{}, false, false
 	}
 	if col < exec.NumCore {
-		return exec.StringAccessor{Core: col, Name: exec.CoreNames[col]}, folded, true
+		return exec.StringAccessor{Core: col, Name: columns.CoreNames[col]}, folded, true
 	}
 	return exec.StringAccessor{Core: -1, Name: r.t.dyn[col-exec.NumCore].Name}, folded, true
 }

@@ -391,7 +391,7 @@ func (c compiler) isNull(e *expression.IsNull) (*plan.Expr, bool) {
 // name is the name of the column at schema position col.
 func (c compiler) name(col int) string {
 	if col < exec.NumCore {
-		return exec.CoreNames[col]
+		return columns.CoreNames[col]
 	}
 	return c.t.dyn[col-exec.NumCore].Name
 }

@@ -13,7 +13,6 @@ import (
 	"logq/engine/compat"
 	exec "logq/engine/exec"
 	"logq/partitions"
-	"logq/partitions/arrowrows"
 	"logq/partitions/columns"
 )
 
@@ -86,31 +85,13 @@ func newScan(ctx *sql.Context, t *Table, loc *time.Location, o scanOptions) (*sc
 		s.rows = t.Rows(lctx, s.snap, sc, cols, &s.found)
 		return s, nil
 	}
-	schema, err := t.rowSchema(cols, sc.Ordered)
+	rows, err := t.LoopbackRows(lctx, s.snap, sc, cols, t.dyn, &s.found)
 	if err != nil {
 		_ = s.Close(ctx)
 		return nil, err
 	}
-	s.rows = t.LoopbackRows(lctx, s.snap, sc, cols, schema, &s.found)
+	s.rows = rows
 	return s, nil
-}
-
-// rowSchema is the schema of the records a loopback scan's nodes send: the
-// columns of t that cols holds, in schema order, or every one when
-// ordered (the merge compares whole rows).
-func (t *Table) rowSchema(cols *exec.ColSet, ordered bool) (*arrowrows.Schema, error) {
-	var out []arrowrows.Column
-	for i, col := range t.schema {
-		if i != exec.ColTS && !ordered && !cols.Has(col.Name) {
-			continue
-		}
-		c := arrowrows.Column{Name: col.Name}
-		if i >= exec.NumCore {
-			c.Type = t.dyn[i-exec.NumCore].Type
-		}
-		out = append(out, c)
-	}
-	return arrowrows.NewSchema(out)
 }
 
 // Next implements sql.RowIter.

@@ -13,9 +13,6 @@ const (
 	NumCore
 )
 
-// coreNames are the names of the core columns by position.
-var CoreNames = [NumCore]string{"ts", "level", "service", "host", "trace_id", "message"}
-
 // mapEntryBytes is a hash map entry beyond its key and value: control
 // bytes, load factor and growth, averaged.
 const MapEntryBytes = 24

@@ -10,7 +10,6 @@ import (
 	"logq/engine/compat"
 	"logq/engine/plan"
 	"logq/partitions"
-	"logq/partitions/arrowrows"
 	"logq/partitions/columns"
 )
 
@@ -59,18 +58,7 @@ func (t *Env) Stream(ctx context.Context, p *plan.Plan, obs Observer) (s RecordS
 		}
 		cols = NewColSet(names)
 	}
-	var schemaCols []arrowrows.Column
-	for _, name := range CoreNames {
-		if cols.Has(name) {
-			schemaCols = append(schemaCols, arrowrows.Column{Name: name})
-		}
-	}
-	for _, c := range view.Columns(t.Cat.Columns()) {
-		if cols.Has(c.Name) {
-			schemaCols = append(schemaCols, arrowrows.Column{Name: c.Name, Type: c.Type})
-		}
-	}
-	schema, err := arrowrows.NewSchema(schemaCols)
+	schema, err := RowSchema(view.Columns(t.Cat.Columns()), cols)
 	if err != nil {
 		return nil, nil, err
 	}

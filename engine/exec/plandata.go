@@ -7,6 +7,7 @@ import (
 
 	"logq/engine/plan"
 	"logq/partitions/collate"
+	"logq/partitions/columns"
 )
 
 // The conversions between the conditions and aggregates the compiler
@@ -38,7 +39,7 @@ func exprOf(p Pred) *plan.Expr {
 	case nullPred:
 		col := p.col
 		if p.core >= 0 {
-			col = CoreNames[p.core]
+			col = columns.CoreNames[p.core]
 		}
 		return &plan.Expr{Kind: plan.ExprKind_EXPR_IS_NULL, Column: col, Text: p.text}
 	case intCmpPred:
@@ -116,7 +117,7 @@ func predOf(e *plan.Expr) (Pred, error) {
 
 // accessorOf reads the column name: a core string column or a dynamic one.
 func accessorOf(name string) StringAccessor {
-	if i := slices.Index(CoreNames[:], name); i > ColTS {
+	if i := slices.Index(columns.CoreNames, name); i > ColTS {
 		return StringAccessor{Core: i, Name: name}
 	}
 	return StringAccessor{Core: -1, Name: name}

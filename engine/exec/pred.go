@@ -144,18 +144,9 @@ func (a StringAccessor) value(r *batchRow, scratch []byte) ([]byte, bool) {
 	return d.AppendText(scratch[:0], r.i), true
 }
 
+// CoreStrings returns the core string column of b at schema position col.
 func CoreStrings(b *columns.Batch, col int) *columns.Strings {
-	switch col {
-	case ColLevel:
-		return &b.Level
-	case ColService:
-		return &b.Service
-	case ColHost:
-		return &b.Host
-	case ColTraceID:
-		return &b.TraceID
-	}
-	return &b.Message
+	return b.CoreString(col - ColLevel)
 }
 
 // inPred is col IN (values) (col = v for one value). Under a binary
@@ -358,7 +349,7 @@ func (p strCmpPred) Columns(dst []string) []string {
 }
 func (p nullPred) Columns(dst []string) []string {
 	if p.core >= 0 {
-		return append(dst, CoreNames[p.core])
+		return append(dst, columns.CoreNames[p.core])
 	}
 	return append(dst, p.col)
 }
@@ -368,7 +359,7 @@ func (p floatCmpPred) Columns(dst []string) []string { return append(dst, p.name
 // columnName is the name of the column the accessor reads.
 func (a StringAccessor) columnName() string {
 	if a.Core >= 0 {
-		return CoreNames[a.Core]
+		return columns.CoreNames[a.Core]
 	}
 	return a.Name
 }

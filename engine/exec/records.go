@@ -15,6 +15,7 @@ import (
 	"logq/partitions"
 	"logq/partitions/arrowrows"
 	"logq/partitions/columns"
+	"logq/partitions/segment"
 )
 
 // A RecordStream yields the rows of a plan as Arrow record batches of one
@@ -69,77 +70,100 @@ func (r *recordRows) Next() (arrow.RecordBatch, error) {
 // ordered merge compares whole rows on ties of ts, so the records of
 // ordered streams must hold every column.
 func MergeRecords(streams []RecordStream, ordered, reverse bool) RowStream {
-	sources := make([]source, len(streams))
-	for k, s := range streams {
-		sources[k] = &recordSource{stream: s, reverse: reverse}
+	return MergeWith(nil, streams, ordered, reverse)
+}
+
+// MergeWith returns the rows of local (nil: none) and of the streams of
+// other nodes as one RowStream, as MergeRecords merges streams; local must
+// then hold whole rows when ordered (see Rows with nil columns).
+func MergeWith(local RowStream, remote []RecordStream, ordered, reverse bool) RowStream {
+	var rows []RowStream
+	if local != nil {
+		rows = append(rows, local)
+	}
+	for _, s := range remote {
+		rows = append(rows, &streamRows{stream: s})
 	}
 	if !ordered {
-		return &concatenated{sources: sources}
+		return &concatenated{rows: rows}
+	}
+	sources := make([]source, len(rows))
+	for k, r := range rows {
+		sources[k] = &rowSource{rows: r, reverse: reverse}
 	}
 	return &orderedRows{m: newMerger(sources, reverse)}
 }
 
-// recordSource is a source over a RecordStream: the rows of its records
+// streamRows is the RowStream of a RecordStream: the rows of its records
 // in turn, each record decoded into a batch when reached.
-type recordSource struct {
-	stream  RecordStream
+type streamRows struct {
+	stream RecordStream
+	b      *columns.Batch
+	i      int
+}
+
+func (s *streamRows) Next() (*columns.Batch, int, error) {
+	if s.b != nil && s.i+1 < s.b.Len() {
+		s.i++
+		return s.b, s.i, nil
+	}
+	for {
+		rec, err := s.stream.Next()
+		if err != nil || rec == nil {
+			s.b = nil
+			return nil, 0, err
+		}
+		b, err := arrowrows.Batch(rec)
+		rec.Release()
+		if err != nil {
+			return nil, 0, err
+		}
+		if b.Len() > 0 {
+			s.b, s.i = b, 0
+			return b, 0, nil
+		}
+	}
+}
+
+// rowSource is a source over a RowStream in the merge's order, whole rows
+// each. Its first row is unknown until it is read: the merge opens it at
+// once.
+type rowSource struct {
+	rows    RowStream
 	reverse bool
 	b       *columns.Batch
 	i       int
 }
 
-// bound is unknown before the first record arrives: the merge opens a
-// record source at once.
-func (s *recordSource) bound() int64 {
+func (s *rowSource) bound() int64 {
 	if s.reverse {
 		return math.MaxInt64
 	}
 	return math.MinInt64
 }
 
-func (s *recordSource) current() (*columns.Batch, int) { return s.b, s.i }
+func (s *rowSource) current() (*columns.Batch, int) { return s.b, s.i }
 
-func (s *recordSource) whole() (*columns.Batch, int, error) { return s.b, s.i, nil }
+func (s *rowSource) whole() (*columns.Batch, int, error) { return s.b, s.i, nil }
 
-func (s *recordSource) advance() (bool, error) {
-	if s.b != nil && s.i+1 < s.b.Len() {
-		s.i++
-		return true, nil
-	}
-	for {
-		rec, err := s.stream.Next()
-		if err != nil || rec == nil {
-			s.b = nil
-			return false, err
-		}
-		b, err := arrowrows.Batch(rec)
-		rec.Release()
-		if err != nil {
-			return false, err
-		}
-		if b.Len() > 0 {
-			s.b, s.i = b, 0
-			return true, nil
-		}
-	}
+func (s *rowSource) advance() (bool, error) {
+	b, i, err := s.rows.Next()
+	s.b, s.i = b, i
+	return b != nil, err
 }
 
-// concatenated yields the rows of its sources one source after another.
+// concatenated yields the rows of its streams one stream after another.
 type concatenated struct {
-	sources []source
+	rows []RowStream
 }
 
 func (c *concatenated) Next() (*columns.Batch, int, error) {
-	for len(c.sources) > 0 {
-		ok, err := c.sources[0].advance()
-		if err != nil {
-			return nil, 0, err
+	for len(c.rows) > 0 {
+		b, i, err := c.rows[0].Next()
+		if err != nil || b != nil {
+			return b, i, err
 		}
-		if ok {
-			b, i := c.sources[0].current()
-			return b, i, nil
-		}
-		c.sources = c.sources[1:]
+		c.rows = c.rows[1:]
 	}
 	return nil, 0, nil
 }
@@ -201,13 +225,17 @@ const loopbackRecordRows = 1000
 
 // LoopbackRows returns the rows Rows would, read as a coordinator reads the
 // nodes of a cluster: the snapshot's partitions are dealt to a few nodes,
-// each node's rows become a RecordStream of schema s, which goes through
-// Arrow's IPC encoding (RoundTripRecords), and MergeRecords merges the
-// streams. s must hold every column for an ordered scope, whose merge
-// compares whole rows, and the columns cols names otherwise.
-func (t *Env) LoopbackRows(ctx context.Context, snap Snapshot, sc Scope, cols *ColSet, s *arrowrows.Schema, found *[]partitions.Damage) RowStream {
+// each node's rows become a RecordStream (RowSchema of the dynamic columns
+// dyn: every column for an ordered scope, whose merge compares whole rows,
+// else those cols names), which goes through Arrow's IPC encoding
+// (RoundTripRecords), and MergeRecords merges the streams.
+func (t *Env) LoopbackRows(ctx context.Context, snap Snapshot, sc Scope, cols *ColSet, dyn []segment.ColumnInfo, found *[]partitions.Damage) (RowStream, error) {
 	if sc.Ordered {
 		cols = nil // whole rows
+	}
+	s, err := RowSchema(dyn, cols)
+	if err != nil {
+		return nil, err
 	}
 	var streams []RecordStream
 	for _, node := range snap.deal(loopbackNodes) {
@@ -215,7 +243,24 @@ func (t *Env) LoopbackRows(ctx context.Context, snap Snapshot, sc Scope, cols *C
 		streams = append(streams, RoundTripRecords(Records(rows, s, loopbackRecordRows, nil), nil))
 	}
 	t.Stats.RowStreamsRoundTripped.Add(int64(len(streams)))
-	return MergeRecords(streams, sc.Ordered, sc.Reverse)
+	return MergeRecords(streams, sc.Ordered, sc.Reverse), nil
+}
+
+// RowSchema is the schema of the records of a row stream: ts, then the
+// core columns and the dynamic columns dyn that cols holds (nil: all).
+func RowSchema(dyn []segment.ColumnInfo, cols *ColSet) (*arrowrows.Schema, error) {
+	var out []arrowrows.Column
+	for _, name := range columns.CoreNames {
+		if name == columns.TS || cols.Has(name) {
+			out = append(out, arrowrows.Column{Name: name})
+		}
+	}
+	for _, c := range dyn {
+		if cols.Has(c.Name) {
+			out = append(out, arrowrows.Column{Name: c.Name, Type: c.Type})
+		}
+	}
+	return arrowrows.NewSchema(out)
 }
 
 // deal returns the parts of s that n nodes would own, partitions dealt
@@ -240,44 +285,4 @@ type Nodes interface {
 	// Streams sends p to every other node and returns their results, one
 	// stream per node; an error names the node that could not be reached.
 	Streams(ctx context.Context, p *plan.Plan) ([]RecordStream, error)
-}
-
-// MergeWith returns the rows of local and of the streams of other nodes
-// as one RowStream, as MergeRecords merges streams: in the total order when
-// ordered (local must then hold whole rows: see Rows with nil columns),
-// else one after another.
-func MergeWith(local RowStream, remote []RecordStream, ordered, reverse bool) RowStream {
-	sources := []source{&rowSource{rows: local, reverse: reverse}}
-	for _, s := range remote {
-		sources = append(sources, &recordSource{stream: s, reverse: reverse})
-	}
-	if !ordered {
-		return &concatenated{sources: sources}
-	}
-	return &orderedRows{m: newMerger(sources, reverse)}
-}
-
-// rowSource is a source over a RowStream in the merge's order.
-type rowSource struct {
-	rows    RowStream
-	reverse bool
-	b       *columns.Batch
-	i       int
-}
-
-func (s *rowSource) bound() int64 {
-	if s.reverse {
-		return math.MaxInt64
-	}
-	return math.MinInt64
-}
-
-func (s *rowSource) current() (*columns.Batch, int) { return s.b, s.i }
-
-func (s *rowSource) whole() (*columns.Batch, int, error) { return s.b, s.i, nil }
-
-func (s *rowSource) advance() (bool, error) {
-	b, i, err := s.rows.Next()
-	s.b, s.i = b, i
-	return b != nil, err
 }

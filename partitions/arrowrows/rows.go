@@ -146,17 +146,8 @@ func checkValues(d *columns.Dynamic) error {
 
 // coreStrings returns the core string column of b called name, or nil.
 func coreStrings(b *columns.Batch, name string) *columns.Strings {
-	switch name {
-	case columns.Level:
-		return &b.Level
-	case columns.Service:
-		return &b.Service
-	case columns.Host:
-		return &b.Host
-	case columns.TraceID:
-		return &b.TraceID
-	case columns.Message:
-		return &b.Message
+	if i := slices.Index(columns.CoreNames, name); i > 0 {
+		return b.CoreString(i - 1)
 	}
 	return nil
 }

@@ -125,8 +125,8 @@ func (b *Batch) SortIndex() []int32 {
 func (b *Batch) Take(idx []int32) *Batch {
 	runs := runsOf(idx)
 	out := &Batch{TS: gatherTS([]*Batch{b}, runs, len(idx))}
-	srcs := b.coreStrings()
-	for c, dst := range out.coreStrings() {
+	srcs := b.CoreStrings()
+	for c, dst := range out.CoreStrings() {
 		*dst = gatherStrings(srcs[c:c+1], runs, len(idx))
 	}
 	for _, d := range b.Dynamic {

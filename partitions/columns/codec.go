@@ -53,7 +53,7 @@ func AppendBinary(dst []byte, b *Batch) []byte {
 	dst = binary.LittleEndian.AppendUint32(dst, uint32(n))
 	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(b.Dynamic)))
 	dst = appendInt64s(dst, b.TS)
-	for _, s := range b.coreStrings() {
+	for _, s := range b.CoreStrings() {
 		dst = appendStrings(dst, s)
 	}
 	for _, d := range b.Dynamic {
@@ -75,16 +75,33 @@ func AppendBinary(dst []byte, b *Batch) []byte {
 	return dst
 }
 
-// coreStrings returns the core string columns in schema order (CoreNames[1:]).
-func (b *Batch) coreStrings() [5]*Strings {
+// CoreStrings returns the core string columns in schema order (CoreNames[1:]).
+func (b *Batch) CoreStrings() [5]*Strings {
 	return [5]*Strings{&b.Level, &b.Service, &b.Host, &b.TraceID, &b.Message}
+}
+
+// CoreString returns core string column k of CoreStrings (level is 0,
+// message 4) without building the array: row-by-row readers call it per
+// value.
+func (b *Batch) CoreString(k int) *Strings {
+	switch k {
+	case 0:
+		return &b.Level
+	case 1:
+		return &b.Service
+	case 2:
+		return &b.Host
+	case 3:
+		return &b.TraceID
+	}
+	return &b.Message
 }
 
 // binarySize returns the exact length of b's encoding.
 func binarySize(b *Batch) int {
 	n := b.Len()
 	size := batchHeaderBytes + 8*n
-	for _, s := range b.coreStrings() {
+	for _, s := range b.CoreStrings() {
 		size += stringsSize(s, n)
 	}
 	for _, d := range b.Dynamic {
@@ -126,7 +143,7 @@ func checkEncodable(b *Batch) {
 	if uint64(n) > math.MaxUint32 || uint64(len(b.Dynamic)) > math.MaxUint32 {
 		panic(fmt.Sprintf("BUG: columns.AppendBinary: batch of %d rows and %d dynamic columns is too large", n, len(b.Dynamic)))
 	}
-	for i, s := range b.coreStrings() {
+	for i, s := range b.CoreStrings() {
 		checkStrings(s, n, CoreNames[i+1])
 	}
 	for _, d := range b.Dynamic {
@@ -274,7 +291,7 @@ func DecodeBatch(data []byte) (*Batch, error) {
 		return nil, err
 	}
 	b.TS = decodeInt64s(p, n)
-	for i, s := range b.coreStrings() {
+	for i, s := range b.CoreStrings() {
 		if err := d.strings(s, n, CoreNames[i+1]); err != nil {
 			return nil, err
 		}

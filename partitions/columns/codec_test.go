@@ -31,7 +31,7 @@ type batchModel struct {
 // build constructs the batch through the package's public API.
 func (m *batchModel) build() *Batch {
 	b := &Batch{}
-	core := b.coreStrings()
+	core := b.CoreStrings()
 	if m.validAlways {
 		for _, s := range core {
 			s.Valid = []bool{}
@@ -83,7 +83,7 @@ func (m *batchModel) requireMatches(t testing.TB, b *Batch) {
 		require.Equal(t, m.dynTypes[j], d.Type)
 		require.Equal(t, len(m.rows), d.Len())
 	}
-	core := b.coreStrings()
+	core := b.CoreStrings()
 	for i, r := range m.rows {
 		require.Equal(t, r.ts, b.TS[i], "ts of row %d", i)
 		for c, want := range r.core {
@@ -276,8 +276,8 @@ func expectedSize(m *batchModel) int {
 // the original had them.
 func requireSameValidity(t testing.TB, want, got *Batch) {
 	t.Helper()
-	for i, s := range want.coreStrings() {
-		require.Equal(t, s.Valid == nil, got.coreStrings()[i].Valid == nil, CoreNames[i+1])
+	for i, s := range want.CoreStrings() {
+		require.Equal(t, s.Valid == nil, got.CoreStrings()[i].Valid == nil, CoreNames[i+1])
 	}
 	for j, d := range want.Dynamic {
 		require.Equal(t, d.Strs.Valid == nil, got.Dynamic[j].Strs.Valid == nil, d.Name)
@@ -295,7 +295,7 @@ func TestBatchBinaryConcatWidened(t *testing.T) {
 	a.AddColumn("n", TypeInt64, 0).AppendInt(5)
 	a.Column("n").AppendNull()
 	c := &Batch{TS: []int64{3}}
-	for _, s := range c.coreStrings() {
+	for _, s := range c.CoreStrings() {
 		s.AppendString("z")
 	}
 	c.AddColumn("n", TypeString, 0).AppendString([]byte("five"))
@@ -448,7 +448,7 @@ func TestAppendBinaryRejectsInconsistentBatch(t *testing.T) {
 		{"short core column", func() *Batch { return &Batch{TS: []int64{1}} }},
 		{"short validity", func() *Batch {
 			b := &Batch{TS: []int64{1}}
-			for _, s := range b.coreStrings() {
+			for _, s := range b.CoreStrings() {
 				s.AppendString("a")
 			}
 			b.Level.Valid = []bool{}
@@ -487,7 +487,7 @@ func TestAppendBinaryRejectsInconsistentBatch(t *testing.T) {
 // withRow gives b one row with "ab" in every core column, then calls edit.
 func withRow(b *Batch, edit func(*Batch)) *Batch {
 	b.TS = append(b.TS, 1)
-	for _, s := range b.coreStrings() {
+	for _, s := range b.CoreStrings() {
 		s.AppendString("ab")
 	}
 	edit(b)
@@ -513,7 +513,7 @@ func FuzzDecodeBatch(f *testing.F) {
 		// Whatever decodes is a consistent batch whose encoding is the input.
 		require.Equal(t, data, AppendBinary(nil, b))
 		for i := range b.Len() {
-			for _, s := range b.coreStrings() {
+			for _, s := range b.CoreStrings() {
 				_ = s.Value(i)
 			}
 		}

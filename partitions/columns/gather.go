@@ -290,9 +290,9 @@ func SortedConcat(batches ...*Batch) *Batch {
 	runs, n := mergeOrder(batches)
 	out := &Batch{TS: gatherTS(batches, runs, n)}
 	srcs := make([]*Strings, len(batches))
-	for c, dst := range out.coreStrings() {
+	for c, dst := range out.CoreStrings() {
 		for k, b := range batches {
-			srcs[k] = b.coreStrings()[c]
+			srcs[k] = b.CoreStrings()[c]
 		}
 		*dst = gatherStrings(srcs, runs, n)
 	}
@@ -452,9 +452,9 @@ func (g *Gatherer) Batch() *Batch {
 	}
 	out := &Batch{TS: gatherTS(g.batches, g.runs, g.n)}
 	srcs := make([]*Strings, len(g.batches))
-	for c, dst := range out.coreStrings() {
+	for c, dst := range out.CoreStrings() {
 		for k, b := range g.batches {
-			srcs[k] = b.coreStrings()[c]
+			srcs[k] = b.CoreStrings()[c]
 		}
 		*dst = gatherStrings(srcs, g.runs, g.n)
 	}

@@ -139,7 +139,7 @@ func TestConcatWidens(t *testing.T) {
 	a, b := &Batch{}, &Batch{}
 	a.TS, b.TS = []int64{1}, []int64{2}
 	for _, x := range []*Batch{a, b} {
-		for _, s := range x.coreStrings() {
+		for _, s := range x.CoreStrings() {
 			s.AppendNull()
 		}
 	}
