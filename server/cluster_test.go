@@ -1,8 +1,6 @@
 package server
 
 import (
-	"context"
-	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -54,14 +52,13 @@ func TestStaticCluster(t *testing.T) {
 	clusterFile := filepath.Join(dir, "cluster")
 	require.NoError(t, os.WriteFile(clusterFile, []byte(file.String()), 0o600))
 
-	var nodes []map[string]string
-	var stops []context.CancelFunc
+	var nodes []*testServer
 	for k := range flights {
-		ctx, cancel := context.WithCancel(context.Background())
-		stops = append(stops, cancel)
-		nodes = append(nodes, startNodeCtx(t, ctx, "--cluster", clusterFile, "--node-id", fmt.Sprintf("n%d", k+1),
-			"--cluster-secret-file", secretFile))
-		require.Equal(t, flights[k], nodes[k]["flight"], "the Flight address comes from the cluster file")
+		node := startServe(t, "--data", t.TempDir(), "--cluster", clusterFile, "--node-id", fmt.Sprintf("n%d", k+1),
+			"--cluster-secret-file", secretFile)
+		defer node.stop(t)
+		require.Equal(t, flights[k], node.flight, "the Flight address comes from the cluster file")
+		nodes = append(nodes, node)
 	}
 
 	r := rand.New(rand.NewPCG(5, 6))
@@ -78,37 +75,18 @@ func TestStaticCluster(t *testing.T) {
 				fmt.Fprintf(&body, `{"ts":%q,"level":%q,"service":%q,"message":%q}`+"\n", x.ts.Format(time.RFC3339Nano), x.level, x.service, x.message)
 			}
 		}
-		res, err := http.Post("http://"+node["http"]+"/api/v1/ingest", "application/x-ndjson", strings.NewReader(body.String()))
-		require.NoError(t, err)
-		res.Body.Close()
-		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Equal(t, http.StatusOK, node.post(t, []byte(body.String())).status)
 	}
 
-	db, err := sql.Open("mysql", "root@tcp("+nodes[0]["mysql"]+")/logq")
-	require.NoError(t, err)
-	defer db.Close()
+	db := nodes[0].db
 	strs := func(q string) []string {
 		t.Helper()
-		res, err := db.Query(q)
+		rows, err := queryText(db, q)
 		require.NoError(t, err, q)
-		defer res.Close()
-		cols, err := res.Columns()
-		require.NoError(t, err)
 		var out []string
-		for res.Next() {
-			vals := make([]sql.NullString, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			require.NoError(t, res.Scan(ptrs...))
-			var parts []string
-			for _, v := range vals {
-				parts = append(parts, v.String)
-			}
-			out = append(out, strings.Join(parts, " "))
+		for _, r := range rows {
+			out = append(out, strings.Join(r, " "))
 		}
-		require.NoError(t, res.Err(), q)
 		return out
 	}
 
@@ -139,7 +117,7 @@ func TestStaticCluster(t *testing.T) {
 	require.Equal(t, []string{"900"}, strs("SELECT COUNT(*) FROM logs"))
 	require.Len(t, strs("SELECT message FROM logs WHERE service = 'api'"), counts["api"], "unordered")
 
-	stops[2]() // n3 stops
+	nodes[2].cancel() // n3 stops; its deferred stop waits for it
 	require.Eventually(t, func() bool {
 		_, err := db.Query("SELECT COUNT(*) FROM logs WHERE level = 'info'")
 		return err != nil && strings.Contains(err.Error(), "node n3")

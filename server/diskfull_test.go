@@ -148,6 +148,7 @@ func incompressibleLines(first, n int) []byte {
 // testServer is a RunServe running in the test process.
 type testServer struct {
 	mysql, web string
+	flight     string // the Flight listener, when serving one
 	db         *sql.DB
 	cancel     context.CancelFunc
 	done       chan int
@@ -170,6 +171,9 @@ func startServe(t *testing.T, args ...string) *testServer {
 		}
 		if v, ok := strings.CutPrefix(f, "http="); ok {
 			s.web = v
+		}
+		if v, ok := strings.CutPrefix(f, "flight="); ok {
+			s.flight = v
 		}
 	}
 	var err error

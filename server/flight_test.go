@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
@@ -19,43 +18,6 @@ import (
 	"logq/server/flightsvc"
 )
 
-// startServeFlight runs `logq serve` with args on free ports and returns the
-// fields of its ready line; the server stops with the test.
-func startServeFlight(t *testing.T, args ...string) map[string]string {
-	t.Helper()
-	return startNodeCtx(t, context.Background(), args...)
-}
-
-// startNodeCtx is startServeFlight with a parent context: cancelling it
-// stops the server before the test ends.
-func startNodeCtx(t *testing.T, parent context.Context, args ...string) map[string]string {
-	t.Helper()
-	ctx, cancel := context.WithCancel(parent)
-	var stdout, stderr syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- RunServe(ctx, append([]string{"--data", t.TempDir(), "--mysql-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0"}, args...),
-			&stdout, &stderr, nil)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case code := <-done:
-			require.Equal(t, 0, code, "stderr: %s", stderr.String())
-		case <-time.After(30 * time.Second):
-			t.Error("serve did not stop")
-		}
-	})
-	require.Eventually(t, func() bool { return strings.HasPrefix(stdout.String(), "ready ") },
-		20*time.Second, 10*time.Millisecond, "stderr: %s", stderr.String())
-	fields := map[string]string{}
-	for _, f := range strings.Fields(strings.TrimSpace(stdout.String()))[1:] {
-		k, v, _ := strings.Cut(f, "=")
-		fields[k] = v
-	}
-	return fields
-}
-
 // TestServeFlight starts `logq serve --flight-addr` with a cluster secret,
 // ingests rows over HTTP and reads them back through Flight as a
 // coordinator would; calls without the secret, or with another, are
@@ -64,20 +26,18 @@ func TestServeFlight(t *testing.T) {
 	secret := strings.Repeat("0123456789abcdef", 2)
 	secretFile := filepath.Join(t.TempDir(), "secret")
 	require.NoError(t, os.WriteFile(secretFile, []byte(secret+"\n"), 0o600))
-	ready := startServeFlight(t, "--flight-addr", "127.0.0.1:0", "--cluster-secret-file", secretFile)
-	require.Contains(t, ready["flight"], "127.0.0.1:")
+	srv := startServe(t, "--data", t.TempDir(), "--flight-addr", "127.0.0.1:0", "--cluster-secret-file", secretFile)
+	defer srv.stop(t)
+	require.Contains(t, srv.flight, "127.0.0.1:")
 
 	var body strings.Builder
 	for i := range 500 {
 		fmt.Fprintf(&body, `{"ts":"2026-12-01T00:%02d:%02dZ","level":"info","service":"api","message":"m%d"}`+"\n", i/60, i%60, i)
 	}
-	res, err := http.Post("http://"+ready["http"]+"/api/v1/ingest", "application/x-ndjson", strings.NewReader(body.String()))
-	require.NoError(t, err)
-	res.Body.Close()
-	require.Equal(t, http.StatusOK, res.StatusCode)
+	require.Equal(t, http.StatusOK, srv.post(t, []byte(body.String())).status)
 
 	p := &plan.Plan{Order: plan.Order_ORDER_DESCENDING, AllColumns: true}
-	c, err := flightsvc.Dial(ready["flight"], secret)
+	c, err := flightsvc.Dial(srv.flight, secret)
 	require.NoError(t, err)
 	defer c.Close()
 	s, err := c.Stream(context.Background(), p)
@@ -94,7 +54,7 @@ func TestServeFlight(t *testing.T) {
 	require.Nil(t, b)
 
 	for _, wrong := range []string{"", strings.Repeat("x", 32)} {
-		c, err := flightsvc.Dial(ready["flight"], wrong)
+		c, err := flightsvc.Dial(srv.flight, wrong)
 		require.NoError(t, err)
 		s, err := c.Stream(context.Background(), p)
 		if err == nil {

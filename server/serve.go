@@ -184,6 +184,23 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 }
 
 func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Logger, demo DemoData) error {
+	// The cluster's flags are checked before the store opens: a wrong
+	// one costs no WAL replay.
+	secret, err := readClusterSecret(cfg.clusterSecretFile)
+	if err != nil {
+		return err
+	}
+	peers, err := joinCluster(&cfg, secret)
+	if err != nil {
+		return err
+	}
+	if peers != nil {
+		defer peers.Close()
+		cfg.sql.Nodes = peers
+	}
+	if cfg.flightAddr != "" && secret == "" && !loopbackOnly(cfg.flightAddr) {
+		return fmt.Errorf("--flight-addr %s listens beyond this machine: give the nodes a shared secret with --cluster-secret-file", cfg.flightAddr)
+	}
 	cat := catalog.New()
 	store, err := partitions.Open(cfg.dataDir,
 		partitions.WithObserver(cat),
@@ -214,14 +231,6 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 	ingest := NewIngestHandler(store, cfg.ingest, log)
 	if limit := debug.SetMemoryLimit(-1); limit > 0 && limit < math.MaxInt64 {
 		cfg.sql.MemoryLimit = limit // the batch cache yields to the other users
-	}
-	peers, err := joinCluster(&cfg)
-	if err != nil {
-		return errors.Join(err, store.Close())
-	}
-	if peers != nil {
-		defer peers.Close()
-		cfg.sql.Nodes = peers
 	}
 	sqlEngine, pro := engine.New(store, cat, cfg.sql)
 	acc, err := accounts.Open(cfg.dataDir, sqlEngine.Analyzer.Catalog.MySQLDb, log)
@@ -289,7 +298,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 	if err != nil {
 		return errors.Join(fmt.Errorf("HTTP listener: %w", err), mysqlSrv.Close(), store.Close())
 	}
-	flightSrv, err := serveFlight(cfg, pro, log)
+	flightSrv, err := serveFlight(cfg, secret, pro, log)
 	if err != nil {
 		return errors.Join(err, httpLn.Close(), mysqlSrv.Close(), store.Close())
 	}
@@ -325,18 +334,11 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 
 // serveFlight starts the Flight listener of --flight-addr, if any, through
 // which the nodes of a cluster run plans on this node's store. Every call
-// must carry the cluster secret of --cluster-secret-file; without one, the
-// listener must be loopback-only.
-func serveFlight(cfg serveConfig, pro *engine.Provider, log *slog.Logger) (*flightsvc.Server, error) {
+// must carry secret (--cluster-secret-file's); serve has checked that a
+// listener without one is loopback-only.
+func serveFlight(cfg serveConfig, secret string, pro *engine.Provider, log *slog.Logger) (*flightsvc.Server, error) {
 	if cfg.flightAddr == "" {
 		return nil, nil
-	}
-	secret, err := readClusterSecret(cfg.clusterSecretFile)
-	if err != nil {
-		return nil, err
-	}
-	if secret == "" && !loopbackOnly(cfg.flightAddr) {
-		return nil, fmt.Errorf("--flight-addr %s listens beyond this machine: give the nodes a shared secret with --cluster-secret-file", cfg.flightAddr)
 	}
 	ln, err := net.Listen("tcp", cfg.flightAddr)
 	if err != nil {
@@ -393,7 +395,7 @@ func closeEngine(e interface{ Close() error }) error {
 // joinCluster reads the --cluster file and connects to the other nodes in
 // it; nil when there is none. This node's Flight address defaults to its
 // own line's.
-func joinCluster(cfg *serveConfig) (*flightsvc.Peers, error) {
+func joinCluster(cfg *serveConfig, secret string) (*flightsvc.Peers, error) {
 	if cfg.clusterFile == "" {
 		if cfg.nodeID != "" {
 			return nil, errors.New("--node-id needs --cluster")
@@ -409,16 +411,15 @@ func joinCluster(cfg *serveConfig) (*flightsvc.Peers, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--cluster %s: %w", cfg.clusterFile, err)
 	}
+	if cfg.nodeID == "" {
+		return nil, fmt.Errorf("--cluster needs --node-id: this node's ID in %s", cfg.clusterFile)
+	}
 	self, ok := members.Lookup(cfg.nodeID)
 	if !ok {
 		return nil, fmt.Errorf("--node-id %q is not a node of --cluster %s", cfg.nodeID, cfg.clusterFile)
 	}
 	if cfg.flightAddr == "" {
 		cfg.flightAddr = self.FlightAddr
-	}
-	secret, err := readClusterSecret(cfg.clusterSecretFile)
-	if err != nil {
-		return nil, err
 	}
 	others := map[string]string{}
 	for _, m := range members.List() {

@@ -17,7 +17,7 @@ import (
 
 // Client is a coordinator's connection to one node, reused by every query.
 type Client struct {
-	addr string
+	name string // how errors name the node: its address, or ID (address)
 	c    flight.Client
 }
 
@@ -32,7 +32,7 @@ func Dial(addr, secret string) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("flight: dialing %s: %w", addr, err)
 	}
-	return &Client{addr: addr, c: c}, nil
+	return &Client{name: addr, c: c}, nil
 }
 
 // Close closes the connection.
@@ -47,18 +47,18 @@ func (c *Client) Stream(ctx context.Context, p *plan.Plan) (exec.RecordStream, e
 	}
 	s, err := c.c.DoGet(ctx, &flight.Ticket{Ticket: ticket})
 	if err != nil {
-		return nil, fmt.Errorf("node %s: %w", c.addr, err)
+		return nil, fmt.Errorf("node %s: %w", c.name, err)
 	}
 	r, err := flight.NewRecordReader(s)
 	if err != nil {
-		return nil, fmt.Errorf("node %s: %w", c.addr, err)
+		return nil, fmt.Errorf("node %s: %w", c.name, err)
 	}
-	return &remoteStream{addr: c.addr, r: r}, nil
+	return &remoteStream{name: c.name, r: r}, nil
 }
 
 // remoteStream is the RecordStream of one node's DoGet.
 type remoteStream struct {
-	addr string
+	name string
 	r    *flight.Reader
 	done bool
 }
@@ -80,5 +80,5 @@ func (s *remoteStream) Next() (arrow.RecordBatch, error) {
 	if err == nil || errors.Is(err, io.EOF) {
 		return nil, nil
 	}
-	return nil, fmt.Errorf("node %s: %w", s.addr, err)
+	return nil, fmt.Errorf("node %s: %w", s.name, err)
 }

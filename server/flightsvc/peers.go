@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/apache/arrow-go/v18/arrow"
-
 	"logq/engine/exec"
 	"logq/engine/plan"
 )
@@ -14,7 +12,6 @@ import (
 // connection: what a coordinator sends its plans to (exec.Nodes).
 type Peers struct {
 	clients []*Client
-	ids     []string
 }
 
 // DialPeers connects to the nodes addrs (by ID), sending secret with every
@@ -28,8 +25,8 @@ func DialPeers(addrs map[string]string, secret string) (*Peers, error) {
 			_ = p.Close()
 			return nil, err
 		}
+		c.name = fmt.Sprintf("%s (%s)", id, addr)
 		p.clients = append(p.clients, c)
-		p.ids = append(p.ids, id)
 	}
 	return p, nil
 }
@@ -38,12 +35,12 @@ func DialPeers(addrs map[string]string, secret string) (*Peers, error) {
 // names the first node that could not take the plan.
 func (p *Peers) Streams(ctx context.Context, pl *plan.Plan) ([]exec.RecordStream, error) {
 	out := make([]exec.RecordStream, 0, len(p.clients))
-	for k, c := range p.clients {
+	for _, c := range p.clients {
 		s, err := c.Stream(ctx, pl)
 		if err != nil {
-			return nil, fmt.Errorf("node %s: %w", p.ids[k], err)
+			return nil, err // it names the node
 		}
-		out = append(out, &namedStream{RecordStream: s, id: p.ids[k]})
+		out = append(out, s)
 	}
 	return out, nil
 }
@@ -57,18 +54,4 @@ func (p *Peers) Close() error {
 		}
 	}
 	return first
-}
-
-// namedStream names its node in its errors.
-type namedStream struct {
-	exec.RecordStream
-	id string
-}
-
-func (s *namedStream) Next() (arrow.RecordBatch, error) {
-	rec, err := s.RecordStream.Next()
-	if err != nil {
-		return nil, fmt.Errorf("node %s: %w", s.id, err)
-	}
-	return rec, nil
 }
