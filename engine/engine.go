@@ -18,6 +18,7 @@ import (
 	"logq/catalog"
 	"logq/engine/compat"
 	"logq/partitions"
+	"logq/partitions/columns"
 )
 
 // Options tunes the engine; the zero value selects the defaults.
@@ -39,6 +40,15 @@ type Options struct {
 	// Nodes are the other nodes of a cluster: every query reads their
 	// stores too, through the plans it sends them (nil: this node alone).
 	Nodes exec.Nodes
+	// Appender stores the rows of INSERT statements; nil: the store. A
+	// node of a cluster places them on their partitions' owners.
+	Appender Appender
+}
+
+// Appender stores rows durably: it returns once they are in the write-ahead
+// log of every node they belong to (partitions.Store.AppendWith's contract).
+type Appender interface {
+	AppendWith(ctx context.Context, b *columns.Batch, o partitions.AppendOptions) (partitions.AppendResult, error)
 }
 
 // New returns the SQL engine over store, whose observer is cat.
@@ -65,7 +75,10 @@ func New(store *partitions.Store, cat *catalog.Catalog, opts ...Options) (*sqle.
 		return n
 	}
 	cache := exec.NewBatchCache(&exec.CacheBudget{Configured: cacheBytes, MemLimit: o.MemoryLimit, Others: others}, stats, store)
-	t := &Table{Env: exec.Env{Store: store, Cat: cat, Stats: stats, Cache: cache, Orders: &exec.SortOrders{}, Pool: exec.NewPool(o.Workers)}, loopback: o.PlanLoopback, nodes: o.Nodes}
+	t := &Table{Env: exec.Env{Store: store, Cat: cat, Stats: stats, Cache: cache, Orders: &exec.SortOrders{}, Pool: exec.NewPool(o.Workers)}, loopback: o.PlanLoopback, nodes: o.Nodes, appender: o.Appender}
+	if t.appender == nil {
+		t.appender = store
+	}
 	pro := &Provider{db: &Database{table: t, damaged: &damagedTable{store: store, cat: cat}}, stats: stats, cache: cache, queries: &queries}
 	registerVariables.Do(func() {
 		if err := disableSecureFilePriv(); err != nil {

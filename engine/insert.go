@@ -48,7 +48,8 @@ func (w *inserter) StatementComplete(ctx *sql.Context) error {
 	if b == nil || b.Len() == 0 {
 		return nil
 	}
-	return w.t.Store.Append(ctx, b)
+	_, err := w.t.appender.AppendWith(ctx, b, partitions.AppendOptions{})
+	return err
 }
 
 // Insert implements sql.RowInserter. row follows the table's full schema.

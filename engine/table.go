@@ -34,6 +34,7 @@ type Table struct {
 
 	loopback bool       // Options.PlanLoopback
 	nodes    exec.Nodes // Options.Nodes
+	appender Appender   // Options.Appender, or the store
 }
 
 var (
@@ -50,7 +51,7 @@ func (t *Table) snapshot() *Table {
 	view := t.Store.ColumnView()
 	dyn := view.Columns(t.Cat.Columns())
 	return &Table{Env: t.Env,
-		schema: buildSchema(dyn), dyn: dyn, view: view, loopback: t.loopback, nodes: t.nodes}
+		schema: buildSchema(dyn), dyn: dyn, view: view, loopback: t.loopback, nodes: t.nodes, appender: t.appender}
 }
 
 // Name implements sql.Table.

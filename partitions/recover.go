@@ -164,7 +164,7 @@ func (s *Store) replayWAL() (uint64, error) {
 
 // replayBatch buffers the rows of one WAL record, skipping partitions whose
 // manifest says generation gen is already in segments.
-func (s *Store) replayBatch(gen uint64, lay layout, b *columns.Batch) {
+func (s *Store) replayBatch(gen uint64, lay Layout, b *columns.Batch) {
 	cols := ColumnInfos(b)
 	s.noteColumnsLocked(cols)
 	s.obs.ColumnsSeen(cols)

@@ -238,7 +238,7 @@ func (s *Store) Append(ctx context.Context, b *columns.Batch) error {
 // appended is set once the batch is in the WAL (its rows then count as
 // stored even if the wait for the fsync fails).
 func (s *Store) appendAdmitted(ctx context.Context, b *columns.Batch, appended *bool) error {
-	lay := s.layout()
+	lay := s.Layout()
 	rec := encodeRecord(lay, b)
 	routed := route(b, lay)
 	cols := ColumnInfos(b)
@@ -375,25 +375,35 @@ type routedRows struct {
 	bytes int64
 }
 
-// layout is how rows are routed to partitions: the bucket width and the
+// Layout is how rows are routed to partitions: the bucket width and the
 // shard count. Every WAL record carries the layout it was routed with, so a
 // replay after a configuration change still routes each row to the partition
 // whose manifest knows whether it was flushed.
-type layout struct {
-	width  int64 // microseconds
-	shards int
+type Layout struct {
+	Width  int64 // microseconds
+	Shards int
 }
 
-func (s *Store) layout() layout {
-	return layout{width: s.cfg.bucketWidth.Microseconds(), shards: s.cfg.shards}
+// KeyOf returns the partition of a row with the timestamp ts (UTC
+// microseconds) and the service service.
+func (l Layout) KeyOf(ts int64, service []byte) Key {
+	return Key{Start: BucketStart(ts, l.Width), Width: l.Width, Shard: ShardOf(service, l.Shards), Shards: l.Shards}
+}
+
+// String says the layout as the serve flags set it: "86400s x 4 shards".
+func (l Layout) String() string {
+	return fmt.Sprintf("%ds x %d shards", l.Width/1e6, l.Shards)
+}
+
+// Layout returns how the store routes rows to partitions (--bucket and
+// --shards): the nodes of a cluster must agree on it.
+func (s *Store) Layout() Layout {
+	return Layout{Width: s.cfg.bucketWidth.Microseconds(), Shards: s.cfg.shards}
 }
 
 // route splits b by partition key. The common case of one key keeps b itself.
-func route(b *columns.Batch, lay layout) []routedRows {
-	keyOf := func(i int) Key {
-		return Key{Start: BucketStart(b.TS[i], lay.width), Width: lay.width,
-			Shard: ShardOf(b.Service.Value(i), lay.shards), Shards: lay.shards}
-	}
+func route(b *columns.Batch, lay Layout) []routedRows {
+	keyOf := func(i int) Key { return lay.KeyOf(b.TS[i], b.Service.Value(i)) }
 	first := keyOf(0)
 	var idx map[Key][]int32
 	for i := 1; i < b.Len(); i++ {
@@ -425,21 +435,21 @@ func route(b *columns.Batch, lay layout) []routedRows {
 const recordHeaderSize = 12
 
 // encodeRecord renders the WAL record of b routed with lay.
-func encodeRecord(lay layout, b *columns.Batch) []byte {
+func encodeRecord(lay Layout, b *columns.Batch) []byte {
 	rec := make([]byte, recordHeaderSize, recordHeaderSize+int(batchBytes(b))+256)
-	binary.LittleEndian.PutUint64(rec, uint64(lay.width))
-	binary.LittleEndian.PutUint32(rec[8:], uint32(lay.shards))
+	binary.LittleEndian.PutUint64(rec, uint64(lay.Width))
+	binary.LittleEndian.PutUint32(rec[8:], uint32(lay.Shards))
 	return columns.AppendBinary(rec, b)
 }
 
 // decodeRecord parses a WAL record written by encodeRecord.
-func decodeRecord(rec []byte) (layout, *columns.Batch, error) {
+func decodeRecord(rec []byte) (Layout, *columns.Batch, error) {
 	if len(rec) < recordHeaderSize {
-		return layout{}, nil, fmt.Errorf("%w: WAL record of %d bytes", ErrCorrupt, len(rec))
+		return Layout{}, nil, fmt.Errorf("%w: WAL record of %d bytes", ErrCorrupt, len(rec))
 	}
-	lay := layout{width: int64(binary.LittleEndian.Uint64(rec)), shards: int(binary.LittleEndian.Uint32(rec[8:]))}
-	if lay.width < 1e6 || lay.shards < 1 || lay.shards > 1<<16 {
-		return layout{}, nil, fmt.Errorf("%w: WAL record layout width=%d shards=%d", ErrCorrupt, lay.width, lay.shards)
+	lay := Layout{Width: int64(binary.LittleEndian.Uint64(rec)), Shards: int(binary.LittleEndian.Uint32(rec[8:]))}
+	if lay.Width < 1e6 || lay.Shards < 1 || lay.Shards > 1<<16 {
+		return Layout{}, nil, fmt.Errorf("%w: WAL record layout width=%d shards=%d", ErrCorrupt, lay.Width, lay.Shards)
 	}
 	b, err := columns.DecodeBatch(rec[recordHeaderSize:])
 	return lay, b, err

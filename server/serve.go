@@ -29,6 +29,7 @@ import (
 	"logq/server/accounts"
 	"logq/server/cluster"
 	"logq/server/flightsvc"
+	"logq/server/placement"
 )
 
 // serveConfig holds the flags of `logq serve`.
@@ -190,13 +191,15 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 	if err != nil {
 		return err
 	}
-	peers, err := joinCluster(&cfg, secret)
+	view, err := joinCluster(&cfg)
 	if err != nil {
 		return err
 	}
-	if peers != nil {
-		defer peers.Close()
-		cfg.sql.Nodes = peers
+	var pool *flightsvc.Pool
+	if view != nil {
+		pool = flightsvc.NewPool(view, secret)
+		defer pool.Close()
+		cfg.sql.Nodes = pool
 	}
 	if cfg.flightAddr != "" && secret == "" && !loopbackOnly(cfg.flightAddr) {
 		return fmt.Errorf("--flight-addr %s listens beyond this machine: give the nodes a shared secret with --cluster-secret-file", cfg.flightAddr)
@@ -227,8 +230,14 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 	if err != nil {
 		return err
 	}
+	var app appender = store
+	if view != nil {
+		// Rows go to their partitions' owners, whichever node takes them.
+		app = placement.New(view, store, poolNodes{pool})
+		cfg.sql.Appender = app
+	}
 	mux := http.NewServeMux()
-	ingest := NewIngestHandler(store, cfg.ingest, log)
+	ingest := NewIngestHandler(app, cfg.ingest, log)
 	if limit := debug.SetMemoryLimit(-1); limit > 0 && limit < math.MaxInt64 {
 		cfg.sql.MemoryLimit = limit // the batch cache yields to the other users
 	}
@@ -298,7 +307,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 	if err != nil {
 		return errors.Join(fmt.Errorf("HTTP listener: %w", err), mysqlSrv.Close(), store.Close())
 	}
-	flightSrv, err := serveFlight(cfg, secret, pro, log)
+	flightSrv, err := serveFlight(cfg, secret, pro, store, log)
 	if err != nil {
 		return errors.Join(err, httpLn.Close(), mysqlSrv.Close(), store.Close())
 	}
@@ -336,7 +345,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 // which the nodes of a cluster run plans on this node's store. Every call
 // must carry secret (--cluster-secret-file's); serve has checked that a
 // listener without one is loopback-only.
-func serveFlight(cfg serveConfig, secret string, pro *engine.Provider, log *slog.Logger) (*flightsvc.Server, error) {
+func serveFlight(cfg serveConfig, secret string, pro *engine.Provider, store *partitions.Store, log *slog.Logger) (*flightsvc.Server, error) {
 	if cfg.flightAddr == "" {
 		return nil, nil
 	}
@@ -344,7 +353,7 @@ func serveFlight(cfg serveConfig, secret string, pro *engine.Provider, log *slog
 	if err != nil {
 		return nil, fmt.Errorf("Flight listener: %w", err)
 	}
-	return flightsvc.Serve(ln, flightsvc.NewService(pro.Executor(), log), secret), nil
+	return flightsvc.Serve(ln, flightsvc.NewService(pro.Executor(), store, log), secret), nil
 }
 
 // minClusterSecret is the shortest cluster secret accepted: 128 bits of
@@ -392,15 +401,18 @@ func closeEngine(e interface{ Close() error }) error {
 	return nil
 }
 
-// joinCluster reads the --cluster file and connects to the other nodes in
-// it; nil when there is none. This node's Flight address defaults to its
-// own line's.
-func joinCluster(cfg *serveConfig, secret string) (*flightsvc.Peers, error) {
+// joinCluster reads the --cluster file and returns this node's view of the
+// cluster; nil when there is none. This node's Flight address defaults to
+// its own line's.
+func joinCluster(cfg *serveConfig) (cluster.View, error) {
 	if cfg.clusterFile == "" {
 		if cfg.nodeID != "" {
 			return nil, errors.New("--node-id needs --cluster")
 		}
 		return nil, nil
+	}
+	if cfg.demo {
+		return nil, errors.New("--demo loads a data set into one node alone: leave it out with --cluster")
 	}
 	f, err := os.Open(cfg.clusterFile)
 	if err != nil {
@@ -421,11 +433,10 @@ func joinCluster(cfg *serveConfig, secret string) (*flightsvc.Peers, error) {
 	if cfg.flightAddr == "" {
 		cfg.flightAddr = self.FlightAddr
 	}
-	others := map[string]string{}
-	for _, m := range members.List() {
-		if m.ID != self.ID {
-			others[m.ID] = m.FlightAddr
-		}
-	}
-	return flightsvc.DialPeers(others, secret)
+	return cluster.NewStatic(self.ID, members), nil
 }
+
+// poolNodes finds a partition owner's connection in the pool.
+type poolNodes struct{ p *flightsvc.Pool }
+
+func (n poolNodes) Node(m cluster.Member) (placement.Node, error) { return n.p.Client(m) }

@@ -18,13 +18,15 @@ import (
 // Client is a coordinator's connection to one node, reused by every query.
 type Client struct {
 	name string // how errors name the node: its address, or ID (address)
+	addr string
 	c    flight.Client
 }
 
 // Dial connects to the node serving Flight at addr, sending secret (the
 // cluster's; empty: none) with every call.
 func Dial(addr, secret string) (*Client, error) {
-	opts := []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
+	opts := []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMessageBytes), grpc.MaxCallSendMsgSize(maxMessageBytes))}
 	if secret != "" {
 		opts = append(opts, grpc.WithPerRPCCredentials(secretCredentials(secret)))
 	}
@@ -32,7 +34,7 @@ func Dial(addr, secret string) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("flight: dialing %s: %w", addr, err)
 	}
-	return &Client{name: addr, c: c}, nil
+	return &Client{name: addr, addr: addr, c: c}, nil
 }
 
 // Close closes the connection.

@@ -76,6 +76,7 @@ const testSecret = "a secret of the nodes of this test"
 // node is one store with its executor behind a Flight service.
 type node struct {
 	client *Client
+	store  *partitions.Store
 }
 
 func startNode(t *testing.T, rows []row) *node {
@@ -98,12 +99,12 @@ func startNode(t *testing.T, rows []row) *node {
 		Cache: exec.NewBatchCache(&exec.CacheBudget{Configured: 64 << 20}, stats, st)}
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	srv := Serve(lis, NewService(env, nil), testSecret)
+	srv := Serve(lis, NewService(env, st, nil), testSecret)
 	t.Cleanup(func() { require.NoError(t, srv.Stop()) })
 	c, err := Dial(srv.Addr().String(), testSecret)
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, c.Close()) })
-	return &node{client: c}
+	return &node{client: c, store: st}
 }
 
 // got is a row read back from a merged stream.
@@ -264,7 +265,7 @@ func FuzzRun(f *testing.F) {
 	require.NoError(f, st.Append(context.Background(), batchOf(genRows(rand.New(rand.NewPCG(1, 1)), 200))))
 	stats := &exec.ScanStats{}
 	svc := NewService(&exec.Env{Store: st, Cat: cat, Stats: stats, Orders: &exec.SortOrders{}, Pool: exec.NewPool(2),
-		Cache: exec.NewBatchCache(&exec.CacheBudget{Configured: 16 << 20}, stats, st)}, nil)
+		Cache: exec.NewBatchCache(&exec.CacheBudget{Configured: 16 << 20}, stats, st)}, st, nil)
 	f.Fuzz(func(t *testing.T, ticket []byte) {
 		err := svc.run(context.Background(), ticket, func(*arrow.Schema) {}, func(rec arrow.RecordBatch) error { return nil })
 		if err != nil {

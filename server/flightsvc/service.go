@@ -7,10 +7,12 @@ import (
 	"log/slog"
 	"net"
 	"runtime/debug"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -19,19 +21,22 @@ import (
 	"logq/partitions"
 )
 
-// Service runs the plans coordinators send this node over its store.
+// Service runs the plans coordinators send this node over its store, and
+// stores the rows other nodes forward to it.
 type Service struct {
 	flight.BaseFlightServer
-	env *exec.Env
-	log *slog.Logger
+	env   *exec.Env
+	store Store // nil: a node that takes no forwarded rows
+	log   *slog.Logger
 }
 
-// NewService returns the Flight service of the node whose executor is env.
-func NewService(env *exec.Env, log *slog.Logger) *Service {
+// NewService returns the Flight service of the node whose executor is env
+// and whose store, taking forwarded rows, is store (nil: none taken).
+func NewService(env *exec.Env, store Store, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{env: env, log: log}
+	return &Service{env: env, store: store, log: log}
 }
 
 // DoGet runs the plan in the ticket and streams its result.
@@ -108,15 +113,18 @@ func (o *nodeObserver) Holding(int64) error { return nil }
 
 // Server is a running Flight listener.
 type Server struct {
-	srv flight.Server
-	err chan error
+	srv     flight.Server
+	err     chan error
+	stop    sync.Once
+	stopErr error
 }
 
 // Serve serves svc on lis until Stop. Every call must carry secret
 // (Dial's); an empty secret admits every call, for a listener that only
 // this machine reaches.
 func Serve(lis net.Listener, svc *Service, secret string) *Server {
-	srv := flight.NewServerWithMiddleware(nil, requireSecret(secret)...)
+	opts := append(requireSecret(secret), grpc.MaxRecvMsgSize(maxMessageBytes), grpc.MaxSendMsgSize(maxMessageBytes))
+	srv := flight.NewServerWithMiddleware(nil, opts...)
 	srv.InitListener(lis)
 	srv.RegisterFlightService(svc)
 	s := &Server{srv: srv, err: make(chan error, 1)}
@@ -127,14 +135,17 @@ func Serve(lis net.Listener, svc *Service, secret string) *Server {
 // Addr is the address the server listens on.
 func (s *Server) Addr() net.Addr { return s.srv.Addr() }
 
-// Stop stops the server and waits for it; a nil Server is none.
+// Stop stops the server and waits for it; a nil Server is none. Calls
+// after the first return its result.
 func (s *Server) Stop() error {
 	if s == nil {
 		return nil
 	}
-	s.srv.Shutdown()
-	if err := <-s.err; err != nil && !errors.Is(err, net.ErrClosed) {
-		return fmt.Errorf("flight: %w", err)
-	}
-	return nil
+	s.stop.Do(func() {
+		s.srv.Shutdown()
+		if err := <-s.err; err != nil && !errors.Is(err, net.ErrClosed) && !errors.Is(err, grpc.ErrServerStopped) {
+			s.stopErr = fmt.Errorf("flight: %w", err)
+		}
+	})
+	return s.stopErr
 }
