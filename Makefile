@@ -76,6 +76,10 @@ test-deps:
 		echo "installing nodejs and npm (client conformance tests)"; \
 		(apt-get install -y -q nodejs npm || (apt-get update -q && apt-get install -y -q nodejs npm)) >/dev/null || \
 		{ echo "could not install nodejs"; exit 1; }; }
+	@command -v etcd >/dev/null || { \
+		echo "installing etcd-server (the cluster tests meet in a real etcd)"; \
+		(apt-get install -y -q etcd-server || (apt-get update -q && apt-get install -y -q etcd-server)) >/dev/null || \
+		{ echo "could not install etcd-server"; exit 1; }; }
 	@test -d $(CLIENTS_DIR)/node_modules/mysql2 || { \
 		echo "installing mysql2 into $(CLIENTS_DIR) (npm ci)"; \
 		cd $(CLIENTS_DIR) && npm ci --no-audit --no-fund --silent; }

@@ -17,6 +17,7 @@ import (
 
 	"logq/partitions"
 	"logq/server/cluster"
+	"logq/server/cluster/clustertest"
 )
 
 // freeAddrs returns n loopback addresses that were free a moment ago.
@@ -39,13 +40,8 @@ type clusterRow struct {
 	message        string
 }
 
-// TestStaticCluster starts three `logq serve` nodes from one static
-// cluster file and sends rows over six days and six services through every
-// node, plus one INSERT: each partition ends up on the node the rendezvous
-// hash names, and a query at any node answers over every node's rows
-// (ordered, limited, aggregate and unordered), checked against the rows the
-// test selects itself. With n3 stopped, rows it owns are refused naming it,
-// rows of the others still go in, and a query fails naming it.
+// TestStaticCluster runs the cluster scenario on three `logq serve` nodes
+// of one static cluster file.
 func TestStaticCluster(t *testing.T) {
 	dir := t.TempDir()
 	secretFile := filepath.Join(dir, "secret")
@@ -59,37 +55,91 @@ func TestStaticCluster(t *testing.T) {
 	require.NoError(t, os.WriteFile(clusterFile, []byte(file.String()), 0o600))
 	members, err := cluster.ParseStatic(strings.NewReader(file.String()))
 	require.NoError(t, err)
-
-	var nodes []*testServer
-	var dataDirs []string
-	stopped := make([]bool, 3)
-	for k := range flights {
-		dataDirs = append(dataDirs, t.TempDir())
-		node := startServe(t, "--data", dataDirs[k], "--cluster", clusterFile, "--node-id", fmt.Sprintf("n%d", k+1),
+	runClusterScenario(t, members, func(k int, data string) *testServer {
+		node := startServe(t, "--data", data, "--cluster", clusterFile, "--node-id", fmt.Sprintf("n%d", k+1),
 			"--cluster-secret-file", secretFile)
 		require.Equal(t, flights[k], node.flight, "the Flight address comes from the cluster file")
-		nodes = append(nodes, node)
+		return node
+	})
+}
+
+// TestEtcdCluster runs the cluster scenario on three nodes that meet in a
+// real etcd, with no secret file (the first node generates the cluster's),
+// and then restarts the stopped node: it rejoins, at a new Flight address,
+// and its partitions answer again.
+func TestEtcdCluster(t *testing.T) {
+	etcd := clustertest.StartEtcd(t)
+	start := func(k int, data string) *testServer {
+		return startServe(t, "--data", data, "--cluster", etcd.URL(), "--node-id", fmt.Sprintf("n%d", k+1),
+			"--flight-addr", "127.0.0.1:0")
 	}
-	defer func() {
-		for k, node := range nodes {
+	nodes, total := runClusterScenario(t, cluster.Members{}, start)
+	back := start(2, nodes.dataDirs[2])
+	defer back.stop(t)
+	require.NotEqual(t, nodes.servers[2].flight, back.flight)
+	require.Eventually(t, func() bool {
+		var n int
+		err := nodes.servers[0].db.QueryRow("SELECT COUNT(*) FROM logs").Scan(&n)
+		return err == nil && n == total
+	}, 10*time.Second, 50*time.Millisecond, "n3 rejoined: every row answers again")
+}
+
+// clusterNodes are the nodes of a scenario.
+type clusterNodes struct {
+	servers  []*testServer
+	dataDirs []string
+}
+
+// runClusterScenario starts three nodes (start starts node k on a data
+// directory) and sends rows over six days and six services through every
+// node, plus one INSERT: each partition ends up on the node the rendezvous
+// hash names, and a query at any node answers over every node's rows
+// (ordered, limited, aggregate and unordered), checked against the rows the
+// test selects itself. With n3 stopped, rows it owns are refused naming it,
+// rows of the others still go in, and a query fails naming it. members is
+// the cluster's (empty: learnt from the nodes' Flight addresses). It
+// returns with n3 stopped, the others running, and the number of rows
+// stored.
+func runClusterScenario(t *testing.T, members cluster.Members, start func(k int, data string) *testServer) (*clusterNodes, int) {
+	nodes := &clusterNodes{}
+	stopped := make([]bool, 3)
+	for k := range 3 {
+		nodes.dataDirs = append(nodes.dataDirs, t.TempDir())
+		nodes.servers = append(nodes.servers, start(k, nodes.dataDirs[k]))
+	}
+	t.Cleanup(func() {
+		for k, node := range nodes.servers {
 			if !stopped[k] {
 				node.stop(t)
 			}
 		}
-	}()
+	})
+	if members.Len() == 0 {
+		var ms []cluster.Member
+		for k, node := range nodes.servers {
+			ms = append(ms, cluster.Member{ID: fmt.Sprintf("n%d", k+1), FlightAddr: node.flight})
+		}
+		var err error
+		members, err = cluster.NewMembers(ms)
+		require.NoError(t, err)
+	}
+	flights := []string{}
+	for _, m := range members.List() {
+		flights = append(flights, m.FlightAddr)
+	}
 
 	r := rand.New(rand.NewPCG(5, 6))
-	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	begin := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	services := []string{"api", "db", "web", "auth", "cache", "queue"}
 	var rows []clusterRow
 	for i := range 1200 {
-		rows = append(rows, clusterRow{ts: start.Add(time.Duration(i)*7*time.Minute + time.Duration(r.IntN(1000))*time.Millisecond),
+		rows = append(rows, clusterRow{ts: begin.Add(time.Duration(i)*7*time.Minute + time.Duration(r.IntN(1000))*time.Millisecond),
 			level: []string{"error", "info", "warn"}[r.IntN(3)], service: services[r.IntN(len(services))], message: fmt.Sprintf("m%04d", i)})
 	}
 	lineOf := func(x clusterRow) string {
 		return fmt.Sprintf(`{"ts":%q,"level":%q,"service":%q,"message":%q}`+"\n", x.ts.Format(time.RFC3339Nano), x.level, x.service, x.message)
 	}
-	for k, node := range nodes {
+	for k, node := range nodes.servers {
 		var body strings.Builder
 		for i, x := range rows {
 			if i%3 == k && i < len(rows)-1 {
@@ -100,11 +150,11 @@ func TestStaticCluster(t *testing.T) {
 		require.Equal(t, http.StatusOK, res.status, "%+v", res.ans)
 	}
 	last := rows[len(rows)-1] // by INSERT, at the second node
-	_, err = nodes[1].db.Exec(fmt.Sprintf("INSERT INTO logs (ts, level, service, message) VALUES ('%s', '%s', '%s', '%s')",
+	_, err := nodes.servers[1].db.Exec(fmt.Sprintf("INSERT INTO logs (ts, level, service, message) VALUES ('%s', '%s', '%s', '%s')",
 		last.ts.Format("2006-01-02 15:04:05.000000"), last.level, last.service, last.message))
-	require.NoError(t, err, "stderr: %s", nodes[1].stderr.String())
+	require.NoError(t, err, "stderr: %s", nodes.servers[1].stderr.String())
 
-	for k, node := range nodes {
+	for k, node := range nodes.servers {
 		db := node.db
 		strs := func(q string) []string {
 			t.Helper()
@@ -146,7 +196,7 @@ func TestStaticCluster(t *testing.T) {
 		return o.ID
 	}
 	var forN3, forOthers strings.Builder
-	late := start.Add(-10 * 24 * time.Hour) // before the others: rows far in the future are refused
+	late := begin.Add(-10 * 24 * time.Hour) // before the others: rows far in the future are refused
 	for i := range 200 {
 		x := clusterRow{ts: late.Add(time.Duration(i) * 11 * time.Minute), level: "info", service: services[i%len(services)], message: fmt.Sprintf("late%d", i)}
 		if owner(x) == "n3" {
@@ -156,25 +206,24 @@ func TestStaticCluster(t *testing.T) {
 		}
 	}
 	require.NotZero(t, forN3.Len())
-	nodes[2].stop(t)
+	nodes.servers[2].stop(t)
 	stopped[2] = true
-	res := nodes[0].post(t, []byte(forN3.String()))
+	res := nodes.servers[0].post(t, []byte(forN3.String()))
 	require.Equal(t, http.StatusServiceUnavailable, res.status)
 	require.Contains(t, res.ans.Error, "owned by node n3")
 	require.Contains(t, res.ans.Error, flights[2])
-	res = nodes[0].post(t, []byte(forOthers.String()))
+	res = nodes.servers[0].post(t, []byte(forOthers.String()))
 	require.Equal(t, http.StatusOK, res.status, "%+v", res.ans)
+	stored := len(rows) + strings.Count(forOthers.String(), "\n")
 	require.EqualValues(t, strings.Count(forOthers.String(), "\n"), res.ans.Accepted)
-	_, err = nodes[0].db.Query("SELECT COUNT(*) FROM logs WHERE level = 'info'")
+	_, err = nodes.servers[0].db.Query("SELECT COUNT(*) FROM logs WHERE level = 'info'")
 	require.ErrorContains(t, err, "node n3", "a query needing n3 fails naming it")
 
-	// Every partition lies on its owner, and every node has some.
-	for k := range nodes {
-		if !stopped[k] {
-			nodes[k].stop(t)
-			stopped[k] = true
-		}
-		ents, err := os.ReadDir(filepath.Join(dataDirs[k], "parts"))
+	// Every partition lies on its owner, and every node has some. (A
+	// node's partition directories are written by its flushes: stopped
+	// nodes have flushed everything.)
+	checkDirs := func(k int) {
+		ents, err := os.ReadDir(filepath.Join(nodes.dataDirs[k], "parts"))
 		require.NoError(t, err)
 		require.NotEmpty(t, ents, "n%d holds partitions", k+1)
 		for _, e := range ents {
@@ -184,4 +233,11 @@ func TestStaticCluster(t *testing.T) {
 			require.Equal(t, fmt.Sprintf("n%d", k+1), o.ID, "partition %s on n%d", e.Name(), k+1)
 		}
 	}
+	checkDirs(2)
+	for k := range 2 {
+		nodes.servers[k].stop(t)
+		checkDirs(k)
+		nodes.servers[k] = start(k, nodes.dataDirs[k])
+	}
+	return nodes, stored
 }

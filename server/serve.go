@@ -65,8 +65,10 @@ type serveConfig struct {
 	requireTLS   bool
 
 	flightAddr        string
+	flightAdvertise   string
 	clusterSecretFile string
 	clusterFile       string
+	clusterName       string
 	nodeID            string
 }
 
@@ -75,9 +77,11 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.mysqlAddr, "mysql-addr", "127.0.0.1:3306", "MySQL protocol listen address; port 0 picks one")
 	fs.StringVar(&c.httpAddr, "http-addr", "127.0.0.1:8080", "HTTP listen address (ingest, /healthz, /metrics); port 0 picks one")
 	fs.StringVar(&c.flightAddr, "flight-addr", "", "Arrow Flight listen address through which the other nodes of a cluster run plans on this one; empty: none; port 0 picks one")
-	fs.StringVar(&c.clusterFile, "cluster", "", "static cluster file, one node per line: ID HOST:PORT (its Flight address); every query then reads every node's store (needs --node-id)")
-	fs.StringVar(&c.nodeID, "node-id", "", "this node's ID in the --cluster file; its address there is the default --flight-addr")
-	fs.StringVar(&c.clusterSecretFile, "cluster-secret-file", "", "file holding the secret the nodes of a cluster share: every Flight call must carry it (required when --flight-addr listens beyond this machine)")
+	fs.StringVar(&c.flightAdvertise, "flight-advertise-addr", "", "the address the other nodes reach --flight-addr at, as recorded in etcd; default: --flight-addr")
+	fs.StringVar(&c.clusterFile, "cluster", "", "the cluster this node is part of: etcd://HOST:PORT[,HOST:PORT...], or a static file with one node per line, ID HOST:PORT (its Flight address); rows go to their partitions' owners and every query reads every node (needs --node-id)")
+	fs.StringVar(&c.clusterName, "cluster-name", "logq", "with --cluster etcd://...: the cluster's name, under which its keys live in etcd (/logq/NAME/)")
+	fs.StringVar(&c.nodeID, "node-id", "", "this node's ID in the cluster, stable across restarts: placement hashes it; in a static file, its address there is the default --flight-addr")
+	fs.StringVar(&c.clusterSecretFile, "cluster-secret-file", "", "file holding the secret the nodes of a cluster share: every Flight call must carry it (required when --flight-addr listens beyond this machine, unless etcd keeps the cluster's)")
 	fs.DurationVar(&c.bucket, "bucket", 24*time.Hour, "time bucket of new partitions")
 	fs.IntVar(&c.shards, "shards", 4, "service shards of new partitions")
 	fs.Int64Var(&c.flushBytes, "flush-bytes", 64<<20, "buffered bytes that trigger a flush to a segment")
@@ -191,18 +195,22 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 	if err != nil {
 		return err
 	}
-	view, err := joinCluster(&cfg)
+	cl, err := joinCluster(ctx, &cfg, secret, log)
 	if err != nil {
 		return err
 	}
+	defer cl.Close()
+	secret = cl.secret // etcd's, when no file gives it
+	if cfg.flightAddr != "" && secret == "" && !loopbackOnly(cfg.flightAddr) {
+		return fmt.Errorf("--flight-addr %s listens beyond this machine: give the nodes a shared secret with --cluster-secret-file", cfg.flightAddr)
+	}
+	var view cluster.View
 	var pool *flightsvc.Pool
-	if view != nil {
+	if cl.view != nil {
+		view = cl.view
 		pool = flightsvc.NewPool(view, secret)
 		defer pool.Close()
 		cfg.sql.Nodes = pool
-	}
-	if cfg.flightAddr != "" && secret == "" && !loopbackOnly(cfg.flightAddr) {
-		return fmt.Errorf("--flight-addr %s listens beyond this machine: give the nodes a shared secret with --cluster-secret-file", cfg.flightAddr)
 	}
 	cat := catalog.New()
 	store, err := partitions.Open(cfg.dataDir,
@@ -307,9 +315,13 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 	if err != nil {
 		return errors.Join(fmt.Errorf("HTTP listener: %w", err), mysqlSrv.Close(), store.Close())
 	}
-	flightSrv, err := serveFlight(cfg, secret, pro, store, log)
-	if err != nil {
-		return errors.Join(err, httpLn.Close(), mysqlSrv.Close(), store.Close())
+	var flightSrv *flightsvc.Server
+	if cl.flightLn != nil {
+		flightSrv = flightsvc.Serve(cl.flightLn, flightsvc.NewService(pro.Executor(), store, log), secret)
+		cl.flightLn = nil // the server's now: it closes it
+	}
+	if err := cl.announce(ctx); err != nil {
+		return errors.Join(err, flightSrv.Stop(), httpLn.Close(), mysqlSrv.Close(), store.Close())
 	}
 	// Idle keep-alive connections close after two minutes; a slow body is
 	// the ingest handler's (min body rate).
@@ -337,23 +349,9 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 	log.Info("shutting down")
 	shutCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	cl.Close() // first: the other nodes stop sending queries and rows here
 	// Stop taking writes from both front ends, then flush.
 	return errors.Join(err, httpSrv.Shutdown(shutCtx), mysqlSrv.Close(), flightSrv.Stop(), closeEngine(sqlEngine), store.Close())
-}
-
-// serveFlight starts the Flight listener of --flight-addr, if any, through
-// which the nodes of a cluster run plans on this node's store. Every call
-// must carry secret (--cluster-secret-file's); serve has checked that a
-// listener without one is loopback-only.
-func serveFlight(cfg serveConfig, secret string, pro *engine.Provider, store *partitions.Store, log *slog.Logger) (*flightsvc.Server, error) {
-	if cfg.flightAddr == "" {
-		return nil, nil
-	}
-	ln, err := net.Listen("tcp", cfg.flightAddr)
-	if err != nil {
-		return nil, fmt.Errorf("Flight listener: %w", err)
-	}
-	return flightsvc.Serve(ln, flightsvc.NewService(pro.Executor(), store, log), secret), nil
 }
 
 // minClusterSecret is the shortest cluster secret accepted: 128 bits of
@@ -400,43 +398,3 @@ func closeEngine(e interface{ Close() error }) error {
 	}
 	return nil
 }
-
-// joinCluster reads the --cluster file and returns this node's view of the
-// cluster; nil when there is none. This node's Flight address defaults to
-// its own line's.
-func joinCluster(cfg *serveConfig) (cluster.View, error) {
-	if cfg.clusterFile == "" {
-		if cfg.nodeID != "" {
-			return nil, errors.New("--node-id needs --cluster")
-		}
-		return nil, nil
-	}
-	if cfg.demo {
-		return nil, errors.New("--demo loads a data set into one node alone: leave it out with --cluster")
-	}
-	f, err := os.Open(cfg.clusterFile)
-	if err != nil {
-		return nil, fmt.Errorf("--cluster: %w", err)
-	}
-	members, err := cluster.ParseStatic(f)
-	f.Close()
-	if err != nil {
-		return nil, fmt.Errorf("--cluster %s: %w", cfg.clusterFile, err)
-	}
-	if cfg.nodeID == "" {
-		return nil, fmt.Errorf("--cluster needs --node-id: this node's ID in %s", cfg.clusterFile)
-	}
-	self, ok := members.Lookup(cfg.nodeID)
-	if !ok {
-		return nil, fmt.Errorf("--node-id %q is not a node of --cluster %s", cfg.nodeID, cfg.clusterFile)
-	}
-	if cfg.flightAddr == "" {
-		cfg.flightAddr = self.FlightAddr
-	}
-	return cluster.NewStatic(self.ID, members), nil
-}
-
-// poolNodes finds a partition owner's connection in the pool.
-type poolNodes struct{ p *flightsvc.Pool }
-
-func (n poolNodes) Node(m cluster.Member) (placement.Node, error) { return n.p.Client(m) }

@@ -1,0 +1,143 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+
+	"logq/partitions"
+	"logq/server/cluster"
+	"logq/server/flightsvc"
+	"logq/server/placement"
+)
+
+// clusterJoin is what serve learns of its cluster before the store opens:
+// the Flight listener (already listening, so that its address is known,
+// but not yet serving), this node's view of the cluster (nil: a node
+// alone) and the cluster secret.
+type clusterJoin struct {
+	flightLn net.Listener
+	view     cluster.View
+	etcd     *cluster.Etcd // the view, in etcd mode
+	secret   string
+}
+
+// joinCluster opens the Flight listener of --flight-addr and joins the
+// cluster of --cluster: a static file or etcd://host:port,... A static
+// node's Flight address defaults to its line in the file; an etcd node
+// needs --flight-addr, and advertises it (or --flight-advertise-addr) in
+// etcd. secret is --cluster-secret-file's; in etcd mode, without one, the
+// cluster's own is used (the first node generates it).
+func joinCluster(ctx context.Context, cfg *serveConfig, secret string, log *slog.Logger) (j *clusterJoin, err error) {
+	j = &clusterJoin{secret: secret}
+	defer func() {
+		if err != nil {
+			j.Close()
+		}
+	}()
+	endpoints, isEtcd, err := cluster.ParseEtcd(cfg.clusterFile)
+	switch {
+	case err != nil:
+		return j, err
+	case cfg.clusterFile == "":
+		if cfg.nodeID != "" {
+			return j, errors.New("--node-id needs --cluster")
+		}
+		return j, j.listen(cfg.flightAddr)
+	case cfg.demo:
+		return j, errors.New("--demo loads a data set into one node alone: leave it out with --cluster")
+	case cfg.nodeID == "":
+		return j, fmt.Errorf("--cluster needs --node-id: this node's ID in the cluster")
+	case isEtcd:
+		return j, j.joinEtcd(ctx, cfg, endpoints, log)
+	}
+	f, err := os.Open(cfg.clusterFile)
+	if err != nil {
+		return j, fmt.Errorf("--cluster: %w", err)
+	}
+	members, err := cluster.ParseStatic(f)
+	f.Close()
+	if err != nil {
+		return j, fmt.Errorf("--cluster %s: %w", cfg.clusterFile, err)
+	}
+	self, ok := members.Lookup(cfg.nodeID)
+	if !ok {
+		return j, fmt.Errorf("--node-id %q is not a node of --cluster %s", cfg.nodeID, cfg.clusterFile)
+	}
+	if cfg.flightAddr == "" {
+		cfg.flightAddr = self.FlightAddr
+	}
+	j.view = cluster.NewStatic(self.ID, members)
+	return j, j.listen(cfg.flightAddr)
+}
+
+// joinEtcd joins the cluster kept in etcd at endpoints.
+func (j *clusterJoin) joinEtcd(ctx context.Context, cfg *serveConfig, endpoints []string, log *slog.Logger) error {
+	if cfg.flightAddr == "" {
+		return errors.New("--cluster etcd://... needs --flight-addr: where the other nodes reach this one")
+	}
+	if err := j.listen(cfg.flightAddr); err != nil {
+		return err
+	}
+	advertise := cfg.flightAdvertise
+	if advertise == "" {
+		advertise = j.flightLn.Addr().String()
+		if host, _, _ := net.SplitHostPort(advertise); net.ParseIP(host).IsUnspecified() {
+			return fmt.Errorf("--flight-addr %s listens on every address: say with --flight-advertise-addr which one the other nodes use", cfg.flightAddr)
+		}
+	}
+	e, err := cluster.JoinEtcd(ctx, cluster.EtcdConfig{
+		Endpoints: endpoints,
+		Name:      cfg.clusterName,
+		Self:      cluster.Member{ID: cfg.nodeID, FlightAddr: advertise},
+		Layout:    partitions.Layout{Width: cfg.bucket.Microseconds(), Shards: cfg.shards},
+		Secret:    j.secret,
+		Log:       log,
+	})
+	if err != nil {
+		return err
+	}
+	j.view, j.etcd, j.secret = e, e, e.Secret()
+	return nil
+}
+
+// listen opens the Flight listener of addr, if any.
+func (j *clusterJoin) listen(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("Flight listener: %w", err)
+	}
+	j.flightLn = ln
+	return nil
+}
+
+// announce tells the cluster that this node serves: in etcd mode, it takes
+// its liveness lease.
+func (j *clusterJoin) announce(ctx context.Context) error {
+	if j.etcd == nil {
+		return nil
+	}
+	return j.etcd.Announce(ctx)
+}
+
+// Close leaves the cluster (in etcd mode, giving the lease back) and
+// closes the Flight listener if nothing serves it yet.
+func (j *clusterJoin) Close() {
+	if j.etcd != nil {
+		_ = j.etcd.Close()
+	}
+	if j.flightLn != nil {
+		_ = j.flightLn.Close() // a no-op once the server closed it
+	}
+}
+
+// poolNodes finds a partition owner's connection in the pool.
+type poolNodes struct{ p *flightsvc.Pool }
+
+func (n poolNodes) Node(m cluster.Member) (placement.Node, error) { return n.p.Client(m) }
