@@ -211,7 +211,7 @@ func (q *aggQuery) addNodes(ctx *sql.Context, total *exec.AggTable, loc *time.Lo
 	if err := complete(p, loc, q.Push); err != nil {
 		return err
 	}
-	remote, err := q.t.nodes.Streams(ctx, p)
+	remote, err := nodeStreams(ctx, ctx, q.t.nodes, p)
 	if err != nil {
 		return err
 	}

@@ -97,6 +97,12 @@ func New(store *partitions.Store, cat *catalog.Catalog, opts ...Options) (*sqle.
 			Type:    types.NewSystemEnumType(damagedDataVar, damagedWarn, damagedError),
 			Default: damagedWarn,
 		}, &sql.MysqlSystemVariable{
+			Name:    partialResultsVar,
+			Scope:   sql.GetMysqlScope(sql.SystemVariableScope_Both),
+			Dynamic: true,
+			Type:    types.NewSystemBoolType(partialResultsVar),
+			Default: int8(0),
+		}, &sql.MysqlSystemVariable{
 			Name:    planLoopbackVar,
 			Scope:   sql.GetMysqlScope(sql.SystemVariableScope_Both),
 			Dynamic: true,

@@ -70,7 +70,7 @@ func newScan(ctx *sql.Context, t *Table, loc *time.Location, o scanOptions) (*sc
 			_ = s.Close(ctx)
 			return nil, err
 		}
-		remote, err := t.nodes.Streams(lctx, p)
+		remote, err := nodeStreams(ctx, lctx, t.nodes, p)
 		if err != nil {
 			_ = s.Close(ctx)
 			return nil, err

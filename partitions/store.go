@@ -719,3 +719,23 @@ func (s *Store) Stats() Stats {
 	}
 	return st
 }
+
+// OpenRows returns, for each partition holding rows that are in no segment
+// yet (neither a file nor a sealed in-memory segment, so the Observer has
+// not seen them), how many. Unlike View it changes nothing: a summary of
+// the partitions may call it as often as it likes.
+func (s *Store) OpenRows() map[Key]int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[Key]int64{}
+	for k, p := range s.mu.parts {
+		n := int64(p.activeRows)
+		for _, b := range p.frozen {
+			n += int64(b.Len())
+		}
+		if n > 0 {
+			out[k] = n
+		}
+	}
+	return out
+}

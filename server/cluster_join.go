@@ -5,10 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"os"
+	"sync"
 
+	"logq/catalog"
 	"logq/partitions"
+	"logq/partitions/columns"
 	"logq/server/cluster"
 	"logq/server/flightsvc"
 	"logq/server/placement"
@@ -118,12 +122,42 @@ func (j *clusterJoin) listen(addr string) error {
 }
 
 // announce tells the cluster that this node serves: in etcd mode, it takes
-// its liveness lease.
-func (j *clusterJoin) announce(ctx context.Context) error {
+// its liveness lease and starts publishing the summaries of its
+// partitions.
+func (j *clusterJoin) announce(ctx context.Context, summaries func() []catalog.Summary) error {
 	if j.etcd == nil {
 		return nil
 	}
+	j.etcd.Publish(summaries)
 	return j.etcd.Announce(ctx)
+}
+
+// nodeSummaries returns the summaries of this node's partitions: the
+// catalog's, widened by the rows still open in the store, and in etcd mode
+// those recorded before their first rows arrived (known).
+func nodeSummaries(cat *catalog.Catalog, store *partitions.Store, known *knownStore) func() []catalog.Summary {
+	return func() []catalog.Summary {
+		open := store.OpenRows()
+		sums := cat.Summaries()
+		have := map[partitions.Key]bool{}
+		for i, s := range sums {
+			sums[i] = s.WithOpenRows(open[s.Key])
+			delete(open, s.Key)
+			have[s.Key] = true
+		}
+		for k, n := range open { // not yet announced to the catalog
+			sums = append(sums, catalog.Summary{Key: k, MinTS: math.MaxInt64, MaxTS: math.MinInt64}.WithOpenRows(n))
+			have[k] = true
+		}
+		if known != nil {
+			for _, k := range known.keys() {
+				if !have[k] {
+					sums = append(sums, catalog.Summary{Key: k, MinTS: k.MinTS(), MaxTS: k.MaxTS()})
+				}
+			}
+		}
+		return sums
+	}
 }
 
 // Close leaves the cluster (in etcd mode, giving the lease back) and
@@ -141,3 +175,62 @@ func (j *clusterJoin) Close() {
 type poolNodes struct{ p *flightsvc.Pool }
 
 func (n poolNodes) Node(m cluster.Member) (placement.Node, error) { return n.p.Client(m) }
+
+// knownStore is this node's store in etcd mode: an append that creates
+// partitions records them in etcd first (cluster.Etcd.EnsurePartitions),
+// so that no coordinator routes a query past rows it acknowledged.
+type knownStore struct {
+	*partitions.Store
+	etcd *cluster.Etcd
+
+	mu    sync.Mutex
+	known map[partitions.Key]bool
+}
+
+func newKnownStore(store *partitions.Store, cat *catalog.Catalog, e *cluster.Etcd) *knownStore {
+	s := &knownStore{Store: store, etcd: e, known: map[partitions.Key]bool{}}
+	for _, sum := range cat.Summaries() {
+		s.known[sum.Key] = true // a previous run recorded them before their rows' acks
+	}
+	return s
+}
+
+// AppendWith records the partitions of b that etcd does not know yet,
+// then appends b.
+func (s *knownStore) AppendWith(ctx context.Context, b *columns.Batch, o partitions.AppendOptions) (partitions.AppendResult, error) {
+	lay := s.Layout()
+	var fresh []partitions.Key
+	s.mu.Lock()
+	seen := map[partitions.Key]bool{}
+	for i := range b.Len() {
+		k := lay.KeyOf(b.TS[i], b.Service.Value(i))
+		if !s.known[k] && !seen[k] {
+			seen[k] = true
+			fresh = append(fresh, k)
+		}
+	}
+	s.mu.Unlock()
+	if len(fresh) > 0 {
+		if err := s.etcd.EnsurePartitions(ctx, fresh); err != nil {
+			return partitions.AppendResult{}, err
+		}
+		s.mu.Lock()
+		for _, k := range fresh {
+			s.known[k] = true
+		}
+		s.mu.Unlock()
+	}
+	return s.Store.AppendWith(ctx, b, o)
+}
+
+// keys returns the partitions recorded in etcd, which the summaries keep
+// listing until the store drops them.
+func (s *knownStore) keys() []partitions.Key {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]partitions.Key, 0, len(s.known))
+	for k := range s.known {
+		out = append(out, k)
+	}
+	return out
+}

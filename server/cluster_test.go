@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -9,12 +10,14 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"logq/engine/exec"
 	"logq/partitions"
 	"logq/server/cluster"
 	"logq/server/cluster/clustertest"
@@ -82,12 +85,46 @@ func TestEtcdCluster(t *testing.T) {
 		err := nodes.servers[0].db.QueryRow("SELECT COUNT(*) FROM logs").Scan(&n)
 		return err == nil && n == total
 	}, 10*time.Second, 50*time.Millisecond, "n3 rejoined: every row answers again")
+
+	// Routing: a query over one partition opens a stream to its owner
+	// only (none when the coordinator owns it); one over everything, to
+	// both other nodes.
+	n1 := nodes.servers[0]
+	streams := func() int {
+		for _, line := range strings.Split(n1.metrics(t), "\n") {
+			if v, ok := strings.CutPrefix(line, "logq_cluster_node_streams_total "); ok {
+				n, err := strconv.Atoi(v)
+				require.NoError(t, err)
+				return n
+			}
+		}
+		t.Fatal("no logq_cluster_node_streams_total")
+		return 0
+	}
+	lay := partitions.Layout{Width: 24 * time.Hour.Microseconds(), Shards: 4}
+	for _, service := range []string{"api", "db", "web", "auth"} {
+		day := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+		owner, _ := nodes.members.Owner(lay.KeyOf(day.UnixMicro(), []byte(service)))
+		before := streams()
+		var n int
+		require.NoError(t, n1.db.QueryRow(fmt.Sprintf("SELECT COUNT(*) FROM logs WHERE service = '%s' AND ts >= '2026-12-02 10:00:00' AND ts < '2026-12-02 11:00:00'", service)).Scan(&n))
+		want := 1
+		if owner.ID == "n1" {
+			want = 0
+		}
+		require.Equal(t, want, streams()-before, "service %s, owned by %s", service, owner.ID)
+	}
+	before := streams()
+	var n int
+	require.NoError(t, n1.db.QueryRow("SELECT COUNT(*) FROM logs").Scan(&n))
+	require.Equal(t, 2, streams()-before)
 }
 
 // clusterNodes are the nodes of a scenario.
 type clusterNodes struct {
 	servers  []*testServer
 	dataDirs []string
+	members  cluster.Members
 }
 
 // runClusterScenario starts three nodes (start starts node k on a data
@@ -114,6 +151,13 @@ func runClusterScenario(t *testing.T, members cluster.Members, start func(k int,
 			}
 		}
 	})
+	// The nodes started one by one: wait until each reaches the others.
+	for _, node := range nodes.servers {
+		require.Eventually(t, func() bool {
+			_, err := node.db.Exec("SELECT COUNT(*) FROM logs")
+			return err == nil
+		}, 10*time.Second, 20*time.Millisecond)
+	}
 	if members.Len() == 0 {
 		var ms []cluster.Member
 		for k, node := range nodes.servers {
@@ -123,6 +167,7 @@ func runClusterScenario(t *testing.T, members cluster.Members, start func(k int,
 		members, err = cluster.NewMembers(ms)
 		require.NoError(t, err)
 	}
+	nodes.members = members
 	flights := []string{}
 	for _, m := range members.List() {
 		flights = append(flights, m.FlightAddr)
@@ -206,6 +251,10 @@ func runClusterScenario(t *testing.T, members cluster.Members, start func(k int,
 		}
 	}
 	require.NotZero(t, forN3.Len())
+	// Summaries reach the other nodes within a second (etcd's publish,
+	// the static cluster's poll): wait that long, so that what n3 holds
+	// is known when it is gone.
+	time.Sleep(1500 * time.Millisecond)
 	nodes.servers[2].stop(t)
 	stopped[2] = true
 	res := nodes.servers[0].post(t, []byte(forN3.String()))
@@ -218,6 +267,44 @@ func runClusterScenario(t *testing.T, members cluster.Members, start func(k int,
 	require.EqualValues(t, strings.Count(forOthers.String(), "\n"), res.ans.Accepted)
 	_, err = nodes.servers[0].db.Query("SELECT COUNT(*) FROM logs WHERE level = 'info'")
 	require.ErrorContains(t, err, "node n3", "a query needing n3 fails naming it")
+	n3Parts := map[string]bool{}
+	wantPartial := strings.Count(forOthers.String(), "\n")
+	for _, x := range rows {
+		if owner(x) == "n3" {
+			n3Parts[exec.DescribePartition(lay.KeyOf(x.ts.UnixMicro(), []byte(x.service)))] = true
+		} else {
+			wantPartial++
+		}
+	}
+	for _, want := range slices.Sorted(maps.Keys(n3Parts)) {
+		require.ErrorContains(t, err, want, "the error names n3's partitions")
+		break // it lists a few of them
+	}
+
+	// With partial results on, the rows of n1 and n2, and a warning per
+	// partition of n3's.
+	conn, err := nodes.servers[0].db.Conn(context.Background())
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = conn.ExecContext(context.Background(), "SET logq_partial_results = ON")
+	require.NoError(t, err)
+	var partial int
+	require.NoError(t, conn.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM logs").Scan(&partial))
+	require.Equal(t, wantPartial, partial)
+	warnings, err := conn.QueryContext(context.Background(), "SHOW WARNINGS")
+	require.NoError(t, err)
+	named := map[string]bool{}
+	for warnings.Next() {
+		var level, msg string
+		var code int
+		require.NoError(t, warnings.Scan(&level, &code, &msg))
+		require.Contains(t, msg, "node n3")
+		part, _, ok := strings.Cut(strings.TrimPrefix(msg, "partial result: partition "), " (")
+		require.True(t, ok, msg)
+		named[part] = true
+	}
+	require.NoError(t, warnings.Err())
+	require.Equal(t, n3Parts, named, "one warning per partition n3 holds")
 
 	// Every partition lies on its owner, and every node has some. (A
 	// node's partition directories are written by its flushes: stopped

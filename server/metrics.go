@@ -13,6 +13,7 @@ import (
 	"logq/engine"
 	"logq/partitions"
 	"logq/server/accounts"
+	"logq/server/flightsvc"
 )
 
 // metrics is the Prometheus registry of one server.
@@ -291,4 +292,13 @@ func (c *scanCollector) Collect(ch chan<- prometheus.Metric) {
 	for i, d := range scanMetricDefs {
 		ch <- prometheus.MustNewConstMetric(c.descs[i], prometheus.CounterValue, float64(d.value(c.stats)))
 	}
+}
+
+// watchCluster exports how many node streams queries opened: with routing
+// by partition summaries, a query over one partition opens at most one.
+func (m *metrics) watchCluster(pool *flightsvc.Pool) {
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "logq_cluster_node_streams_total",
+		Help: "Streams this node opened to other nodes of its cluster for the queries it coordinated.",
+	}, func() float64 { return float64(pool.Contacted()) }))
 }

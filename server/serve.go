@@ -239,9 +239,15 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 		return err
 	}
 	var app appender = store
+	var local flightsvc.Store = store // where this node's own rows go
+	var known *knownStore
+	if cl.etcd != nil {
+		known = newKnownStore(store, cat, cl.etcd)
+		local = known
+	}
 	if view != nil {
 		// Rows go to their partitions' owners, whichever node takes them.
-		app = placement.New(view, store, poolNodes{pool})
+		app = placement.New(view, local, poolNodes{pool})
 		cfg.sql.Appender = app
 	}
 	mux := http.NewServeMux()
@@ -269,6 +275,9 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 	}
 	m := newMetrics(store, cat, ingest.Stats(), pro)
 	m.watchAccounts(acc)
+	if pool != nil {
+		m.watchCluster(pool)
+	}
 	if cfg.demo && demo != nil {
 		if err := loadDemo(ctx, store, ingest, demo, log); err != nil {
 			return errors.Join(err, store.Close())
@@ -316,11 +325,14 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 		return errors.Join(fmt.Errorf("HTTP listener: %w", err), mysqlSrv.Close(), store.Close())
 	}
 	var flightSrv *flightsvc.Server
+	summaries := nodeSummaries(cat, store, known)
 	if cl.flightLn != nil {
-		flightSrv = flightsvc.Serve(cl.flightLn, flightsvc.NewService(pro.Executor(), store, log), secret)
+		svc := flightsvc.NewService(pro.Executor(), local, log)
+		svc.SetSummaries(summaries)
+		flightSrv = flightsvc.Serve(cl.flightLn, svc, secret)
 		cl.flightLn = nil // the server's now: it closes it
 	}
-	if err := cl.announce(ctx); err != nil {
+	if err := cl.announce(ctx, summaries); err != nil {
 		return errors.Join(err, flightSrv.Stop(), httpLn.Close(), mysqlSrv.Close(), store.Close())
 	}
 	// Idle keep-alive connections close after two minutes; a slow body is

@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
@@ -282,7 +284,59 @@ func (s Snapshot) deal(n int) []Snapshot {
 
 // Nodes are the other nodes of a cluster, as a coordinator reaches them.
 type Nodes interface {
-	// Streams sends p to every other node and returns their results, one
-	// stream per node; an error names the node that could not be reached.
-	Streams(ctx context.Context, p *plan.Plan) ([]RecordStream, error)
+	// Streams sends p to every other node that may hold rows of it and
+	// returns their results, one stream per node. A node that is down or
+	// cannot be reached fails the call with a *Missing naming it and the
+	// partitions it keeps from the query; with partial, the call goes on
+	// without it and returns it among missing instead.
+	Streams(ctx context.Context, p *plan.Plan, partial bool) (streams []RecordStream, missing []*Missing, err error)
+}
+
+// Missing is the part of a query's data a node that could not be reached
+// holds.
+type Missing struct {
+	Node string // its ID and address
+	Why  error
+	// Partitions are the summaries of the node's partitions the query
+	// needed; nil when they are not known.
+	Partitions []catalog.Summary
+}
+
+// maxNamedPartitions bounds the partitions a Missing's message lists.
+const maxNamedPartitions = 8
+
+func (m *Missing) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "node %s: %v", m.Node, m.Why)
+	if m.Partitions == nil {
+		b.WriteString("; the partitions it holds are not known, every one of them is missing")
+		return b.String()
+	}
+	var rows int64
+	for _, s := range m.Partitions {
+		rows += s.Rows
+	}
+	fmt.Fprintf(&b, "; missing %d partition(s) of %d rows: ", len(m.Partitions), rows)
+	for i, s := range m.Partitions {
+		if i == maxNamedPartitions {
+			fmt.Fprintf(&b, ", and %d more", len(m.Partitions)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(DescribePartition(s.Key))
+	}
+	return b.String()
+}
+
+// Unwrap is the cause.
+func (m *Missing) Unwrap() error { return m.Why }
+
+// DescribePartition names a partition for people: its time range in UTC
+// and its shard.
+func DescribePartition(k partitions.Key) string {
+	const layout = "2006-01-02 15:04:05"
+	return fmt.Sprintf("[%s, %s) UTC shard %d/%d", time.UnixMicro(k.Start).UTC().Format(layout),
+		time.UnixMicro(k.Start+k.Width).UTC().Format(layout), k.Shard, k.Shards)
 }

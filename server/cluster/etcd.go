@@ -17,6 +17,7 @@ import (
 	"go.etcd.io/etcd/client/v3/concurrency"
 	"go.uber.org/zap"
 
+	"logq/catalog"
 	"logq/partitions"
 )
 
@@ -81,6 +82,7 @@ type Etcd struct {
 	members atomic.Pointer[Members]
 	mu      sync.Mutex
 	alive   map[string]bool
+	parts   map[string]map[string]catalog.Summary // node → partition dir name → summary
 
 	ctx    context.Context // ends at Close
 	cancel context.CancelFunc
@@ -112,7 +114,7 @@ func JoinEtcd(ctx context.Context, cfg EtcdConfig) (*Etcd, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster: etcd %s: %w", strings.Join(cfg.Endpoints, ","), err)
 	}
-	e := &Etcd{cfg: cfg, prefix: "/logq/" + cfg.Name + "/", client: client, alive: map[string]bool{}}
+	e := &Etcd{cfg: cfg, prefix: "/logq/" + cfg.Name + "/", client: client, alive: map[string]bool{}, parts: map[string]map[string]catalog.Summary{}}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	if err := e.join(ctx); err != nil {
 		e.cancel()
@@ -259,6 +261,9 @@ func (e *Etcd) load(ctx context.Context) (int64, error) {
 	}
 	list := map[string]Member{}
 	alive := map[string]bool{}
+	e.mu.Lock()
+	e.parts = map[string]map[string]catalog.Summary{}
+	e.mu.Unlock()
 	for _, kv := range res.Kvs {
 		e.apply(list, alive, string(kv.Key), kv.Value, false)
 	}
@@ -289,6 +294,34 @@ func (e *Etcd) apply(list map[string]Member, alive map[string]bool, key string, 
 		} else {
 			alive[id] = true
 		}
+	case strings.HasPrefix(rest, partsDir):
+		id, part, ok := strings.Cut(strings.TrimPrefix(rest, partsDir), "/")
+		if !ok {
+			return
+		}
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		if part == publishedMarker {
+			if deleted {
+				delete(e.parts, id)
+			} else if e.parts[id] == nil {
+				e.parts[id] = map[string]catalog.Summary{}
+			}
+			return
+		}
+		if deleted {
+			delete(e.parts[id], part)
+			return
+		}
+		var s catalog.Summary
+		if err := json.Unmarshal(value, &s); err != nil {
+			e.cfg.Log.Warn("cluster: ignoring a malformed partition summary", "key", key, "err", err)
+			return
+		}
+		if e.parts[id] == nil {
+			e.parts[id] = map[string]catalog.Summary{}
+		}
+		e.parts[id][part] = s
 	}
 }
 

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/flight"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials/insecure"
 
 	"logq/engine/exec"
@@ -26,6 +28,10 @@ type Client struct {
 // cluster's; empty: none) with every call.
 func Dial(addr, secret string) (*Client, error) {
 	opts := []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials()),
+		// gRPC's default backoff grows to two minutes: a node back from a
+		// restart would wait that long to be asked again.
+		grpc.WithConnectParams(grpc.ConnectParams{Backoff: backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 2 * time.Second},
+			MinConnectTimeout: 2 * time.Second}),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMessageBytes), grpc.MaxCallSendMsgSize(maxMessageBytes))}
 	if secret != "" {
 		opts = append(opts, grpc.WithPerRPCCredentials(secretCredentials(secret)))
@@ -41,19 +47,28 @@ func Dial(addr, secret string) (*Client, error) {
 func (c *Client) Close() error { return c.c.Close() }
 
 // Stream sends p to the node and returns its result as it arrives.
-// Cancelling ctx ends the node's run.
+// Cancelling ctx ends the node's run. Errors name the node.
 func (c *Client) Stream(ctx context.Context, p *plan.Plan) (exec.RecordStream, error) {
+	s, err := c.stream(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("node %s: %w", c.name, err)
+	}
+	return s, nil
+}
+
+// stream is Stream whose error at the start does not name the node.
+func (c *Client) stream(ctx context.Context, p *plan.Plan) (exec.RecordStream, error) {
 	ticket, err := plan.Encode(p)
 	if err != nil {
 		return nil, err
 	}
 	s, err := c.c.DoGet(ctx, &flight.Ticket{Ticket: ticket})
 	if err != nil {
-		return nil, fmt.Errorf("node %s: %w", c.name, err)
+		return nil, err
 	}
 	r, err := flight.NewRecordReader(s)
 	if err != nil {
-		return nil, fmt.Errorf("node %s: %w", c.name, err)
+		return nil, err
 	}
 	return &remoteStream{name: c.name, r: r}, nil
 }

@@ -2,9 +2,12 @@ package flightsvc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
+	"logq/catalog"
 	"logq/engine/exec"
 	"logq/engine/plan"
 	"logq/server/cluster"
@@ -19,6 +22,11 @@ type Pool struct {
 	view   cluster.View
 	secret string
 
+	sums      cluster.Summaries // the view's, or polled over Flight
+	route     bool              // sums are exact enough to route by (etcd's)
+	poll      *polledSummaries  // a static cluster's
+	contacted atomic.Int64
+
 	mu      sync.Mutex
 	clients map[string]*Client // by member ID
 	closed  bool
@@ -27,7 +35,14 @@ type Pool struct {
 // NewPool returns the connections of the node whose view of the cluster is
 // view, sending secret with every call.
 func NewPool(view cluster.View, secret string) *Pool {
-	return &Pool{view: view, secret: secret, clients: map[string]*Client{}}
+	p := &Pool{view: view, secret: secret, clients: map[string]*Client{}}
+	if s, ok := view.(cluster.Summaries); ok {
+		p.sums, p.route = s, true
+	} else {
+		p.poll = startPolling(p)
+		p.sums = p.poll
+	}
+	return p
 }
 
 // Client returns the connection to m, dialling it on first use (or when m
@@ -52,42 +67,97 @@ func (p *Pool) Client(m cluster.Member) (*Client, error) {
 	return c, nil
 }
 
-// Streams sends pl to every other member at once and returns their streams;
-// an error names a node that is down or could not take the plan.
-func (p *Pool) Streams(ctx context.Context, pl *plan.Plan) ([]exec.RecordStream, error) {
-	var others []cluster.Member
+// Streams sends pl at once to every other member that may hold rows of
+// it: a member whose partition summaries show none is not contacted. A
+// member that is down, or cannot take the plan, is a *exec.Missing naming
+// the partitions it keeps from the query: an error, or with partial one of
+// missing.
+func (p *Pool) Streams(ctx context.Context, pl *plan.Plan, partial bool) ([]exec.RecordStream, []*exec.Missing, error) {
+	pushed, err := exec.PushedFrom(pl, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	filter := catalog.NewSummaryFilter(pushed.Pruning())
+	var ask []cluster.Member
+	var needs [][]catalog.Summary // what each of ask may hold; nil: unknown
+	var missing []*exec.Missing
 	for _, m := range p.view.Members().List() {
 		if m.ID == p.view.Self() {
 			continue
 		}
-		if !p.view.Alive(m.ID) {
-			return nil, fmt.Errorf("node %s (%s) is down", m.ID, m.FlightAddr)
+		alive := p.view.Alive(m.ID)
+		var need []catalog.Summary // nil: not known
+		if p.route || !alive {
+			if sums, known := p.sums.Of(ctx, m.ID); known {
+				need = []catalog.Summary{}
+				for _, s := range sums {
+					if filter.MayHold(s) {
+						need = append(need, s)
+					}
+				}
+				if len(need) == 0 && (p.route || !alive) {
+					continue // nothing of this query there
+				}
+			}
 		}
-		others = append(others, m)
+		if !alive {
+			missing = append(missing, &exec.Missing{Node: nodeName(m), Why: errDown, Partitions: need})
+			continue
+		}
+		ask = append(ask, m)
+		needs = append(needs, need)
 	}
-	out := make([]exec.RecordStream, len(others))
-	errs := make([]error, len(others))
+	p.contacted.Add(int64(len(ask)))
+	out := make([]exec.RecordStream, len(ask))
+	errs := make([]error, len(ask))
 	var wg sync.WaitGroup
-	for i, m := range others {
+	for i, m := range ask {
 		wg.Go(func() {
 			c, err := p.Client(m)
 			if err == nil {
-				out[i], err = c.Stream(ctx, pl)
+				out[i], err = c.stream(ctx, pl)
 			}
-			errs[i] = err // it names the node
+			errs[i] = err
 		})
 	}
 	wg.Wait()
-	for _, err := range errs {
+	streams := out[:0]
+	for i, err := range errs {
 		if err != nil {
-			return nil, err
+			need := needs[i]
+			if sums, known := p.sums.Of(ctx, ask[i].ID); need == nil && known {
+				need = []catalog.Summary{}
+				for _, s := range sums {
+					if filter.MayHold(s) {
+						need = append(need, s)
+					}
+				}
+			}
+			missing = append(missing, &exec.Missing{Node: nodeName(ask[i]), Why: err, Partitions: need})
+			continue
 		}
+		streams = append(streams, out[i])
 	}
-	return out, nil
+	if len(missing) > 0 && !partial {
+		return nil, nil, missing[0]
+	}
+	return streams, missing, nil
 }
+
+// errDown is why a node that is not alive is missing.
+var errDown = errors.New("the node is down")
+
+func nodeName(m cluster.Member) string { return fmt.Sprintf("%s (%s)", m.ID, m.FlightAddr) }
+
+// Contacted counts the node streams queries opened, for /metrics and the
+// fan-out benchmark.
+func (p *Pool) Contacted() int64 { return p.contacted.Load() }
 
 // Close closes the connections.
 func (p *Pool) Close() error {
+	if p.poll != nil {
+		p.poll.close()
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.closed = true

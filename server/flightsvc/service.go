@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"logq/catalog"
 	"logq/engine/exec"
 	"logq/engine/plan"
 	"logq/partitions"
@@ -28,6 +29,8 @@ type Service struct {
 	env   *exec.Env
 	store Store // nil: a node that takes no forwarded rows
 	log   *slog.Logger
+
+	summaries func() []catalog.Summary // SetSummaries; nil: none
 }
 
 // NewService returns the Flight service of the node whose executor is env
