@@ -9,6 +9,11 @@
 // partitions of the nodes that came or went: about 1/N of them when one
 // node of N joins.
 //
-// The member list comes from a static file (ParseStatic) for small
-// clusters; etcd membership will feed the same Members.
+// A node knows its cluster through a View: the members (what places
+// partitions) and which of them are alive (what may be asked). The view
+// of a static file (Static, ParseStatic) has fixed members whose liveness
+// a health poll sets; the view of etcd (Etcd) keeps the members, a lease
+// per live node, the cluster's layout and secret, and the summaries of
+// every node's partitions, by which coordinators route queries
+// (Summaries).
 package cluster
