@@ -19,9 +19,10 @@ import (
 
 // Client is a coordinator's connection to one node, reused by every query.
 type Client struct {
-	name string // how errors name the node: its address, or ID (address)
-	addr string
-	c    flight.Client
+	name        string // how errors name the node: its address, or ID (address)
+	addr        string
+	c           flight.Client
+	idleTimeout time.Duration // 0: DefaultIdleTimeout
 }
 
 // Dial connects to the node serving Flight at addr, sending secret (the
@@ -62,22 +63,37 @@ func (c *Client) stream(ctx context.Context, p *plan.Plan) (exec.RecordStream, e
 	if err != nil {
 		return nil, err
 	}
+	ctx, cancel := context.WithCancel(ctx)
 	s, err := c.c.DoGet(ctx, &flight.Ticket{Ticket: ticket})
 	if err != nil {
+		cancel()
 		return nil, err
 	}
-	r, err := flight.NewRecordReader(s)
+	idle := newIdleReader(s, c.idle(), cancel)
+	r, err := flight.NewRecordReader(idle)
 	if err != nil {
+		idle.stop()
+		cancel()
 		return nil, err
 	}
-	return &remoteStream{name: c.name, r: r}, nil
+	return &remoteStream{name: c.name, r: r, idle: idle, cancel: cancel}, nil
+}
+
+// idle is the client's idle timeout.
+func (c *Client) idle() time.Duration {
+	if c.idleTimeout > 0 {
+		return c.idleTimeout
+	}
+	return DefaultIdleTimeout
 }
 
 // remoteStream is the RecordStream of one node's DoGet.
 type remoteStream struct {
-	name string
-	r    *flight.Reader
-	done bool
+	name   string
+	r      *flight.Reader
+	idle   *idleReader
+	cancel context.CancelFunc // ends the call
+	done   bool
 }
 
 func (s *remoteStream) Schema() *arrow.Schema { return s.r.Schema() }
@@ -93,6 +109,8 @@ func (s *remoteStream) Next() (arrow.RecordBatch, error) {
 	}
 	err := s.r.Err()
 	s.r.Release()
+	s.idle.stop()
+	s.cancel()
 	s.done = true
 	if err == nil || errors.Is(err, io.EOF) {
 		return nil, nil

@@ -44,14 +44,16 @@ func NewService(env *exec.Env, store Store, log *slog.Logger) *Service {
 
 // DoGet runs the plan in the ticket and streams its result.
 func (s *Service) DoGet(t *flight.Ticket, out flight.FlightService_DoGetServer) error {
+	k := keepAlive(out)
 	var w *flight.Writer
 	defer func() {
 		if w != nil {
 			_ = w.Close() // the schema, for a result without records
 		}
+		k.Stop()
 	}()
 	return s.run(out.Context(), t.GetTicket(), func(schema *arrow.Schema) {
-		w = flight.NewRecordWriter(out, ipc.WithSchema(schema))
+		w = flight.NewRecordWriter(k, ipc.WithSchema(schema))
 	}, func(rec arrow.RecordBatch) error { return w.Write(rec) })
 }
 
