@@ -219,6 +219,12 @@ func (q *aggQuery) addNodes(ctx *sql.Context, total *exec.AggTable, loc *time.Lo
 	if err != nil {
 		return err
 	}
+	report := newDamageReport(ctx)
+	for _, d := range exec.RemoteDamage(remote) {
+		if err := report.add(ctx, d); err != nil {
+			return err
+		}
+	}
 	total.MergeFrom(others, false)
 	return nil
 }

@@ -38,6 +38,7 @@ type scan struct {
 	// sources met since Next last reported (both consumer-goroutine only).
 	report *damageReport
 	found  []partitions.Damage
+	remote []exec.RecordStream // the other nodes' streams, which report their damage at their end
 }
 
 // newScan plans the scan and reports (or, under logq_damaged_data =
@@ -78,6 +79,7 @@ func newScan(ctx *sql.Context, t *Table, loc *time.Location, o scanOptions) (*sc
 		if sc.Ordered {
 			cols = nil
 		}
+		s.remote = remote
 		s.rows = exec.MergeWith(t.Rows(lctx, s.snap, sc, cols, &s.found), remote, sc.Ordered, sc.Reverse)
 		return s, nil
 	}
@@ -115,6 +117,12 @@ func (s *scan) Next(ctx *sql.Context) (row sql.Row, err error) {
 		return nil, err
 	}
 	if b == nil {
+		for _, d := range exec.RemoteDamage(s.remote) {
+			if err := s.report.add(ctx, d); err != nil {
+				return nil, err
+			}
+		}
+		s.remote = nil
 		return nil, io.EOF
 	}
 	return s.toRow(b, i), nil

@@ -292,6 +292,24 @@ type Nodes interface {
 	Streams(ctx context.Context, p *plan.Plan, partial bool) (streams []RecordStream, missing []*Missing, err error)
 }
 
+// DamageReporter is a RecordStream that tells, once it has ended, the
+// damaged data its node skipped: a remote node's reads are reported to the
+// coordinator's session like its own.
+type DamageReporter interface {
+	Damaged() []partitions.Damage
+}
+
+// RemoteDamage returns the damage the ended streams among streams report.
+func RemoteDamage(streams []RecordStream) []partitions.Damage {
+	var out []partitions.Damage
+	for _, s := range streams {
+		if r, ok := s.(DamageReporter); ok {
+			out = append(out, r.Damaged()...)
+		}
+	}
+	return out
+}
+
 // Missing is the part of a query's data a node that could not be reached
 // holds.
 type Missing struct {

@@ -3,6 +3,7 @@ package flightsvc
 import (
 	"context"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -79,4 +80,35 @@ func TestAppendRefused(t *testing.T) {
 	got := readRows(t, exec.MergeRecords(streams(t, []*node{n}, &plan.Plan{Order: plan.Order_ORDER_ASCENDING, AllColumns: true}), true, false))
 	require.Empty(t, got)
 	require.True(t, strings.HasPrefix(err.Error(), "node "), "%v", err)
+}
+
+// TestRemoteDamage: a node that skips a damaged batch tells the
+// coordinator at the end of its stream, with the rows it could not read;
+// the rows it sent and the rows it says it lost make up all its rows.
+func TestRemoteDamage(t *testing.T) {
+	all := genRows(rand.New(rand.NewPCG(7, 8)), 4000)
+	n := startNode(t, all)
+	segs := n.store.Segments()
+	require.NotEmpty(t, segs)
+	path := segs[0].Path
+	for _, s := range segs {
+		s.DecRef()
+	}
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	data[len(data)/3] ^= 0xff // inside the Arrow data, before the stats block
+	require.NoError(t, os.WriteFile(path, data, 0o644))
+
+	s, err := n.client.Stream(context.Background(), &plan.Plan{Order: plan.Order_ORDER_ASCENDING, AllColumns: true})
+	require.NoError(t, err)
+	got := readRows(t, exec.MergeRecords([]exec.RecordStream{s}, true, false))
+	damaged := exec.RemoteDamage([]exec.RecordStream{s})
+	require.NotEmpty(t, damaged, "the node reports what it skipped")
+	var lost int64
+	for _, d := range damaged {
+		lost += d.Rows
+		require.NotEmpty(t, d.Reason)
+	}
+	require.Less(t, len(got), len(all))
+	require.Equal(t, int64(len(all)), int64(len(got))+lost)
 }

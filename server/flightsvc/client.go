@@ -15,6 +15,7 @@ import (
 
 	"logq/engine/exec"
 	"logq/engine/plan"
+	"logq/partitions"
 )
 
 // Client is a coordinator's connection to one node, reused by every query.
@@ -97,6 +98,10 @@ type remoteStream struct {
 }
 
 func (s *remoteStream) Schema() *arrow.Schema { return s.r.Schema() }
+
+// Damaged is the damaged data the node skipped; complete once Next has
+// returned the end of the stream.
+func (s *remoteStream) Damaged() []partitions.Damage { return s.idle.damaged }
 
 func (s *remoteStream) Next() (arrow.RecordBatch, error) {
 	if s.done {

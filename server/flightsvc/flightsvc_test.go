@@ -267,7 +267,7 @@ func FuzzRun(f *testing.F) {
 	svc := NewService(&exec.Env{Store: st, Cat: cat, Stats: stats, Orders: &exec.SortOrders{}, Pool: exec.NewPool(2),
 		Cache: exec.NewBatchCache(&exec.CacheBudget{Configured: 16 << 20}, stats, st)}, st, nil)
 	f.Fuzz(func(t *testing.T, ticket []byte) {
-		err := svc.run(context.Background(), ticket, func(*arrow.Schema) {}, func(rec arrow.RecordBatch) error { return nil })
+		err := svc.run(context.Background(), ticket, &nodeObserver{}, func(*arrow.Schema) {}, func(rec arrow.RecordBatch) error { return nil })
 		if err != nil {
 			code := status.Code(err)
 			require.True(t, code == codes.InvalidArgument || code == codes.Internal, "%v", err)

@@ -3,13 +3,17 @@ package flightsvc
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/flight"
+
+	"logq/partitions"
 )
 
 // A node streaming a plan's result sends a keepalive (a FlightData message
@@ -26,6 +30,20 @@ const keepaliveInterval = 250 * time.Millisecond
 const DefaultIdleTimeout = 2 * time.Second
 
 var keepaliveTag = []byte("logq-keepalive")
+
+// damagePrefix starts the app metadata of the message a node sends after
+// its last record when it skipped damaged data: a JSON list of
+// partitions.Damage.
+var damagePrefix = []byte("logq-damage:")
+
+// damageMessage is the message telling of damaged.
+func damageMessage(damaged []partitions.Damage) (*flight.FlightData, error) {
+	body, err := json.Marshal(damaged)
+	if err != nil {
+		return nil, err
+	}
+	return &flight.FlightData{AppMetadata: append(slices.Clip(damagePrefix), body...)}, nil
+}
 
 // isKeepalive reports whether m is a keepalive rather than Arrow data.
 func isKeepalive(m *flight.FlightData) bool {
@@ -89,6 +107,7 @@ type idleReader struct {
 	idle     time.Duration
 	timer    *time.Timer
 	timedOut atomic.Bool
+	damaged  []partitions.Damage // what the node said it skipped
 }
 
 // errIdle is the error of a stream given up for its silence.
@@ -116,9 +135,18 @@ func (r *idleReader) Recv() (*flight.FlightData, error) {
 			}
 			return nil, err
 		}
-		if !isKeepalive(m) {
-			return m, nil
+		if isKeepalive(m) {
+			continue
 		}
+		if len(m.DataHeader) == 0 && len(m.DataBody) == 0 && bytes.HasPrefix(m.AppMetadata, damagePrefix) {
+			var d []partitions.Damage
+			if err := json.Unmarshal(m.AppMetadata[len(damagePrefix):], &d); err != nil {
+				return nil, fmt.Errorf("the node's damage report: %w", err)
+			}
+			r.damaged = append(r.damaged, d...)
+			continue
+		}
+		return m, nil
 	}
 }
 

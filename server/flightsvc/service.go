@@ -46,22 +46,31 @@ func NewService(env *exec.Env, store Store, log *slog.Logger) *Service {
 func (s *Service) DoGet(t *flight.Ticket, out flight.FlightService_DoGetServer) error {
 	k := keepAlive(out)
 	var w *flight.Writer
+	obs := &nodeObserver{}
 	defer func() {
 		if w != nil {
 			_ = w.Close() // the schema, for a result without records
 		}
 		k.Stop()
 	}()
-	return s.run(out.Context(), t.GetTicket(), func(schema *arrow.Schema) {
+	err := s.run(out.Context(), t.GetTicket(), obs, func(schema *arrow.Schema) {
 		w = flight.NewRecordWriter(k, ipc.WithSchema(schema))
 	}, func(rec arrow.RecordBatch) error { return w.Write(rec) })
+	if err == nil && len(obs.damaged) > 0 {
+		msg, merr := damageMessage(obs.damaged)
+		if merr != nil {
+			return status.Error(codes.Internal, merr.Error())
+		}
+		return k.Send(msg)
+	}
+	return err
 }
 
 // run decodes the plan in ticket, runs it, calls begin with the schema of
 // its result and hands each record of it to send. Its error is a gRPC
 // status: InvalidArgument for a ticket that is not a plan, Internal for a
 // failed run or a panic, never a crash.
-func (s *Service) run(ctx context.Context, ticket []byte, begin func(*arrow.Schema), send func(arrow.RecordBatch) error) (err error) {
+func (s *Service) run(ctx context.Context, ticket []byte, obs *nodeObserver, begin func(*arrow.Schema), send func(arrow.RecordBatch) error) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			s.log.Error("flight: serving a plan panicked", "panic", v, "stack", string(debug.Stack()))
@@ -72,7 +81,7 @@ func (s *Service) run(ctx context.Context, ticket []byte, begin func(*arrow.Sche
 	if err != nil {
 		return status.Errorf(codes.InvalidArgument, "ticket: %v", err)
 	}
-	stream, release, err := s.env.Stream(ctx, p, &nodeObserver{})
+	stream, release, err := s.env.Stream(ctx, p, obs)
 	if err != nil {
 		return statusOf(ctx, err)
 	}
@@ -103,8 +112,8 @@ func statusOf(ctx context.Context, err error) error {
 }
 
 // nodeObserver is the Observer of a plan run for a coordinator. The damage
-// it meets is skipped and counted by the store as on any read; telling the
-// coordinator of it is the next step of the cluster's work.
+// it meets is skipped and counted by the store as on any read, and sent to
+// the coordinator at the end of the stream, which warns its session.
 type nodeObserver struct {
 	damaged []partitions.Damage
 }
