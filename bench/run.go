@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -31,6 +32,7 @@ type benchConfig struct {
 	baseline  bool         // also time the queries on the go-mysql-server baseline
 	fresh     bool         // also time them right after the ingest, before the settle
 	settle    settleConfig // the wait for the server to settle before the queries
+	nodes     int          // > 1: also run the workload on a cluster of that many loopback nodes
 
 	baselineBudget time.Duration // the baseline's time per query (warm-up and runs)
 	cpuProfile     string        // the server's CPU profile of logq's query phase; empty: none
@@ -69,6 +71,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchConfig, error) {
 	fs.BoolVar(&cfg.baseline, "baseline", true, "also run the queries on the same rows in a go-mysql-server memory table, compare every answer and time it (several GB of RAM at 10M rows)")
 	fs.BoolVar(&cfg.fresh, "fresh", true, "also time the queries right after the ingest, before the server settles (what a dashboard sees of fresh data), and compare their answers with the settled ones")
 	fs.DurationVar(&cfg.baselineBudget, "baseline-budget", defaultBaselineBudget, "the baseline's time per query: warm-up, then timed runs until this much is spent (at least one, at most --runs; 0: --runs runs)")
+	fs.IntVar(&cfg.nodes, "nodes", 1, "also run the workload on a static cluster of this many nodes on loopback, ingesting through the first and querying it, answers compared with the single node's (needs the query phase)")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the server during logq's query phase to this file (starts the server with --pprof)")
 	fs.StringVar(&cfg.memProfile, "memprofile", "", "write a heap profile of the server at the end of logq's query phase to this file (starts the server with --pprof)")
 	fs.DurationVar(&cfg.settle.timeout, "settle", settleTimeout, "longest wait before the queries for the server to flush its buffers and go idle; 0: no wait")
@@ -145,6 +148,10 @@ func RunBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	// The figures are printed first, so that a failing run still shows
 	// them; then the failure, loudly, and a non-zero exit.
+	if err := res.Cluster.failure(); err != nil {
+		fmt.Fprintf(stderr, "logq bench: FAILED: %v\n", strings.ReplaceAll(err.Error(), "\n", "\nlogq bench: FAILED: "))
+		return 1
+	}
 	if res.Queries != nil {
 		if err := res.Queries.failure(); err != nil {
 			fmt.Fprintf(stderr, "logq bench: FAILED: %v\n", strings.ReplaceAll(err.Error(), "\n", "\nlogq bench: FAILED: "))
@@ -175,6 +182,12 @@ func runBench(ctx context.Context, cfg *benchConfig, stderr io.Writer) (res *Res
 	}()
 	if res.Ingest, res.Queries, err = runServerPhases(ctx, cfg, dir, res.Data, stderr); err != nil {
 		return nil, err
+	}
+	if cfg.nodes > 1 && res.Queries != nil {
+		cdir := filepath.Join(dir, "cluster")
+		if res.Cluster, err = runClusterPhase(ctx, cfg, cdir, res.Data, res.Queries, stderr); err != nil {
+			return nil, err
+		}
 	}
 	return res, nil
 }

@@ -82,6 +82,7 @@ func runQueryPhase(ctx context.Context, cfg *benchConfig, srv *server, sampler *
 		}
 	}
 	qp.Results = compareResults(qs, logq, base)
+	qp.queries, qp.outcomes = qs, logq
 	if fresh != nil {
 		compareFresh(qp.Results, qs, fresh, logq)
 	}

@@ -16,10 +16,11 @@ import (
 // Result is everything one `logq bench` run measured. It is written as JSON
 // to --out so that runs can be compared over time; field names are stable.
 type Result struct {
-	Machine Machine      `json:"machine"`
-	Data    DataSet      `json:"data"`
-	Ingest  IngestResult `json:"ingest"`
-	Queries *QueryPhase  `json:"queries,omitempty"` // nil: --queries none
+	Machine Machine       `json:"machine"`
+	Data    DataSet       `json:"data"`
+	Ingest  IngestResult  `json:"ingest"`
+	Queries *QueryPhase   `json:"queries,omitempty"` // nil: --queries none
+	Cluster *ClusterPhase `json:"cluster,omitempty"` // nil: --nodes 1
 }
 
 // Machine describes where the benchmark ran.
@@ -148,6 +149,11 @@ type QueryPhase struct {
 	// the baseline, Errors those that failed on either: each fails the run.
 	Mismatches int `json:"mismatches"`
 	Errors     int `json:"errors"`
+
+	// The queries and logq's settled outcomes, answers included, which
+	// the cluster phase compares its own with.
+	queries  []workloadQuery
+	outcomes []queryOutcome
 }
 
 // BaselineLoad describes the go-mysql-server memory table of the baseline.
@@ -213,6 +219,9 @@ func writeMarkdown(w io.Writer, r *Result) error {
 	writeIngestTable(&b, r.Ingest)
 	if r.Queries != nil {
 		writeQueryTables(&b, r.Queries, d.Rows >= DefaultRows)
+	}
+	if r.Cluster != nil {
+		writeClusterMarkdown(&b, r.Cluster)
 	}
 	_, err := w.Write(b.Bytes())
 	return err
