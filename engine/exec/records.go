@@ -36,21 +36,33 @@ type recordRows struct {
 	rows   RowStream
 	schema *arrowrows.Schema
 	n      int
+	next   int // rows of the next record: from firstRecordRows, doubling up to n
 	mem    memory.Allocator
 	g      columns.Gatherer
 }
 
+// firstRecordRows is the size of a stream's first record. Records then
+// double up to their size: a coordinator that needs only the first rows
+// (ORDER BY ts LIMIT 100, merged from every node) gets them without
+// waiting for a node to gather and encode thousands, and a long export
+// soon goes in large records.
+const firstRecordRows = 128
+
 // Records returns the rows of rows as records of schema s holding up to n
-// rows each, their buffers from mem (nil: Go's). The rows are copied: each
-// stays valid only until the next row is taken.
+// rows each (the first ones fewer: firstRecordRows, doubling), their
+// buffers from mem (nil: Go's). The rows are copied: each stays valid only
+// until the next row is taken.
 func Records(rows RowStream, s *arrowrows.Schema, n int, mem memory.Allocator) RecordStream {
-	return &recordRows{rows: rows, schema: s, n: max(n, 1), mem: mem}
+	n = max(n, 1)
+	return &recordRows{rows: rows, schema: s, n: n, next: min(n, firstRecordRows), mem: mem}
 }
 
 func (r *recordRows) Schema() *arrow.Schema { return r.schema.Arrow() }
 
 func (r *recordRows) Next() (arrow.RecordBatch, error) {
-	for r.g.Len() < r.n {
+	want := r.next
+	r.next = min(2*r.next, r.n)
+	for r.g.Len() < want {
 		b, i, err := r.rows.Next()
 		if err != nil {
 			return nil, err

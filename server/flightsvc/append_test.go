@@ -112,3 +112,25 @@ func TestRemoteDamage(t *testing.T) {
 	require.Less(t, len(got), len(all))
 	require.Equal(t, int64(len(all)), int64(len(got))+lost)
 }
+
+// BenchmarkStreamCount times one COUNT(*) plan sent to a node over
+// loopback and its partial state read back: the per-node cost a
+// coordinator pays for an aggregate.
+func BenchmarkStreamCount(b *testing.B) {
+	t := &testing.T{}
+	n := startNode(t, genRows(rand.New(rand.NewPCG(1, 1)), 10000))
+	agg := &plan.Aggregate{Funcs: []*plan.AggFunc{{Op: plan.AggOp_AGG_COUNT, Arg: plan.ArgKind_ARG_ROWS, Text: "COUNT(*)"}}}
+	q := &exec.AggSpec{}
+	exec.AggregateFrom(q, agg)
+	p := &plan.Plan{Aggregate: agg}
+	b.ResetTimer()
+	for range b.N {
+		s, err := n.client.Stream(context.Background(), p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := exec.CombineStates(q, []exec.RecordStream{s}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
