@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/types"
@@ -30,7 +31,41 @@ func explainScan(t *Table, push *exec.Pushed) string {
 	if segs := catalog.DamageIn(push.Pruning(), t.Store.DamagedSegments()); len(snap.Plan.Damaged)+len(segs) > 0 {
 		out += fmt.Sprintf("; damaged, not read: batches %d, segments %d (logq.damaged)", len(snap.Plan.Damaged), len(segs))
 	}
+	if x, ok := t.nodes.(exec.NodeExplainer); ok {
+		out += "; " + explainNodes(x.Explain(push.Pruning()))
+	}
 	return out
+}
+
+// explainNodes describes the other nodes of a cluster for EXPLAIN: which
+// are asked, and what their summaries say they hold of the query.
+//
+//	other nodes: n2 (10.0.0.2:7070) asked, partitions 3/40, bytes 1234567; n3 (10.0.0.3:7070) not asked, partitions 0/38; n4 (...) DOWN, partitions 2/41, bytes 5678
+func explainNodes(nodes []exec.NodeExplain) string {
+	var b strings.Builder
+	b.WriteString("other nodes:")
+	for i, n := range nodes {
+		if i > 0 {
+			b.WriteString(";")
+		}
+		state := "not asked"
+		switch {
+		case !n.Alive:
+			state = "DOWN"
+		case n.Asked:
+			state = "asked"
+		}
+		fmt.Fprintf(&b, " %s %s", n.Node, state)
+		if !n.Known {
+			b.WriteString(", holdings not known")
+			continue
+		}
+		fmt.Fprintf(&b, ", partitions %d/%d, bytes %d", n.PartitionsKept, n.PartitionsTotal, n.BytesToRead)
+	}
+	if len(nodes) == 0 {
+		b.WriteString(" none")
+	}
+	return b.String()
 }
 
 // explainNote is text shown in a plan; it is never evaluated.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -113,6 +114,21 @@ func TestEtcdCluster(t *testing.T) {
 			want = 0
 		}
 		require.Equal(t, want, streams()-before, "service %s, owned by %s", service, owner.ID)
+
+		// EXPLAIN says the same of every other node.
+		plan, err := queryText(n1.db, fmt.Sprintf("EXPLAIN PLAN SELECT COUNT(*) FROM logs WHERE service = '%s' AND ts >= '2026-12-02 10:00:00' AND ts < '2026-12-02 11:00:00'", service))
+		require.NoError(t, err)
+		var text strings.Builder
+		for _, r := range plan {
+			text.WriteString(strings.Join(r, " "))
+		}
+		for _, id := range []string{"n2", "n3"} {
+			state := "not asked, partitions 0/"
+			if owner.ID == id {
+				state = "asked, partitions 1/"
+			}
+			require.Regexp(t, id+` \([^)]*\) `+regexp.QuoteMeta(state), text.String(), "EXPLAIN of %s", service)
+		}
 	}
 	before := streams()
 	var n int

@@ -294,11 +294,41 @@ func (c *scanCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// watchCluster exports how many node streams queries opened: with routing
-// by partition summaries, a query over one partition opens at most one.
+// watchCluster exports how many node streams queries opened (with routing
+// by partition summaries, a query over one partition opens at most one),
+// and per node how long they took and how many failed.
 func (m *metrics) watchCluster(pool *flightsvc.Pool) {
 	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "logq_cluster_node_streams_total",
 		Help: "Streams this node opened to other nodes of its cluster for the queries it coordinated.",
 	}, func() float64 { return float64(pool.Contacted()) }))
+	o := &nodeStreamMetrics{
+		seconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "logq_cluster_node_stream_seconds",
+			Help:    "Duration of the streams this node read from each other node, from the plan sent to the last record.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+		}, []string{"node"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "logq_cluster_node_stream_errors_total",
+			Help: "Streams from each other node that failed: reason idle_timeout (the node went silent past the idle timeout) or error.",
+		}, []string{"node", "reason"}),
+	}
+	m.reg.MustRegister(o.seconds, o.errors)
+	pool.SetObserver(o)
+}
+
+// nodeStreamMetrics is the pool's Observer.
+type nodeStreamMetrics struct {
+	seconds *prometheus.HistogramVec
+	errors  *prometheus.CounterVec
+}
+
+func (o *nodeStreamMetrics) StreamEnded(id string, d time.Duration, err error, idle bool) {
+	o.seconds.WithLabelValues(id).Observe(d.Seconds())
+	switch {
+	case idle:
+		o.errors.WithLabelValues(id, "idle_timeout").Inc()
+	case err != nil:
+		o.errors.WithLabelValues(id, "error").Inc()
+	}
 }

@@ -304,6 +304,24 @@ type Nodes interface {
 	Streams(ctx context.Context, p *plan.Plan, partial bool) (streams []RecordStream, missing []*Missing, err error)
 }
 
+// NodeExplain is what a coordinator knows, before asking, of one other
+// node's part in a query: from the partition summaries the node published.
+type NodeExplain struct {
+	Node            string // ID (address)
+	Alive           bool
+	Asked           bool // a query would send the node its plan
+	Known           bool // the node's summaries are known
+	PartitionsKept  int
+	PartitionsTotal int
+	BytesToRead     int64 // of the kept partitions, compressed
+}
+
+// NodeExplainer is Nodes that can say, for EXPLAIN, which nodes a query
+// under pred would ask and what they hold of it.
+type NodeExplainer interface {
+	Explain(pred catalog.Predicate) []NodeExplain
+}
+
 // DamageReporter is a RecordStream that tells, once it has ended, the
 // damaged data its node skipped: a remote node's reads are reported to the
 // coordinator's session like its own.

@@ -24,6 +24,9 @@ type Client struct {
 	addr        string
 	c           flight.Client
 	idleTimeout time.Duration // 0: DefaultIdleTimeout
+
+	// ended, when set, is told of every stream's end (Pool's observer).
+	ended func(d time.Duration, err error)
 }
 
 // Dial connects to the node serving Flight at addr, sending secret (the
@@ -60,6 +63,19 @@ func (c *Client) Stream(ctx context.Context, p *plan.Plan) (exec.RecordStream, e
 
 // stream is Stream whose error at the start does not name the node.
 func (c *Client) stream(ctx context.Context, p *plan.Plan) (exec.RecordStream, error) {
+	start := time.Now()
+	s, err := c.open(ctx, p)
+	if err != nil {
+		if c.ended != nil {
+			c.ended(time.Since(start), err)
+		}
+		return nil, err
+	}
+	s.start = start
+	return s, nil
+}
+
+func (c *Client) open(ctx context.Context, p *plan.Plan) (*remoteStream, error) {
 	ticket, err := plan.Encode(p)
 	if err != nil {
 		return nil, err
@@ -77,7 +93,7 @@ func (c *Client) stream(ctx context.Context, p *plan.Plan) (exec.RecordStream, e
 		cancel()
 		return nil, err
 	}
-	return &remoteStream{name: c.name, r: r, idle: idle, cancel: cancel}, nil
+	return &remoteStream{name: c.name, r: r, idle: idle, cancel: cancel, ended: c.ended}, nil
 }
 
 // idle is the client's idle timeout.
@@ -95,6 +111,8 @@ type remoteStream struct {
 	idle   *idleReader
 	cancel context.CancelFunc // ends the call
 	done   bool
+	start  time.Time
+	ended  func(time.Duration, error) // nil: nobody to tell
 }
 
 func (s *remoteStream) Schema() *arrow.Schema { return s.r.Schema() }
@@ -117,7 +135,13 @@ func (s *remoteStream) Next() (arrow.RecordBatch, error) {
 	s.idle.stop()
 	s.cancel()
 	s.done = true
-	if err == nil || errors.Is(err, io.EOF) {
+	if errors.Is(err, io.EOF) {
+		err = nil
+	}
+	if s.ended != nil {
+		s.ended(time.Since(s.start), err)
+	}
+	if err == nil {
 		return nil, nil
 	}
 	return nil, fmt.Errorf("node %s: %w", s.name, err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"logq/catalog"
 	"logq/engine/exec"
@@ -27,9 +28,32 @@ type Pool struct {
 	poll      *polledSummaries  // a static cluster's
 	contacted atomic.Int64
 
-	mu      sync.Mutex
-	clients map[string]*Client // by member ID
-	closed  bool
+	mu       sync.Mutex
+	clients  map[string]*Client // by member ID
+	closed   bool
+	observer Observer // SetObserver's; nil: none
+}
+
+// Observer is told of the end of every stream a coordinator opened to
+// another node: for /metrics.
+type Observer interface {
+	// StreamEnded reports a stream to node id that ended after d, well
+	// (err nil) or not; idle says the node went silent past the idle
+	// timeout.
+	StreamEnded(id string, d time.Duration, err error, idle bool)
+}
+
+// SetObserver makes o the observer of the streams.
+func (p *Pool) SetObserver(o Observer) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.observer = o
+}
+
+func (p *Pool) observed() Observer {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.observer
 }
 
 // NewPool returns the connections of the node whose view of the cluster is
@@ -63,6 +87,12 @@ func (p *Pool) Client(m cluster.Member) (*Client, error) {
 		return nil, err
 	}
 	c.name = fmt.Sprintf("%s (%s)", m.ID, m.FlightAddr)
+	id := m.ID
+	c.ended = func(d time.Duration, err error) {
+		if o := p.observed(); o != nil {
+			o.StreamEnded(id, d, err, errors.Is(err, errIdle))
+		}
+	}
 	p.clients[m.ID] = c
 	return c, nil
 }
@@ -142,6 +172,32 @@ func (p *Pool) Streams(ctx context.Context, pl *plan.Plan, partial bool) ([]exec
 		return nil, nil, missing[0]
 	}
 	return streams, missing, nil
+}
+
+// Explain says, from the summaries, what each other member holds of a
+// query under pred and whether Streams would ask it.
+func (p *Pool) Explain(pred catalog.Predicate) []exec.NodeExplain {
+	filter := catalog.NewSummaryFilter(pred)
+	var out []exec.NodeExplain
+	for _, m := range p.view.Members().List() {
+		if m.ID == p.view.Self() {
+			continue
+		}
+		e := exec.NodeExplain{Node: nodeName(m), Alive: p.view.Alive(m.ID)}
+		sums, known := p.sums.Of(context.Background(), m.ID)
+		e.Known = known
+		e.PartitionsTotal = len(sums)
+		for _, s := range sums {
+			if filter.MayHold(s) {
+				e.PartitionsKept++
+				e.BytesToRead += s.Bytes
+			}
+		}
+		// As Streams decides: a static cluster asks every live node.
+		e.Asked = e.Alive && (!p.route || !known || e.PartitionsKept > 0)
+		out = append(out, e)
+	}
+	return out
 }
 
 // errDown is why a node that is not alive is missing.
