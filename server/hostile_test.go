@@ -40,6 +40,9 @@ type hostileCase struct {
 	name  string
 	sql   string
 	errno uint16 // the MySQL error it must fail with; 0: it must succeed
+	// orErrno is another error it may fail with: a statement stopped by
+	// whichever of two limits it reaches first.
+	orErrno uint16
 	// anyError: it must fail, the connection may be dropped (no error
 	// number reaches the client).
 	anyError bool
@@ -122,7 +125,10 @@ func TestHostileStatements(t *testing.T) {
 		{name: "self-join", sql: "SELECT COUNT(*) FROM logs a JOIN logs b ON a.host = b.host JOIN logs c ON b.host = c.host", errno: 3024, within: killed},
 		{name: "cross join", sql: "SELECT COUNT(*) FROM logs a, logs b, logs c", errno: 3024, within: killed},
 		{name: "a million groups", sql: "SELECT a.message, b.message, COUNT(*) FROM logs a JOIN logs b ON a.host = b.host GROUP BY 1, 2", errno: 1041, within: killed},
-		{name: "COUNT DISTINCT over a join", sql: "SELECT COUNT(DISTINCT a.message, b.message) FROM logs a JOIN logs b ON a.host = b.host", errno: 1041, within: killed},
+		// Its set of pairs grows slowest: on a busy machine the 3 s limit
+		// may stop it before the memory limit does. Either protects the
+		// server; the other join cases prove the memory limit.
+		{name: "COUNT DISTINCT over a join", sql: "SELECT COUNT(DISTINCT a.message, b.message) FROM logs a JOIN logs b ON a.host = b.host", errno: 1041, orErrno: 3024, within: killed},
 		{name: "ORDER BY over a join", sql: "SELECT a.message, b.message FROM logs a JOIN logs b ON a.host = b.host ORDER BY 1, 2 LIMIT 1", errno: 1041, within: killed},
 		{name: "ORDER BY over a join, no LIMIT", sql: "SELECT COUNT(*) FROM (SELECT a.message FROM logs a JOIN logs b ON a.host = b.host ORDER BY 1) s", errno: 1041, within: killed},
 		{name: "GROUP BY message", sql: "SELECT COUNT(*) FROM (SELECT message, COUNT(*) FROM logs GROUP BY message) g", check: count(rows), within: quick},
@@ -144,7 +150,9 @@ func TestHostileStatements(t *testing.T) {
 			case c.errno != 0:
 				var me *mysql.MySQLError
 				require.True(t, errors.As(err, &me), "want error %d, got %v", c.errno, err)
-				require.Equal(t, c.errno, me.Number, "%v", err)
+				if c.orErrno == 0 || me.Number != c.orErrno {
+					require.Equal(t, c.errno, me.Number, "%v", err)
+				}
 			case c.anyError:
 				require.Error(t, err)
 			default:
