@@ -18,13 +18,13 @@ import (
 // single node of the same run: the same data ingested through the first
 // node, the same queries asked of it, the answers compared.
 type ClusterPhase struct {
-	Nodes         int     `json:"nodes"`
-	IngestSeconds float64 `json:"ingest_seconds"`
-	RowsPerSecond float64 `json:"rows_per_second"`
-	SettleNote    string  `json:"settle_note"`
-	Results       []ClusterResult
-	Mismatches    int `json:"mismatches"`
-	Errors        int `json:"errors"`
+	Nodes         int             `json:"nodes"`
+	IngestSeconds float64         `json:"ingest_seconds"`
+	RowsPerSecond float64         `json:"rows_per_second"`
+	SettleNote    string          `json:"settle_note"`
+	Results       []ClusterResult `json:"results"`
+	Mismatches    int             `json:"mismatches"`
+	Errors        int             `json:"errors"`
 }
 
 // ClusterResult is one query on the single node and on the cluster.

@@ -161,13 +161,16 @@ func nodeSummaries(cat *catalog.Catalog, store *partitions.Store, known *knownSt
 }
 
 // Close leaves the cluster (in etcd mode, giving the lease back) and
-// closes the Flight listener if nothing serves it yet.
+// closes the Flight listener if nothing serves it yet. Calls after the
+// first do nothing.
 func (j *clusterJoin) Close() {
 	if j.etcd != nil {
 		_ = j.etcd.Close()
+		j.etcd = nil
 	}
 	if j.flightLn != nil {
-		_ = j.flightLn.Close() // a no-op once the server closed it
+		_ = j.flightLn.Close()
+		j.flightLn = nil
 	}
 }
 

@@ -27,7 +27,6 @@ import (
 	"logq/engine/compat"
 	"logq/partitions"
 	"logq/server/accounts"
-	"logq/server/cluster"
 	"logq/server/flightsvc"
 	"logq/server/placement"
 )
@@ -204,11 +203,9 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 	if cfg.flightAddr != "" && secret == "" && !loopbackOnly(cfg.flightAddr) {
 		return fmt.Errorf("--flight-addr %s listens beyond this machine: give the nodes a shared secret with --cluster-secret-file", cfg.flightAddr)
 	}
-	var view cluster.View
 	var pool *flightsvc.Pool
 	if cl.view != nil {
-		view = cl.view
-		pool = flightsvc.NewPool(view, secret)
+		pool = flightsvc.NewPool(cl.view, secret)
 		defer pool.Close()
 		cfg.sql.Nodes = pool
 	}
@@ -245,9 +242,9 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, log *slog.Log
 		known = newKnownStore(store, cat, cl.etcd)
 		local = known
 	}
-	if view != nil {
+	if cl.view != nil {
 		// Rows go to their partitions' owners, whichever node takes them.
-		app = placement.New(view, local, poolNodes{pool})
+		app = placement.New(cl.view, local, poolNodes{pool})
 		cfg.sql.Appender = app
 	}
 	mux := http.NewServeMux()

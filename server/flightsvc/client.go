@@ -20,10 +20,9 @@ import (
 
 // Client is a coordinator's connection to one node, reused by every query.
 type Client struct {
-	name        string // how errors name the node: its address, or ID (address)
-	addr        string
-	c           flight.Client
-	idleTimeout time.Duration // 0: DefaultIdleTimeout
+	name string // how errors name the node: its address, or ID (address)
+	addr string
+	c    flight.Client
 
 	// ended, when set, is told of every stream's end (Pool's observer).
 	ended func(d time.Duration, err error)
@@ -86,7 +85,7 @@ func (c *Client) open(ctx context.Context, p *plan.Plan) (*remoteStream, error) 
 		cancel()
 		return nil, err
 	}
-	idle := newIdleReader(s, c.idle(), cancel)
+	idle := newIdleReader(s, DefaultIdleTimeout, cancel)
 	r, err := flight.NewRecordReader(idle)
 	if err != nil {
 		idle.stop()
@@ -94,14 +93,6 @@ func (c *Client) open(ctx context.Context, p *plan.Plan) (*remoteStream, error) 
 		return nil, err
 	}
 	return &remoteStream{name: c.name, r: r, idle: idle, cancel: cancel, ended: c.ended}, nil
-}
-
-// idle is the client's idle timeout.
-func (c *Client) idle() time.Duration {
-	if c.idleTimeout > 0 {
-		return c.idleTimeout
-	}
-	return DefaultIdleTimeout
 }
 
 // remoteStream is the RecordStream of one node's DoGet.

@@ -118,16 +118,8 @@ func (p *Pool) Streams(ctx context.Context, pl *plan.Plan, partial bool) ([]exec
 		alive := p.view.Alive(m.ID)
 		var need []catalog.Summary // nil: not known
 		if p.route || !alive {
-			if sums, known := p.sums.Of(ctx, m.ID); known {
-				need = []catalog.Summary{}
-				for _, s := range sums {
-					if filter.MayHold(s) {
-						need = append(need, s)
-					}
-				}
-				if len(need) == 0 && (p.route || !alive) {
-					continue // nothing of this query there
-				}
+			if need = p.needed(ctx, m.ID, filter); need != nil && len(need) == 0 {
+				continue // nothing of this query there
 			}
 		}
 		if !alive {
@@ -155,13 +147,8 @@ func (p *Pool) Streams(ctx context.Context, pl *plan.Plan, partial bool) ([]exec
 	for i, err := range errs {
 		if err != nil {
 			need := needs[i]
-			if sums, known := p.sums.Of(ctx, ask[i].ID); need == nil && known {
-				need = []catalog.Summary{}
-				for _, s := range sums {
-					if filter.MayHold(s) {
-						need = append(need, s)
-					}
-				}
+			if need == nil {
+				need = p.needed(ctx, ask[i].ID, filter)
 			}
 			missing = append(missing, &exec.Missing{Node: nodeName(ask[i]), Why: err, Partitions: need})
 			continue
@@ -185,19 +172,33 @@ func (p *Pool) Explain(pred catalog.Predicate) []exec.NodeExplain {
 		}
 		e := exec.NodeExplain{Node: nodeName(m), Alive: p.view.Alive(m.ID)}
 		sums, known := p.sums.Of(context.Background(), m.ID)
-		e.Known = known
-		e.PartitionsTotal = len(sums)
-		for _, s := range sums {
-			if filter.MayHold(s) {
-				e.PartitionsKept++
-				e.BytesToRead += s.Bytes
-			}
+		e.Known, e.PartitionsTotal = known, len(sums)
+		for _, s := range p.needed(context.Background(), m.ID, filter) {
+			e.PartitionsKept++
+			e.BytesToRead += s.Bytes
 		}
 		// As Streams decides: a static cluster asks every live node.
 		e.Asked = e.Alive && (!p.route || !known || e.PartitionsKept > 0)
 		out = append(out, e)
 	}
 	return out
+}
+
+// needed returns the summaries of node id's partitions that may hold rows
+// under filter: empty when none does, nil when the node's partitions are
+// not known.
+func (p *Pool) needed(ctx context.Context, id string, filter *catalog.SummaryFilter) []catalog.Summary {
+	sums, known := p.sums.Of(ctx, id)
+	if !known {
+		return nil
+	}
+	need := []catalog.Summary{}
+	for _, s := range sums {
+		if filter.MayHold(s) {
+			need = append(need, s)
+		}
+	}
+	return need
 }
 
 // errDown is why a node that is not alive is missing.
